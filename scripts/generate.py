@@ -1,0 +1,940 @@
+#!/usr/bin/env python3
+"""Generate `camunda_sdk.operations` from the Orchestration Cluster OpenAPI spec.
+
+Usage:
+    python scripts/generate.py [--spec PATH] [--check]
+
+The spec defaults to `../shared/spec/main/rest-api.bundle.json` relative to the
+repository root (or `$CAMUNDA_SPEC`); `spec-metadata.json` beside it names the
+semantic key types. The output is deterministic: every file is rendered in
+memory, formatted with `ruff format`, and only then compared with (or written
+over) `src/camunda_sdk/operations`. `--check` writes nothing and exits 1 when
+the checked-in files differ from what the spec produces.
+
+What is generated:
+- `semantic_types.py`: one `NewType` over `str` per semantic key type.
+- `models/<tag>.py`: attrs classes, string enums and union aliases, grouped by
+  the API tag of the first operation (in spec order) that reaches them; models
+  no operation reaches live in `models/common.py`. Modules import each other
+  only under `TYPE_CHECKING`, and `models/__init__.py` resolves names lazily.
+- `descriptors.py`: one `Operation` per operationId plus `OPERATIONS`.
+- `client.py`: the `CamundaOperations` / `AsyncCamundaOperations` mixins with
+  one thin typed method per operation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import keyword
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "src" / "camunda_sdk" / "operations"
+DEFAULT_SPEC = ROOT.parent / "shared" / "spec" / "main" / "rest-api.bundle.json"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+COMMON = "common"
+# Names the generated modules use themselves; a schema may not take them.
+RESERVED = frozenset(
+    {"Any", "ClassVar", "Enum", "IO", "Model", "TYPE_CHECKING", "TypeAlias", "define", "Operation"}
+)
+# Builtins used in annotations: a field with one of these names would shadow them
+# inside the class body, so such fields get a trailing underscore.
+SHADOWED = frozenset({"str", "int", "float", "bool", "bytes", "list", "dict", "tuple", "type"})
+MODEL_ATTRS = frozenset({"to_dict", "from_dict"})
+FILE_CONTENT = "FileContent"
+FILE_CONTENT_ANN = (
+    "bytes | IO[bytes] | tuple[str, bytes | IO[bytes]] | tuple[str, bytes | IO[bytes], str]"
+)
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def snake(name: str) -> str:
+    """`processInstanceKey` -> `process_instance_key`, `$or` -> `or_`."""
+    s = name.lstrip("$")
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    s = re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_").lower()
+    if not s:
+        s = "value"
+    if s[0].isdigit():
+        s = "f_" + s
+    if keyword.iskeyword(s):
+        s += "_"
+    return s
+
+
+def pascal(name: str) -> str:
+    """`processInstanceKey` / `$or` / `some-name` -> `ProcessInstanceKey` / `Or` / `SomeName`."""
+    parts = re.split(r"[^A-Za-z0-9]+", name)
+    return "".join(p[:1].upper() + p[1:] for p in parts if p)
+
+
+def enum_member(value: str) -> str:
+    """`userTask` -> `USER_TASK`, `ACTIVE` -> `ACTIVE`."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(value))
+    s = re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_").upper()
+    if not s:
+        s = "EMPTY"
+    if s[0].isdigit():
+        s = "V_" + s
+    return s
+
+
+ASCII = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2264": "<=",
+        "\u2265": ">=",
+        "\u00a0": " ",
+    }
+)
+
+
+def one_line(text: str | None, fallback: str) -> str:
+    """The first sentence of a description, short enough for a one-line docstring."""
+    text = (text or "").strip()
+    if not text:
+        return fallback
+    lines = []
+    for line in text.split("\n\n")[0].splitlines():
+        if lines and line.lstrip().startswith(("- ", "* ", "1.")):
+            break  # stop before a list
+        lines.append(line)
+    first = " ".join(" ".join(lines).split()).translate(ASCII)
+    m = re.match(r"(.+?[.!?])(\s|$)", first)
+    if m:
+        first = m.group(1)
+    if len(first) > 88:
+        cut = first[:85].rsplit(" ", 1)[0]
+        first = cut.rstrip(",;:") + "..."
+    if not first.endswith((".", "!", "?")):
+        first += "."
+    return first.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def humanize(op_id: str) -> str:
+    return snake(op_id).replace("_", " ").capitalize() + "."
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class FieldDef:
+    py: str
+    wire: str
+    ann: str
+    spec: Any
+    required: bool
+    nullable: bool
+
+
+@dataclass
+class Def:
+    """A generated model (`kind="model"`), enum (`"enum"`) or union alias (`"alias"`)."""
+
+    kind: str
+    name: str
+    doc: str
+    fields: list[FieldDef] = field(default_factory=list)
+    members: list[tuple[str, str]] = field(default_factory=list)
+    ann: str = ""
+    module: str = COMMON
+    deps: set[str] = field(default_factory=set)  # every def it reaches (annotations and specs)
+    ann_deps: set[str] = field(default_factory=set)  # the defs its annotations name
+
+
+@dataclass
+class Param:
+    py: str
+    wire: str
+    location: str
+    ann: str
+    required: bool
+
+
+@dataclass
+class OpDef:
+    id: str
+    method: str
+    path: str
+    tag: str
+    summary: str
+    params: list[Param]
+    body: str | None
+    body_ann: str | None
+    body_required: bool
+    result: Any
+    result_ann: str
+    root_server: bool
+    roots: set[str] = field(default_factory=set)
+
+
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Generator:
+    def __init__(self, spec: dict[str, Any], meta: dict[str, Any]) -> None:
+        self.spec = spec
+        self.version = spec["info"]["version"]
+        self.schemas: dict[str, Any] = spec["components"]["schemas"]
+        self.semantic: list[str] = sorted({k["semanticType"] for k in meta["semanticKeys"]})
+        self.semantic_set = set(self.semantic)
+        self.defs: dict[str, Def] = {}
+        self.ops: list[OpDef] = []
+        self.ref_cache: dict[str, tuple[str, Any]] = {}
+        self.inline_cache: dict[int, tuple[str, Any]] = {}  # id(schema) -> named inline type
+        # Docstring fallbacks for inline schemas, keyed by the name hint they are built under.
+        self.inline_docs: dict[str, str] = {}
+        clash = (self.semantic_set | set(self.schemas)) & RESERVED
+        if clash:
+            raise SystemExit(f"schema names clash with generated helpers: {sorted(clash)}")
+
+    # ------------------------------------------------------------------ schemas
+
+    def ref_name(self, schema: dict[str, Any]) -> str:
+        ref = schema["$ref"]
+        if not ref.startswith("#/components/schemas/"):
+            raise SystemExit(f"unsupported $ref {ref}")
+        return ref.rsplit("/", 1)[1]
+
+    def kind_of(self, name: str) -> str:
+        sc = self.schemas[name]
+        if name in self.semantic_set:
+            return "semantic"
+        if "oneOf" in sc or "anyOf" in sc:
+            return "alias"
+        if "enum" in sc:
+            return "enum"
+        if "properties" in sc:
+            return "model"
+        if "allOf" in sc and sc.get("type") not in (
+            "string",
+            "integer",
+            "number",
+            "boolean",
+            "array",
+        ):
+            return "model"
+        return "inline"
+
+    def unique(self, base: str) -> str:
+        name, i = base, 2
+        while name in self.defs or name in self.schemas or name in self.semantic_set:
+            name = f"{base}{i}"
+            i += 1
+        return name
+
+    def type_of(self, sc: dict[str, Any], hint: str) -> tuple[str, Any]:
+        """Return (annotation, serde spec) for a schema; inline objects/enums get `hint` as name."""
+        if "$ref" in sc:
+            return self.ref_type(self.ref_name(sc))
+        if "allOf" in sc and len(sc["allOf"]) == 1 and "properties" not in sc:
+            return self.type_of(sc["allOf"][0], hint)
+        if id(sc) in self.inline_cache:
+            # The same inline schema reached again (an allOf parent flattening it): reuse it.
+            return self.inline_cache[id(sc)]
+        if "allOf" in sc or "properties" in sc:
+            name = self.unique(hint)
+            self.inline_cache[id(sc)] = (name, name)
+            self.build_model(name, sc, hint)
+            return name, name
+        if "oneOf" in sc or "anyOf" in sc:
+            return self.union_type(sc, hint)
+        if "enum" in sc:
+            name = self.unique(hint)
+            self.inline_cache[id(sc)] = (name, name)
+            self.build_enum(name, sc, hint)
+            return name, name
+        t = sc.get("type")
+        if t == "string":
+            if sc.get("format") == "binary":
+                return FILE_CONTENT, "binary"
+            return "str", None
+        if t == "integer":
+            return "int", None
+        if t == "number":
+            return "float", None
+        if t == "boolean":
+            return "bool", None
+        if t == "array":
+            ann, spec = self.type_of(sc.get("items", {}), hint)
+            return f"list[{ann}]", (None if spec is None else ("list", spec))
+        ap = sc.get("additionalProperties")
+        if isinstance(ap, dict) and ap:
+            ann, spec = self.type_of(ap, hint + "Value")
+            return f"dict[str, {ann}]", (None if spec is None else ("dict", spec))
+        if t == "object":
+            return "dict[str, Any]", None
+        return "Any", None
+
+    def ref_type(self, name: str) -> tuple[str, Any]:
+        # Cached, so an inline enum under an alias schema is named (and built) once.
+        if name not in self.ref_cache:
+            self.ref_cache[name] = self._ref_type(name)
+        return self.ref_cache[name]
+
+    def _ref_type(self, name: str) -> tuple[str, Any]:
+        kind = self.kind_of(name)
+        if kind == "semantic":
+            return name, None
+        if kind == "inline":
+            return self.type_of(self.schemas[name], name)
+        d = self.defs.get(name)
+        if d is None:
+            raise SystemExit(f"schema {name} referenced before it was built")
+        if kind == "alias":
+            return name, self.union_spec(self.schemas[name], name)
+        return name, name
+
+    def variants(self, sc: dict[str, Any], hint: str) -> list[tuple[str, Any]]:
+        out = []
+        for i, v in enumerate(sc.get("oneOf") or sc.get("anyOf") or []):
+            out.append(self.type_of(v, f"{hint}Option{i + 1}"))
+        return out
+
+    def union_spec(self, sc: dict[str, Any], hint: str) -> Any:
+        vs = self.variants(sc, hint)
+        specs = tuple(dict.fromkeys(s for _, s in vs))
+        if all(s is None for s in specs):
+            return None
+        disc = sc.get("discriminator")
+        prop = disc.get("propertyName") if disc else None
+        mapping = None
+        if disc and disc.get("mapping"):
+            mapping = {k: v.rsplit("/", 1)[1] for k, v in sorted(disc["mapping"].items())}
+        return ("union", specs, prop, mapping)
+
+    def union_type(self, sc: dict[str, Any], hint: str) -> tuple[str, Any]:
+        anns = list(dict.fromkeys(a for a, _ in self.variants(sc, hint)))
+        return " | ".join(anns), self.union_spec(sc, hint)
+
+    def collect(self, sc: dict[str, Any], props: dict[str, Any], required: list[str]) -> None:
+        """Flatten allOf chains into one property map and required list."""
+        for part in sc.get("allOf", []):
+            if "$ref" in part:
+                self.collect(self.schemas[self.ref_name(part)], props, required)
+            else:
+                self.collect(part, props, required)
+        for k, v in sc.get("properties", {}).items():
+            props[k] = v
+        for r in sc.get("required", []):
+            if r not in required:
+                required.append(r)
+
+    def build_model(self, name: str, sc: dict[str, Any], hint: str) -> None:
+        fallback = self.inline_docs.get(hint, f"{name}.")
+        d = Def("model", name, one_line(sc.get("description") or sc.get("title"), fallback))
+        self.defs[name] = d
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        self.collect(sc, props, required)
+        used: set[str] = set()
+        fields = []
+        for wire, ps in props.items():
+            py = snake(wire)
+            if py in SHADOWED or py in MODEL_ATTRS:
+                py += "_"
+            while py in used:
+                py += "_"
+            used.add(py)
+            self.inline_docs[name + pascal(wire)] = f"The `{wire}` value of `{name}`."
+            ann, spec = self.type_of(ps, name + pascal(wire))
+            nullable = bool(ps.get("nullable")) or ann == "Any"
+            fields.append(FieldDef(py, wire, ann, spec, wire in required, nullable))
+        # Required fields first (spec order), then optional ones (spec order).
+        d.fields = [f for f in fields if f.required] + [f for f in fields if not f.required]
+
+    def build_enum(self, name: str, sc: dict[str, Any], hint: str = "") -> None:
+        fallback = self.inline_docs.get(hint, f"{name}.")
+        d = Def("enum", name, one_line(sc.get("description") or sc.get("title"), fallback))
+        seen: set[str] = set()
+        for v in sc["enum"]:
+            if v is None:
+                continue
+            m = enum_member(v)
+            base, i = m, 2
+            while m in seen:
+                m = f"{base}_{i}"
+                i += 1
+            seen.add(m)
+            d.members.append((m, str(v)))
+        self.defs[name] = d
+
+    def build_components(self) -> None:
+        # Register every named class first so references resolve in any order.
+        for name, sc in self.schemas.items():
+            kind = self.kind_of(name)
+            doc = one_line(sc.get("description") or sc.get("title"), f"{name}.")
+            if kind == "model":
+                self.defs[name] = Def("model", name, doc)
+            elif kind == "enum":
+                self.build_enum(name, sc)
+            elif kind == "alias":
+                self.defs[name] = Def("alias", name, doc)
+        # Inline enums/objects take the name of the schema that declares them, even when an
+        # allOf parent flattening that schema comes first in the spec.
+        for name, sc in self.schemas.items():
+            if self.kind_of(name) == "model":
+                for part in [sc, *(p for p in sc.get("allOf", []) if "$ref" not in p)]:
+                    for wire, ps in part.get("properties", {}).items():
+                        if "enum" in ps or "properties" in ps:
+                            self.inline_docs[name + pascal(wire)] = (
+                                f"The `{wire}` value of `{name}`."
+                            )
+                            self.type_of(ps, name + pascal(wire))
+        for name, sc in self.schemas.items():
+            kind = self.kind_of(name)
+            if kind == "model":
+                self.build_model(name, sc, name)
+            elif kind == "alias":
+                self.defs[name].ann = self.union_type(sc, name)[0]
+        # Component aliases that are plain scalars (`ResourceKey`) stay aliases too.
+
+    # ------------------------------------------------------------------ operations
+
+    def build_operations(self) -> None:
+        for path, item in self.spec["paths"].items():
+            root_server = any(
+                not s["url"].rstrip("/").endswith("/v2") for s in item.get("servers", [])
+            )
+            for method in HTTP_METHODS:
+                if method in item:
+                    self.ops.append(
+                        self.build_operation(path, method, item, item[method], root_server)
+                    )
+        ids = [op.id for op in self.ops]
+        names = [snake(i) for i in ids]
+        if len(set(ids)) != len(ids) or len(set(names)) != len(names):
+            raise SystemExit("operationIds collide after snake_case conversion")
+
+    def build_operation(
+        self, path: str, method: str, item: dict[str, Any], op: dict[str, Any], root_server: bool
+    ) -> OpDef:
+        op_id = op["operationId"]
+        op_pascal = op_id[:1].upper() + op_id[1:]
+        params: list[Param] = []
+        raw = list(item.get("parameters", [])) + list(op.get("parameters", []))
+        for p in raw:
+            if "$ref" in p:
+                raise SystemExit(f"{op_id}: parameter $ref is not supported")
+            if p["in"] not in ("path", "query"):
+                raise SystemExit(f"{op_id}: {p['in']} parameters are not supported")
+            self.inline_docs[op_pascal + pascal(p["name"])] = (
+                f"The `{p['name']}` parameter of `{op_id}`."
+            )
+            ann, _ = self.type_of(p.get("schema", {}), op_pascal + pascal(p["name"]))
+            py = snake(p["name"])
+            params.append(Param(py, p["name"], p["in"], ann, bool(p.get("required"))))
+        body = body_ann = None
+        body_required = False
+        rb = op.get("requestBody")
+        if rb:
+            body_required = bool(rb.get("required"))
+            content = rb["content"]
+            if "multipart/form-data" in content:
+                body, media = "multipart", content["multipart/form-data"]
+            elif "application/json" in content:
+                body, media = "json", content["application/json"]
+            else:
+                raise SystemExit(f"{op_id}: unsupported request media {sorted(content)}")
+            schema = media.get("schema")
+            self.inline_docs[op_pascal + "Request"] = f"The request body of `{op_id}`."
+            body_ann = (
+                self.type_of(schema, op_pascal + "Request")[0] if schema else "dict[str, Any]"
+            )
+        result: Any = None
+        result_ann = "None"
+        optional = False
+        found = False
+        for code in sorted(c for c in op["responses"] if c.startswith("2")):
+            resp = op["responses"][code]
+            content = resp.get("content") or {}
+            if code == "204" or not content:
+                optional = True
+                continue
+            if found:
+                continue
+            found = True
+            if "application/json" in content:
+                schema = content["application/json"].get("schema", {})
+                self.inline_docs[op_pascal + "Response"] = f"The response of `{op_id}`."
+                result_ann, result = self.type_of(schema, op_pascal + "Response")
+                if result is None:
+                    # A truthy spec that parses as-is (None would mean "no content").
+                    result = ("list", None) if result_ann.startswith("list[") else ("dict", None)
+            elif any(ct.startswith("text/") for ct in content):
+                result, result_ann = "text", "str"
+            elif any(ct == "application/octet-stream" for ct in content):
+                result, result_ann = "bytes", "bytes"
+            else:
+                raise SystemExit(f"{op_id}: unsupported response media {sorted(content)}")
+        if found and optional:
+            result_ann += " | None"
+        names = [p.py for p in params] + (["data"] if body else [])
+        if len(set(names)) != len(names) or "self" in names:
+            raise SystemExit(f"{op_id}: parameter names collide: {names}")
+        summary = op.get("summary") or one_line(op.get("description"), humanize(op_id))
+        d = OpDef(
+            id=op_id,
+            method=method.upper(),
+            path=path,
+            tag=(op.get("tags") or ["common"])[0],
+            summary=one_line(summary, humanize(op_id)),
+            params=params,
+            body=body,
+            body_ann=body_ann,
+            body_required=body_required,
+            result=result,
+            result_ann=result_ann,
+            root_server=root_server,
+        )
+        for ann in [p.ann for p in params] + [body_ann or "", result_ann]:
+            d.roots |= self.names_in(ann)
+        return d
+
+    # ------------------------------------------------------------------ grouping
+
+    def names_in(self, ann: str) -> set[str]:
+        return {n for n in IDENT.findall(ann) if n in self.defs}
+
+    def compute_deps(self) -> None:
+        for d in self.defs.values():
+            text = d.ann + " " + " ".join(f.ann for f in d.fields)
+            d.ann_deps = self.names_in(text) - {d.name}
+            d.deps = set(d.ann_deps)
+            spec_text = " ".join(repr(f.spec) for f in d.fields)
+            d.deps |= self.names_in(spec_text) - {d.name}
+
+    def assign_modules(self) -> None:
+        if FILE_CONTENT in self.defs:
+            raise SystemExit(f"a schema is called {FILE_CONTENT}")
+        assigned: set[str] = set()
+        for op in self.ops:
+            module = snake(op.tag)
+            if module == "models" or keyword.iskeyword(module):
+                module += "_"
+            stack = sorted(op.roots)
+            while stack:
+                n = stack.pop()
+                if n in assigned:
+                    continue
+                assigned.add(n)
+                self.defs[n].module = module
+                stack.extend(sorted(self.defs[n].deps))
+
+    # ------------------------------------------------------------------ rendering
+
+    def header(self) -> str:
+        return (
+            "# GENERATED by scripts/generate.py from the Orchestration Cluster OpenAPI spec "
+            f"({self.version}). Do not edit.\n"
+        )
+
+    def render_all(self) -> dict[str, str]:
+        files: dict[str, str] = {}
+        files["__init__.py"] = self.header() + (
+            '"""Generated from the Orchestration Cluster OpenAPI spec by scripts/generate.py.\n\n'
+            "`models` holds the attrs models, `semantic_types` the key types, `descriptors`\n"
+            "the operation descriptors and `client` the typed client methods.\n"
+            '"""\n'
+        )
+        files["semantic_types.py"] = self.render_semantic()
+        modules: dict[str, list[Def]] = {}
+        for d in self.defs.values():
+            modules.setdefault(d.module, []).append(d)
+        modules.setdefault(COMMON, [])
+        for mod, defs in sorted(modules.items()):
+            files[f"models/{mod}.py"] = self.render_module(mod, defs)
+        files["models/__init__.py"] = self.render_models_init(modules)
+        files["descriptors.py"] = self.render_descriptors()
+        files["client.py"] = self.render_client()
+        return files
+
+    def render_semantic(self) -> str:
+        lines = [
+            self.header(),
+            '"""Semantic key types: distinct `str` types that keep kinds of key apart."""\n',
+            "from __future__ import annotations\n",
+            "from typing import NewType\n",
+            "__all__ = [" + ", ".join(f'"{n}"' for n in self.semantic) + "]\n",
+        ]
+        for n in self.semantic:
+            lines.append(f'{n} = NewType("{n}", str)')
+        return "\n".join(lines) + "\n"
+
+    def render_module(self, mod: str, defs: list[Def]) -> str:
+        defs = sorted(defs, key=lambda d: ({"enum": 0, "model": 1, "alias": 2}[d.kind], d.name))
+        names = [d.name for d in defs]
+        if mod == COMMON:
+            names.append(FILE_CONTENT)
+        text = "\n".join(self.render_def(d) for d in defs)
+        if mod == COMMON:
+            text += (
+                f'\n{FILE_CONTENT}: TypeAlias = "{FILE_CONTENT_ANN}"\n'
+                '"""File content for a multipart upload: bytes or a binary file, optionally as\n'
+                '(filename, content) or (filename, content, content type)."""\n'
+            )
+        used = set(IDENT.findall(text))
+        typing_names = [n for n in ("IO", "Any", "ClassVar", "TypeAlias") if n in used]
+        cross: dict[str, set[str]] = {}
+        semantic: set[str] = set()
+        for d in defs:
+            for dep in d.ann_deps:
+                dd = self.defs[dep]
+                if dd.module != mod:
+                    cross.setdefault(dd.module, set()).add(dep)
+            for f in d.fields:
+                semantic |= {n for n in IDENT.findall(f.ann) if n in self.semantic_set}
+            semantic |= {n for n in IDENT.findall(d.ann) if n in self.semantic_set}
+            if FILE_CONTENT in IDENT.findall(" ".join(f.ann for f in d.fields)) and mod != COMMON:
+                cross.setdefault(COMMON, set()).add(FILE_CONTENT)
+        out = [
+            self.header(),
+            f'"""Models of the {mod.replace("_", " ")} operations (generated)."""\n',
+        ]
+        out.append("from __future__ import annotations\n")
+        if any(d.kind == "enum" for d in defs):
+            out.append("from enum import Enum")
+        if cross or semantic:
+            typing_names.insert(1 if "IO" in typing_names else 0, "TYPE_CHECKING")
+        if typing_names:
+            out.append(f"from typing import {', '.join(typing_names)}")
+        if any(d.kind == "model" for d in defs):
+            out.append("\nfrom attrs import define\n")
+            out.append("from camunda_sdk._serde import Model")
+        if cross or semantic:
+            out.append("\nif TYPE_CHECKING:")
+            if semantic:
+                out.append(f"    from ..semantic_types import {', '.join(sorted(semantic))}")
+            for m in sorted(cross):
+                out.append(f"    from .{m} import {', '.join(sorted(cross[m]))}")
+        out.append("\n__all__ = [" + ", ".join(f'"{n}"' for n in sorted(names)) + "]\n")
+        return "\n".join(out) + "\n" + text
+
+    def render_def(self, d: Def) -> str:
+        if d.kind == "enum":
+            lines = [f"\nclass {d.name}(str, Enum):", f'    """{d.doc}"""', ""]
+            lines += [f"    {m} = {json.dumps(v)}" for m, v in d.members]
+            return "\n".join(lines) + "\n"
+        if d.kind == "alias":
+            return f'\n{d.name}: TypeAlias = "{d.ann}"\n"""{d.doc}"""\n'
+        wire = ", ".join(f"{f.py!r}: ({f.wire!r}, {f.spec!r})" for f in d.fields)
+        lines = [
+            "\n@define(kw_only=True)",
+            f"class {d.name}(Model):",
+            f'    """{d.doc}"""',
+            "",
+            f"    __wire__: ClassVar[dict[str, tuple[str, Any]]] = {{{wire}}}",
+        ]
+        for f in d.fields:
+            ann = f.ann
+            if (f.nullable or not f.required) and ann != "Any" and not ann.endswith("| None"):
+                ann += " | None"
+            if f.required:
+                lines.append(f"    {f.py}: {ann}")
+            else:
+                lines.append(f"    {f.py}: {ann} = None")
+        return "\n".join(lines) + "\n"
+
+    def render_models_init(self, modules: dict[str, list[Def]]) -> str:
+        index: dict[str, str] = {FILE_CONTENT: COMMON}
+        for mod, defs in modules.items():
+            for d in defs:
+                index[d.name] = mod
+        names = sorted(index)
+        out = [
+            self.header(),
+            '"""The generated models, loaded lazily: a name imports its module on first use."""\n',
+            "from __future__ import annotations\n",
+            "import importlib",
+            "from typing import TYPE_CHECKING, Any\n",
+            "if TYPE_CHECKING:",
+        ]
+        by_mod: dict[str, list[str]] = {}
+        for n in names:
+            by_mod.setdefault(index[n], []).append(n)
+        for mod in sorted(by_mod):
+            out.append(f"    from .{mod} import {', '.join(by_mod[mod])}")
+        out.append("\n__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]\n")
+        out.append(
+            "_INDEX: dict[str, str] = {" + ", ".join(f'"{n}": "{index[n]}"' for n in names) + "}\n"
+        )
+        out.append(
+            "\ndef __getattr__(name: str) -> Any:\n"
+            "    try:\n"
+            "        module = _INDEX[name]\n"
+            "    except KeyError:\n"
+            '        msg = f"module {__name__!r} has no attribute {name!r}"\n'
+            "        raise AttributeError(msg) from None\n"
+            '    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)\n'
+            "    globals()[name] = value\n"
+            "    return value\n\n"
+            "\ndef __dir__() -> list[str]:\n"
+            "    return sorted(set(globals()) | set(__all__))\n"
+        )
+        return "\n".join(out)
+
+    def render_descriptors(self) -> str:
+        out = [
+            self.header(),
+            '"""One `Operation` descriptor per operationId; `OPERATIONS` maps ids to them."""\n',
+            "from __future__ import annotations\n",
+            "from camunda_sdk.pipeline.operation import Operation\n",
+            '__all__ = ["OPERATIONS", "SERVER_ROOT_OPERATIONS"]\n',
+        ]
+        for op in self.ops:
+            args = [repr(op.id), repr(op.method), repr(op.path)]
+            if op.body:
+                args.append(f"body={op.body!r}")
+            if op.result is not None:
+                args.append(f"result={op.result!r}")
+            out.append(f"{op.id} = Operation({', '.join(args)})")
+        out.append("\nOPERATIONS: dict[str, Operation] = {")
+        out += [f"    {op.id!r}: {op.id}," for op in self.ops]
+        out.append("}\n")
+        root = sorted(op.id for op in self.ops if op.root_server)
+        out.append(
+            "# Operations whose path is served from the server root (the spec overrides their\n"
+            "# server to drop the `/v2` base); their `path` already carries its full prefix.\n"
+            "SERVER_ROOT_OPERATIONS: frozenset[str] = frozenset({"
+            + ", ".join(repr(i) for i in root)
+            + "})"
+        )
+        return "\n".join(out) + "\n"
+
+    def render_client(self) -> str:
+        used: set[str] = set()
+        sync_methods: list[str] = []
+        async_methods: list[str] = []
+        for op in self.ops:
+            s, a, names = self.render_method(op)
+            sync_methods.append(s)
+            async_methods.append(a)
+            used |= names
+        models = sorted(n for n in used if n in self.defs or n == FILE_CONTENT)
+        semantic = sorted(n for n in used if n in self.semantic_set)
+        out = [
+            self.header(),
+            '"""Typed client methods, one per operation, as sync and async mixins.\n\n'
+            "Each method hands the operation descriptor, its path and query parameters (keyed by\n"
+            "wire name) and the body to `_run` / `_arun`, which the client base class provides.\n"
+            '"""\n',
+            "from __future__ import annotations\n",
+            "from typing import TYPE_CHECKING, Any\n",
+            "from . import descriptors as _d\n",
+            "if TYPE_CHECKING:",
+            "    from camunda_sdk.pipeline.operation import Operation\n",
+        ]
+        if models:
+            out.append(f"    from .models import {', '.join(models)}")
+        if semantic:
+            out.append(f"    from .semantic_types import {', '.join(semantic)}")
+        out.append('\n__all__ = ["AsyncCamundaOperations", "CamundaOperations"]\n')
+        out.append(
+            "\nclass CamundaOperations:\n"
+            '    """The typed operation methods of `CamundaClient` (sync)."""\n\n'
+            "    __slots__ = ()\n\n"
+            "    if TYPE_CHECKING:\n\n"
+            "        def _run(\n"
+            "            self,\n"
+            "            op: Operation,\n"
+            "            path: dict[str, Any] | None,\n"
+            "            query: dict[str, Any] | None,\n"
+            "            body: Any,\n"
+            "        ) -> Any: ...\n"
+        )
+        out += sync_methods
+        out.append(
+            "\nclass AsyncCamundaOperations:\n"
+            '    """The typed operation methods of `CamundaAsyncClient` (async)."""\n\n'
+            "    __slots__ = ()\n\n"
+            "    if TYPE_CHECKING:\n\n"
+            "        async def _arun(\n"
+            "            self,\n"
+            "            op: Operation,\n"
+            "            path: dict[str, Any] | None,\n"
+            "            query: dict[str, Any] | None,\n"
+            "            body: Any,\n"
+            "        ) -> Any: ...\n"
+        )
+        out += async_methods
+        return "\n".join(out)
+
+    def render_method(self, op: OpDef) -> tuple[str, str, set[str]]:
+        path = [p for p in op.params if p.location == "path"]
+        query = [p for p in op.params if p.location == "query"]
+        query = [p for p in query if p.required] + [p for p in query if not p.required]
+        sig: list[str] = []
+        doc_args: list[str] = []
+        anns: list[str] = [op.result_ann]
+        for p in path:
+            sig.append(f"{p.py}: {p.ann}")
+            doc_args.append(f"{p.py}: path parameter `{p.wire}`.")
+            anns.append(p.ann)
+        if op.body:
+            assert op.body_ann is not None
+            anns.append(op.body_ann)
+            if op.body_required:
+                sig.append(f"data: {op.body_ann}")
+            else:
+                sig.append(f"data: {op.body_ann} | None = None")
+            kind = "multipart form" if op.body == "multipart" else "JSON"
+            doc_args.append(f"data: the {kind} request body.")
+        for p in query:
+            anns.append(p.ann)
+            if p.required:
+                sig.append(f"{p.py}: {p.ann}")
+            else:
+                sig.append(f"{p.py}: {p.ann} | None = None")
+            doc_args.append(f"{p.py}: query parameter `{p.wire}`.")
+        params = "self" + (", *, " + ", ".join(sig) if sig else "")
+        path_arg = "{" + ", ".join(f"{p.wire!r}: {p.py}" for p in path) + "}" if path else "None"
+        query_arg = "{" + ", ".join(f"{p.wire!r}: {p.py}" for p in query) + "}" if query else "None"
+        body_arg = "data" if op.body else "None"
+        call = f"_d.{op.id}, {path_arg}, {query_arg}, {body_arg}"
+        doc = [f'        """{op.summary}', ""]
+        if doc_args:
+            doc.append("        Args:")
+            doc += [f"            {a}" for a in doc_args]
+            doc.append("")
+        doc.append("        Returns:")
+        returns = "nothing (no content)." if op.result_ann == "None" else f"`{op.result_ann}`."
+        doc.append(f"            {returns}")
+        doc.append('        """')
+        name = snake(op.id)
+        docstr = "\n".join(doc)
+        sync = (
+            f"\n    def {name}({params}) -> {op.result_ann}:\n{docstr}\n"
+            f"        return self._run({call})\n"
+        )
+        asyn = (
+            f"\n    async def {name}({params}) -> {op.result_ann}:\n{docstr}\n"
+            f"        return await self._arun({call})\n"
+        )
+        used = {n for a in anns for n in IDENT.findall(a)}
+        return sync, asyn, used
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> dict[str, str]:
+        self.build_components()
+        self.build_operations()
+        self.compute_deps()
+        self.assign_modules()
+        return self.render_all()
+
+
+# --------------------------------------------------------------------------- output
+
+
+def find_ruff() -> list[str]:
+    exe = Path(sys.executable).parent / "ruff"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("ruff")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "ruff"]
+
+
+def format_files(files: dict[str, str]) -> dict[str, str]:
+    """Format the rendered files with `ruff format` (isolated: no project excludes apply)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "operations"
+        for rel, text in files.items():
+            p = base / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text, encoding="utf-8")
+        common = ["--isolated", "--quiet", "--line-length", "100", "--target-version", "py310"]
+        isort = [
+            "check",
+            *common,
+            "--select",
+            "I",
+            "--fix",
+            "--exit-zero",
+            "--config",
+            "lint.isort.known-first-party = ['camunda_sdk']",
+        ]
+        for cmd in (
+            [*find_ruff(), *isort, str(base)],
+            [*find_ruff(), "format", *common, str(base)],
+        ):
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                raise SystemExit(f"ruff failed: {' '.join(cmd)}\n{res.stdout}{res.stderr}")
+        return {rel: (base / rel).read_text(encoding="utf-8") for rel in files}
+
+
+def existing_files(out_dir: Path) -> set[str]:
+    if not out_dir.exists():
+        return set()
+    return {
+        p.relative_to(out_dir).as_posix()
+        for p in out_dir.rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--spec", default=os.environ.get("CAMUNDA_SPEC") or str(DEFAULT_SPEC))
+    ap.add_argument("--out", default=str(OUT_DIR), help=argparse.SUPPRESS)
+    ap.add_argument("--check", action="store_true", help="fail if the output is not up to date")
+    args = ap.parse_args(list(argv) if argv is not None else None)
+    spec_path = Path(args.spec)
+    if not spec_path.is_absolute() and not spec_path.exists():
+        spec_path = ROOT / spec_path  # relative to the repository root as a fallback
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    meta = json.loads((spec_path.parent / "spec-metadata.json").read_text(encoding="utf-8"))
+    files = format_files(Generator(spec, meta).run())
+    out_dir = Path(args.out)
+    present = existing_files(out_dir)
+    changed = sorted(
+        rel
+        for rel, text in files.items()
+        if not (out_dir / rel).exists() or (out_dir / rel).read_text(encoding="utf-8") != text
+    )
+    stale = sorted(present - set(files))
+    if args.check:
+        if changed or stale:
+            print("camunda_sdk.operations is out of date; run scripts/generate.py", file=sys.stderr)
+            for rel in changed:
+                print(f"  changed: {rel}", file=sys.stderr)
+            for rel in stale:
+                print(f"  stale:   {rel}", file=sys.stderr)
+            return 1
+        print(f"camunda_sdk.operations is up to date ({len(files)} files)")
+        return 0
+    for rel in changed:
+        p = out_dir / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(files[rel], encoding="utf-8")
+    for rel in stale:
+        (out_dir / rel).unlink()
+    print(f"wrote {len(changed)} of {len(files)} files, removed {len(stale)} to {out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

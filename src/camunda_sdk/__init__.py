@@ -1,0 +1,77 @@
+"""camunda_sdk: a typed Python SDK for the Camunda 8 Orchestration Cluster REST API (v2).
+
+``import camunda_sdk`` is cheap: the clients, models and workers are imported on
+first use through the module ``__getattr__`` below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .operations import models as _models
+from .operations import semantic_types as _semantic_types
+from .operations.semantic_types import *  # noqa: F403
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it (imported on first access).
+_LAZY: dict[str, str] = {
+    "CamundaClient": "camunda_sdk.client",
+    "CamundaAsyncClient": "camunda_sdk.client",
+    "CamundaConfig": "camunda_sdk.config",
+    "NullLogger": "camunda_sdk.log",
+    "CallOptions": "camunda_sdk.pipeline.call",
+    "AuthProvider": "camunda_sdk.pipeline.hookspecs",
+    "hookimpl": "camunda_sdk.pipeline.hookspecs",
+}
+
+# Friendlier names for the spec's composite request bodies.
+_ALIASES: dict[str, str] = {
+    "ProcessCreationByKey": "ProcessInstanceCreationInstructionByKey",
+    "ProcessCreationById": "ProcessInstanceCreationInstructionById",
+}
+
+if TYPE_CHECKING:
+    from .client import CamundaAsyncClient as CamundaAsyncClient
+    from .client import CamundaClient as CamundaClient
+    from .config import CamundaConfig as CamundaConfig
+    from .log import NullLogger as NullLogger
+    from .operations.models import *  # noqa: F403
+    from .operations.models import (
+        ProcessInstanceCreationInstructionById as ProcessCreationById,
+    )
+    from .operations.models import (
+        ProcessInstanceCreationInstructionByKey as ProcessCreationByKey,
+    )
+    from .pipeline.call import CallOptions as CallOptions
+    from .pipeline.hookspecs import AuthProvider as AuthProvider
+    from .pipeline.hookspecs import hookimpl as hookimpl
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
+    else:
+        try:
+            value = getattr(_models, _ALIASES.get(name, name))
+        except AttributeError:
+            raise AttributeError(f"module 'camunda_sdk' has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "AuthProvider",
+    "CallOptions",
+    "CamundaAsyncClient",
+    "CamundaClient",
+    "CamundaConfig",
+    "NullLogger",
+    "ProcessCreationById",
+    "ProcessCreationByKey",
+    "hookimpl",
+]
+__all__ += _semantic_types.__all__
+__all__ += _models.__all__

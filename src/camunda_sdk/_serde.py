@@ -1,0 +1,210 @@
+"""Conversion between JSON values and the generated attrs models.
+
+The generator describes every model field with a *spec*, a small piece of data:
+
+- ``None``: the JSON value is used as it is (strings, numbers, booleans, semantic
+  keys, free-form objects).
+- ``"binary"``: file content in a multipart body; never parsed.
+- ``"Name"``: a generated model or enum class, looked up lazily by name.
+- ``("list", spec)`` / ``("dict", spec)``: a JSON array / object of ``spec``.
+- ``("union", (spec, ...), discriminator, mapping)``: one of several shapes;
+  ``discriminator`` is the property that names the variant (or None) and
+  ``mapping`` maps its values to class names (or None).
+
+Parsing is liberal (principle 4 of the design): unknown fields are ignored, a
+field the server omits becomes None even if the newest spec requires it, and an
+enum value this SDK does not know is kept as a plain string. Converters are
+compiled once per class and cached, so the per-call cost is a dict walk.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+__all__ = ["Model", "parse", "resolve", "to_wire"]
+
+Parser = Callable[[Any], Any]
+Spec = Any
+M = TypeVar("M", bound="Model")
+
+_MODELS_MODULE = "camunda_sdk.operations.models"
+_parsers: dict[Any, Parser] = {}
+_wire_fields: dict[type, tuple[tuple[str, str], ...]] = {}
+_required: dict[type, frozenset[str]] = {}
+
+
+class Model:
+    """Base of every generated model: conversion to and from the JSON wire form."""
+
+    __slots__ = ()
+    # attribute name -> (JSON property name, spec); written by the generator.
+    __wire__: ClassVar[dict[str, tuple[str, Spec]]] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form of this model (camelCase keys, None fields left out)."""
+        return to_wire(self)
+
+    @classmethod
+    def from_dict(cls: type[M], data: dict[str, Any]) -> M:
+        """Build the model from its JSON form, tolerating missing and unknown fields."""
+        return parser_for(cls)(data)
+
+
+def resolve(name: str) -> Any:
+    """Return the generated model or enum class called ``name``."""
+    return getattr(importlib.import_module(_MODELS_MODULE), name)
+
+
+def parse(spec: Spec, value: Any) -> Any:
+    """Convert the JSON ``value`` into the Python shape ``spec`` describes."""
+    if spec is None or value is None:
+        return value
+    return parser_for(spec)(value)
+
+
+def parser_for(spec: Spec) -> Parser:
+    """Return (and cache) the converter for ``spec``."""
+    key = spec
+    try:
+        parser = _parsers.get(key)
+    except TypeError:  # a union spec carries its discriminator mapping as a dict
+        key = repr(spec)
+        parser = _parsers.get(key)
+    if parser is None:
+        parser = _parsers[key] = _compile(spec)
+    return parser
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _compile(spec: Spec) -> Parser:
+    if spec is None or spec == "binary":
+        return _identity
+    if isinstance(spec, str):
+        return _compile(resolve(spec))
+    if isinstance(spec, type):
+        if issubclass(spec, enum.Enum):
+            return _enum_parser(spec)
+        if issubclass(spec, Model):
+            return _model_parser(spec)
+        return _identity
+    kind = spec[0]
+    if kind == "list":
+        item = parser_for(spec[1])
+        if item is _identity:
+            return _identity
+        return lambda value: [item(v) for v in value] if isinstance(value, list) else value
+    if kind == "dict":
+        item = parser_for(spec[1])
+        if item is _identity:
+            return _identity
+        return lambda value: (
+            {k: item(v) for k, v in value.items()} if isinstance(value, dict) else value
+        )
+    if kind == "union":
+        return _union_parser(spec[1], spec[2], spec[3])
+    raise ValueError(f"unknown serde spec {spec!r}")
+
+
+def _enum_parser(cls: type[enum.Enum]) -> Parser:
+    members = {m.value: m for m in cls}
+
+    def parse_enum(value: Any) -> Any:
+        # An enum value newer than this SDK is kept as the plain string.
+        return members.get(value, value)
+
+    return parse_enum
+
+
+def _model_parser(cls: type[Model]) -> Parser:
+    fields = tuple(
+        (attr, wire, None if spec is None else parser_for(spec))
+        for attr, (wire, spec) in cls.__wire__.items()
+    )
+
+    def parse_model(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value  # not what the spec promised: hand it over untouched
+        kwargs: dict[str, Any] = {}
+        for attr, wire, conv in fields:
+            v = value.get(wire)
+            if v is not None and conv is not None:
+                v = conv(v)
+            kwargs[attr] = v
+        return cls(**kwargs)
+
+    return parse_model
+
+
+def _required_wire_keys(cls: type[Model]) -> frozenset[str]:
+    try:
+        return _required[cls]
+    except KeyError:
+        pass
+    wire = cls.__wire__
+    keys = frozenset(
+        wire[f.name][0]
+        for f in attrs.fields(cls)  # type: ignore[arg-type]
+        if f.default is attrs.NOTHING and f.name in wire
+    )
+    _required[cls] = keys
+    return keys
+
+
+def _union_parser(
+    variants: tuple[Spec, ...], discriminator: str | None, mapping: dict[str, str] | None
+) -> Parser:
+    def parse_union(value: Any) -> Any:
+        if not isinstance(value, dict):
+            # Scalar variants (an exact-match filter value, a key) need no conversion.
+            return value
+        if discriminator and mapping and value.get(discriminator) in mapping:
+            return parser_for(mapping[value[discriminator]])(value)
+        best: Any = None
+        best_score = (-1, -1)
+        for variant in variants:
+            cls = resolve(variant) if isinstance(variant, str) else None
+            if not (isinstance(cls, type) and issubclass(cls, Model)):
+                continue
+            required = _required_wire_keys(cls)
+            known = {w for w, _ in cls.__wire__.values()}
+            score = (int(required <= value.keys()), len(known & value.keys()))
+            if score > best_score:
+                best, best_score = cls, score
+        return parser_for(best)(value) if best is not None else value
+
+    return parse_union
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, str], ...]:
+    try:
+        return _wire_fields[cls]
+    except KeyError:
+        fields = tuple((attr, wire) for attr, (wire, _) in cls.__wire__.items())  # type: ignore[attr-defined]
+        _wire_fields[cls] = fields
+        return fields
+
+
+def to_wire(value: Any) -> Any:
+    """Convert models, enums, lists and dicts into JSON-ready values (None fields dropped)."""
+    if isinstance(value, Model):
+        out: dict[str, Any] = {}
+        for attr, wire in _fields_of(type(value)):
+            v = getattr(value, attr)
+            if v is not None:
+                out[wire] = to_wire(v)
+        return out
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: to_wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_wire(v) for v in value]
+    return value

@@ -1,0 +1,331 @@
+"""``CamundaClient`` and ``CamundaAsyncClient``.
+
+Both clients share everything but the driver: the generated operation methods
+build a call and hand it to ``_run`` / ``_arun``, which run the client's cached
+handler (the pluggy-assembled stage chain) under the sync or async driver and
+decode the response into a model or a typed error.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._serde import parse
+from .errors import CamundaConnectionError, CamundaError, api_error
+from .operations.client import AsyncCamundaOperations, CamundaOperations
+from .pipeline.call import Call, CallOptions
+from .pipeline.context import ClientContext
+from .pipeline.drivers import AsyncDriver, SyncDriver
+from .pipeline.manager import PluginError, create_plugin_manager
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .config import CamundaConfig
+    from .log import BoundLogger
+    from .operations.models import DeploymentResult
+    from .pipeline.hookspecs import Handler
+    from .pipeline.operation import Operation
+
+__all__ = ["CamundaAsyncClient", "CamundaClient"]
+
+_UNSET: Any = object()
+
+
+class _ClientBase:
+    """State and behaviour the sync and async clients share."""
+
+    _context: ClientContext
+    _handler: Handler
+    _options: CallOptions | None
+    _owner: bool
+
+    def __init__(
+        self,
+        *,
+        configuration: Mapping[str, Any] | None = None,
+        logger: object | None = None,
+        plugins: Iterable[object] = (),
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        transport: Any = None,
+        environ: Mapping[str, str] | None = None,
+        is_async: bool,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        pm = create_plugin_manager(plugins=plugins, configuration=configuration, environ=env)
+        config = pm.hook.camunda_load_config(configuration=configuration, environ=env)
+        log = pm.hook.camunda_make_logger(logger=logger, config=config)
+        self._context = ClientContext(
+            config=config,
+            logger=log,
+            plugin_manager=pm,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            is_async=is_async,
+        )
+        self._transport = transport
+        self._options = None
+        self._owner = True
+        self._handler = self._build_handler()
+
+    # -- plugins -----------------------------------------------------------------
+
+    @property
+    def config(self) -> CamundaConfig:
+        """The resolved configuration (secrets masked in its repr)."""
+        return self._context.config
+
+    @property
+    def logger(self) -> BoundLogger:
+        """The SDK logger this client writes to."""
+        return self._context.logger
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The client's pluggy plugin manager."""
+        return self._context.plugin_manager
+
+    def register_plugin(self, plugin: object, name: str | None = None) -> None:
+        """Register another plugin and rebuild the call pipeline."""
+        self._context.plugin_manager.register(plugin, name=name)
+        self._handler = self._build_handler()
+
+    def _build_handler(self) -> Handler:
+        try:
+            handler = self._context.plugin_manager.hook.camunda_call_handler(context=self._context)
+        except CamundaError:
+            raise
+        except Exception as exc:
+            raise PluginError(
+                "camunda_call_handler", f"building the pipeline failed: {exc!r}"
+            ) from exc
+        if handler is None:
+            raise PluginError("transport", "no plugin provides the transport handler")
+        return handler
+
+    def _http_options(self) -> dict[str, Any]:
+        config = self._context.config
+        options: dict[str, Any] = {"timeout": config.timeout_ms / 1000}
+        if config.ca_certificate_path:
+            options["verify"] = config.ca_certificate_path
+        if config.mtls_cert_path:
+            options["cert"] = (config.mtls_cert_path, config.mtls_key_path)
+        if self._transport is not None:
+            options["transport"] = self._transport
+        return options
+
+    def with_options(
+        self,
+        *,
+        retry: Any = _UNSET,
+        timeout: float | None = _UNSET,
+        headers: dict[str, str] | None = _UNSET,
+    ) -> Any:
+        """Return a view of this client whose calls use these per-call options.
+
+        The view shares the connection pool and pipeline with this client::
+
+            client.with_options(retry=False).get_topology()
+        """
+        current = self._options or CallOptions()
+        clone = copy.copy(self)
+        clone._owner = False
+        clone._options = CallOptions(
+            retry=current.retry if retry is _UNSET else retry,
+            timeout=current.timeout if timeout is _UNSET else timeout,
+            headers=current.headers if headers is _UNSET else headers,
+        )
+        return clone
+
+    def _closed(self) -> None:
+        self._context.plugin_manager.hook.camunda_client_closed(context=self._context)
+
+
+def decode(op: Operation, response: httpx.Response) -> Any:
+    """Turn a response into the operation's result, or raise its typed error."""
+    status = response.status_code
+    if 200 <= status < 300:
+        result = op.result
+        if result is None or status == 204:
+            return None
+        if result == "text":
+            return response.text
+        if result == "bytes":
+            return response.content
+        content = response.content
+        if not content:
+            return None
+        return parse(result, json.loads(content))
+    raise api_error(op.id, status, response.content, response.headers)
+
+
+def _connection_error(op: Operation, exc: httpx.TransportError) -> CamundaConnectionError:
+    try:
+        url = str(exc.request.url.copy_with(query=None, username=None, password=None))
+    except RuntimeError:  # the error carries no request
+        url = op.path
+    return CamundaConnectionError(op.method, url, exc, operation_id=op.id)
+
+
+def _resource_files(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[str, bytes]]:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    files = []
+    for p in paths:
+        path = Path(p)
+        try:
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            raise FileNotFoundError(
+                f"cannot read resource to deploy {str(path)!r}: {exc.strerror}"
+            ) from exc
+    return files
+
+
+class CamundaClient(_ClientBase, CamundaOperations):
+    """Synchronous client: every operation method blocks until the response arrives.
+
+    Args:
+        configuration: ``CAMUNDA_*`` settings that override the environment.
+        logger: a stdlib ``logging.Logger``, any object with debug/info/warning/error,
+            or ``NullLogger()``; loguru by default.
+        plugins: plugin objects or modules to register after the built-ins.
+        tracer_provider: OpenTelemetry tracer provider (default: the global one).
+        meter_provider: OpenTelemetry meter provider (default: the global one).
+        transport: an ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests).
+    """
+
+    def __init__(
+        self,
+        configuration: Mapping[str, Any] | None = None,
+        *,
+        logger: object | None = None,
+        plugins: Iterable[object] = (),
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        transport: httpx.BaseTransport | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            configuration=configuration,
+            logger=logger,
+            plugins=plugins,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            transport=transport,
+            environ=environ,
+            is_async=False,
+        )
+        self._driver: SyncDriver | None = None
+
+    def _get_driver(self) -> SyncDriver:
+        # Created on first use: building the TLS context costs tens of milliseconds.
+        driver = self._driver
+        if driver is None:
+            driver = self._driver = SyncDriver(httpx.Client(**self._http_options()))
+        return driver
+
+    def _run(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
+        call = Call(op, path, query, body, self._options)
+        try:
+            response = self._get_driver().run(self._handler(call))
+        except httpx.TransportError as exc:
+            raise _connection_error(op, exc) from exc
+        return decode(op, response)
+
+    def deploy_resources_from_files(
+        self, paths: Sequence[str | os.PathLike[str]], tenant_id: str | None = None
+    ) -> DeploymentResult:
+        """Deploy BPMN, DMN and form files from disk in one deployment."""
+        from .operations.models import CreateDeploymentRequest
+
+        data = CreateDeploymentRequest(resources=_resource_files(paths), tenant_id=tenant_id)
+        return self.create_deployment(data=data)
+
+    def close(self) -> None:
+        """Close the connection pool (views made by ``with_options`` share it)."""
+        if self._owner:
+            if self._driver is not None:
+                self._driver.http.close()
+            self._closed()
+
+    def __enter__(self) -> CamundaClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class CamundaAsyncClient(_ClientBase, AsyncCamundaOperations):
+    """Asynchronous client: every operation method is a coroutine.
+
+    Takes the same arguments as :class:`CamundaClient` (``transport`` is an
+    ``httpx.AsyncBaseTransport``).
+    """
+
+    def __init__(
+        self,
+        configuration: Mapping[str, Any] | None = None,
+        *,
+        logger: object | None = None,
+        plugins: Iterable[object] = (),
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            configuration=configuration,
+            logger=logger,
+            plugins=plugins,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            transport=transport,
+            environ=environ,
+            is_async=True,
+        )
+        self._driver: AsyncDriver | None = None
+
+    def _get_driver(self) -> AsyncDriver:
+        driver = self._driver
+        if driver is None:
+            driver = self._driver = AsyncDriver(httpx.AsyncClient(**self._http_options()))
+        return driver
+
+    async def _arun(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
+        call = Call(op, path, query, body, self._options)
+        try:
+            response = await self._get_driver().run(self._handler(call))
+        except httpx.TransportError as exc:
+            raise _connection_error(op, exc) from exc
+        return decode(op, response)
+
+    async def deploy_resources_from_files(
+        self, paths: Sequence[str | os.PathLike[str]], tenant_id: str | None = None
+    ) -> DeploymentResult:
+        """Deploy BPMN, DMN and form files from disk in one deployment."""
+        from .operations.models import CreateDeploymentRequest
+
+        data = CreateDeploymentRequest(resources=_resource_files(paths), tenant_id=tenant_id)
+        return await self.create_deployment(data=data)
+
+    async def close(self) -> None:
+        """Close the connection pool (views made by ``with_options`` share it)."""
+        if self._owner:
+            if self._driver is not None:
+                await self._driver.http.aclose()
+            self._closed()
+
+    async def __aenter__(self) -> CamundaAsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

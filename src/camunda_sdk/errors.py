@@ -1,0 +1,450 @@
+"""The one exception hierarchy of the SDK.
+
+Everything the SDK raises on purpose derives from :class:`CamundaError`:
+
+- :class:`ConfigurationError`: a ``CAMUNDA_*`` setting is missing or malformed.
+- :class:`CamundaConnectionError`: the request never got an HTTP answer
+  (DNS, refused connection, TLS, timeout, ...).
+- :class:`AuthenticationError`: the OAuth token endpoint refused or failed.
+- :class:`ApiError`: the cluster answered with an error status. One subclass per
+  status the REST API documents (``NotFoundError`` for 404, ...), grouped under
+  :class:`ClientError` (4xx) and :class:`ServerError` (5xx), so callers can catch
+  as narrowly or as broadly as they like.
+
+Every error is safe to log: URLs lose their user-info and sensitive query values,
+and an :class:`ApiError` keeps only a short allow-list of response headers, so
+credentials and tokens never end up in a message, a log line or a span.
+Errors also survive pickling, because the process-pool worker strategy sends them
+between processes.
+"""
+
+from __future__ import annotations
+
+import http
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = [
+    "CamundaError",
+    "ConfigurationError",
+    "CamundaConnectionError",
+    "AuthenticationError",
+    "ApiError",
+    "ClientError",
+    "ServerError",
+    "BadRequestError",
+    "UnauthorizedError",
+    "ForbiddenError",
+    "NotFoundError",
+    "NotAcceptableError",
+    "ConflictError",
+    "UnsupportedMediaTypeError",
+    "TooManyRequestsError",
+    "InternalServerError",
+    "BadGatewayError",
+    "ServiceUnavailableError",
+    "GatewayTimeoutError",
+    "api_error",
+    "error_class_for_status",
+    "redact_url",
+    "safe_headers",
+]
+
+_MASK = "***"
+
+# Query parameters whose values are credentials in common APIs; their values are
+# masked rather than dropped so the URL still shows which parameters were sent.
+_SENSITIVE_QUERY = re.compile(
+    r"token|secret|password|passwd|pwd|api[-_]?key|apikey|auth|credential|signature|sig|code",
+    re.IGNORECASE,
+)
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` without user-info and with sensitive query values masked.
+
+    The result is meant for messages and logs. Unparseable input is returned with
+    everything from the first ``?`` removed, which is the conservative choice.
+    """
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            # user:password@host -> ***@host: the presence of credentials is
+            # useful to know, their value never is.
+            netloc = _MASK + "@" + netloc.rsplit("@", 1)[1]
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode(
+                [(k, _MASK if _SENSITIVE_QUERY.search(k) else v) for k, v in pairs], safe="*"
+            )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return url.split("?", 1)[0]
+
+
+# Response headers worth keeping on an error: enough to diagnose and to honour
+# Retry-After, nothing that can carry a credential.
+_SAFE_HEADERS = frozenset(
+    {
+        "content-type",
+        "retry-after",
+        "www-authenticate",
+        "x-request-id",
+        "x-correlation-id",
+        "traceparent",
+        "sl-violations",
+    }
+)
+# Auth-params of WWW-Authenticate that describe the failure; anything else
+# (e.g. a vendor parameter echoing a token) is dropped.
+_SAFE_AUTH_PARAMS = frozenset({"realm", "error", "error_description", "error_uri", "scope"})
+_AUTH_PARAM = re.compile(r'([A-Za-z0-9_.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)')
+
+
+def _clean_www_authenticate(value: str) -> str:
+    scheme = value.strip().split(" ", 1)[0].rstrip(",")
+    if "=" in scheme:
+        scheme = ""  # the value starts directly with parameters
+    params = [
+        f"{name}={val}"
+        for name, val in _AUTH_PARAM.findall(value)
+        if name.lower() in _SAFE_AUTH_PARAMS
+    ]
+    return " ".join(filter(None, [scheme, ", ".join(params)]))
+
+
+def safe_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Keep the allow-listed response headers (lower-cased names), drop the rest."""
+    if not headers:
+        return {}
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        key = str(name).lower()
+        if key not in _SAFE_HEADERS:
+            continue
+        text = str(value)
+        kept[key] = _clean_www_authenticate(text) if key == "www-authenticate" else text
+    return kept
+
+
+def _rebuild(cls: type[CamundaError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    # Bypass __init__: the subclasses take keyword arguments that the default
+    # BaseException pickling (which replays self.args) cannot supply.
+    obj = cls.__new__(cls)
+    obj.args = args
+    obj.__dict__.update(state)
+    return obj
+
+
+class CamundaError(Exception):
+    """Base class of every error the SDK raises on purpose."""
+
+    # Attributes not sent across processes (e.g. transport exceptions holding
+    # sockets or request objects).
+    _unpicklable: tuple[str, ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {k: v for k, v in self.__dict__.items() if k not in self._unpicklable}
+        return (_rebuild, (type(self), self.args, state))
+
+
+class ConfigurationError(CamundaError):
+    """A setting is missing, malformed or contradicts another one.
+
+    Attributes:
+        variable: the ``CAMUNDA_*`` key at fault, when there is a single one.
+    """
+
+    def __init__(self, message: str, *, variable: str | None = None) -> None:
+        super().__init__(message)
+        self.variable = variable
+
+
+def _describe_cause(cause: BaseException | None, url: str, safe: str) -> str:
+    if cause is None:
+        return "no response"
+    text = str(cause) or type(cause).__name__
+    # Transport errors sometimes quote the URL they failed on; swap in the
+    # redacted form so credentials in it cannot leak through the cause text.
+    if url and url != safe:
+        text = text.replace(url, safe)
+    return f"{type(cause).__name__}: {text}"
+
+
+class CamundaConnectionError(CamundaError):
+    """The request got no HTTP response: connection, TLS, DNS or timeout failure.
+
+    Attributes:
+        operation_id: the REST operation being called, if known.
+        method: the HTTP method.
+        url: the redacted request URL.
+        cause: the underlying transport exception (also ``__cause__`` when raised
+            with ``raise ... from``); not carried across pickling.
+    """
+
+    _unpicklable = ("cause",)
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        cause: BaseException | None = None,
+        *,
+        operation_id: str | None = None,
+    ) -> None:
+        safe = redact_url(url)
+        prefix = f"{operation_id}: " if operation_id else ""
+        super().__init__(
+            f"{prefix}{method.upper()} {safe} failed: {_describe_cause(cause, url, safe)}"
+        )
+        self.operation_id = operation_id
+        self.method = method.upper()
+        self.url = safe
+        self.cause = cause
+
+
+class AuthenticationError(CamundaError):
+    """The token endpoint could not be reached or refused to issue a token.
+
+    Attributes:
+        url: the redacted token endpoint URL.
+        status: the HTTP status of the token endpoint's answer, None if there was
+            no answer.
+    """
+
+    def __init__(self, detail: str, *, url: str, status: int | None = None) -> None:
+        safe = redact_url(url)
+        where = f"{safe} (HTTP {status})" if status is not None else safe
+        super().__init__(f"authentication failed at {where}: {detail}")
+        self.url = safe
+        self.status = status
+        self.detail = detail
+
+
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown Status"
+
+
+def _parse_retry_after(value: str) -> float | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    # Imported here: email.utils costs more at import than the rest of this
+    # module, and HTTP-date Retry-After values are rare.
+    import email.utils
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class ApiError(CamundaError):
+    """The cluster answered an operation with an error status.
+
+    Attributes:
+        operation_id: the spec's operation id (``getTopology``).
+        status: the HTTP status code.
+        type, title, detail, instance: the RFC 9457 problem fields, None when the
+            body did not carry them.
+        problem: the whole parsed JSON object of the body (extension members
+            included), None when the body was not a JSON object.
+        body: the raw response body.
+        headers: an allow-listed subset of the response headers (lower-case
+            names); never contains credentials.
+    """
+
+    def __init__(
+        self,
+        operation_id: str,
+        status: int,
+        *,
+        type: str | None = None,
+        title: str | None = None,
+        detail: str | None = None,
+        instance: str | None = None,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        problem: Mapping[str, Any] | None = None,
+    ) -> None:
+        message = f"{operation_id}: {status} {_reason(status)}"
+        explanation = " - ".join(part for part in (title, detail) if part)
+        if explanation:
+            message = f"{message}: {explanation}"
+        super().__init__(message)
+        self.operation_id = operation_id
+        self.status = status
+        self.type = type
+        self.title = title
+        self.detail = detail
+        self.instance = instance
+        self.body = body
+        self.headers = safe_headers(headers)
+        self.problem = dict(problem) if problem is not None else None
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait (``Retry-After``), None if it did not."""
+        value = self.headers.get("retry-after")
+        return _parse_retry_after(value) if value is not None else None
+
+
+class ClientError(ApiError):
+    """A 4xx answer: the request needs changing before it can succeed."""
+
+
+class ServerError(ApiError):
+    """A 5xx answer: the cluster failed; retrying may help."""
+
+
+class BadRequestError(ClientError):
+    """400: the request was malformed or failed validation."""
+
+
+class UnauthorizedError(ClientError):
+    """401: credentials missing, invalid or expired."""
+
+
+class ForbiddenError(ClientError):
+    """403: authenticated, but not allowed to do this."""
+
+
+class NotFoundError(ClientError):
+    """404: the addressed resource does not exist."""
+
+
+class NotAcceptableError(ClientError):
+    """406: the server cannot produce the requested media type."""
+
+
+class ConflictError(ClientError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class UnsupportedMediaTypeError(ClientError):
+    """415: the request body's media type is not accepted."""
+
+
+class TooManyRequestsError(ClientError):
+    """429: backpressure; the cluster asks to slow down."""
+
+
+class InternalServerError(ServerError):
+    """500: an unexpected failure inside the cluster."""
+
+
+class BadGatewayError(ServerError):
+    """502: a proxy in front of the cluster got a bad answer."""
+
+
+class ServiceUnavailableError(ServerError):
+    """503: the cluster is temporarily unable to serve (often backpressure)."""
+
+
+class GatewayTimeoutError(ServerError):
+    """504: a proxy in front of the cluster timed out."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    406: NotAcceptableError,
+    409: ConflictError,
+    415: UnsupportedMediaTypeError,
+    429: TooManyRequestsError,
+    500: InternalServerError,
+    502: BadGatewayError,
+    503: ServiceUnavailableError,
+    504: GatewayTimeoutError,
+}
+
+
+def error_class_for_status(status: int) -> type[ApiError]:
+    """The most specific :class:`ApiError` subclass for an HTTP status."""
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls
+    if 400 <= status < 500:
+        return ClientError
+    if 500 <= status < 600:
+        return ServerError
+    return ApiError
+
+
+def _text_field(problem: Mapping[str, Any], *names: str) -> str | None:
+    # Liberal reading: take the first present name, stringify non-strings
+    # (some proxies send numbers or nested objects), ignore empty values.
+    for name in names:
+        value = problem.get(name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, str):
+            return value
+        return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return None
+
+
+def api_error(
+    operation_id: str,
+    status: int,
+    body: bytes | str | None,
+    headers: Mapping[str, str] | None = None,
+) -> ApiError:
+    """Build the typed error for an error response.
+
+    The body is read as RFC 9457 problem JSON when possible, otherwise as any
+    JSON object (Spring's ``error``/``message`` shape fills ``title``/``detail``);
+    a body that is not JSON leaves the problem fields None and is kept raw.
+    """
+    raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    problem: dict[str, Any] | None = None
+    stripped = raw.lstrip()
+    # Cheap pre-check: only try JSON when it can be an object.
+    if stripped[:1] == b"{":
+        try:
+            parsed = json.loads(stripped.decode("utf-8", errors="replace"))
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            problem = parsed
+    fields: dict[str, str | None] = {"type": None, "title": None, "detail": None, "instance": None}
+    if problem is not None:
+        fields = {
+            "type": _text_field(problem, "type"),
+            "title": _text_field(problem, "title", "error"),
+            "detail": _text_field(problem, "detail", "message", "error_description"),
+            "instance": _text_field(problem, "instance", "path"),
+        }
+    cls = error_class_for_status(status)
+    return cls(
+        operation_id,
+        status,
+        type=fields["type"],
+        title=fields["title"],
+        detail=fields["detail"],
+        instance=fields["instance"],
+        body=raw,
+        headers=headers,
+        problem=problem,
+    )

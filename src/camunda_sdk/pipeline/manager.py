@@ -1,0 +1,116 @@
+"""Plugin discovery and registration.
+
+Order of registration (and so of wrapping, see ``hookspecs``):
+
+1. the built-in plugins of ``camunda_sdk.plugins.BUILTIN_PLUGINS``, innermost first;
+2. third-party plugins from the ``camunda_sdk`` entry-point group, sorted by name;
+3. modules named in ``CAMUNDA_SDK_PLUGINS`` (imported and registered by module name);
+4. the objects passed as ``plugins=[...]`` to the client, in the given order.
+
+Any of them is skipped when its name is listed in ``CAMUNDA_SDK_DISABLE_PLUGINS``.
+A plugin that fails to load raises :class:`PluginError` naming it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import pluggy
+
+from ..errors import CamundaError
+from . import hookspecs
+from .hookspecs import PROJECT
+
+__all__ = ["PluginError", "create_plugin_manager", "plugin_names_setting"]
+
+
+class PluginError(CamundaError):
+    """A plugin could not be loaded, or raised while the pipeline was being built."""
+
+    def __init__(self, plugin: str, problem: str) -> None:
+        super().__init__(f"camunda_sdk plugin {plugin!r}: {problem}")
+        self.plugin = plugin
+
+
+def plugin_names_setting(
+    key: str, configuration: Mapping[str, Any] | None, environ: Mapping[str, str]
+) -> list[str]:
+    """Read a comma-separated list of plugin names (explicit configuration wins)."""
+    raw = None
+    if configuration is not None and key in configuration:
+        raw = configuration[key]
+    elif key in environ:
+        raw = environ[key]
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+@lru_cache(maxsize=1)
+def _entry_points() -> tuple[Any, ...]:
+    # Scanning installed distributions costs milliseconds: do it once per process.
+    from importlib.metadata import entry_points
+
+    return tuple(sorted(entry_points(group=PROJECT), key=lambda ep: ep.name))
+
+
+def _builtin_plugins() -> Sequence[tuple[str, str]]:
+    from ..plugins import BUILTIN_PLUGINS
+
+    return BUILTIN_PLUGINS
+
+
+def create_plugin_manager(
+    *,
+    plugins: Iterable[object] = (),
+    configuration: Mapping[str, Any] | None,
+    environ: Mapping[str, str],
+) -> pluggy.PluginManager:
+    """Return a ``PluginManager`` with the hook catalog and every enabled plugin."""
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    disabled = set(plugin_names_setting("CAMUNDA_SDK_DISABLE_PLUGINS", configuration, environ))
+
+    for name, module in _builtin_plugins():
+        if name not in disabled:
+            pm.register(importlib.import_module(module), name=name)
+
+    for ep in _entry_points():
+        if ep.name in disabled or pm.has_plugin(ep.name):
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as exc:  # surface, never swallow: the user installed it on purpose
+            raise PluginError(ep.name, f"entry point {ep.value!r} failed to load: {exc}") from exc
+        _register(pm, plugin, ep.name)
+
+    for module_name in plugin_names_setting("CAMUNDA_SDK_PLUGINS", configuration, environ):
+        if module_name in disabled or pm.has_plugin(module_name):
+            continue
+        try:
+            plugin = importlib.import_module(module_name)
+        except Exception as exc:
+            raise PluginError(module_name, f"module named in CAMUNDA_SDK_PLUGINS: {exc}") from exc
+        _register(pm, plugin, module_name)
+
+    for plugin in plugins:
+        name = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
+        name = name if isinstance(name, str) else f"{type(plugin).__name__}@{id(plugin):x}"
+        if name not in disabled:
+            _register(pm, plugin, name)
+    try:
+        pm.check_pending()  # a hookimpl whose name is not in the catalog is a typo, say so
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(exc.plugin_name or "?", str(exc)) from exc
+    return pm
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except Exception as exc:  # pluggy validation errors: wrong hook name or signature
+        raise PluginError(name, f"registration failed: {exc}") from exc

@@ -1,0 +1,479 @@
+"""Built-in plugin ``backpressure``: an adaptive concurrency limit per client.
+
+The cluster says it is overloaded by answering ``429``, ``503``, or a problem
+body whose title or detail mentions ``RESOURCE_EXHAUSTED``. With the
+``BALANCED`` profile (the default) the client then sends fewer requests at
+once, the way TCP congestion control does:
+
+- *multiplicative decrease*: each overload signal scales the limit down (once per
+  window: answers to requests that were already in flight when the limit last
+  dropped do not drop it again, or one burst of 429s would collapse it to 1);
+- *additive increase*: each success while the limit is in use adds ``1/limit``,
+  i.e. about one more permit per window of successful round trips;
+- *backoff at the floor*: once the limit is 1, further signals add an exponential,
+  jittered pause before each gated request until a request succeeds.
+
+``LEGACY`` only observes: it keeps the same books (limit, severity) but never
+gates or pauses a request. Operations that drain work (``completeJob``,
+``failJob``, ``throwJobError``, ``completeUserTask``) are never gated either:
+holding them back would keep jobs alive longer and deepen the overload.
+
+The limiter's state is public and per client: ``backpressure_state(client)``
+returns the :class:`BackpressureState` (also in ``context.state["backpressure"]``
+for plugins). Its arithmetic is plain, lock-protected code shared by the sync
+and async clients; only waiting for a permit differs, inside
+:class:`AcquirePermit`.
+
+Settings (read from the configuration's raw keys):
+
+- ``CAMUNDA_SDK_BACKPRESSURE_PROFILE``: ``BALANCED`` (default) or ``LEGACY``;
+- ``CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT``: the starting limit (default 64);
+- ``CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT``: the ceiling of the limit (default 1024).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import random
+import threading
+from collections import deque
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ..errors import ConfigurationError
+from ..pipeline.effects import Effect, Sleep
+from ..pipeline.hookspecs import Handler, hookimpl
+
+if TYPE_CHECKING:
+    from ..pipeline.call import Call
+    from ..pipeline.context import ClientContext
+    from ..pipeline.drivers import AsyncDriver, SyncDriver
+
+__all__ = [
+    "PROFILES",
+    "AcquirePermit",
+    "BackpressureState",
+    "Outcome",
+    "backpressure_state",
+    "classify",
+]
+
+PROFILES = ("BALANCED", "LEGACY")
+
+PROFILE_KEY = "CAMUNDA_SDK_BACKPRESSURE_PROFILE"
+INITIAL_LIMIT_KEY = "CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT"
+MAX_LIMIT_KEY = "CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT"
+
+DEFAULT_INITIAL_LIMIT = 64
+DEFAULT_MAX_LIMIT = 1024
+MIN_LIMIT = 1
+#: Factor applied to the limit on an overload signal. 0.5 (TCP's choice) makes the
+#: limit oscillate between N/2 and N around a server that admits N; 0.75 keeps
+#: throughput closer to N while still converging within a few windows.
+DECREASE_FACTOR = 0.75
+BACKOFF_INITIAL = 0.05  # seconds, first pause once at the floor
+BACKOFF_MAX = 5.0  # seconds
+
+# Backoff jitter source; tests replace it (or pass ``rng=``) for determinism.
+_random = random.Random()
+
+
+class Outcome(enum.Enum):
+    """How one request's answer bears on the limit."""
+
+    #: Handled by the server (a 2xx, 3xx or a 4xx other than 429): room to grow.
+    SUCCESS = "success"
+    #: 429, 503 or a RESOURCE_EXHAUSTED problem: the server is overloaded.
+    OVERLOAD = "overload"
+    #: A transport failure, another 5xx, or a cancelled call: says nothing.
+    NEUTRAL = "neutral"
+
+
+def classify(response: httpx.Response) -> Outcome:
+    """Classify a (read) response as success, overload or neutral."""
+    status = response.status_code
+    if status in (429, 503):
+        return Outcome.OVERLOAD
+    if status < 400:
+        return Outcome.SUCCESS
+    if _resource_exhausted(response):
+        return Outcome.OVERLOAD
+    return Outcome.SUCCESS if status < 500 else Outcome.NEUTRAL
+
+
+def _resource_exhausted(response: httpx.Response) -> bool:
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:  # a streamed response: do not consume it here
+        return False
+    if b"RESOURCE_EXHAUSTED" not in content:  # cheap test before parsing
+        return False
+    try:
+        problem = json.loads(content)
+    except ValueError:
+        return False
+    if not isinstance(problem, dict):
+        return False
+    return any(
+        isinstance(problem.get(field), str) and "RESOURCE_EXHAUSTED" in problem[field]
+        for field in ("title", "detail")
+    )
+
+
+class _SyncWaiter:
+    __slots__ = ("cond", "permit")
+
+    def __init__(self, cond: threading.Condition) -> None:
+        self.cond = cond
+        self.permit: int | None = None
+
+    def wake(self) -> None:
+        self.cond.notify()  # called with the limiter's lock held, as Condition requires
+
+
+class _AsyncWaiter:
+    __slots__ = ("future", "loop", "permit")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[None] = loop.create_future()
+        self.permit: int | None = None
+
+    def wake(self) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            _resolve(self.future)
+        else:  # released from another thread: hand over through the loop
+            self.loop.call_soon_threadsafe(_resolve, self.future)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():  # a cancelled waiter returns its permit itself
+        future.set_result(None)
+
+
+class BackpressureState:
+    """The adaptive concurrency limiter of one client, and what it observes.
+
+    Read-only attributes (snapshot them together with :meth:`snapshot`):
+
+    - ``profile``: ``"BALANCED"`` (gates) or ``"LEGACY"`` (observes only);
+    - ``limit``: how many gated requests may be in flight at once;
+    - ``in_flight``: requests currently in flight (gated or not);
+    - ``waiters``: calls waiting for a permit;
+    - ``severity``: ``"healthy"`` (no overload since the last clean window of
+      successes), ``"soft"`` (overload seen, limit reduced) or ``"severe"``
+      (overload at the floor: gated calls pause before sending);
+    - ``backoff``: the current pause at the floor in seconds (0 when none).
+
+    Thread-safe: a sync client may be shared by many threads. Permits are plain
+    integers; every permit taken must be returned with :meth:`release`.
+    """
+
+    def __init__(
+        self,
+        profile: str = "BALANCED",
+        *,
+        initial_limit: int = DEFAULT_INITIAL_LIMIT,
+        max_limit: int = DEFAULT_MAX_LIMIT,
+        rng: random.Random | None = None,
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown backpressure profile {profile!r}")
+        if not MIN_LIMIT <= initial_limit <= max_limit:
+            raise ValueError(f"need {MIN_LIMIT} <= initial_limit <= max_limit")
+        self.profile = profile
+        self.max_limit = max_limit
+        self.rng = rng
+        self._lock = threading.Lock()
+        self._limit = float(initial_limit)
+        self._in_flight = 0
+        self._waiters: deque[_SyncWaiter | _AsyncWaiter] = deque()
+        self._severity = "healthy"
+        self._backoff = 0.0
+        # Permit numbers grow with each start; a signal from a permit numbered at
+        # or below _mark was in flight when the limit last dropped: ignored.
+        self._started = 0
+        self._mark = 0
+        self._clean = 0  # successes since the last overload signal
+
+    # -- observation -------------------------------------------------------------
+
+    @property
+    def gating(self) -> bool:
+        """Whether this limiter holds requests back (``BALANCED``)."""
+        return self.profile == "BALANCED"
+
+    @property
+    def limit(self) -> int:
+        """The current concurrency limit (whole permits)."""
+        return max(MIN_LIMIT, int(self._limit))
+
+    @property
+    def in_flight(self) -> int:
+        """Requests in flight now, including ungated ones."""
+        return self._in_flight
+
+    @property
+    def waiters(self) -> int:
+        """Calls queued for a permit."""
+        return len(self._waiters)
+
+    @property
+    def severity(self) -> str:
+        """``"healthy"``, ``"soft"`` or ``"severe"``."""
+        return self._severity
+
+    @property
+    def backoff(self) -> float:
+        """The pause gated requests take at the floor, in seconds (0: none)."""
+        return self._backoff
+
+    def snapshot(self) -> dict[str, Any]:
+        """A consistent copy of the observable state."""
+        with self._lock:
+            return {
+                "profile": self.profile,
+                "limit": self.limit,
+                "in_flight": self._in_flight,
+                "waiters": len(self._waiters),
+                "severity": self._severity,
+                "backoff": self._backoff,
+            }
+
+    def __repr__(self) -> str:
+        s = self.snapshot()
+        return (
+            f"BackpressureState(profile={s['profile']}, limit={s['limit']}, "
+            f"in_flight={s['in_flight']}, waiters={s['waiters']}, severity={s['severity']})"
+        )
+
+    # -- permits -----------------------------------------------------------------
+
+    def try_acquire(self) -> int | None:
+        """Take a permit if one is free and nobody is queued; else None."""
+        with self._lock:
+            return self._try_locked()
+
+    def enter(self) -> int:
+        """Count a request that is not gated (draining operation, ``LEGACY``)."""
+        with self._lock:
+            return self._start_locked()
+
+    def acquire_sync(self) -> int:
+        """Block the calling thread until a permit is granted (FIFO)."""
+        with self._lock:
+            permit = self._try_locked()
+            if permit is not None:
+                return permit
+            waiter = _SyncWaiter(threading.Condition(self._lock))
+            self._waiters.append(waiter)
+            try:
+                while waiter.permit is None:
+                    waiter.cond.wait()
+            except BaseException:  # KeyboardInterrupt in the waiting thread
+                self._abandon_locked(waiter)
+                raise
+            return waiter.permit
+
+    async def acquire_async(self) -> int:
+        """Wait (without blocking the loop) until a permit is granted (FIFO)."""
+        with self._lock:
+            permit = self._try_locked()
+            if permit is not None:
+                return permit
+            waiter = _AsyncWaiter(asyncio.get_running_loop())
+            self._waiters.append(waiter)
+        try:
+            await waiter.future
+        except BaseException:  # CancelledError: give back a permit granted meanwhile
+            with self._lock:
+                self._abandon_locked(waiter)
+            raise
+        assert waiter.permit is not None  # set under the lock before the wake-up
+        return waiter.permit
+
+    def release(self, permit: int, outcome: Outcome = Outcome.NEUTRAL) -> None:
+        """Return ``permit`` and adapt the limit to the request's ``outcome``.
+
+        Synchronous and non-blocking, so it is safe in a ``finally`` block that
+        runs while a generator is closed on cancellation.
+        """
+        with self._lock:
+            self._in_flight -= 1
+            if outcome is Outcome.OVERLOAD:
+                self._overload_locked(permit)
+            elif outcome is Outcome.SUCCESS:
+                self._success_locked()
+            self._grant_locked()
+
+    def backoff_delay(self) -> float:
+        """The jittered pause for the next gated request (0.0 when not backing off)."""
+        backoff = self._backoff
+        if not backoff:
+            return 0.0
+        rng = self.rng or _random
+        # Half fixed, half random: keeps the pause meaningful yet de-synchronises
+        # calls that were released at the same moment.
+        return backoff * (0.5 + 0.5 * rng.random())
+
+    # -- arithmetic (caller holds the lock) --------------------------------------
+
+    def _try_locked(self) -> int | None:
+        if self._waiters or self._in_flight >= self.limit:
+            return None
+        return self._start_locked()
+
+    def _start_locked(self) -> int:
+        self._in_flight += 1
+        self._started += 1
+        return self._started
+
+    def _grant_locked(self) -> None:
+        while self._waiters and self._in_flight < self.limit:
+            waiter = self._waiters.popleft()
+            waiter.permit = self._start_locked()
+            waiter.wake()
+
+    def _abandon_locked(self, waiter: _SyncWaiter | _AsyncWaiter) -> None:
+        if waiter.permit is None:
+            self._waiters.remove(waiter)
+        else:  # granted just as the wait was interrupted: pass the permit on
+            self._in_flight -= 1
+            self._grant_locked()
+
+    def _overload_locked(self, permit: int) -> None:
+        self._clean = 0
+        if permit <= self._mark:
+            return  # already reacted to this window
+        self._mark = self._started
+        if self.limit > MIN_LIMIT:
+            self._limit = max(float(MIN_LIMIT), self._limit * DECREASE_FACTOR)
+            if self._severity == "healthy":
+                self._severity = "soft"
+        else:
+            self._backoff = min(BACKOFF_MAX, self._backoff * 2 or BACKOFF_INITIAL)
+            self._severity = "severe"
+
+    def _success_locked(self) -> None:
+        if self._backoff:
+            self._backoff = 0.0
+            self._severity = "soft"
+        self._clean += 1
+        if self._severity == "soft" and self._clean >= self.limit:
+            self._severity = "healthy"
+        # Grow only while the limit is what holds calls back: an idle client
+        # must not drift up to the ceiling and then release a burst at once.
+        if self._in_flight + 1 + len(self._waiters) >= self._limit / 2:
+            self._limit = min(float(self.max_limit), self._limit + 1.0 / self._limit)
+
+
+class AcquirePermit(Effect):
+    """Wait for a permit of ``limiter``; resume with the permit number.
+
+    The sync driver blocks on a ``threading.Condition``, the async driver awaits
+    a future; neither polls. Return the permit with ``limiter.release(permit)``
+    in a ``finally`` block.
+    """
+
+    __slots__ = ("limiter",)
+
+    def __init__(self, limiter: BackpressureState) -> None:
+        self.limiter = limiter
+
+    def run_sync(self, driver: SyncDriver) -> int:
+        return self.limiter.acquire_sync()
+
+    async def run_async(self, driver: AsyncDriver) -> int:
+        return await self.limiter.acquire_async()
+
+
+def backpressure_state(client: Any) -> BackpressureState | None:
+    """The :class:`BackpressureState` of ``client`` (or of a ``ClientContext``).
+
+    None when the ``backpressure`` plugin is disabled or the client has not
+    built its pipeline.
+    """
+    context = getattr(client, "_context", client)
+    state = getattr(context, "state", None)
+    return state.get("backpressure") if state is not None else None
+
+
+def _int_setting(raw: Mapping[str, str], key: str, default: int) -> int:
+    text = raw.get(key)
+    if text is None or not str(text).strip():
+        return default
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise ConfigurationError(
+            f"{key}={str(text)[:40]!r} is invalid: expected an integer >= {MIN_LIMIT}",
+            variable=key,
+        ) from None
+    if value < MIN_LIMIT:
+        raise ConfigurationError(
+            f"{key}={value} is invalid: expected an integer >= {MIN_LIMIT}", variable=key
+        )
+    return value
+
+
+def state_from_config(config: Any) -> BackpressureState:
+    """Build a limiter from a configuration (its typed fields and ``raw`` keys)."""
+    raw: Mapping[str, str] = getattr(config, "raw", None) or {}
+    profile = getattr(config, "backpressure_profile", None) or raw.get(PROFILE_KEY) or "BALANCED"
+    profile = str(profile).strip().upper()
+    if profile not in PROFILES:
+        # resolve_config validates this already; a stand-in config might not.
+        raise ConfigurationError(
+            f"{PROFILE_KEY}={profile[:40]!r} is invalid: expected one of {', '.join(PROFILES)}",
+            variable=PROFILE_KEY,
+        )
+    max_limit = _int_setting(raw, MAX_LIMIT_KEY, DEFAULT_MAX_LIMIT)
+    initial = _int_setting(raw, INITIAL_LIMIT_KEY, min(DEFAULT_INITIAL_LIMIT, max_limit))
+    if initial > max_limit:
+        raise ConfigurationError(
+            f"{INITIAL_LIMIT_KEY}={initial} exceeds {MAX_LIMIT_KEY}={max_limit}",
+            variable=INITIAL_LIMIT_KEY,
+        )
+    return BackpressureState(profile, initial_limit=initial, max_limit=max_limit)
+
+
+@hookimpl(wrapper=True)
+def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Handler]:
+    """Gate each attempt on the client's adaptive concurrency limit."""
+    inner = yield
+    limiter = context.state.get("backpressure")
+    if not isinstance(limiter, BackpressureState):
+        limiter = context.state["backpressure"] = state_from_config(context.config)
+    # Kept when the pipeline is rebuilt (register_plugin), so calls in flight
+    # return their permits to the limiter that new calls use.
+    gating = limiter.gating
+
+    def gate(call: Call) -> Generator[Effect, Any, httpx.Response]:
+        gated = gating and not call.operation.drains
+        if gated:
+            permit = limiter.try_acquire()  # the common case takes no extra yield
+            if permit is None:
+                permit = yield AcquirePermit(limiter)
+        else:
+            permit = limiter.enter()
+        outcome = Outcome.NEUTRAL
+        try:
+            if gated:
+                pause = limiter.backoff_delay()
+                if pause:
+                    yield Sleep(pause)
+            response = yield from inner(call)
+            outcome = classify(response)
+            return response
+        finally:
+            limiter.release(permit, outcome)
+
+    return gate

@@ -1,0 +1,460 @@
+"""Built-in plugin ``tracing``: one OpenTelemetry CLIENT span and metrics per call.
+
+It is the outermost built-in stage, so it sees a call once however many
+attempts the retry stage makes: one span per call, one span event per attempt.
+Only the OpenTelemetry *API* is used; with no OpenTelemetry SDK configured every
+instrument is a no-op and the stage costs a few microseconds per call.
+
+What it emits (see ``docs/tracing.md``):
+
+- a span named ``{method} {path template}`` (``GET /process-instances/{processInstanceKey}``),
+  kind CLIENT, child of the caller's current span, with the stable HTTP client
+  semantic-convention attributes plus ``camunda.operation_id``;
+- a ``camunda.attempt`` span event per HTTP attempt;
+- W3C ``traceparent``/``tracestate`` (and baggage) headers through the global propagator;
+- metrics: the ``camunda.client.call.duration`` histogram, the
+  ``camunda.client.call.retries`` counter and observable gauges of the
+  backpressure limiter.
+
+The API's own requests are sent with HTTP instrumentation suppressed, so a user
+who also instruments httpx does not get a duplicate span per attempt.
+``CAMUNDA_SDK_TRACING=false`` leaves the stage out of the pipeline entirely.
+Headers and bodies are never recorded, and ``url.full`` carries neither the
+userinfo of the configured address nor a query string.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+import weakref
+from collections.abc import Generator, Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from opentelemetry import context as otel_context
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.metrics import CallbackOptions, Observation
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from .. import __version__
+from ..pipeline.call import Call
+from ..pipeline.context import ClientContext
+from ..pipeline.effects import Effect, Send
+from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.operation import Operation
+
+__all__ = ["INSTRUMENTATION_NAME", "UninstrumentedSend", "error_type"]
+
+#: The instrumentation scope name of every span and instrument this plugin makes.
+INSTRUMENTATION_NAME = "camunda_sdk"
+_SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
+
+# The key opentelemetry-instrumentation-httpx (and every other HTTP client
+# instrumentation) checks before making a span. It lives in the API package,
+# so suppressing needs no instrumentation package installed.
+_SUPPRESS_HTTP_KEY: str | None = getattr(otel_context, "_SUPPRESS_HTTP_INSTRUMENTATION_KEY", None)
+
+# The semantic conventions' advice for HTTP client durations, in seconds.
+_DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class UninstrumentedSend(Send):
+    """A :class:`Send` carried out with HTTP client instrumentation suppressed.
+
+    The tracing stage swaps each ``Send`` of an API request for one of these: its
+    own CLIENT span already describes the exchange, so an httpx instrumentation
+    span underneath would be a duplicate. The context is attached and detached
+    inside one ``run_*`` call, never across a generator ``yield``.
+    """
+
+    __slots__ = ()
+
+    def run_sync(self, driver: Any) -> httpx.Response:
+        token = otel_context.attach(otel_context.set_value(_SUPPRESS_HTTP_KEY, True))  # type: ignore[arg-type]
+        try:
+            return driver.http.send(self.request)
+        finally:
+            otel_context.detach(token)
+
+    async def run_async(self, driver: Any) -> httpx.Response:
+        token = otel_context.attach(otel_context.set_value(_SUPPRESS_HTTP_KEY, True))  # type: ignore[arg-type]
+        try:
+            return await driver.http.send(self.request)
+        finally:
+            otel_context.detach(token)
+
+
+def error_type(exc: BaseException) -> str:
+    """The ``error.type`` of an exception: its class name, module-qualified unless builtin."""
+    cls = type(exc)
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    return f"{module}.{cls.__qualname__}"
+
+
+class _Target:
+    """The parts of the configured REST address the attributes are built from."""
+
+    __slots__ = ("address", "base", "path_prefix", "port")
+
+    def __init__(self, rest_address: str) -> None:
+        url = httpx.URL(rest_address.rstrip("/"))
+        host = url.host
+        self.address = host
+        self.port = url.port or _DEFAULT_PORTS.get(url.scheme, 0)
+        netloc = f"[{host}]" if ":" in host else host
+        if url.port is not None:
+            netloc += f":{url.port}"
+        path = url.path.rstrip("/")
+        # Rebuilt from parts, so the userinfo of the address never reaches a span.
+        self.base = f"{url.scheme}://{netloc}{path}"
+        # Sends whose path starts here are API requests; others (an OAuth token
+        # fetch) are left alone and visible to the user's httpx instrumentation.
+        self.path_prefix = path + "/"
+
+
+class _OpInfo:
+    """Everything about one operation that is the same on every call (built once)."""
+
+    __slots__ = ("metric_attrs", "name", "op", "span_attrs")
+
+    def __init__(self, op: Operation, target: _Target) -> None:
+        self.op = op
+        self.name = f"{op.method} {op.path}"
+        self.span_attrs: dict[str, Any] = {
+            "http.request.method": op.method,
+            "server.address": target.address,
+            "server.port": target.port,
+            "url.template": target.path_prefix[:-1] + op.path,
+            "camunda.operation_id": op.id,
+        }
+        # Metric attribute sets by outcome (status code or error type): shared,
+        # never rebuilt, so recording a measurement allocates nothing.
+        self.metric_attrs: dict[int | str, dict[str, Any]] = {}
+
+    def outcome_attrs(self, status: int | None, error: str | None) -> dict[str, Any]:
+        key: int | str = error if error is not None else status or 0
+        cached = self.metric_attrs.get(key)
+        if cached is not None:
+            return cached
+        attrs: dict[str, Any] = {
+            "camunda.operation_id": self.op.id,
+            "http.request.method": self.op.method,
+        }
+        if status is not None:
+            attrs["http.response.status_code"] = status
+        if error is not None:
+            attrs["error.type"] = error
+        self.metric_attrs[key] = attrs
+        return attrs
+
+
+class _Tally:
+    """What the relay observed of one call's API sends (outcomes only when recording)."""
+
+    __slots__ = ("outcomes", "prefix", "sends", "suppress")
+
+    def __init__(self, prefix: str, suppress: bool, recording: bool) -> None:
+        self.prefix = prefix
+        self.suppress = suppress
+        self.sends = 0
+        # (time_ns, status, error type) per attempt, for the span events.
+        self.outcomes: list[tuple[int, int | None, str | None]] | None = [] if recording else None
+
+
+def _relay(
+    flow: Generator[Effect, Any, httpx.Response], tally: _Tally
+) -> Generator[Effect, Any, httpx.Response]:
+    """``yield from flow``, noting each API send and suppressing its HTTP instrumentation.
+
+    Written out by hand (rather than ``yield from``) to see the effects going
+    out and the outcomes coming back; throw/close semantics match PEP 380.
+    """
+    try:
+        effect = next(flow)
+        while True:
+            api_send = False
+            if type(effect) is Send and effect.request.url.path.startswith(tally.prefix):
+                api_send = True
+                tally.sends += 1
+                if tally.suppress:
+                    effect = UninstrumentedSend(effect.request)
+            try:
+                outcome = yield effect
+            except GeneratorExit:
+                flow.close()
+                raise
+            except BaseException as exc:
+                if api_send and tally.outcomes is not None:
+                    tally.outcomes.append((time.time_ns(), None, error_type(exc)))
+                effect = flow.throw(exc)
+            else:
+                if api_send and tally.outcomes is not None:
+                    status = getattr(outcome, "status_code", None)
+                    tally.outcomes.append((time.time_ns(), status, None))
+                effect = flow.send(outcome)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _field(record: Any, *names: str) -> Any:
+    """The first non-None of ``names`` in a retry record (a mapping or an object)."""
+    for name in names:
+        value = record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _record_error(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, BaseException):
+        return error_type(value)
+    if isinstance(value, type) and issubclass(value, BaseException):
+        module = value.__module__
+        return value.__qualname__ if module == "builtins" else f"{module}.{value.__qualname__}"
+    return str(value)
+
+
+def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
+    """Add one ``camunda.attempt`` event per attempt; return the number of attempts.
+
+    The stage's own observations give each event its time and outcome; the
+    retry plugin's records (``call.extensions["attempts"]``) add the delay
+    before the next attempt, and stand in for observations that are missing.
+    """
+    observed = tally.outcomes or []
+    by_number: dict[int, Any] = {}
+    if records:
+        for index, record in enumerate(records, 1):
+            number = _field(record, "attempt", "number")
+            by_number[number if isinstance(number, int) else index] = record
+    count = max(len(observed), max(by_number, default=0))
+    for number in range(1, count + 1):
+        attrs: dict[str, Any] = {"camunda.attempt": number}
+        timestamp: int | None = None
+        status: Any = None
+        error: str | None = None
+        if number <= len(observed):
+            timestamp, status, error = observed[number - 1]
+        record = by_number.get(number)
+        if record is not None:
+            if status is None and error is None:
+                status = _field(record, "status", "status_code")
+                error = _record_error(_field(record, "error", "error_type", "exception"))
+            delay = _field(record, "delay", "delay_s", "delay_seconds")
+            if isinstance(delay, (int, float)):
+                attrs["camunda.retry.delay"] = float(delay)
+        if isinstance(status, int):
+            attrs["http.response.status_code"] = status
+        if error is not None:
+            attrs["error.type"] = error
+        span.add_event("camunda.attempt", attrs, timestamp)
+    return count
+
+
+def _full_url(target: _Target, call: Call) -> str:
+    """``url.full``: the address without userinfo, the expanded path, no query string."""
+    path = call.operation.path
+    if call.path_params:
+        for name, value in call.path_params.items():
+            if isinstance(value, enum.Enum):
+                value = value.value
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    return target.base + path
+
+
+def _enabled(context: ClientContext) -> bool:
+    value = getattr(context.config, "tracing", None)
+    if isinstance(value, bool):
+        return value
+    # A stand-in config without the typed field: read the raw setting.
+    raw = getattr(context.config, "raw", None) or {}
+    text = str(raw.get("CAMUNDA_SDK_TRACING", "true")).strip().lower()
+    return text not in ("false", "0", "no", "off", "n", "f")
+
+
+@hookimpl(wrapper=True)
+def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Handler]:
+    """Wrap every call in a CLIENT span and record its duration and retries."""
+    inner = yield
+    if not _enabled(context):
+        return inner  # no per-call work at all
+
+    target = _Target(context.config.rest_address)
+    tracer_provider = context.tracer_provider or trace.get_tracer_provider()
+    tracer = tracer_provider.get_tracer(INSTRUMENTATION_NAME, __version__, schema_url=_SCHEMA_URL)
+    meter = _meter(context)
+    duration = meter.create_histogram(
+        "camunda.client.call.duration",
+        unit="s",
+        description="Duration of SDK calls, retries and backoff included.",
+        explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+    )
+    retries = meter.create_counter(
+        "camunda.client.call.retries",
+        unit="{retry}",
+        description="HTTP attempts beyond the first of each call.",
+    )
+    _register_gauges(context, meter, target)
+    suppressible = _SUPPRESS_HTTP_KEY is not None
+    infos: dict[Operation, _OpInfo] = {}
+    inject = propagate.inject
+    get_current = otel_context.get_current
+    set_span_in_context = trace.set_span_in_context
+    perf_counter = time.perf_counter
+
+    def trace_call(call: Call) -> Generator[Effect, Any, httpx.Response]:
+        op = call.operation
+        info = infos.get(op)
+        if info is None:
+            info = infos[op] = _OpInfo(op, target)
+        parent = get_current()  # captured now: the caller's context
+        span = tracer.start_span(info.name, parent, SpanKind.CLIENT, info.span_attrs)
+        active = span.get_span_context().is_valid  # False under the no-op API
+        recording = span.is_recording()
+        if active:
+            inject(call.headers, context=set_span_in_context(span, parent))
+        if recording:
+            span.set_attribute("url.full", _full_url(target, call))
+        tally = _Tally(target.path_prefix, active and suppressible, recording)
+        status: int | None = None
+        error: str | None = None
+        failure: BaseException | None = None
+        started = perf_counter()
+        try:
+            response = yield from _relay(inner(call), tally)
+            status = response.status_code
+            if status >= 400:
+                error = str(status)
+            return response
+        except BaseException as exc:  # includes cancellation: the span still ends
+            error = error_type(exc)
+            failure = exc
+            raise
+        finally:
+            elapsed = perf_counter() - started
+            attempts = tally.sends
+            if recording:
+                attempts = max(
+                    attempts, _attempt_events(span, tally, call.extensions.get("attempts"))
+                )
+                if status is not None:
+                    span.set_attribute("http.response.status_code", status)
+                if attempts > 1:
+                    span.set_attribute("http.request.resend_count", attempts - 1)
+                if error is not None:
+                    span.set_attribute("error.type", error)
+                    span.set_status(Status(StatusCode.ERROR))
+                # Not for cancellation (GeneratorExit, CancelledError): no useful stack trace.
+                if isinstance(failure, Exception):
+                    span.record_exception(failure)
+            elif not attempts:
+                records = call.extensions.get("attempts")
+                attempts = len(records) if records else 0
+            span.end()
+            attrs = info.outcome_attrs(status, error)
+            duration.record(elapsed, attrs)
+            if attempts > 1:
+                retries.add(attempts - 1, attrs)
+
+    return trace_call
+
+
+def _meter(context: ClientContext) -> Any:
+    provider = context.meter_provider or metrics.get_meter_provider()
+    return provider.get_meter(INSTRUMENTATION_NAME, __version__, schema_url=_SCHEMA_URL)
+
+
+# Backpressure gauges. An instrument name can be registered once per meter (a
+# second registration returns the first instrument and drops the new callback),
+# so each meter provider gets one set of gauges whose callbacks report every
+# open client using that provider, told apart by `camunda.client.instance`.
+_gauge_lock = threading.Lock()
+_gauge_clients: weakref.WeakKeyDictionary[Any, dict[int, tuple[ClientContext, dict[str, Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_strong_gauge_clients: dict[int, tuple[Any, dict[int, tuple[ClientContext, dict[str, Any]]]]] = {}
+_instance_counter = 0
+
+
+def _gauge_clients_for(
+    provider: Any,
+) -> tuple[dict[int, tuple[ClientContext, dict[str, Any]]], bool]:
+    """The client registry of ``provider`` and whether it was just created."""
+    try:
+        clients = _gauge_clients.get(provider)
+        if clients is None:
+            clients = _gauge_clients[provider] = {}
+            return clients, True
+        return clients, False
+    except TypeError:  # a provider that cannot be weakly referenced: keep it alive
+        entry = _strong_gauge_clients.get(id(provider))
+        if entry is None:
+            entry = _strong_gauge_clients[id(provider)] = (provider, {})
+            return entry[1], True
+        return entry[1], False
+
+
+def _register_gauges(context: ClientContext, meter: Any, target: _Target) -> None:
+    global _instance_counter
+    provider = context.meter_provider or metrics.get_meter_provider()
+    with _gauge_lock:
+        clients, created = _gauge_clients_for(provider)
+        if id(context) not in clients:  # the handler is rebuilt when plugins change
+            _instance_counter += 1
+            attrs = {
+                "server.address": target.address,
+                "server.port": target.port,
+                "camunda.client.instance": _instance_counter,
+            }
+            clients[id(context)] = (context, attrs)
+    if not created:
+        return
+    for field, description in (
+        ("limit", "Concurrent requests the backpressure limiter currently allows."),
+        ("in_flight", "Requests holding a backpressure permit."),
+        ("waiters", "Calls waiting for a backpressure permit."),
+    ):
+        meter.create_observable_gauge(
+            f"camunda.client.backpressure.{field}",
+            callbacks=[_gauge_callback(clients, field)],
+            unit="{request}",
+            description=description,
+        )
+
+
+def _gauge_callback(clients: dict[int, tuple[ClientContext, dict[str, Any]]], field: str) -> Any:
+    def observe(options: CallbackOptions) -> Iterable[Observation]:
+        observations = []
+        for context, attrs in list(clients.values()):
+            limiter = context.state.get("backpressure")
+            if limiter is None:
+                continue
+            value = getattr(limiter, field, None)
+            if value is not None and not isinstance(value, (int, float)):
+                try:
+                    value = len(value)  # a queue of waiters rather than a count
+                except TypeError:
+                    continue
+            if value is not None:
+                observations.append(Observation(value, attrs))
+        return observations
+
+    return observe
+
+
+@hookimpl
+def camunda_client_closed(context: ClientContext) -> None:
+    """Stop reporting the closed client's backpressure gauges."""
+    with _gauge_lock:
+        for clients in list(_gauge_clients.values()):
+            clients.pop(id(context), None)
+        for _, clients in _strong_gauge_clients.values():
+            clients.pop(id(context), None)

@@ -1,0 +1,112 @@
+"""Built-in plugin ``transport``: turns a call into an HTTP request and sends it.
+
+This is the innermost handler (``trylast``); every stage wraps it. It builds an
+``httpx.Request`` from the operation descriptor and the call's arguments and
+yields :class:`~camunda_sdk.pipeline.effects.Send`, so the same code serves the
+sync and the async client.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Generator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from .. import __version__
+from .._serde import Model, to_wire
+from ..pipeline.call import Call
+from ..pipeline.context import ClientContext
+from ..pipeline.effects import Effect, Send
+from ..pipeline.hookspecs import Handler, hookimpl
+
+USER_AGENT = f"camunda-sdk-python/{__version__}"
+
+
+@hookimpl(trylast=True)
+def camunda_call_handler(context: ClientContext) -> Handler:
+    """Return the handler that sends the request (innermost)."""
+    base = context.config.rest_address.rstrip("/")
+    # Cluster administration endpoints live at the server root, beside /v2.
+    origin = base.removesuffix("/v2")
+    timeout = httpx.Timeout(context.config.timeout_ms / 1000).as_dict()
+
+    def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
+        url_base = origin if call.operation.root else base
+        return (yield Send(build_request(call, url_base, timeout)))
+
+    return send
+
+
+def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> httpx.Request:
+    """Build the ``httpx.Request`` for ``call``; ``base`` is prefixed to the path template."""
+    op = call.operation
+    path = op.path
+    if call.path_params:
+        for name, value in call.path_params.items():
+            if value is None:
+                raise ValueError(f"{op.id}: path parameter {name!r} is required, got None")
+            path = path.replace("{" + name + "}", quote(str(_plain(value)), safe=""))
+    headers = {"user-agent": USER_AGENT, "accept": "application/json, application/problem+json"}
+    if call.headers:
+        headers.update(call.headers)
+    params = _query(call.query) if call.query else None
+    if call.options.timeout is not None:
+        timeout = httpx.Timeout(call.options.timeout).as_dict()
+    extensions = {"timeout": timeout}
+    url = base + path
+    if op.body == "multipart" and call.body is not None:
+        data, files = _multipart(call.body)
+        return httpx.Request(
+            op.method, url, params=params, headers=headers, data=data, files=files,
+            extensions=extensions,
+        )  # fmt: skip
+    content = None
+    if call.body is not None:
+        content = json.dumps(to_wire(call.body), separators=(",", ":")).encode()
+        headers["content-type"] = "application/json"
+    return httpx.Request(
+        op.method, url, params=params, headers=headers, content=content, extensions=extensions
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _query(query: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in query.items():
+        if value is None:
+            continue
+        out[name] = (
+            [_plain(v) for v in value] if isinstance(value, (list, tuple)) else _plain(value)
+        )
+    return out
+
+
+def _multipart(body: Any) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """Split a multipart body model into form fields and file parts."""
+    if not isinstance(body, Model):
+        raise TypeError(f"a multipart body must be a generated model, got {type(body).__name__}")
+    data: dict[str, Any] = {}
+    files: list[tuple[str, Any]] = []
+    for attr, (wire, spec) in type(body).__wire__.items():
+        value = getattr(body, attr)
+        if value is None:
+            continue
+        if spec == "binary":
+            files.append((wire, value))
+        elif spec == ("list", "binary"):
+            files.extend((wire, item) for item in value)
+        else:
+            wired = to_wire(value)
+            data[wire] = wired if isinstance(wired, str) else json.dumps(wired)
+    return data, files

@@ -1,0 +1,154 @@
+"""Job workers: long-poll for jobs, run a handler, complete/fail/throw.
+
+Use them through ``CamundaAsyncClient``::
+
+    async with CamundaAsyncClient() as client:
+        client.create_job_worker(
+            config=WorkerConfig(job_type="payment", job_timeout_milliseconds=30_000),
+            callback=handle_payment,
+        )
+        await client.run_workers()
+
+or with the functions here, which take the client as first argument
+(:func:`create_job_worker`, :func:`run_workers`, :func:`stop_workers`).
+Execution strategies are plugins (``camunda_sdk.workers.executors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Union, cast, overload
+
+from .config import WorkerConfig
+from .context import (
+    ConnectedJobContext,
+    JobContext,
+    JobError,
+    JobFailure,
+    JobVariables,
+    SyncJobContext,
+)
+from .runtime import (
+    Backoff,
+    ExecutionStrategy,
+    JobWorker,
+    WorkerTuning,
+    create_job_worker,
+    run_workers,
+    stop_workers,
+)
+
+if TYPE_CHECKING:
+    from ..client import CamundaAsyncClient
+    from ..operations.models import JobCompletionRequest
+
+__all__ = [
+    "AsyncJobHandler",
+    "Backoff",
+    "ConnectedJobContext",
+    "ExecutionStrategy",
+    "HandlerResult",
+    "JobContext",
+    "JobError",
+    "JobFailure",
+    "JobVariables",
+    "JobWorker",
+    "ProcessJobHandler",
+    "SyncJobContext",
+    "SyncJobHandler",
+    "WorkerConfig",
+    "WorkerMethods",
+    "WorkerTuning",
+    "create_job_worker",
+    "run_workers",
+    "stop_workers",
+]
+
+#: What a handler may return: variables to complete with, a full completion
+#: request (user task listener corrections, ad-hoc sub-process results), or None.
+HandlerResult = Union[Mapping[str, Any], "JobCompletionRequest", None]
+#: A handler for the ``"async"`` strategy.
+AsyncJobHandler = Callable[[ConnectedJobContext], Awaitable[HandlerResult]]
+#: A handler for the ``"thread"`` strategy.
+SyncJobHandler = Callable[[SyncJobContext], HandlerResult]
+#: A handler for the ``"process"`` strategy (must pickle).
+ProcessJobHandler = Callable[[JobContext], HandlerResult]
+
+
+class WorkerMethods:
+    """Worker methods of ``CamundaAsyncClient`` (a mixin of its bases)."""
+
+    @overload
+    def create_job_worker(
+        self,
+        config: WorkerConfig,
+        callback: AsyncJobHandler,
+        *,
+        execution_strategy: Literal["auto", "async"] = "auto",
+        startup_jitter_max_seconds: float | None = None,
+    ) -> JobWorker: ...
+
+    @overload
+    def create_job_worker(
+        self,
+        config: WorkerConfig,
+        callback: SyncJobHandler,
+        *,
+        execution_strategy: Literal["auto", "thread"] = "auto",
+        startup_jitter_max_seconds: float | None = None,
+    ) -> JobWorker: ...
+
+    @overload
+    def create_job_worker(
+        self,
+        config: WorkerConfig,
+        callback: ProcessJobHandler,
+        *,
+        execution_strategy: Literal["process"],
+        startup_jitter_max_seconds: float | None = None,
+    ) -> JobWorker: ...
+
+    def create_job_worker(
+        self,
+        config: WorkerConfig,
+        callback: Callable[[Any], Any],
+        *,
+        execution_strategy: str = "auto",
+        startup_jitter_max_seconds: float | None = None,
+    ) -> JobWorker:
+        """Create a job worker; :meth:`run_workers` starts it.
+
+        Args:
+            config: the job type to poll for and the worker's limits.
+            callback: the handler. Its context type follows the strategy:
+                ``ConnectedJobContext`` (async), ``SyncJobContext`` (thread),
+                ``JobContext`` (process). It returns a dict of variables, a
+                ``JobCompletionRequest`` or None; it may raise ``JobFailure``
+                or ``JobError``.
+            execution_strategy: ``"auto"`` (async for ``async def``, else thread),
+                ``"async"``, ``"thread"`` or ``"process"``.
+            startup_jitter_max_seconds: random delay up to this before the first
+                poll (default ``CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS``, 0).
+        """
+        return JobWorker(
+            cast("CamundaAsyncClient", self),
+            config,
+            callback,
+            execution_strategy=execution_strategy,
+            startup_jitter_max_seconds=startup_jitter_max_seconds,
+        )
+
+    @property
+    def workers(self) -> list[JobWorker]:
+        """The job workers created on this client."""
+        from .runtime import _registry
+
+        return list(_registry(cast("CamundaAsyncClient", self)).workers)
+
+    async def run_workers(self) -> None:
+        """Run every worker of this client until stopped (or this task is cancelled)."""
+        await run_workers(cast("CamundaAsyncClient", self))
+
+    async def stop_workers(self, timeout: float | None = None) -> None:
+        """Stop polling; running jobs get ``timeout`` seconds (default 30) to finish."""
+        await stop_workers(cast("CamundaAsyncClient", self), timeout)

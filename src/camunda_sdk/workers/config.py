@@ -1,0 +1,139 @@
+"""Worker configuration: :class:`WorkerConfig` and how it inherits client defaults.
+
+Precedence for every field marked "heritable" (see ``docs/workers.md``)::
+
+    explicit WorkerConfig value > CAMUNDA_WORKER_* (environment or client
+    ``configuration={...}``) > built-in default
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from ..errors import ConfigurationError
+
+__all__ = ["DEFAULT_MAX_CONCURRENT_JOBS", "DEFAULT_WORKER_NAME", "ResolvedWorkerConfig", "WorkerConfig"]
+
+DEFAULT_WORKER_NAME = "camunda-python-sdk-worker"
+DEFAULT_MAX_CONCURRENT_JOBS = 10
+
+
+def _names(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # a single name is a common slip: accept it
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class WorkerConfig:
+    """What a job worker polls for and how many jobs it runs at once.
+
+    Fields left as None inherit the client's ``CAMUNDA_WORKER_*`` defaults, then
+    the built-in default.
+
+    Args:
+        job_type: the BPMN service task type to poll for (required).
+        job_timeout_milliseconds: how long the worker has to complete an activated
+            job before the cluster hands it to another worker. Required here or
+            through ``CAMUNDA_WORKER_TIMEOUT``.
+        request_timeout_milliseconds: long-poll timeout of one activation request
+            (0: the server's default). Default 0.
+        max_concurrent_jobs: maximum of jobs the worker runs at once. Default 10.
+        fetch_variables: names of the variables to fetch (None: all of them).
+        worker_name: the worker name reported to Camunda.
+            Default ``"camunda-python-sdk-worker"``.
+        tenant_ids: tenants to activate jobs of (None: the server's default).
+    """
+
+    job_type: str
+    job_timeout_milliseconds: int | None = None
+    request_timeout_milliseconds: int | None = None
+    max_concurrent_jobs: int | None = None
+    fetch_variables: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    worker_name: str | None = None
+    tenant_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+
+
+@attrs.frozen(kw_only=True)
+class ResolvedWorkerConfig:
+    """A :class:`WorkerConfig` with every default filled in (internal)."""
+
+    job_type: str
+    job_timeout_milliseconds: int
+    request_timeout_milliseconds: int
+    max_concurrent_jobs: int
+    fetch_variables: tuple[str, ...] | None
+    worker_name: str
+    tenant_ids: tuple[str, ...] | None
+    startup_jitter_max_seconds: float
+
+
+def _first(*values: Any) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def resolve_worker_config(
+    config: WorkerConfig,
+    client_config: object,
+    startup_jitter_max_seconds: float | None = None,
+) -> ResolvedWorkerConfig:
+    """Fill ``config``'s unset fields from the client configuration's worker defaults.
+
+    Raises:
+        ConfigurationError: the job type is empty, no job timeout is set anywhere,
+            or a number is out of range.
+    """
+    if not config.job_type:
+        raise ConfigurationError("WorkerConfig.job_type must not be empty", variable="job_type")
+    timeout = _first(config.job_timeout_milliseconds, getattr(client_config, "worker_timeout", None))
+    if timeout is None:
+        raise ConfigurationError(
+            f"worker for job type {config.job_type!r}: set WorkerConfig.job_timeout_milliseconds"
+            " or CAMUNDA_WORKER_TIMEOUT",
+            variable="CAMUNDA_WORKER_TIMEOUT",
+        )
+    max_jobs = _first(
+        config.max_concurrent_jobs,
+        getattr(client_config, "worker_max_concurrent_jobs", None),
+        DEFAULT_MAX_CONCURRENT_JOBS,
+    )
+    request_timeout = _first(
+        config.request_timeout_milliseconds,
+        getattr(client_config, "worker_request_timeout", None),
+        0,
+    )
+    name = _first(config.worker_name, getattr(client_config, "worker_name", None)) or (
+        DEFAULT_WORKER_NAME
+    )
+    jitter = _first(
+        startup_jitter_max_seconds,
+        getattr(client_config, "worker_startup_jitter_max_seconds", None),
+        0.0,
+    )
+    _check(int(timeout) >= 1, "job_timeout_milliseconds", timeout, "at least 1")
+    _check(int(max_jobs) >= 1, "max_concurrent_jobs", max_jobs, "at least 1")
+    _check(int(request_timeout) >= 0, "request_timeout_milliseconds", request_timeout, ">= 0")
+    _check(float(jitter) >= 0, "startup_jitter_max_seconds", jitter, ">= 0")
+    return ResolvedWorkerConfig(
+        job_type=config.job_type,
+        job_timeout_milliseconds=int(timeout),
+        request_timeout_milliseconds=int(request_timeout),
+        max_concurrent_jobs=int(max_jobs),
+        fetch_variables=config.fetch_variables,
+        worker_name=str(name),
+        tenant_ids=config.tenant_ids,
+        startup_jitter_max_seconds=float(jitter),
+    )
+
+
+def _check(ok: bool, name: str, value: object, expected: str) -> None:
+    if not ok:
+        raise ConfigurationError(f"worker setting {name}={value!r} must be {expected}", variable=name)

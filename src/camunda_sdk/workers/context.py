@@ -1,0 +1,321 @@
+"""What a job handler receives (the job contexts) and what it may raise.
+
+- :class:`JobContext`: the activated job, its variables and a job-scoped logger.
+  It is what the ``"process"`` strategy hands over (it pickles).
+- :class:`ConnectedJobContext`: adds ``client``, a ``CamundaAsyncClient``
+  (``"async"`` strategy).
+- :class:`SyncJobContext`: adds ``client``, a sync ``CamundaClient``
+  (``"thread"`` strategy).
+- :class:`JobFailure` / :class:`JobError`: raise them to fail the job or throw
+  a BPMN error instead of completing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..client import CamundaAsyncClient, CamundaClient
+    from ..log import BoundLogger, NullLogger
+    from ..operations.models import ActivatedJobResult, UserTaskProperties
+    from ..operations.semantic_types import (
+        BusinessId,
+        ElementId,
+        ElementInstanceKey,
+        JobKey,
+        ProcessDefinitionId,
+        ProcessDefinitionKey,
+        ProcessInstanceKey,
+        Tag,
+        TenantId,
+    )
+
+__all__ = [
+    "ConnectedJobContext",
+    "JobContext",
+    "JobError",
+    "JobFailure",
+    "JobVariables",
+    "SyncJobContext",
+]
+
+
+class JobFailure(Exception):
+    """Raise in a handler to fail the job (instead of completing it).
+
+    Args:
+        message: the error message attached to the failure.
+        retries: the retries left after this failure; None decrements the job's
+            current retry count by one.
+        retry_back_off: milliseconds before the job may be activated again.
+        variables: variables to set on the job's scope along with the failure.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retries: int | None = None,
+        retry_back_off: int = 0,
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retries = retries
+        self.retry_back_off = retry_back_off
+        self.variables = dict(variables) if variables is not None else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments defeat Exception's default pickling, and the
+        # "process" strategy sends this back from a child process.
+        return (_rebuild_failure, (self.message, self.retries, self.retry_back_off, self.variables))
+
+
+def _rebuild_failure(
+    message: str, retries: int | None, retry_back_off: int, variables: dict[str, Any] | None
+) -> JobFailure:
+    return JobFailure(message, retries=retries, retry_back_off=retry_back_off, variables=variables)
+
+
+class JobError(Exception):
+    """Raise in a handler to throw a BPMN error (caught by an error event).
+
+    Args:
+        error_code: matched against the error code of BPMN error catch events;
+            with no match the job becomes an incident.
+        message: an optional message for diagnostics.
+        variables: variables to set on the catching scope.
+    """
+
+    def __init__(
+        self,
+        error_code: str,
+        message: str = "",
+        *,
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{error_code}: {message}" if message else error_code)
+        self.error_code = error_code
+        self.message = message
+        self.variables = dict(variables) if variables is not None else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_error, (self.error_code, self.message, self.variables))
+
+
+def _rebuild_error(error_code: str, message: str, variables: dict[str, Any] | None) -> JobError:
+    return JobError(error_code, message, variables=variables)
+
+
+class JobVariables(dict[str, Any]):
+    """The job's variables: a ``dict``, plus :meth:`to_dict` for a plain copy."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the variables as a new plain ``dict``."""
+        return dict(self)
+
+
+class JobContext:
+    """One activated job, as a handler sees it.
+
+    Attributes:
+        job: the activated job as the cluster sent it. Fields an older (or
+            newer) server omits are None.
+        variables: the job's variables (a ``dict`` with ``to_dict()``).
+        custom_headers: the task's custom headers (empty when none).
+        log: a logger bound with the job type, worker name and job key.
+
+    The other properties read the matching field of :attr:`job`.
+    """
+
+    __slots__ = ("_log", "_log_parent", "custom_headers", "job", "variables")
+
+    def __init__(
+        self,
+        job: ActivatedJobResult,
+        *,
+        log: BoundLogger | NullLogger | None = None,
+        log_parent: BoundLogger | NullLogger | None = None,
+    ) -> None:
+        self.job = job
+        variables = job.variables
+        self.variables = JobVariables(variables if isinstance(variables, Mapping) else ())
+        headers = job.custom_headers
+        self.custom_headers: dict[str, Any] = dict(headers) if isinstance(headers, Mapping) else {}
+        self._log = log
+        self._log_parent = log_parent
+
+    @property
+    def log(self) -> BoundLogger | NullLogger:
+        """A logger bound with ``job_type``, ``worker`` and ``job_key``.
+
+        Bound on first use: handlers that never log pay nothing for it.
+        """
+        log = self._log
+        if log is None:
+            parent = self._log_parent
+            if parent is None:
+                from ..log import NullLogger
+
+                log = NullLogger()
+            else:
+                log = parent.bind(job_key=self.job.job_key)
+            self._log = log
+        return log
+
+    # -- the activated job's fields -----------------------------------------------
+
+    @property
+    def job_key(self) -> JobKey:
+        """The job's key."""
+        return self.job.job_key
+
+    @property
+    def type(self) -> str:
+        """The job type (the service task's ``type``)."""
+        return self.job.type_
+
+    @property
+    def retries(self) -> int:
+        """Retries left."""
+        return self.job.retries
+
+    @property
+    def deadline(self) -> int:
+        """When the job's activation times out (epoch milliseconds)."""
+        return self.job.deadline
+
+    @property
+    def worker(self) -> str:
+        """The worker name the job was activated for."""
+        return self.job.worker
+
+    @property
+    def process_instance_key(self) -> ProcessInstanceKey:
+        """The process instance the job belongs to."""
+        return self.job.process_instance_key
+
+    @property
+    def process_definition_key(self) -> ProcessDefinitionKey:
+        """The key of the process definition."""
+        return self.job.process_definition_key
+
+    @property
+    def process_definition_id(self) -> ProcessDefinitionId:
+        """The BPMN process id."""
+        return self.job.process_definition_id
+
+    @property
+    def process_definition_version(self) -> int:
+        """The version of the process definition."""
+        return self.job.process_definition_version
+
+    @property
+    def element_id(self) -> ElementId:
+        """The BPMN element id of the task."""
+        return self.job.element_id
+
+    @property
+    def element_instance_key(self) -> ElementInstanceKey:
+        """The element instance the job belongs to."""
+        return self.job.element_instance_key
+
+    @property
+    def tenant_id(self) -> TenantId:
+        """The tenant of the job."""
+        return self.job.tenant_id
+
+    @property
+    def kind(self) -> Any:
+        """The job kind (``BPMN_ELEMENT``, ``EXECUTION_LISTENER``, ``TASK_LISTENER``...)."""
+        return self.job.kind
+
+    @property
+    def listener_event_type(self) -> Any:
+        """For listener jobs, the event that triggered the listener."""
+        return self.job.listener_event_type
+
+    @property
+    def user_task(self) -> UserTaskProperties | None:
+        """For user task listener jobs, the user task's properties."""
+        return self.job.user_task
+
+    @property
+    def tags(self) -> list[Tag] | None:
+        """Tags of the process instance (None from servers that do not send them)."""
+        return self.job.tags
+
+    @property
+    def business_id(self) -> BusinessId | None:
+        """The business id of the process instance, if any."""
+        return self.job.business_id
+
+    @property
+    def priority(self) -> int | None:
+        """The job priority (None from servers that do not send it)."""
+        return self.job.priority
+
+    @property
+    def root_process_instance_key(self) -> ProcessInstanceKey | None:
+        """The root process instance (for call activity hierarchies)."""
+        return self.job.root_process_instance_key
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The "process" strategy pickles the context: the logger stays behind.
+        return {"job": self.job, "log": self._log}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        JobContext.__init__(self, state["job"], log=state["log"])
+
+    def __repr__(self) -> str:
+        # Variables and headers carry business data: keep them out of reprs.
+        return f"{type(self).__name__}(job_key={self.job.job_key!r}, type={self.job.type_!r})"
+
+
+class ConnectedJobContext(JobContext):
+    """A :class:`JobContext` with the async ``client`` (``"async"`` strategy)."""
+
+    __slots__ = ("client",)
+
+    def __init__(
+        self,
+        job: ActivatedJobResult,
+        *,
+        client: CamundaAsyncClient,
+        log: BoundLogger | NullLogger | None = None,
+        log_parent: BoundLogger | NullLogger | None = None,
+    ) -> None:
+        super().__init__(job, log=log, log_parent=log_parent)
+        self.client = client
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "a ConnectedJobContext holds a client and cannot be pickled; the 'process'"
+            " strategy hands handlers a plain JobContext"
+        )
+
+
+class SyncJobContext(JobContext):
+    """A :class:`JobContext` with a sync ``client`` (``"thread"`` strategy)."""
+
+    __slots__ = ("client",)
+
+    def __init__(
+        self,
+        job: ActivatedJobResult,
+        *,
+        client: CamundaClient,
+        log: BoundLogger | NullLogger | None = None,
+        log_parent: BoundLogger | NullLogger | None = None,
+    ) -> None:
+        super().__init__(job, log=log, log_parent=log_parent)
+        self.client = client
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "a SyncJobContext holds a client and cannot be pickled; the 'process'"
+            " strategy hands handlers a plain JobContext"
+        )

@@ -1,0 +1,163 @@
+"""The pipeline mechanics: hook ordering, drivers, effects and request building."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Generator
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pluggy
+import pytest
+
+from camunda_sdk.pipeline import hookspecs
+from camunda_sdk.pipeline.call import Call, CallOptions
+from camunda_sdk.pipeline.context import ClientContext
+from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
+from camunda_sdk.pipeline.effects import Acquire, Send, Sleep
+from camunda_sdk.pipeline.hookspecs import hookimpl
+from camunda_sdk.pipeline.operation import Operation
+from camunda_sdk.plugins import transport
+
+TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
+CANCEL = Operation(
+    "cancelProcessInstance", "POST", "/process-instances/{processInstanceKey}/cancellation"
+)
+
+
+def make_context(pm: pluggy.PluginManager) -> ClientContext:
+    config = SimpleNamespace(rest_address="http://camunda.test/v2", timeout_ms=5000)
+    return ClientContext(config=config, logger=None, plugin_manager=pm)  # type: ignore[arg-type]
+
+
+def make_pm(*plugins: object) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(transport, name="transport")
+    for i, plugin in enumerate(plugins):
+        pm.register(plugin, name=f"p{i}")
+    return pm
+
+
+class Recorder:
+    """A stage that records the order in which calls enter and leave it."""
+
+    def __init__(self, name: str, trail: list[str]) -> None:
+        self.name = name
+        self.trail = trail
+
+    @hookimpl(wrapper=True)
+    def camunda_call_handler(self, context: ClientContext) -> Generator[None, Any, Any]:
+        inner = yield
+
+        def stage(call: Call) -> Generator[Any, Any, httpx.Response]:
+            self.trail.append(f"enter {self.name}")
+            response = yield from inner(call)
+            self.trail.append(f"leave {self.name}")
+            return response
+
+        return stage
+
+
+def ok_transport(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"path": request.url.path})
+
+
+def test_later_registered_stages_wrap_earlier_ones() -> None:
+    trail: list[str] = []
+    pm = make_pm(Recorder("first", trail), Recorder("second", trail))
+    handler = pm.hook.camunda_call_handler(context=make_context(pm))
+    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(ok_transport)))
+    response = driver.run(handler(Call(TOPOLOGY)))
+    assert response.json() == {"path": "/v2/topology"}
+    assert trail == ["enter second", "enter first", "leave first", "leave second"]
+
+
+def test_same_stage_runs_under_both_drivers() -> None:
+    trail: list[str] = []
+    pm = make_pm(Recorder("only", trail))
+    handler = pm.hook.camunda_call_handler(context=make_context(pm))
+    sync = SyncDriver(httpx.Client(transport=httpx.MockTransport(ok_transport)))
+    asyn = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(ok_transport)))
+    assert sync.run(handler(Call(TOPOLOGY))).status_code == 200
+    assert asyncio.run(asyn.run(handler(Call(TOPOLOGY)))).status_code == 200
+    assert trail == ["enter only", "leave only"] * 2
+
+
+def test_transport_errors_are_thrown_into_the_stage() -> None:
+    seen: list[str] = []
+
+    def failing(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    def flow() -> Generator[Any, Any, str]:
+        try:
+            yield Send(httpx.Request("GET", "http://camunda.test/v2/topology"))
+        except httpx.ConnectError as exc:
+            seen.append(type(exc).__name__)
+            return "recovered"
+        return "sent"
+
+    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(failing)))
+    assert driver.run(flow()) == "recovered"
+    assert seen == ["ConnectError"]
+
+
+def test_cancellation_closes_the_generator_and_releases_the_lock() -> None:
+    released: list[bool] = []
+
+    def flow() -> Generator[Any, Any, None]:
+        lock = yield Acquire("shared")
+        try:
+            yield Sleep(10)
+        finally:
+            lock.release()
+            released.append(True)
+
+    async def main() -> None:
+        driver = AsyncDriver(httpx.AsyncClient())
+        task = asyncio.create_task(driver.run(flow()))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not driver.lock("shared").locked()
+
+    asyncio.run(main())
+    assert released == [True]
+
+
+def test_acquire_gives_each_client_one_lock_per_name() -> None:
+    driver = SyncDriver(httpx.Client())
+    assert driver.lock("a") is driver.lock("a")
+    assert driver.lock("a") is not driver.lock("b")
+
+
+def test_build_request_quotes_path_params_and_drops_none_query_values() -> None:
+    call = Call(CANCEL, {"processInstanceKey": "12/34"}, {"a": None, "b": True, "c": [1, 2]})
+    request = transport.build_request(call, "http://camunda.test/v2", {})
+    assert request.url.raw_path == b"/v2/process-instances/12%2F34/cancellation?b=true&c=1&c=2"
+
+
+def test_build_request_serialises_body_and_applies_call_options() -> None:
+    options = CallOptions(timeout=2.5, headers={"x-team": "payments"})
+    call = Call(CANCEL, {"processInstanceKey": "1"}, None, {"operationReference": 7}, options)
+    request = transport.build_request(call, "http://camunda.test/v2", {})
+    assert json.loads(request.content) == {"operationReference": 7}
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["x-team"] == "payments"
+    assert request.extensions["timeout"]["read"] == 2.5
+
+
+def test_missing_path_param_is_a_clear_error() -> None:
+    call = Call(CANCEL, {"processInstanceKey": None})
+    with pytest.raises(ValueError, match="processInstanceKey"):
+        transport.build_request(call, "http://camunda.test/v2", {})
+
+
+def test_call_repr_hides_headers() -> None:
+    call = Call(TOPOLOGY)
+    call.headers["authorization"] = "Basic c2VjcmV0"
+    assert "c2VjcmV0" not in repr(call)

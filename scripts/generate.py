@@ -700,7 +700,8 @@ class Generator:
             '"""One `Operation` descriptor per operationId; `OPERATIONS` maps ids to them."""\n',
             "from __future__ import annotations\n",
             "from camunda_sdk.pipeline.operation import Operation\n",
-            '__all__ = ["OPERATIONS", "SERVER_ROOT_OPERATIONS"]\n',
+            '__all__ = ["OPERATIONS"]\n',
+            "# `root=True`: the spec serves the path from the server root, not the `/v2` base.\n",
         ]
         for op in self.ops:
             args = [repr(op.id), repr(op.method), repr(op.path)]
@@ -708,18 +709,12 @@ class Generator:
                 args.append(f"body={op.body!r}")
             if op.result is not None:
                 args.append(f"result={op.result!r}")
+            if op.root_server:
+                args.append("root=True")
             out.append(f"{op.id} = Operation({', '.join(args)})")
         out.append("\nOPERATIONS: dict[str, Operation] = {")
         out += [f"    {op.id!r}: {op.id}," for op in self.ops]
-        out.append("}\n")
-        root = sorted(op.id for op in self.ops if op.root_server)
-        out.append(
-            "# Operations whose path is served from the server root (the spec overrides their\n"
-            "# server to drop the `/v2` base); their `path` already carries its full prefix.\n"
-            "SERVER_ROOT_OPERATIONS: frozenset[str] = frozenset({"
-            + ", ".join(repr(i) for i in root)
-            + "})"
-        )
+        out.append("}")
         return "\n".join(out) + "\n"
 
     def render_client(self) -> str:

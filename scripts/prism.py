@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -111,6 +112,12 @@ def _own_servers(item: dict[str, Any]) -> list[dict[str, Any]] | None:
     return None
 
 
+def _without_servers(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: v for k, v in node.items() if k != "servers"}
+    return node
+
+
 def v2_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of ``spec`` laid out for Prism, which ignores the servers' base paths.
 
@@ -128,11 +135,7 @@ def v2_spec(spec: dict[str, Any]) -> dict[str, Any]:
         else:
             prefix = ""
         if own is not None:
-            item = {k: v for k, v in item.items() if k != "servers"}
-            item = {
-                k: ({kk: vv for kk, vv in v.items() if kk != "servers"} if isinstance(v, dict) else v)
-                for k, v in item.items()
-            }
+            item = {k: _without_servers(v) for k, v in item.items() if k != "servers"}
         paths[prefix + path] = item
     out["paths"] = paths
     out["servers"] = [{"url": "/"}]
@@ -163,7 +166,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_prism(port: int, *, timeout: float = 60.0, spec: Path | None = None) -> subprocess.Popen[str]:
+def start_prism(
+    port: int, *, timeout: float = 60.0, spec: Path | None = None
+) -> subprocess.Popen[str]:
     """Install Prism if needed, start ``prism mock`` on ``127.0.0.1:port`` and wait until ready.
 
     Readiness is the line ``Prism is listening`` on Prism's output. The process
@@ -212,22 +217,26 @@ def stop_prism(proc: subprocess.Popen[str], timeout: float = 10.0) -> None:
     if proc.poll() is not None:
         return
     try:
-        os.killpg(proc.pid, 15)
+        os.killpg(proc.pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         proc.terminate()
     try:
         proc.wait(timeout)
     except subprocess.TimeoutExpired:
         try:
-            os.killpg(proc.pid, 9)
+            os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             proc.kill()
         proc.wait(timeout)
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``install`` or ``serve [--port N]``."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("install", help="install Prism and write the /v2 spec copy")
     serve = sub.add_parser("serve", help="run the mock server until interrupted")
@@ -239,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
             print(ensure_prism())
             print(write_v2_spec())
             return 0
+        # Prism runs in its own session, so a signal to this process does not reach
+        # it: turn SIGTERM/SIGINT/SIGHUP into an exit that stops Prism in ``finally``.
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, _exit_on_signal)
         started = time.monotonic()
         proc = start_prism(args.port, timeout=args.timeout)
     except PrismError as exc:

@@ -117,8 +117,9 @@ def _enum_parser(cls: type[enum.Enum]) -> Parser:
     members = {m.value: m for m in cls}
 
     def parse_enum(value: Any) -> Any:
-        # An enum value newer than this SDK is kept as the plain string.
-        return members.get(value, value)
+        # An enum value newer than this SDK is kept as the plain string; a value of
+        # the wrong JSON type is handed over untouched rather than raising.
+        return members.get(value, value) if isinstance(value, str) else value
 
     return parse_enum
 

@@ -256,7 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
         (),
         None,
         "list",
-        "Comma-separated names of extra plugins to load from the `camunda_sdk` entry points.",
+        "Comma-separated module names to import and register as plugins (for plugins without an entry point).",
     ),
     Setting(
         "CAMUNDA_SDK_DISABLE_PLUGINS",

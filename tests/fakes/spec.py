@@ -10,7 +10,8 @@ or from the file named by ``CAMUNDA_SPEC`` (main version only).
   every required property, plus the optional ones the spec gives an example for;
   the spec's own ``example`` wins wherever it exists.
 - ``sample(schema, mode="full")``: every property, the way Prism builds a static
-  example response (used for canned responses and the 8.9 compatibility test).
+  example response (used for canned responses and the 8.9 compatibility test);
+- ``sample(schema, mode="minimal")``: required properties only.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ __all__ = ["OperationSpec", "SpecDoc", "load_spec", "snake_case", "spec_file"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-Mode = Literal["request", "full"]
+Mode = Literal["request", "full", "minimal"]
 _OMIT: Any = object()  # a property left out of the generated object
 
 # Strings tried, in order, against a ``pattern`` the spec gives without an example.
@@ -99,8 +100,9 @@ class OperationSpec:
         body = self.raw.get("requestBody")
         if not body:
             return None
-        media_type, media = next(iter(body.get("content", {}).items()), (None, None))
-        return (media_type, media) if media_type else None
+        for media_type, media in body.get("content", {}).items():
+            return str(media_type), media if isinstance(media, dict) else {}
+        return None
 
     @property
     def body_required(self) -> bool:
@@ -377,7 +379,9 @@ class SpecDoc:
         for name, prop in schema.get("properties", {}).items():
             if isinstance(prop, dict) and (prop.get("readOnly") and mode == "request"):
                 continue
-            wanted = name in required or mode == "full" or self.has_example(prop)
+            wanted = (
+                name in required or mode == "full" or (mode == "request" and self.has_example(prop))
+            )
             if not wanted:
                 continue
             value = self._sample(prop, mode, stack, depth + 1)

@@ -29,9 +29,6 @@ from dataclasses import dataclass
 from typing import Any, NewType
 
 import pytest
-
-from camunda_sdk import CamundaAsyncClient, CamundaClient
-from camunda_sdk._serde import Model, parse
 from fakes import (
     AsyncRecordingTransport,
     OperationSpec,
@@ -41,12 +38,21 @@ from fakes import (
     snake_case,
 )
 
+from camunda_sdk import CamundaAsyncClient, CamundaClient
+from camunda_sdk._serde import Model, parse
+
 pytestmark = pytest.mark.prism
 
 SPEC = load_spec("main")
 MULTIPART = sorted(op.id for op in SPEC.operations.values() if op.is_multipart)
 CASES = sorted(op_id for op_id in SPEC.operations if op_id not in MULTIPART)
 BEARER_HEADERS = {"authorization": "Bearer test-token"}
+# Spec defects no client can work around; strict, so a fixed spec turns them red.
+SPEC_DEFECTS = {
+    op_id: "spec: ResourceKey is a oneOf of four LongKey-based keys; every key matches all "
+    "four, so Prism rejects any value ('must match exactly one schema in oneOf')"
+    for op_id in ("deleteResource", "getResource", "getResourceContent", "getResourceContentBinary")
+}
 ASYNC_SMOKE = [
     "getTopology",
     "getLicense",
@@ -107,12 +113,12 @@ def evaluate(annotation: Any) -> Any:
         annotation = eval(annotation, namespace())
     args = typing.get_args(annotation)
     if args and any(isinstance(a, (str, typing.ForwardRef)) for a in args):
-        resolved = tuple(evaluate(a) for a in args)
-        origin = typing.get_origin(annotation)
+        resolved: list[Any] = [evaluate(a) for a in args]
+        origin: Any = typing.get_origin(annotation)
         if origin in (typing.Union, types.UnionType):
-            return typing.Union[resolved]  # noqa: UP007
+            return typing.Union[tuple(resolved)]  # noqa: UP007
         if origin is not None:
-            return origin[resolved if len(resolved) > 1 else resolved[0]]
+            return origin[tuple(resolved) if len(resolved) > 1 else resolved[0]]
     return annotation
 
 
@@ -246,7 +252,9 @@ def prism_client(prism_url: str, recorder: Recorder) -> Iterator[CamundaClient]:
 def _check(case: Case, recorder: Recorder, result: Any) -> None:
     violations = recorder.request_violations()
     assert not violations, f"{case.op.id}: Prism rejected the request\n{recorder.describe()}"
-    assert len(recorder.exchanges) == 1, f"{case.op.id}: expected one request\n{recorder.describe()}"
+    assert len(recorder.exchanges) == 1, (
+        f"{case.op.id}: expected one request\n{recorder.describe()}"
+    )
     assert conforms(result, case.returns), (
         f"{case.op.id} returned {type(result).__name__} ({result!r:.300}), "
         f"declared {case.returns!r}\n{recorder.describe()}"
@@ -265,7 +273,15 @@ def test_spec_operation_count() -> None:
     assert MULTIPART == ["createDeployment", "createDocument", "createDocuments"]
 
 
-@pytest.mark.parametrize("operation_id", CASES)
+@pytest.mark.parametrize(
+    "operation_id",
+    [
+        pytest.param(op_id, marks=pytest.mark.xfail(reason=SPEC_DEFECTS[op_id], strict=True))
+        if op_id in SPEC_DEFECTS
+        else op_id
+        for op_id in CASES
+    ],
+)
 def test_operation_against_prism(
     operation_id: str, prism_client: CamundaClient, recorder: Recorder
 ) -> None:

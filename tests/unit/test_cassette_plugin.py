@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import vcr.stubs.httpx_stubs  # noqa: F401  (see _warm_imports)
 
+from camunda_sdk.client import CamundaClient
 from camunda_sdk.testing.matchers import camunda_body, camunda_path
 from camunda_sdk.testing.plugin import default_record_mode, secret_values
 from camunda_sdk.testing.scrub import SCRUBBED, Scrubber
@@ -28,6 +30,14 @@ pytest_plugins = ["pytester"]
 SECRET = "s3cr3t-Value/with+chars&more"  # needs URL escaping in a form body
 PASSWORD = "pa55word-for-basic"
 TOKEN = "eyJ-fake-access-token-0123456789"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_imports() -> None:
+    # pytester restores sys.modules after each in-process run, so a module first
+    # imported by an inner run is imported again by the next one: slow, and
+    # vcrpy's YAML classes then exist twice and stop recognising each other.
+    CamundaClient(environ={}).close()  # imports the built-in plugins
 
 
 # -- a loopback fake of the parts of Camunda the inner tests call ------------------------
@@ -367,7 +377,7 @@ def test_named(camunda_client, camunda_cassette):
 
 class TestGroup:
     @pytest.mark.parametrize("n", [1])
-    def test_param(self, camunda_client, camunda_cassette_path):
+    def test_param(self, n, camunda_client, camunda_cassette_path):
         camunda_client.get_topology()
         assert camunda_cassette_path.name == "TestGroup.test_param[1].yaml"
 
@@ -502,6 +512,7 @@ def test_plugin_import_does_not_import_vcrpy_or_the_client() -> None:
 
 
 def test_plugin_is_registered_through_the_entry_point(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--camunda-record-mode*"])
     assert Path(__file__).exists()

@@ -333,9 +333,9 @@ def test_retries_are_logged_at_info_without_secrets() -> None:
 def scripted(script: list[Any]) -> Callable[[httpx.Request], httpx.Response]:
     def serve(request: httpx.Request) -> httpx.Response:
         outcome = script.pop(0)
-        if isinstance(outcome, type) and issubclass(outcome, Exception):
-            raise outcome("scripted", request=request)  # type: ignore[call-arg]
-        return httpx.Response(outcome, headers={"retry-after": "0"} if outcome == 429 else {})
+        if isinstance(outcome, int):
+            return httpx.Response(outcome, headers={"retry-after": "0"} if outcome == 429 else {})
+        raise outcome("scripted", request=request)  # an httpx.TransportError subclass
 
     return serve
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from camunda_sdk.pipeline.operation import Operation
 
-__all__ = ["OPERATIONS", "SERVER_ROOT_OPERATIONS"]
+__all__ = ["OPERATIONS"]
+
+# `root=True`: the spec serves the path from the server root, not the `/v2` base.
 
 getAgentDefinition = Operation(
     "getAgentDefinition",
@@ -939,15 +941,24 @@ changeClusterMode = Operation(
 getRestoreStatus = Operation("getRestoreStatus", "GET", "/restore", result="RestoreStatusResponse")
 restore = Operation("restore", "POST", "/restore", body="json", result="ClusterRestoreResponse")
 getClusterExportingStatus = Operation(
-    "getClusterExportingStatus", "GET", "/cluster/v2/exporting", result="ExportingStatusResponse"
+    "getClusterExportingStatus",
+    "GET",
+    "/cluster/v2/exporting",
+    result="ExportingStatusResponse",
+    root=True,
 )
-pauseClusterExporting = Operation("pauseClusterExporting", "POST", "/cluster/v2/exporting/pause")
-resumeClusterExporting = Operation("resumeClusterExporting", "POST", "/cluster/v2/exporting/resume")
+pauseClusterExporting = Operation(
+    "pauseClusterExporting", "POST", "/cluster/v2/exporting/pause", root=True
+)
+resumeClusterExporting = Operation(
+    "resumeClusterExporting", "POST", "/cluster/v2/exporting/resume", root=True
+)
 listRuntimeBackupsAsClusterAdmin = Operation(
     "listRuntimeBackupsAsClusterAdmin",
     "GET",
     "/cluster/v2/backups/runtime",
     result=("list", "ClusterRuntimeBackupInfo"),
+    root=True,
 )
 takeRuntimeBackupAsClusterAdmin = Operation(
     "takeRuntimeBackupAsClusterAdmin",
@@ -955,36 +966,47 @@ takeRuntimeBackupAsClusterAdmin = Operation(
     "/cluster/v2/backups/runtime",
     body="json",
     result="ClusterTakeRuntimeBackupResponse",
+    root=True,
 )
 getRuntimeBackupStateAsClusterAdmin = Operation(
     "getRuntimeBackupStateAsClusterAdmin",
     "GET",
     "/cluster/v2/backups/runtime/state",
     result="ClusterRuntimeBackupState",
+    root=True,
 )
 deleteRuntimeBackupStateAsClusterAdmin = Operation(
-    "deleteRuntimeBackupStateAsClusterAdmin", "DELETE", "/cluster/v2/backups/runtime/state"
+    "deleteRuntimeBackupStateAsClusterAdmin",
+    "DELETE",
+    "/cluster/v2/backups/runtime/state",
+    root=True,
 )
 syncRuntimeBackupStateAsClusterAdmin = Operation(
     "syncRuntimeBackupStateAsClusterAdmin",
     "POST",
     "/cluster/v2/backups/runtime/state/sync",
     result="ClusterRuntimeBackupState",
+    root=True,
 )
 getRuntimeBackupAsClusterAdmin = Operation(
     "getRuntimeBackupAsClusterAdmin",
     "GET",
     "/cluster/v2/backups/runtime/{backupId}",
     result="ClusterRuntimeBackupInfo",
+    root=True,
 )
 deleteRuntimeBackupAsClusterAdmin = Operation(
-    "deleteRuntimeBackupAsClusterAdmin", "DELETE", "/cluster/v2/backups/runtime/{backupId}"
+    "deleteRuntimeBackupAsClusterAdmin",
+    "DELETE",
+    "/cluster/v2/backups/runtime/{backupId}",
+    root=True,
 )
 listHistoryBackupsAsClusterAdmin = Operation(
     "listHistoryBackupsAsClusterAdmin",
     "GET",
     "/cluster/v2/backups/history",
     result=("list", "ClusterHistoryBackupInfo"),
+    root=True,
 )
 takeHistoryBackupAsClusterAdmin = Operation(
     "takeHistoryBackupAsClusterAdmin",
@@ -992,21 +1014,27 @@ takeHistoryBackupAsClusterAdmin = Operation(
     "/cluster/v2/backups/history",
     body="json",
     result="ClusterTakeHistoryBackupResponse",
+    root=True,
 )
 getHistoryBackupAsClusterAdmin = Operation(
     "getHistoryBackupAsClusterAdmin",
     "GET",
     "/cluster/v2/backups/history/{backupId}",
     result="ClusterHistoryBackupInfo",
+    root=True,
 )
 deleteHistoryBackupAsClusterAdmin = Operation(
-    "deleteHistoryBackupAsClusterAdmin", "DELETE", "/cluster/v2/backups/history/{backupId}"
+    "deleteHistoryBackupAsClusterAdmin",
+    "DELETE",
+    "/cluster/v2/backups/history/{backupId}",
+    root=True,
 )
 changeClusterModeAsClusterAdmin = Operation(
     "changeClusterModeAsClusterAdmin",
     "PATCH",
     "/cluster/v2/mode",
     result="ClusterModeChangeResponse",
+    root=True,
 )
 restoreAsClusterAdmin = Operation(
     "restoreAsClusterAdmin",
@@ -1014,12 +1042,13 @@ restoreAsClusterAdmin = Operation(
     "/cluster/v2/restore",
     body="json",
     result="ClusterRestoreResponse",
+    root=True,
 )
 getClusterStatus = Operation(
-    "getClusterStatus", "GET", "/cluster/v2/status", result="ClusterStatusResponse"
+    "getClusterStatus", "GET", "/cluster/v2/status", result="ClusterStatusResponse", root=True
 )
 getClusterTopology = Operation(
-    "getClusterTopology", "GET", "/cluster/v2/topology", result="ClusterTopologyResponse"
+    "getClusterTopology", "GET", "/cluster/v2/topology", result="ClusterTopologyResponse", root=True
 )
 createUser = Operation("createUser", "POST", "/users", body="json", result="UserCreateResult")
 searchUsers = Operation(
@@ -1314,28 +1343,3 @@ OPERATIONS: dict[str, Operation] = {
     "searchVariables": searchVariables,
     "getVariable": getVariable,
 }
-
-# Operations whose path is served from the server root (the spec overrides their
-# server to drop the `/v2` base); their `path` already carries its full prefix.
-SERVER_ROOT_OPERATIONS: frozenset[str] = frozenset(
-    {
-        "changeClusterModeAsClusterAdmin",
-        "deleteHistoryBackupAsClusterAdmin",
-        "deleteRuntimeBackupAsClusterAdmin",
-        "deleteRuntimeBackupStateAsClusterAdmin",
-        "getClusterExportingStatus",
-        "getClusterStatus",
-        "getClusterTopology",
-        "getHistoryBackupAsClusterAdmin",
-        "getRuntimeBackupAsClusterAdmin",
-        "getRuntimeBackupStateAsClusterAdmin",
-        "listHistoryBackupsAsClusterAdmin",
-        "listRuntimeBackupsAsClusterAdmin",
-        "pauseClusterExporting",
-        "restoreAsClusterAdmin",
-        "resumeClusterExporting",
-        "syncRuntimeBackupStateAsClusterAdmin",
-        "takeHistoryBackupAsClusterAdmin",
-        "takeRuntimeBackupAsClusterAdmin",
-    }
-)

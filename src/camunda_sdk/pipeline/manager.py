@@ -105,7 +105,7 @@ def create_plugin_manager(
     try:
         pm.check_pending()  # a hookimpl whose name is not in the catalog is a typo, say so
     except pluggy.PluginValidationError as exc:
-        raise PluginError(exc.plugin_name or "?", str(exc)) from exc
+        raise PluginError(pm.get_name(exc.plugin) or "?", str(exc)) from exc
     return pm
 
 

@@ -211,9 +211,7 @@ class OAuthProvider(AuthProvider):
         cache_dir = getattr(config, "token_cache_dir", None)
         if getattr(config, "token_disk_cache_disable", False):
             cache_dir = None
-        timeout_ms = getattr(config, "timeout_ms", None)
-        if timeout_ms is None:
-            timeout_ms = getattr(config, "request_timeout_ms", 30000)
+        timeout_ms = getattr(config, "timeout_ms", 30000)  # CAMUNDA_SDK_TIMEOUT_MS; 0: none
         return cls(
             oauth_url=config.oauth_url,
             client_id=client_id,

@@ -317,19 +317,22 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
             info = infos[op] = _OpInfo(op, target)
         parent = get_current()  # captured now: the caller's context
         span = tracer.start_span(info.name, parent, SpanKind.CLIENT, info.span_attrs)
-        active = span.get_span_context().is_valid  # False under the no-op API
         recording = span.is_recording()
-        if active:
+        tally: _Tally | None = None
+        # An invalid span context means the no-op API: nothing to propagate, no
+        # instrumentation to suppress, so the relay (the dearest part) is skipped.
+        if span.get_span_context().is_valid:
             inject(call.headers, context=set_span_in_context(span, parent))
-        if recording:
-            span.set_attribute("url.full", _full_url(target, call))
-        tally = _Tally(target.path_prefix, active and suppressible, recording)
+            tally = _Tally(target.path_prefix, suppressible, recording)
+            if recording:
+                span.set_attribute("url.full", _full_url(target, call))
         status: int | None = None
         error: str | None = None
         failure: BaseException | None = None
         started = perf_counter()
         try:
-            response = yield from _relay(inner(call), tally)
+            flow = inner(call)
+            response = yield from (flow if tally is None else _relay(flow, tally))
             status = response.status_code
             if status >= 400:
                 error = str(status)
@@ -340,23 +343,13 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
             raise
         finally:
             elapsed = perf_counter() - started
-            attempts = tally.sends
-            if recording:
-                attempts = max(
-                    attempts, _attempt_events(span, tally, call.extensions.get("attempts"))
-                )
-                if status is not None:
-                    span.set_attribute("http.response.status_code", status)
-                if attempts > 1:
-                    span.set_attribute("http.request.resend_count", attempts - 1)
-                if error is not None:
-                    span.set_attribute("error.type", error)
-                    span.set_status(Status(StatusCode.ERROR))
-                # Not for cancellation (GeneratorExit, CancelledError): no useful stack trace.
-                if isinstance(failure, Exception):
-                    span.record_exception(failure)
-            elif not attempts:
-                records = call.extensions.get("attempts")
+            records = call.extensions.get("attempts")
+            if tally is not None:
+                attempts = tally.sends
+                if recording:
+                    attempts = max(attempts, _attempt_events(span, tally, records))
+                    _finish(span, status, error, failure, attempts)
+            else:
                 attempts = len(records) if records else 0
             span.end()
             attrs = info.outcome_attrs(status, error)
@@ -365,6 +358,22 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                 retries.add(attempts - 1, attrs)
 
     return trace_call
+
+
+def _finish(
+    span: Any, status: int | None, error: str | None, failure: BaseException | None, attempts: int
+) -> None:
+    """Set the outcome attributes and status of a recording span."""
+    if status is not None:
+        span.set_attribute("http.response.status_code", status)
+    if attempts > 1:
+        span.set_attribute("http.request.resend_count", attempts - 1)
+    if error is not None:
+        span.set_attribute("error.type", error)
+        span.set_status(Status(StatusCode.ERROR))
+    # Not for cancellation (GeneratorExit, CancelledError): no useful stack trace.
+    if isinstance(failure, Exception):
+        span.record_exception(failure)
 
 
 def _meter(context: ClientContext) -> Any:

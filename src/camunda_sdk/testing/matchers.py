@@ -58,10 +58,11 @@ def normalized_body(request: Any) -> Any:
     body = _read(request.body)
     if not body:
         return b""
-    content_type = _header(request, "content-type").lower()
+    raw_type = _header(request, "content-type")
+    content_type = raw_type.lower()
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     if "multipart/" in content_type:
-        match = _BOUNDARY.search(content_type)
+        match = _BOUNDARY.search(raw_type)  # boundaries are case-sensitive
         raw = body if isinstance(body, bytes) else body.encode()
         return raw.replace(match.group(1).encode(), b"BOUNDARY") if match else raw
     if "json" in content_type or text.lstrip()[:1] in ("{", "["):

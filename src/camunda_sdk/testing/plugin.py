@@ -191,7 +191,7 @@ class _CassetteState:
             "or --camunda-record-mode=all (record the test anew).",
             "",
             "vcrpy says:",
-            str(CannotOverwriteExistingCassetteException(cassette=self.cassette, failed_request=request)),
+            str(CannotOverwriteExistingCassetteException(cassette=self.cassette, failed_request=filtered)),
         ]
         return "\n".join(lines)
 

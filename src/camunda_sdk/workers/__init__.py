@@ -16,31 +16,58 @@ Execution strategies are plugins (``camunda_sdk.workers.executors``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Union, cast, overload
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
-from .config import WorkerConfig
+# The contexts are light; the runtime (attrs classes, httpx) is imported on first
+# use, because the executors plugin in this package is loaded by every client.
 from .context import (
+    AsyncJobHandler,
     ConnectedJobContext,
+    HandlerResult,
     JobContext,
     JobError,
     JobFailure,
     JobVariables,
+    ProcessJobHandler,
     SyncJobContext,
-)
-from .runtime import (
-    Backoff,
-    ExecutionStrategy,
-    JobWorker,
-    WorkerTuning,
-    create_job_worker,
-    run_workers,
-    stop_workers,
+    SyncJobHandler,
 )
 
 if TYPE_CHECKING:
     from ..client import CamundaAsyncClient
-    from ..operations.models import JobCompletionRequest
+    from .config import WorkerConfig
+    from .runtime import (
+        Backoff,
+        ExecutionStrategy,
+        JobWorker,
+        WorkerTuning,
+        create_job_worker,
+        run_workers,
+        stop_workers,
+    )
+
+_LAZY = {
+    "WorkerConfig": "camunda_sdk.workers.config",
+    "Backoff": "camunda_sdk.workers.runtime",
+    "ExecutionStrategy": "camunda_sdk.workers.runtime",
+    "JobWorker": "camunda_sdk.workers.runtime",
+    "WorkerTuning": "camunda_sdk.workers.runtime",
+    "create_job_worker": "camunda_sdk.workers.runtime",
+    "run_workers": "camunda_sdk.workers.runtime",
+    "stop_workers": "camunda_sdk.workers.runtime",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'camunda_sdk.workers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AsyncJobHandler",
@@ -63,16 +90,6 @@ __all__ = [
     "run_workers",
     "stop_workers",
 ]
-
-#: What a handler may return: variables to complete with, a full completion
-#: request (user task listener corrections, ad-hoc sub-process results), or None.
-HandlerResult = Union[Mapping[str, Any], "JobCompletionRequest", None]
-#: A handler for the ``"async"`` strategy.
-AsyncJobHandler = Callable[[ConnectedJobContext], Awaitable[HandlerResult]]
-#: A handler for the ``"thread"`` strategy.
-SyncJobHandler = Callable[[SyncJobContext], HandlerResult]
-#: A handler for the ``"process"`` strategy (must pickle).
-ProcessJobHandler = Callable[[JobContext], HandlerResult]
 
 
 class WorkerMethods:
@@ -130,6 +147,8 @@ class WorkerMethods:
             startup_jitter_max_seconds: random delay up to this before the first
                 poll (default ``CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS``, 0).
         """
+        from .runtime import JobWorker
+
         return JobWorker(
             cast("CamundaAsyncClient", self),
             config,
@@ -147,8 +166,12 @@ class WorkerMethods:
 
     async def run_workers(self) -> None:
         """Run every worker of this client until stopped (or this task is cancelled)."""
+        from .runtime import run_workers
+
         await run_workers(cast("CamundaAsyncClient", self))
 
     async def stop_workers(self, timeout: float | None = None) -> None:
         """Stop polling; running jobs get ``timeout`` seconds (default 30) to finish."""
+        from .runtime import stop_workers
+
         await stop_workers(cast("CamundaAsyncClient", self), timeout)

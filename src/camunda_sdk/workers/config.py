@@ -15,7 +15,12 @@ import attrs
 
 from ..errors import ConfigurationError
 
-__all__ = ["DEFAULT_MAX_CONCURRENT_JOBS", "DEFAULT_WORKER_NAME", "ResolvedWorkerConfig", "WorkerConfig"]
+__all__ = [
+    "DEFAULT_MAX_CONCURRENT_JOBS",
+    "DEFAULT_WORKER_NAME",
+    "ResolvedWorkerConfig",
+    "WorkerConfig",
+]
 
 DEFAULT_WORKER_NAME = "camunda-python-sdk-worker"
 DEFAULT_MAX_CONCURRENT_JOBS = 10
@@ -48,6 +53,8 @@ class WorkerConfig:
         worker_name: the worker name reported to Camunda.
             Default ``"camunda-python-sdk-worker"``.
         tenant_ids: tenants to activate jobs of (None: the server's default).
+        with_lease: ask the cluster for a lease token per job (newer servers); the
+            token is sent back with the job's completion, failure or error.
     """
 
     job_type: str
@@ -57,6 +64,7 @@ class WorkerConfig:
     fetch_variables: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
     worker_name: str | None = None
     tenant_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
+    with_lease: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -71,6 +79,7 @@ class ResolvedWorkerConfig:
     worker_name: str
     tenant_ids: tuple[str, ...] | None
     startup_jitter_max_seconds: float
+    with_lease: bool = False
 
 
 def _first(*values: Any) -> Any:
@@ -93,7 +102,9 @@ def resolve_worker_config(
     """
     if not config.job_type:
         raise ConfigurationError("WorkerConfig.job_type must not be empty", variable="job_type")
-    timeout = _first(config.job_timeout_milliseconds, getattr(client_config, "worker_timeout", None))
+    timeout = _first(
+        config.job_timeout_milliseconds, getattr(client_config, "worker_timeout", None)
+    )
     if timeout is None:
         raise ConfigurationError(
             f"worker for job type {config.job_type!r}: set WorkerConfig.job_timeout_milliseconds"
@@ -131,9 +142,12 @@ def resolve_worker_config(
         worker_name=str(name),
         tenant_ids=config.tenant_ids,
         startup_jitter_max_seconds=float(jitter),
+        with_lease=bool(config.with_lease),
     )
 
 
 def _check(ok: bool, name: str, value: object, expected: str) -> None:
     if not ok:
-        raise ConfigurationError(f"worker setting {name}={value!r} must be {expected}", variable=name)
+        raise ConfigurationError(
+            f"worker setting {name}={value!r} must be {expected}", variable=name
+        )

@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from ..client import CamundaAsyncClient, CamundaClient
     from ..log import BoundLogger, NullLogger
-    from ..operations.models import ActivatedJobResult, UserTaskProperties
+    from ..operations.models import ActivatedJobResult, JobCompletionRequest, UserTaskProperties
     from ..operations.semantic_types import (
         BusinessId,
         ElementId,
@@ -32,12 +32,16 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AsyncJobHandler",
     "ConnectedJobContext",
+    "HandlerResult",
     "JobContext",
     "JobError",
     "JobFailure",
     "JobVariables",
+    "ProcessJobHandler",
     "SyncJobContext",
+    "SyncJobHandler",
 ]
 
 
@@ -319,3 +323,14 @@ class SyncJobContext(JobContext):
             "a SyncJobContext holds a client and cannot be pickled; the 'process'"
             " strategy hands handlers a plain JobContext"
         )
+
+
+#: What a handler may return: variables to complete with, a full completion
+#: request (user task listener corrections, ad-hoc sub-process results), or None.
+HandlerResult = Union[Mapping[str, Any], "JobCompletionRequest", None]
+#: A handler for the ``"async"`` strategy.
+AsyncJobHandler = Callable[[ConnectedJobContext], Awaitable[HandlerResult]]
+#: A handler for the ``"thread"`` strategy.
+SyncJobHandler = Callable[[SyncJobContext], HandlerResult]
+#: A handler for the ``"process"`` strategy (must pickle).
+ProcessJobHandler = Callable[[JobContext], HandlerResult]

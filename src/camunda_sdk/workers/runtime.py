@@ -23,10 +23,11 @@ logged; it never stops the poll loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 import httpx
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from ..client import CamundaAsyncClient
     from ..log import BoundLogger
     from ..operations.models import ActivatedJobResult, JobCompletionRequest
+    from ..operations.semantic_types import TenantId
     from .executors import JobExecutor
 
 __all__ = [
@@ -117,6 +119,10 @@ def _is_transient(exc: BaseException) -> bool:
 def _describe(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _list(values: tuple[str, ...] | None) -> list[str] | None:
+    return list(values) if values is not None else None
 
 
 def _next_retries(job: ActivatedJobResult) -> int:
@@ -278,6 +284,9 @@ class JobWorker:
         capacity = self._capacity
         assert capacity is not None
         loop = asyncio.get_running_loop()
+        # TenantId is a NewType of str: the configured names are tenant ids.
+        tenant_ids = cast("list[TenantId] | None", _list(config.tenant_ids))
+        fetch_variables = _list(config.fetch_variables)
         errors = 0
         idle = 0
         while not self._stopping:
@@ -291,11 +300,10 @@ class JobWorker:
                 timeout=config.job_timeout_milliseconds,
                 max_jobs_to_activate=free,
                 worker=config.worker_name,
-                fetch_variable=list(config.fetch_variables)
-                if config.fetch_variables is not None
-                else None,
+                fetch_variable=fetch_variables,
                 request_timeout=config.request_timeout_milliseconds,
-                tenant_ids=list(config.tenant_ids) if config.tenant_ids is not None else None,
+                tenant_ids=tenant_ids,
+                with_lease=True if config.with_lease else None,
             )
             started = loop.time()
             poll = self._poll_task = loop.create_task(
@@ -338,10 +346,8 @@ class JobWorker:
         if capacity is None or self._stopping:
             return
         capacity.clear()
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._until_stopping(capacity), seconds)
-        except asyncio.TimeoutError:
-            pass
 
     async def _until_stopping(self, event: asyncio.Event) -> None:
         # Freed slots also set the event; only a stop request ends the pause.
@@ -454,7 +460,9 @@ class JobWorker:
         )
         key = job.job_key
         await self._send(
-            "throw an error for", job, lambda: self.client.throw_job_error(job_key=key, data=request)
+            "throw an error for",
+            job,
+            lambda: self.client.throw_job_error(job_key=key, data=request),
         )
 
     async def _send(
@@ -475,6 +483,13 @@ class JobWorker:
                 return _describe(exc)
             except Exception as exc:
                 attempt += 1
+                if attempt > 1 and getattr(exc, "status", None) == 404:
+                    # The job is gone after an earlier attempt whose answer was
+                    # lost: most likely that attempt went through.
+                    self.log.info(
+                        f"job {key} not found when sending again; an earlier {what} went through"
+                    )
+                    return None
                 if not _is_transient(exc) or attempt >= tuning.outcome_attempts:
                     self.log.error(f"could not {what} job {key}: {_describe(exc)}")
                     return None
@@ -511,7 +526,8 @@ def _completion_request(result: object, job: ActivatedJobResult) -> JobCompletio
             return attrs.evolve(result, lease_token=lease)
         return result
     if isinstance(result, Mapping):
-        return JobCompletionRequest(variables=dict(result), lease_token=lease)
+        # An empty dict sets nothing: leave the property out of the body.
+        return JobCompletionRequest(variables=dict(result) or None, lease_token=lease)
     if isinstance(result, Model):  # a generated model used as a bag of variables
         return JobCompletionRequest(variables=result.to_dict(), lease_token=lease)
     raise TypeError(
@@ -543,7 +559,9 @@ class WorkerRegistry:
             for worker in list(self.workers):
                 worker.start()
             while True:
-                tasks = [w._task for w in self.workers if w._task is not None and not w._task.done()]
+                tasks = [
+                    w._task for w in self.workers if w._task is not None and not w._task.done()
+                ]
                 if not tasks:
                     return
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

@@ -1,0 +1,230 @@
+"""The clients end to end over httpx.MockTransport: requests, results, errors, plugins."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+import pytest
+
+from camunda_sdk import (
+    CamundaAsyncClient,
+    CamundaClient,
+    MessagePublicationRequest,
+    ProcessCreationById,
+    ProcessInstanceKey,
+    hookimpl,
+)
+from camunda_sdk.errors import (
+    CamundaConnectionError,
+    ConfigurationError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
+from camunda_sdk.pipeline.manager import PluginError
+
+BASE = {"CAMUNDA_REST_ADDRESS": "http://camunda.test:8080", "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "1"}
+
+
+class Recorder:
+    """A MockTransport handler that records requests and answers from a script."""
+
+    def __init__(self, *responses: httpx.Response) -> None:
+        self.requests: list[httpx.Request] = []
+        self.responses = list(responses)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.responses.pop(0) if self.responses else httpx.Response(204)
+
+
+def client_with(recorder: Recorder, **config: str) -> CamundaClient:
+    return CamundaClient({**BASE, **config}, environ={}, transport=httpx.MockTransport(recorder))
+
+
+def test_get_topology_parses_into_a_model() -> None:
+    recorder = Recorder(httpx.Response(200, json={"clusterSize": 3, "brokers": [], "newField": 1}))
+    topology = client_with(recorder).get_topology()
+    assert topology.cluster_size == 3
+    assert recorder.requests[0].url == "http://camunda.test:8080/v2/topology"
+
+
+def test_body_is_sent_in_wire_form_and_default_tenant_applied() -> None:
+    recorder = Recorder(httpx.Response(200, json={"processInstanceKey": "22"}))
+    client = client_with(recorder, CAMUNDA_TENANT_ID="tenant-a")
+    created = client.create_process_instance(
+        data=ProcessCreationById(process_definition_id="order", variables={"n": 1})
+    )
+    assert created.process_instance_key == "22"
+    body = json.loads(recorder.requests[0].content)
+    assert body == {"processDefinitionId": "order", "variables": {"n": 1}, "tenantId": "tenant-a"}
+
+
+def test_explicit_tenant_wins_over_the_default() -> None:
+    recorder = Recorder(httpx.Response(200, json={"messageKey": "1"}))
+    client = client_with(recorder, CAMUNDA_TENANT_ID="tenant-a")
+    client.publish_message(data=MessagePublicationRequest(name="m", tenant_id="tenant-b"))
+    assert json.loads(recorder.requests[0].content)["tenantId"] == "tenant-b"
+
+
+def test_no_content_returns_none_and_path_params_fill_the_template() -> None:
+    recorder = Recorder(httpx.Response(204))
+    result = client_with(recorder).cancel_process_instance(
+        process_instance_key=ProcessInstanceKey("2251799813685249")
+    )
+    assert result is None
+    assert recorder.requests[0].url.path == "/v2/process-instances/2251799813685249/cancellation"
+
+
+def test_problem_response_raises_the_status_error_with_problem_fields() -> None:
+    problem = {"type": "about:blank", "title": "NOT_FOUND", "status": 404, "detail": "no such key"}
+    recorder = Recorder(httpx.Response(404, json=problem))
+    with pytest.raises(NotFoundError) as info:
+        client_with(recorder).get_process_instance(process_instance_key=ProcessInstanceKey("1"))
+    error = info.value
+    assert (error.operation_id, error.status, error.detail) == ("getProcessInstance", 404, "no such key")
+    assert b"no such key" in error.body
+
+
+def test_connection_failure_names_the_address() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client = CamundaClient(BASE, environ={}, transport=httpx.MockTransport(refuse))
+    with pytest.raises(CamundaConnectionError) as info:
+        client.get_topology()
+    assert "camunda.test:8080/v2/topology" in str(info.value)
+
+
+def test_basic_credentials_never_appear_in_errors_or_repr() -> None:
+    recorder = Recorder(httpx.Response(503, json={"title": "busy"}))
+    client = client_with(
+        recorder,
+        CAMUNDA_AUTH_STRATEGY="BASIC",
+        CAMUNDA_BASIC_AUTH_USERNAME="demo",
+        CAMUNDA_BASIC_AUTH_PASSWORD="s3cr3t-pw",
+    )
+    with pytest.raises(ServiceUnavailableError) as info:
+        client.get_topology()
+    assert recorder.requests[0].headers["authorization"].startswith("Basic ")
+    for text in (str(info.value), repr(info.value), repr(client.config)):
+        assert "s3cr3t-pw" not in text
+
+
+def test_with_options_sets_headers_and_timeout_for_that_view_only() -> None:
+    recorder = Recorder(httpx.Response(200, json={}), httpx.Response(200, json={}))
+    client = client_with(recorder)
+    client.with_options(headers={"x-request": "1"}, timeout=1.5).get_topology()
+    client.get_topology()
+    first, second = recorder.requests
+    assert first.headers["x-request"] == "1"
+    assert first.extensions["timeout"]["read"] == 1.5
+    assert "x-request" not in second.headers
+
+
+def test_the_readme_plugin_adds_its_header() -> None:
+    class TeamHeader:
+        @hookimpl(wrapper=True)
+        def camunda_call_handler(self, context: Any) -> Generator[None, Any, Any]:
+            inner = yield
+
+            def stage(call: Any) -> Generator[Any, Any, Any]:
+                call.headers["x-team"] = "payments"
+                return (yield from inner(call))
+
+            return stage
+
+    recorder = Recorder(httpx.Response(200, json={}))
+    client = CamundaClient(
+        BASE, environ={}, transport=httpx.MockTransport(recorder), plugins=[TeamHeader()]
+    )
+    client.get_topology()
+    assert recorder.requests[0].headers["x-team"] == "payments"
+
+
+def test_register_plugin_rebuilds_the_pipeline() -> None:
+    class Marker:
+        @hookimpl(wrapper=True)
+        def camunda_call_handler(self, context: Any) -> Generator[None, Any, Any]:
+            inner = yield
+
+            def stage(call: Any) -> Generator[Any, Any, Any]:
+                call.headers["x-marker"] = "yes"
+                return (yield from inner(call))
+
+            return stage
+
+    recorder = Recorder(httpx.Response(200, json={}), httpx.Response(200, json={}))
+    client = client_with(recorder)
+    client.get_topology()
+    client.register_plugin(Marker(), name="marker")
+    client.get_topology()
+    assert "x-marker" not in recorder.requests[0].headers
+    assert recorder.requests[1].headers["x-marker"] == "yes"
+
+
+def test_a_plugin_failing_while_the_pipeline_is_built_is_named() -> None:
+    class Broken:
+        @hookimpl(wrapper=True)
+        def camunda_call_handler(self, context: Any) -> Generator[None, Any, Any]:
+            yield
+            raise RuntimeError("boom")
+
+    with pytest.raises(PluginError, match="boom"):
+        CamundaClient(BASE, environ={}, plugins=[Broken()])
+
+
+def test_a_misspelt_hook_is_reported() -> None:
+    class Typo:
+        @hookimpl
+        def camunda_call_handlr(self, context: Any) -> None: ...
+
+    with pytest.raises(PluginError, match="camunda_call_handlr"):
+        CamundaClient(BASE, environ={}, plugins=[Typo()])
+
+
+def test_unknown_auth_strategy_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="CAMUNDA_AUTH_STRATEGY"):
+        CamundaClient({**BASE, "CAMUNDA_AUTH_STRATEGY": "KERBEROS"}, environ={})
+
+
+def test_builtin_plugins_can_be_disabled_by_name() -> None:
+    client = CamundaClient({**BASE, "CAMUNDA_SDK_DISABLE_PLUGINS": "tracing,retry"}, environ={})
+    names = {name for name, _ in client.plugin_manager.list_name_plugin()}
+    assert "tracing" not in names and "retry" not in names and "transport" in names
+
+
+def test_async_client_runs_the_same_pipeline() -> None:
+    recorder = Recorder(httpx.Response(200, json={"clusterSize": 5}))
+
+    async def main() -> int | None:
+        async with CamundaAsyncClient(
+            BASE, environ={}, transport=httpx.MockTransport(recorder)
+        ) as client:
+            topology = await client.get_topology()
+            return topology.cluster_size
+
+    assert asyncio.run(main()) == 5
+    assert recorder.requests[0].headers["user-agent"].startswith("camunda-sdk-python/")
+
+
+def test_deploy_resources_from_files_sends_multipart(tmp_path: Any) -> None:
+    bpmn = tmp_path / "order.bpmn"
+    bpmn.write_bytes(b"<definitions/>")
+    recorder = Recorder(
+        httpx.Response(200, json={"deploymentKey": "7", "tenantId": "t", "deployments": []})
+    )
+    result = client_with(recorder).deploy_resources_from_files([bpmn], tenant_id="t")
+    assert result.deployment_key == "7"
+    request = recorder.requests[0]
+    assert request.headers["content-type"].startswith("multipart/form-data")
+    assert b'filename="order.bpmn"' in request.content
+    assert b'name="tenantId"' in request.content
+
+
+def test_missing_resource_file_is_a_clear_error(tmp_path: Any) -> None:
+    with pytest.raises(FileNotFoundError, match="nope.bpmn"):
+        client_with(Recorder()).deploy_resources_from_files([tmp_path / "nope.bpmn"])

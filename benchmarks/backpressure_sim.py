@@ -232,21 +232,8 @@ def build_pipeline(port: int, **settings: str) -> tuple[Any, ClientContext]:
         pm.register(plugin, name=name)
     pm.register(retry, name="retry")  # registered later: wraps backpressure
     config = resolve_config({"CAMUNDA_REST_ADDRESS": f"http://127.0.0.1:{port}", **settings}, {})
-    # The transport plugin reads request_timeout_ms; the config names the field
-    # timeout_ms. A stand-in view serves both spellings.
-    view = _ConfigView(config)
-    context = ClientContext(config=view, logger=None, plugin_manager=pm)  # type: ignore[arg-type]
+    context = ClientContext(config=config, logger=None, plugin_manager=pm)  # type: ignore[arg-type]
     return pm.hook.camunda_call_handler(context=context), context
-
-
-class _ConfigView:
-    def __init__(self, config: Any) -> None:
-        self._config = config
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "request_timeout_ms":
-            return getattr(self._config, name, None) or self._config.timeout_ms
-        return getattr(self._config, name)
 
 
 class Sampler:

@@ -41,7 +41,9 @@ _JOB_TEMPLATE = (
     '"deadline":1700000000000,"variables":{"n":1},"tenantId":"<default>",'
     '"jobKey":"KEY","processInstanceKey":"2251799813685249",'
     '"processDefinitionKey":"2251799813685248","elementInstanceKey":"2251799813685250",'
-    '"kind":"BPMN_ELEMENT","listenerEventType":"UNSPECIFIED","tags":[],"priority":0}'
+    '"kind":"BPMN_ELEMENT","listenerEventType":"UNSPECIFIED","tags":[],"priority":0,'
+    '"physicalTenantId":"default","userTask":null,"rootProcessInstanceKey":null,'
+    '"businessId":null,"leaseToken":null}'
 )
 
 
@@ -192,6 +194,36 @@ async def _run_ours(base: str, concurrency: int, warmup: float, window: float) -
     return result
 
 
+async def _run_floor(base: str, concurrency: int, warmup: float, window: float) -> dict:
+    """The floor: raw httpx, one activation per batch and one POST per job, no SDK."""
+    import httpx
+
+    stopping = False
+    http = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=concurrency + 4))
+
+    async def loop() -> None:
+        while not stopping:
+            answer = await http.post(
+                base + "/v2/jobs/activation",
+                json={"type": JOB_TYPE, "timeout": 30_000, "maxJobsToActivate": concurrency},
+            )
+            jobs = json.loads(answer.content)["jobs"]
+            await asyncio.gather(
+                *(
+                    http.post(f"{base}/v2/jobs/{job['jobKey']}/completion", json={})
+                    for job in jobs
+                )
+            )
+
+    async def stop() -> None:
+        nonlocal stopping
+        stopping = True
+
+    result = await _measure(base, loop, stop, warmup, window)
+    await http.aclose()
+    return result
+
+
 async def _run_reference(base: str, concurrency: int, warmup: float, window: float) -> dict:
     from camunda_orchestration_sdk import CamundaAsyncClient, WorkerConfig
 
@@ -245,7 +277,7 @@ def _child(python: str, mode: str, base: str, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", nargs="?", default="compare", choices=["compare", "serve", "ours", "reference"])
+    parser.add_argument("mode", nargs="?", default="compare", choices=["compare", "serve", "ours", "floor", "reference"])
     parser.add_argument("--url", default="")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -258,8 +290,8 @@ def main() -> None:
     if args.mode == "serve":
         asyncio.run(_serve(args.port, args.server_lifetime))
         return
-    if args.mode in ("ours", "reference"):
-        run = _run_ours if args.mode == "ours" else _run_reference
+    if args.mode in ("ours", "floor", "reference"):
+        run = {"ours": _run_ours, "floor": _run_floor, "reference": _run_reference}[args.mode]
         result = asyncio.run(run(args.url, args.concurrency, args.warmup, args.window))
         print(json.dumps(result))
         return
@@ -275,7 +307,10 @@ def main() -> None:
         assert server.stdout is not None
         if server.stdout.readline().strip() != "ready":
             raise SystemExit("the fake server did not start")
-        rows = {"camunda_sdk": _child(sys.executable, "ours", base, args)}
+        rows = {
+            "raw httpx floor": _child(sys.executable, "floor", base, args),
+            "camunda_sdk": _child(sys.executable, "ours", base, args),
+        }
         if args.reference_python:
             rows["reference 10.0.1"] = _child(args.reference_python, "reference", base, args)
     finally:
@@ -289,8 +324,10 @@ def main() -> None:
             f"{name:<18} {row['jobs_per_s']:>10.1f} {row['cpu_ms_per_job']:>11.3f}"
             f" {row['jobs_per_poll']:>10.1f}"
         )
+    ours, floor = rows["camunda_sdk"], rows["raw httpx floor"]
+    print(f"camunda_sdk CPU per job: {ours['cpu_ms_per_job'] / floor['cpu_ms_per_job']:.2f}x the floor")
     if "reference 10.0.1" in rows:
-        ours, ref = rows["camunda_sdk"], rows["reference 10.0.1"]
+        ref = rows["reference 10.0.1"]
         print(
             f"ratio: {ours['jobs_per_s'] / ref['jobs_per_s']:.1f}x the jobs/s, "
             f"{ref['cpu_ms_per_job'] / ours['cpu_ms_per_job']:.2f}x less CPU per job"

@@ -10,6 +10,7 @@ from camunda_sdk import (
     CamundaClient,
     MessagePublicationRequest,
     ProcessCreationById,
+    ProcessDefinitionId,
     ProcessInstanceSearchQuery,
 )
 from camunda_sdk.errors import ApiError
@@ -22,7 +23,8 @@ def main() -> None:
 
         created = client.create_process_instance(
             data=ProcessCreationById(
-                process_definition_id="order-process", variables={"orderId": "A-17"}
+                process_definition_id=ProcessDefinitionId("order-process"),
+                variables={"orderId": "A-17"},
             )
         )
         instance_key = created.process_instance_key

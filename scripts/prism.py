@@ -202,13 +202,15 @@ def start_prism(
 
     threading.Thread(target=drain, name=f"prism-{port}", daemon=True).start()
     deadline = time.monotonic() + timeout
-    while not ready.wait(0.1):
-        if time.monotonic() > deadline:
-            stop_prism(proc)
-            raise PrismError(f"Prism not ready after {timeout:.0f} s:\n{''.join(lines)}")
-    if not any(READY_LINE in line for line in lines):
+    try:
+        while not ready.wait(0.1):
+            if time.monotonic() > deadline:
+                raise PrismError(f"Prism not ready after {timeout:.0f} s:\n{''.join(lines)}")
+        if not any(READY_LINE in line for line in lines):
+            raise PrismError(f"Prism exited with {proc.poll()}:\n{''.join(lines)}")
+    except BaseException:  # also an interrupt: never leave Prism running behind
         stop_prism(proc)
-        raise PrismError(f"Prism exited with {proc.poll()}:\n{''.join(lines)}")
+        raise
     return proc
 
 

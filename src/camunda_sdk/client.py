@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from .config import CamundaConfig
     from .log import BoundLogger
-    from .operations.models import DeploymentResult
+    from .operations.models import DeploymentResult, FileContent
+    from .operations.semantic_types import TenantId
     from .pipeline.hookspecs import Handler
     from .pipeline.operation import Operation
 
@@ -175,10 +176,10 @@ def _connection_error(op: Operation, exc: httpx.TransportError) -> CamundaConnec
     return CamundaConnectionError(op.method, url, exc, operation_id=op.id)
 
 
-def _resource_files(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[str, bytes]]:
+def _resource_files(paths: Sequence[str | os.PathLike[str]]) -> list[FileContent]:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    files = []
+    files: list[FileContent] = []
     for p in paths:
         path = Path(p)
         try:
@@ -242,12 +243,15 @@ class CamundaClient(_ClientBase, CamundaOperations):
         return decode(op, response)
 
     def deploy_resources_from_files(
-        self, paths: Sequence[str | os.PathLike[str]], tenant_id: str | None = None
+        self, paths: Sequence[str | os.PathLike[str]], tenant_id: TenantId | str | None = None
     ) -> DeploymentResult:
         """Deploy BPMN, DMN and form files from disk in one deployment."""
         from .operations.models import CreateDeploymentRequest
+        from .operations.semantic_types import TenantId
 
-        data = CreateDeploymentRequest(resources=_resource_files(paths), tenant_id=tenant_id)
+        data = CreateDeploymentRequest(
+            resources=_resource_files(paths), tenant_id=TenantId(tenant_id) if tenant_id else None
+        )
         return self.create_deployment(data=data)
 
     def close(self) -> None:
@@ -309,12 +313,15 @@ class CamundaAsyncClient(_ClientBase, AsyncCamundaOperations):
         return decode(op, response)
 
     async def deploy_resources_from_files(
-        self, paths: Sequence[str | os.PathLike[str]], tenant_id: str | None = None
+        self, paths: Sequence[str | os.PathLike[str]], tenant_id: TenantId | str | None = None
     ) -> DeploymentResult:
         """Deploy BPMN, DMN and form files from disk in one deployment."""
         from .operations.models import CreateDeploymentRequest
+        from .operations.semantic_types import TenantId
 
-        data = CreateDeploymentRequest(resources=_resource_files(paths), tenant_id=tenant_id)
+        data = CreateDeploymentRequest(
+            resources=_resource_files(paths), tenant_id=TenantId(tenant_id) if tenant_id else None
+        )
         return await self.create_deployment(data=data)
 
     async def close(self) -> None:

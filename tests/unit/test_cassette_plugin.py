@@ -96,6 +96,8 @@ class FakeCamunda:
                 "tenantId": "<default>",
                 "variables": {},
             }
+        if path == "/v2/jobs/activation":
+            return 200, {"jobs": [{"jobKey": "2251799813685300", "type": "t", "retries": 3}]}
         if path.startswith("/v2/echo"):
             return 200, {"echo": body.decode() if body else None}
         return 404, {"type": "about:blank", "title": "NOT_FOUND", "status": 404}
@@ -357,6 +359,33 @@ def test_new_episodes_adds_to_an_existing_cassette(
     pytester.runpytest("--camunda-record-mode=new_episodes").assert_outcomes(passed=1)
     text = cassette_text(pytester, "test_inner", "test_post")
     assert "/v2/echo/x" in text and "/v2/echo/y" in text
+
+
+def test_exhausted_job_activations_replay_as_empty_polls(
+    pytester: pytest.Pytester, fake: FakeCamunda
+) -> None:
+    inner = """
+import os, httpx, pytest
+
+@pytest.mark.camunda_cassette
+def test_poll():
+    url = os.environ["CAMUNDA_REST_ADDRESS"] + "/jobs/activation"
+    with httpx.Client() as http:
+        answers = [http.post(url, json={{"type": "{job_type}"}}).json() for _ in range({polls})]
+    assert len(answers[0]["jobs"]) == 1
+    assert all(a == {{"jobs": []}} for a in answers[1:])
+"""
+    pytester.makepyfile(test_inner=inner.format(job_type="t", polls=1))
+    pytester.runpytest("--camunda-record-mode=once").assert_outcomes(passed=1)
+    # A worker polls as often as timing allows: extra identical polls answer at once, empty.
+    pytester.makepyfile(test_inner=inner.format(job_type="t", polls=4))
+    pytester.runpytest("--camunda-record-mode=none").assert_outcomes(passed=1)
+    # An activation that was never recorded is still a miss.
+    pytester.makepyfile(test_inner=inner.format(job_type="other", polls=1))
+    result = pytester.runpytest("--camunda-record-mode=none")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Unrecorded request POST /v2/jobs/activation*"])
+    assert len(fake.requests) == 1
 
 
 # -- naming, marker, fixtures --------------------------------------------------------------

@@ -85,7 +85,11 @@ def test_problem_response_raises_the_status_error_with_problem_fields() -> None:
     with pytest.raises(NotFoundError) as info:
         client_with(recorder).get_process_instance(process_instance_key=ProcessInstanceKey("1"))
     error = info.value
-    assert (error.operation_id, error.status, error.detail) == ("getProcessInstance", 404, "no such key")
+    assert (error.operation_id, error.status, error.detail) == (
+        "getProcessInstance",
+        404,
+        "no such key",
+    )
     assert b"no such key" in error.body
 
 

@@ -146,24 +146,44 @@ class _CassetteState:
         self.record_mode = record_mode
         self.rootdir = rootdir
         self.misses: list[Any] = []
+        self.empty_polls = 0
 
-    def watch_misses(self) -> None:
-        """Remember every request the cassette can neither replay nor record.
+    def watch(self) -> None:
+        """Hook into the cassette to note misses and answer exhausted long polls.
 
-        vcrpy raises for such a request inside the HTTP stack; code under test may
-        catch it (a worker's poll loop does), so the plugin keeps its own list and
-        fails the test after it ran as well.
+        vcrpy raises for a request it can neither replay nor record inside the
+        HTTP stack; code under test may catch that (a worker's poll loop does), so
+        the plugin keeps its own list of misses and fails the test afterwards too.
+
+        A worker polls for jobs as often as timing allows, so a replay may ask
+        for more job activations than were recorded. Once every recorded answer
+        to an activation request has been played, further identical requests get
+        an immediate empty answer (no jobs), as a server with no work would give.
         """
         cassette = self.cassette
         can_play = cassette.can_play_response_for
+        play = cassette.play_response
 
         def can_play_response_for(request: Any) -> Any:
             ok = can_play(request)
-            if not ok and cassette.write_protected and cassette.filter_request(request):
-                self.misses.append(request)
+            if ok or not cassette.write_protected:
+                return ok
+            filtered = cassette.filter_request(request)
+            if not filtered:
+                return ok
+            if _is_activation(filtered) and _recorded(cassette, request):
+                return True
+            self.misses.append(request)
             return ok
 
+        def play_response(request: Any) -> Any:
+            if _is_activation(request) and not can_play(request):
+                self.empty_polls += 1
+                return _empty_activation()
+            return play(request)
+
         cassette.can_play_response_for = can_play_response_for  # type: ignore[method-assign]
+        cassette.play_response = play_response  # type: ignore[method-assign]
 
     def display_path(self) -> str:
         try:
@@ -197,6 +217,27 @@ class _CassetteState:
 
 
 _STATE = pytest.StashKey[_CassetteState]()
+
+
+def _empty_activation() -> dict[str, Any]:
+    """What a replayed, exhausted job activation long poll answers."""
+    return {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {"content-type": ["application/json"]},
+        "body": {"string": b'{"jobs":[]}'},
+    }
+
+
+def _is_activation(request: Any) -> bool:
+    return request.method == "POST" and request.path.rstrip("/").endswith("/jobs/activation")
+
+
+def _recorded(cassette: Any, request: Any) -> bool:
+    """Whether the cassette holds this request at all, played or not."""
+    try:
+        return bool(cassette.responses_of(request))
+    except Exception:  # vcrpy raises UnhandledHTTPRequestError for "none"
+        return False
 
 
 @pytest.hookimpl(wrapper=True)
@@ -297,7 +338,7 @@ def camunda_cassette(
     vcr = _make_vcr(camunda_vcr_config, scrubber, camunda_record_mode)
     with vcr.use_cassette(str(camunda_cassette_path)) as cassette:
         state = _CassetteState(cassette, camunda_cassette_path, camunda_record_mode, config.rootpath)
-        state.watch_misses()
+        state.watch()
         request.node.stash[_STATE] = state
         try:
             yield cassette

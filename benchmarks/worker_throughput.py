@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -154,10 +155,8 @@ async def _measure(base: str, start_workers, stop_workers, warmup: float, window
     after = await loop.run_in_executor(None, _stats, base)
     await stop_workers()
     runner.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError, Exception):
         await runner
-    except (asyncio.CancelledError, Exception):
-        pass
     jobs = after["completed"] - before["completed"]
     polls = after["activations"] - before["activations"]
     return {
@@ -209,10 +208,7 @@ async def _run_floor(base: str, concurrency: int, warmup: float, window: float) 
             )
             jobs = json.loads(answer.content)["jobs"]
             await asyncio.gather(
-                *(
-                    http.post(f"{base}/v2/jobs/{job['jobKey']}/completion", json={})
-                    for job in jobs
-                )
+                *(http.post(f"{base}/v2/jobs/{job['jobKey']}/completion", json={}) for job in jobs)
             )
 
     async def stop() -> None:
@@ -225,7 +221,11 @@ async def _run_floor(base: str, concurrency: int, warmup: float, window: float) 
 
 
 async def _run_reference(base: str, concurrency: int, warmup: float, window: float) -> dict:
-    from camunda_orchestration_sdk import CamundaAsyncClient, WorkerConfig
+    # Only installed in the reference's own venv.
+    from camunda_orchestration_sdk import (  # pyright: ignore[reportMissingImports]
+        CamundaAsyncClient,
+        WorkerConfig,
+    )
 
     client = CamundaAsyncClient(
         configuration={
@@ -235,7 +235,7 @@ async def _run_reference(base: str, concurrency: int, warmup: float, window: flo
         }
     )
 
-    async def handler(job) -> dict:  # noqa: ANN001 - the reference's context type
+    async def handler(job: object) -> dict:
         return {}
 
     config = WorkerConfig(
@@ -251,10 +251,8 @@ async def _run_reference(base: str, concurrency: int, warmup: float, window: flo
             worker.stop()
 
     result = await _measure(base, start, stop, warmup, window)
-    try:
+    with contextlib.suppress(Exception):  # its close is not what is measured
         await client.__aexit__(None, None, None)
-    except Exception:
-        pass
     return result
 
 
@@ -276,8 +274,13 @@ def _child(python: str, mode: str, base: str, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", nargs="?", default="compare", choices=["compare", "serve", "ours", "floor", "reference"])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "mode",
+        nargs="?",
+        default="compare",
+        choices=["compare", "serve", "ours", "floor", "reference"],
+    )
     parser.add_argument("--url", default="")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -317,7 +320,10 @@ def main() -> None:
         server.terminate()
         server.wait(10)
 
-    print(f"no-op handler, {args.concurrency} concurrent, {args.window:.0f} s window, loopback fake server")
+    print(
+        f"no-op handler, {args.concurrency} concurrent, {args.window:.0f} s window,"
+        " loopback fake server"
+    )
     print(f"{'sdk':<18} {'jobs/s':>10} {'CPU ms/job':>11} {'jobs/poll':>10}")
     for name, row in rows.items():
         print(
@@ -325,7 +331,10 @@ def main() -> None:
             f" {row['jobs_per_poll']:>10.1f}"
         )
     ours, floor = rows["camunda_sdk"], rows["raw httpx floor"]
-    print(f"camunda_sdk CPU per job: {ours['cpu_ms_per_job'] / floor['cpu_ms_per_job']:.2f}x the floor")
+    print(
+        "camunda_sdk CPU per job: "
+        f"{ours['cpu_ms_per_job'] / floor['cpu_ms_per_job']:.2f}x the floor"
+    )
     if "reference 10.0.1" in rows:
         ref = rows["reference 10.0.1"]
         print(

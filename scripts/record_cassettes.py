@@ -31,21 +31,25 @@ from types import ModuleType
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUITE = "tests/integration/test_flows_cassettes.py"
-PRISM_SEED = "camunda-sdk-cassettes"
+PRISM_SEED = "camunda"
 # Prism checks that credentials are present, not what they are.
 RECORDING_USER = "recorder"
 RECORDING_PASSWORD = "recording-password-not-a-secret"
 
 
 def _prism_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("camunda_prism_script", REPO_ROOT / "scripts" / "prism.py")
+    spec = importlib.util.spec_from_file_location(
+        "camunda_prism_script", REPO_ROOT / "scripts" / "prism.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def start_dynamic_prism(prism: ModuleType, port: int, timeout: float = 90.0) -> subprocess.Popen[str]:
+def start_dynamic_prism(
+    prism: ModuleType, port: int, timeout: float = 90.0
+) -> subprocess.Popen[str]:
     """Start ``prism mock -d --seed`` on ``127.0.0.1:port`` and wait for it to listen."""
     exe = prism.ensure_prism()
     spec = prism.write_v2_spec()
@@ -106,7 +110,16 @@ def main(argv: list[str]) -> int:
         )
     else:
         print(f"recording against {env['CAMUNDA_REST_ADDRESS']}", flush=True)
-    cmd = [sys.executable, "-m", "pytest", SUITE, "--camunda-record-mode=all", "-p", "no:randomly", *argv]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        SUITE,
+        "--camunda-record-mode=all",
+        "-p",
+        "no:randomly",
+        *argv,
+    ]
     try:
         return subprocess.run(cmd, cwd=REPO_ROOT, env=env, check=False).returncode
     finally:

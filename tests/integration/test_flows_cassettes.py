@@ -63,7 +63,10 @@ def test_create_and_cancel_process_instance(camunda_client: Any) -> None:
         )
     )
     assert str(created.process_instance_key).lstrip("-").isdigit()
-    assert camunda_client.cancel_process_instance(process_instance_key=created.process_instance_key) is None
+    assert (
+        camunda_client.cancel_process_instance(process_instance_key=created.process_instance_key)
+        is None
+    )
 
 
 def test_publish_message(camunda_client: Any) -> None:

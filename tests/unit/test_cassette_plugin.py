@@ -144,7 +144,9 @@ def oauth_env(mp: pytest.MonkeyPatch, url: str, secret: str = SECRET) -> None:
     mp.setenv("CAMUNDA_CLIENT_SECRET", secret)
 
 
-def cassette_text(pytester: pytest.Pytester, module: str, test: str, folder: str = "cassettes") -> str:
+def cassette_text(
+    pytester: pytest.Pytester, module: str, test: str, folder: str = "cassettes"
+) -> str:
     path = pytester.path / folder / module / f"{test}.yaml"
     assert path.exists(), f"no cassette at {path}"
     return path.read_text()
@@ -183,7 +185,11 @@ def test_records_then_replays_without_server_or_credentials(
     assert SCRUBBED in text
 
     # Replay: no server answers at this address and no credentials are set.
-    for key in ("CAMUNDA_AUTH_STRATEGY", "CAMUNDA_BASIC_AUTH_USERNAME", "CAMUNDA_BASIC_AUTH_PASSWORD"):
+    for key in (
+        "CAMUNDA_AUTH_STRATEGY",
+        "CAMUNDA_BASIC_AUTH_USERNAME",
+        "CAMUNDA_BASIC_AUTH_PASSWORD",
+    ):
         clean_env.delenv(key)
     clean_env.setenv("CAMUNDA_REST_ADDRESS", "http://camunda.invalid:1/v2")
     clean_env.setenv("CI", "true")  # CI default: record mode none
@@ -256,14 +262,14 @@ camunda_scrub_headers = X-Tenant-Key
 """
     )
     pytester.makepyfile(
-        test_inner=f"""
+        test_inner="""
 import os, httpx, pytest
 
 @pytest.mark.camunda_cassette
 def test_raw():
     url = os.environ["CAMUNDA_REST_ADDRESS"] + "/echo?key=literal-secret-123"
-    body = '{{"a": "literal-secret-123", "b": "env-token-987654"}}'
-    headers = {{"X-Tenant-Key": "tenant-key-abc", "content-type": "application/json"}}
+    body = '{"a": "literal-secret-123", "b": "env-token-987654"}'
+    headers = {"X-Tenant-Key": "tenant-key-abc", "content-type": "application/json"}
     with httpx.Client() as http:
         assert http.post(url, content=body, headers=headers).status_code == 200
 """
@@ -344,7 +350,10 @@ def test_swallow():
     result = pytester.runpytest("--camunda-record-mode=none")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*Unrecorded request GET /v2/topology in cassette *test_swallow.yaml (the file does not exist)*"]
+        [
+            "*Unrecorded request GET /v2/topology in cassette "
+            "*test_swallow.yaml (the file does not exist)*"
+        ]
     )
     assert fake.requests == []
 
@@ -391,9 +400,7 @@ def test_poll():
 # -- naming, marker, fixtures --------------------------------------------------------------
 
 
-def test_marker_name_class_and_cassette_dir(
-    pytester: pytest.Pytester, fake: FakeCamunda
-) -> None:
+def test_marker_name_class_and_cassette_dir(pytester: pytest.Pytester, fake: FakeCamunda) -> None:
     pytester.makeini(INI + "camunda_cassette_dir = recordings\n")
     pytester.makepyfile(
         test_names="""
@@ -439,13 +446,18 @@ async def test_topology(camunda_async_client):
     assert len(fake.requests) == 1
 
 
-def test_missing_cassette_in_ci_names_the_file(pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch) -> None:
+def test_missing_cassette_in_ci_names_the_file(
+    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+) -> None:
     clean_env.setenv("CI", "1")
     pytester.makepyfile(test_inner=FLOW)
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*Unrecorded request GET /v2/topology in cassette *test_flow.yaml (the file does not exist), record mode 'none'.*"]
+        [
+            "*Unrecorded request GET /v2/topology in cassette "
+            "*test_flow.yaml (the file does not exist), record mode 'none'.*"
+        ]
     )
     assert fake.requests == []
 
@@ -468,7 +480,9 @@ def test_secret_values_sources() -> None:
         "MINE": "d-secret",
         "CAMUNDA_CLIENT_ID": "not-secret",
     }
-    values = secret_values(env, ["$MINE", "e-secret", "$UNSET"], {"CAMUNDA_CLIENT_SECRET": "f-secret"})
+    values = secret_values(
+        env, ["$MINE", "e-secret", "$UNSET"], {"CAMUNDA_CLIENT_SECRET": "f-secret"}
+    )
     assert set(values) == {"a-secret", "b-secret", "c-secret", "d-secret", "e-secret", "f-secret"}
 
 
@@ -504,7 +518,11 @@ def test_scrubber_escaped_forms_and_content_length() -> None:
     }
     out_resp = scrub.response(response)
     new_body = out_resp["body"]["string"]
-    assert json.loads(new_body) == {"access_token": SCRUBBED, "id_token": SCRUBBED, "expires_in": 60}
+    assert json.loads(new_body) == {
+        "access_token": SCRUBBED,
+        "id_token": SCRUBBED,
+        "expires_in": 60,
+    }
     assert out_resp["headers"]["Content-Length"] == [str(len(new_body))]
     assert "<" not in repr(scrub).replace("<", "", 1)  # repr shows no values
     assert SECRET not in repr(scrub)

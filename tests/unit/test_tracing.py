@@ -466,12 +466,13 @@ def test_global_tracer_provider_is_used_when_none_is_passed(
     telemetry = Telemetry()
     # set_tracer_provider() refuses a second call per process: patch and restore
     monkeypatch.setattr(trace, "_TRACER_PROVIDER", telemetry.tracer_provider)
-    handler, _ = build(telemetry=None)
+    handler, context = build(telemetry=None)
     server = Server(200)
     sync_driver(server).run(handler(Call(TOPOLOGY)))
     [span] = telemetry.spans()
     assert span.name == "GET /topology"
     assert server.requests[0].headers["traceparent"] == traceparent_of(span)
+    context.plugin_manager.hook.camunda_client_closed(context=context)
 
 
 def test_backpressure_gauges_report_open_clients(telemetry: Telemetry) -> None:

@@ -732,6 +732,24 @@ async def test_cancelling_run_workers_drains_and_reraises() -> None:
     await client.close()
 
 
+async def test_cancelling_worker_run_stops_the_worker() -> None:
+    server = FakeJobServer()
+
+    async def handler(job: ConnectedJobContext) -> dict[str, Any]:
+        return {}
+
+    client = make_client(server)
+    worker = create_job_worker(client, config(), handler, tuning=FAST)
+    running = asyncio.create_task(worker.run())
+    while not server.activations:
+        await asyncio.sleep(0.001)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert not worker.running
+    await client.close()
+
+
 async def test_run_workers_without_workers_returns() -> None:
     client = make_client(FakeJobServer())
     await asyncio.wait_for(run_workers(client), 1)

@@ -40,7 +40,8 @@ class BasicAuth(AuthProvider):
         return "BasicAuth(<redacted>)"
 
     def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, httpx.Response]:
-        call.headers["authorization"] = self._header
+        # An Authorization given for this call (with_options(headers=...)) wins.
+        call.headers.setdefault("authorization", self._header)
         return (yield from inner(call))
 
 

@@ -393,6 +393,13 @@ _strong_gauge_clients: dict[int, tuple[Any, dict[int, tuple[ClientContext, dict[
 _instance_counter = 0
 
 
+class _GlobalMeterProvider:
+    """Registry key standing for "whatever the global meter provider is"."""
+
+
+_GLOBAL = _GlobalMeterProvider()
+
+
 def _gauge_clients_for(
     provider: Any,
 ) -> tuple[dict[int, tuple[ClientContext, dict[str, Any]]], bool]:
@@ -413,7 +420,10 @@ def _gauge_clients_for(
 
 def _register_gauges(context: ClientContext, meter: Any, target: _Target) -> None:
     global _instance_counter
-    provider = context.meter_provider or metrics.get_meter_provider()
+    # Every client on the global provider shares one registry, even when the
+    # global provider is set between two clients (the first registered its
+    # gauges on the proxy, which forwards to the provider set later).
+    provider = context.meter_provider or _GLOBAL
     with _gauge_lock:
         clients, created = _gauge_clients_for(provider)
         if id(context) not in clients:  # the handler is rebuilt when plugins change

@@ -24,6 +24,13 @@ from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
 
 USER_AGENT = f"camunda-sdk-python/{__version__}"
+PROBLEM = "application/problem+json"
+# What to accept, by how the operation's answer is read (Operation.result).
+_ACCEPT = {
+    "text": f"text/xml, text/plain, {PROBLEM}",
+    "bytes": f"application/octet-stream, {PROBLEM}",
+}
+_ACCEPT_JSON = f"application/json, {PROBLEM}"
 
 
 @hookimpl(trylast=True)
@@ -50,7 +57,9 @@ def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> ht
             if value is None:
                 raise ValueError(f"{op.id}: path parameter {name!r} is required, got None")
             path = path.replace("{" + name + "}", quote(str(_plain(value)), safe=""))
-    headers = {"user-agent": USER_AGENT, "accept": "application/json, application/problem+json"}
+    result = op.result
+    accept = _ACCEPT.get(result, _ACCEPT_JSON) if isinstance(result, str) else _ACCEPT_JSON
+    headers = {"user-agent": USER_AGENT, "accept": accept}
     if call.headers:
         headers.update(call.headers)
     params = _query(call.query) if call.query else None
@@ -93,7 +102,11 @@ def _query(query: dict[str, Any]) -> dict[str, Any]:
 
 
 def _multipart(body: Any) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    """Split a multipart body model into form fields and file parts."""
+    """Split a multipart body model into form fields and file parts.
+
+    Structured values (document metadata) travel as parts typed ``application/json``
+    so the server parses them as JSON rather than as plain text.
+    """
     if not isinstance(body, Model):
         raise TypeError(f"a multipart body must be a generated model, got {type(body).__name__}")
     data: dict[str, Any] = {}
@@ -108,5 +121,8 @@ def _multipart(body: Any) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
             files.extend((wire, item) for item in value)
         else:
             wired = to_wire(value)
-            data[wire] = wired if isinstance(wired, str) else json.dumps(wired)
+            if isinstance(wired, str):
+                data[wire] = wired
+            else:
+                files.append((wire, (None, json.dumps(wired).encode(), "application/json")))
     return data, files

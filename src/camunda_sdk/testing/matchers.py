@@ -110,7 +110,7 @@ def _first_difference(a: Any, b: Any, where: str) -> tuple[str, Any, Any]:
             if a[key] != b[key]:
                 return _first_difference(a[key], b[key], f"{where}.{key}")
     elif isinstance(a, list) and isinstance(b, list):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             if x != y:
                 return _first_difference(x, y, f"{where}[{i}]")
         if len(a) != len(b):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Generator, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,11 @@ MARKER = "camunda_cassette"
 
 # Environment variables whose values are always scrubbed; the SDK's configuration
 # table adds every other secret setting (and alias) it knows when importable.
-_SECRET_ENV = ("CAMUNDA_CLIENT_SECRET", "CAMUNDA_CLIENT_AUTH_CLIENTSECRET", "CAMUNDA_BASIC_AUTH_PASSWORD")
+_SECRET_ENV = (
+    "CAMUNDA_CLIENT_SECRET",
+    "CAMUNDA_CLIENT_AUTH_CLIENTSECRET",
+    "CAMUNDA_BASIC_AUTH_PASSWORD",
+)
 
 # Settings the fixtures pin so a recording is reproducible: a token cached on
 # disk by an earlier run would make the token request vanish from the cassette.
@@ -112,7 +116,7 @@ def secret_values(
     """Every secret value to scrub: secret ``CAMUNDA_*`` settings from the
     environment and ``configuration``, plus the ini's ``camunda_scrub_values``."""
     env = os.environ if environ is None else environ
-    keys = set(_SECRET_ENV)
+    keys: set[str] = set(_SECRET_ENV)
     try:
         from camunda_sdk.config import SETTINGS
 
@@ -211,7 +215,11 @@ class _CassetteState:
             "or --camunda-record-mode=all (record the test anew).",
             "",
             "vcrpy says:",
-            str(CannotOverwriteExistingCassetteException(cassette=self.cassette, failed_request=filtered)),
+            str(
+                CannotOverwriteExistingCassetteException(
+                    cassette=self.cassette, failed_request=filtered
+                )
+            ),
         ]
         return "\n".join(lines)
 
@@ -337,7 +345,9 @@ def camunda_cassette(
     )
     vcr = _make_vcr(camunda_vcr_config, scrubber, camunda_record_mode)
     with vcr.use_cassette(str(camunda_cassette_path)) as cassette:
-        state = _CassetteState(cassette, camunda_cassette_path, camunda_record_mode, config.rootpath)
+        state = _CassetteState(
+            cassette, camunda_cassette_path, camunda_record_mode, config.rootpath
+        )
         state.watch()
         request.node.stash[_STATE] = state
         try:
@@ -409,28 +419,32 @@ def _async_client(configuration: Mapping[str, Any] | None) -> CamundaAsyncClient
     return CamundaAsyncClient(configuration=_client_configuration(configuration))
 
 
-try:  # pytest-asyncio runs async fixtures; it is loaded anyway when installed
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
+def _async_client_without_loop_plugin(
+    camunda_cassette: Cassette, camunda_configuration: Mapping[str, Any] | None
+) -> CamundaAsyncClient:
+    """A :class:`~camunda_sdk.client.CamundaAsyncClient` with this test's cassette
+    (without pytest-asyncio it is not closed for you: ``await client.close()``)."""
+    return _async_client(camunda_configuration)
 
-    @pytest.fixture
-    def camunda_async_client(
-        camunda_cassette: Cassette, camunda_configuration: Mapping[str, Any] | None
-    ) -> CamundaAsyncClient:
-        """A :class:`~camunda_sdk.client.CamundaAsyncClient` with this test's cassette
-        (not closed for you without pytest-asyncio: ``await client.close()``)."""
-        return _async_client(camunda_configuration)
 
-else:
+async def _async_client_fixture(
+    camunda_cassette: Cassette, camunda_configuration: Mapping[str, Any] | None
+) -> AsyncGenerator[CamundaAsyncClient, None]:
+    """A :class:`~camunda_sdk.client.CamundaAsyncClient` from the ``CAMUNDA_*``
+    environment, talking through this test's cassette."""
+    client = _async_client(camunda_configuration)
+    try:
+        yield client
+    finally:
+        await client.close()
 
-    @pytest_asyncio.fixture
-    async def camunda_async_client(
-        camunda_cassette: Cassette, camunda_configuration: Mapping[str, Any] | None
-    ) -> Any:
-        """A :class:`~camunda_sdk.client.CamundaAsyncClient` from the ``CAMUNDA_*``
-        environment, talking through this test's cassette."""
-        client = _async_client(camunda_configuration)
-        try:
-            yield client
-        finally:
-            await client.close()
+
+def _define_async_client_fixture() -> Any:
+    try:  # pytest-asyncio runs async fixtures; when installed it is loaded anyway
+        import pytest_asyncio
+    except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
+        return pytest.fixture(name="camunda_async_client")(_async_client_without_loop_plugin)
+    return pytest_asyncio.fixture(name="camunda_async_client")(_async_client_fixture)
+
+
+camunda_async_client = _define_async_client_fixture()

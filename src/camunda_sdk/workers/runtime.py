@@ -221,8 +221,16 @@ class JobWorker:
         return task
 
     async def run(self) -> None:
-        """Run until stopped (starts the worker if needed)."""
-        await asyncio.shield(self.start())
+        """Run until stopped (starts the worker if needed).
+
+        Cancelling ``run()`` stops the worker gracefully, then re-raises.
+        """
+        task = self.start()
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await self.stop()
+            raise
 
     def request_stop(self, timeout: float | None = None) -> None:
         """Stop polling now; running jobs get ``timeout`` seconds to finish."""
@@ -397,7 +405,9 @@ class JobWorker:
             context = self.executor.make_context(job, self)
         except Exception as exc:
             log.error(f"job {key}: could not prepare the job context", exc=exc)
-            await self._fail(job, f"worker could not read the job: {_describe(exc)}", None, 0, None)
+            await self._fail(
+                job, f"worker could not prepare the job: {_describe(exc)}", None, 0, None
+            )
             return
         try:
             result = await self.executor.execute(self.callback, context)

@@ -25,6 +25,7 @@ TOPOLOGY = json.dumps(
         "brokers": [
             {
                 "nodeId": n,
+                "brokerId": f"camunda-{n}",
                 "host": f"camunda-{n}",
                 "port": 26501,
                 "version": "8.9.0",
@@ -33,6 +34,7 @@ TOPOLOGY = json.dumps(
                         "partitionId": p,
                         "role": "leader" if p == n + 1 else "follower",
                         "health": "healthy",
+                        "state": "active",
                     }
                     for p in (1, 2, 3)
                 ],
@@ -64,8 +66,19 @@ def reference_python() -> Path | None:
     return python
 
 
+_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+    + f"content-length: {len(TOPOLOGY)}\r\n\r\n".encode()
+    + TOPOLOGY
+)
+
+
 class _TopologyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a real gateway
+
+    def setup(self) -> None:
+        super().setup()
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self) -> None:
         self.send_response(200)

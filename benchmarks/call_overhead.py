@@ -112,9 +112,11 @@ def main() -> None:
             out = subprocess.run(
                 [str(python), __file__, "--probe", name, "--port", str(port),
                  "--rounds", str(args.rounds), "--calls", str(args.calls)],
-                capture_output=True, text=True, check=True, cwd=ROOT,
+                capture_output=True, text=True, cwd=ROOT,
                 env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
             )  # fmt: skip
+            if out.returncode != 0:
+                raise SystemExit(f"{name} probe failed:\n{out.stderr[-3000:]}")
             results[name] = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         server.kill()

@@ -24,6 +24,19 @@ _LAZY: dict[str, str] = {
     "CallOptions": "camunda_sdk.pipeline.call",
     "AuthProvider": "camunda_sdk.pipeline.hookspecs",
     "hookimpl": "camunda_sdk.pipeline.hookspecs",
+    **dict.fromkeys(
+        (
+            "WorkerConfig",
+            "JobFailure",
+            "JobError",
+            "JobContext",
+            "ConnectedJobContext",
+            "SyncJobContext",
+            "JobVariables",
+            "JobWorker",
+        ),
+        "camunda_sdk.workers",
+    ),
 }
 
 # Friendlier names for the spec's composite request bodies.
@@ -47,6 +60,14 @@ if TYPE_CHECKING:
     from .pipeline.call import CallOptions as CallOptions
     from .pipeline.hookspecs import AuthProvider as AuthProvider
     from .pipeline.hookspecs import hookimpl as hookimpl
+    from .workers import ConnectedJobContext as ConnectedJobContext
+    from .workers import JobContext as JobContext
+    from .workers import JobError as JobError
+    from .workers import JobFailure as JobFailure
+    from .workers import JobVariables as JobVariables
+    from .workers import JobWorker as JobWorker
+    from .workers import SyncJobContext as SyncJobContext
+    from .workers import WorkerConfig as WorkerConfig
 
 
 def __getattr__(name: str) -> Any:
@@ -68,9 +89,17 @@ __all__ = [
     "CamundaAsyncClient",
     "CamundaClient",
     "CamundaConfig",
+    "ConnectedJobContext",
+    "JobContext",
+    "JobError",
+    "JobFailure",
+    "JobVariables",
+    "JobWorker",
     "NullLogger",
     "ProcessCreationById",
     "ProcessCreationByKey",
+    "SyncJobContext",
+    "WorkerConfig",
     "hookimpl",
 ]
 __all__ += _semantic_types.__all__

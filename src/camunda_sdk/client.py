@@ -24,6 +24,7 @@ from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext
 from .pipeline.drivers import AsyncDriver, SyncDriver
 from .pipeline.manager import PluginError, create_plugin_manager
+from .workers import WorkerMethods
 
 if TYPE_CHECKING:
     import pluggy
@@ -268,7 +269,7 @@ class CamundaClient(_ClientBase, CamundaOperations):
         self.close()
 
 
-class CamundaAsyncClient(_ClientBase, AsyncCamundaOperations):
+class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
     """Asynchronous client: every operation method is a coroutine.
 
     Takes the same arguments as :class:`CamundaClient` (``transport`` is an
@@ -325,8 +326,11 @@ class CamundaAsyncClient(_ClientBase, AsyncCamundaOperations):
         return await self.create_deployment(data=data)
 
     async def close(self) -> None:
-        """Close the connection pool (views made by ``with_options`` share it)."""
+        """Stop job workers (letting running jobs report), then close the connection pool."""
         if self._owner:
+            workers = self._context.state.get("workers")
+            if workers is not None:
+                await workers.stop()
             if self._driver is not None:
                 await self._driver.http.aclose()
             self._closed()

@@ -27,7 +27,6 @@ from camunda_sdk.workers import (
     JobVariables,
     SyncJobContext,
     WorkerConfig,
-    WorkerMethods,
 )
 from camunda_sdk.workers.config import resolve_worker_config
 from camunda_sdk.workers.runtime import (
@@ -776,13 +775,9 @@ async def test_startup_jitter_delays_the_first_poll() -> None:
 # -- the client mixin, configuration, contexts ------------------------------------------------
 
 
-class WorkerClient(WorkerMethods, CamundaAsyncClient):
-    """What CamundaAsyncClient looks like with the worker methods mixed in."""
-
-
 async def test_worker_methods_mixin() -> None:
     server = FakeJobServer([job_json(1)])
-    client = WorkerClient(
+    client = CamundaAsyncClient(
         configuration=SETTINGS, transport=httpx.MockTransport(server.handle), environ={}
     )
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -123,6 +124,17 @@ def _describe(exc: BaseException) -> str:
 
 def _list(values: tuple[str, ...] | None) -> list[str] | None:
     return list(values) if values is not None else None
+
+
+def _serialisable(body: object) -> bool:
+    # Only on the error path: serialising twice per job would cost every job.
+    from .._serde import to_wire
+
+    try:
+        json.dumps(to_wire(body))
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _next_retries(job: ActivatedJobResult) -> int:
@@ -433,7 +445,7 @@ class JobWorker:
             return
         key = job.job_key
         unsendable = await self._send(
-            "complete", job, lambda: self.client.complete_job(job_key=key, data=request)
+            "complete", job, lambda: self.client.complete_job(job_key=key, data=request), request
         )
         if unsendable is not None:
             # The variables would not serialise: tell the cluster instead of going quiet.
@@ -457,7 +469,9 @@ class JobWorker:
             lease_token=getattr(job, "lease_token", None),
         )
         key = job.job_key
-        await self._send("fail", job, lambda: self.client.fail_job(job_key=key, data=request))
+        await self._send(
+            "fail", job, lambda: self.client.fail_job(job_key=key, data=request), request
+        )
 
     async def _throw(self, job: ActivatedJobResult, error: JobError) -> None:
         from ..operations.models import JobErrorRequest
@@ -473,10 +487,15 @@ class JobWorker:
             "throw an error for",
             job,
             lambda: self.client.throw_job_error(job_key=key, data=request),
+            request,
         )
 
     async def _send(
-        self, what: str, job: ActivatedJobResult, send: Callable[[], Awaitable[None]]
+        self,
+        what: str,
+        job: ActivatedJobResult,
+        send: Callable[[], Awaitable[None]],
+        body: object,
     ) -> str | None:
         """Send an outcome, again on transient errors; never raises (but cancellation).
 
@@ -489,8 +508,11 @@ class JobWorker:
         while True:
             try:
                 await send()
-            except (TypeError, ValueError) as exc:  # the body would not serialise
-                return _describe(exc)
+            except (TypeError, ValueError) as exc:
+                if not _serialisable(body):
+                    return _describe(exc)  # the body would never go out: no retry
+                self.log.error(f"could not {what} job {key}: {_describe(exc)}")
+                return None
             except Exception as exc:
                 attempt += 1
                 if attempt > 1 and getattr(exc, "status", None) == 404:

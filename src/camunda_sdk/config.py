@@ -256,7 +256,8 @@ SETTINGS: tuple[Setting, ...] = (
         (),
         None,
         "list",
-        "Comma-separated module names to import and register as plugins (for plugins without an entry point).",
+        "Comma-separated module names to import and register as plugins"
+        " (for plugins without an entry point).",
     ),
     Setting(
         "CAMUNDA_SDK_DISABLE_PLUGINS",

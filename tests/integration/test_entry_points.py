@@ -32,7 +32,8 @@ config = json.loads(sys.argv[1])
 client = CamundaClient(config, environ={}, transport=httpx.MockTransport(answer))
 client.get_topology()
 names = [name for name, _ in client.plugin_manager.list_name_plugin()]
-print(json.dumps({"x-team": seen.get("x-team"), "x-api-key": seen.get("x-api-key"), "plugins": names}))
+result = {"x-team": seen.get("x-team"), "x-api-key": seen.get("x-api-key"), "plugins": names}
+print(json.dumps(result))
 """
 
 
@@ -48,7 +49,10 @@ def plugin_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The new venv borrows camunda_sdk (editable: its src folder) and its dependencies.
     ours = [sysconfig.get_paths()["purelib"], *site.getsitepackages(), str(ROOT / "src")]
     (Path(purelib) / "_camunda_dev.pth").write_text("\n".join(dict.fromkeys(ours)) + "\n")
-    packages = [str(ROOT / "examples/plugins" / name) for name in ("camunda-team-header", "camunda-api-key-auth")]
+    packages = [
+        str(ROOT / "examples/plugins" / name)
+        for name in ("camunda-team-header", "camunda-api-key-auth")
+    ]
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", *packages],
         check=True, capture_output=True, text=True, cwd=venv,

@@ -230,5 +230,5 @@ def test_deploy_resources_from_files_sends_multipart(tmp_path: Any) -> None:
 
 
 def test_missing_resource_file_is_a_clear_error(tmp_path: Any) -> None:
-    with pytest.raises(FileNotFoundError, match="nope.bpmn"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.bpmn"):
         client_with(Recorder()).deploy_resources_from_files([tmp_path / "nope.bpmn"])

@@ -38,6 +38,12 @@ def _warm_imports() -> None:
     # imported by an inner run is imported again by the next one: slow, and
     # vcrpy's YAML classes then exist twice and stop recognising each other.
     CamundaClient(environ={}).close()  # imports the built-in plugins
+    # Inner runs parse responses into models; a model module dropped from sys.modules
+    # would be imported again and its classes would no longer be the cached ones.
+    from camunda_sdk.operations import models
+
+    for name in models.__all__:
+        getattr(models, name)
 
 
 # -- a loopback fake of the parts of Camunda the inner tests call ------------------------

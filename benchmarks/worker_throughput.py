@@ -6,13 +6,11 @@ Each SDK runs in a child process of its own with a no-op ``async def`` handler a
 32 concurrent jobs; it measures its own ``time.process_time()`` and the completions
 the server counted over a fixed window after a warm-up.
 
-    .venv/bin/python benchmarks/worker_throughput.py                 # this SDK
-    .venv/bin/python benchmarks/worker_throughput.py \\
-        --reference-python /tmp/refsdk/bin/python                    # and the reference
+    .venv/bin/python benchmarks/worker_throughput.py              # both SDKs, one run
+    .venv/bin/python benchmarks/worker_throughput.py --no-reference
 
-The reference SDK (``camunda-orchestration-sdk==10.0.1``) lives in its own venv::
-
-    python3 -m venv /tmp/refsdk && /tmp/refsdk/bin/pip install camunda-orchestration-sdk==10.0.1
+The reference SDK (``camunda-orchestration-sdk==10.0.1``) runs from its own venv,
+``.tools/refsdk`` (created on first use), or ``--reference-python PATH``.
 
 Every process stops by itself (the server after ``--server-lifetime`` seconds).
 """
@@ -29,6 +27,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._common import reference_python
 
 JOB_TYPE = "bench"
 HERE = Path(__file__).resolve()
@@ -288,6 +289,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=5.0)
     parser.add_argument("--server-lifetime", type=float, default=300.0)
     parser.add_argument("--reference-python", default="")
+    parser.add_argument("--no-reference", action="store_true")
     args = parser.parse_args()
 
     if args.mode == "serve":
@@ -314,8 +316,9 @@ def main() -> None:
             "raw httpx floor": _child(sys.executable, "floor", base, args),
             "camunda_sdk": _child(sys.executable, "ours", base, args),
         }
-        if args.reference_python:
-            rows["reference 10.0.1"] = _child(args.reference_python, "reference", base, args)
+        reference = args.reference_python or (None if args.no_reference else reference_python())
+        if reference:
+            rows["reference 10.0.1"] = _child(str(reference), "reference", base, args)
     finally:
         server.terminate()
         server.wait(10)

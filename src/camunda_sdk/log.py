@@ -230,18 +230,24 @@ class _LoguruLogger(BoundLogger):
     _DEPTH = 2
 
     def __init__(self, logger: Any, threshold: int, context: Mapping[str, object]) -> None:
+        # logger None: loguru's global logger, imported at the first message that
+        # passes the threshold (at the default level, errors only: often never).
         super().__init__(threshold, context)
         self._logger = logger
 
     def bind(self, **context: object) -> BoundLogger:
-        return _LoguruLogger(
-            self._logger.bind(**context), self._threshold, {**self._context, **context}
-        )
+        logger = None if self._logger is None else self._logger.bind(**context)
+        return _LoguruLogger(logger, self._threshold, {**self._context, **context})
 
     def _emit(
         self, level: int, msg: str, fields: Mapping[str, object], exc: BaseException | None
     ) -> None:
         logger = self._logger
+        if logger is None:
+            from loguru import logger as loguru_logger
+
+            logger = loguru_logger.bind(sdk="camunda_sdk", **self._context)
+            logger = self._logger = logger.opt(depth=self._DEPTH)
         if fields:
             logger = logger.bind(**fields)
         if exc is not None:
@@ -356,9 +362,7 @@ def make_logger(logger: object | None, level: str = "error") -> BoundLogger:
         if threshold >= _THRESHOLDS["silent"]:
             return _NullBoundLogger()  # and loguru is never imported
         if logger is None:
-            from loguru import logger as loguru_logger  # lazy: keep `import` cheap
-
-            logger = loguru_logger
+            return _LoguruLogger(None, threshold, {})  # loguru imported on first use
         bound = logger.bind(sdk="camunda_sdk").opt(depth=_LoguruLogger._DEPTH)  # type: ignore[attr-defined]
         return _LoguruLogger(bound, threshold, {})
     if isinstance(logger, SdkLogger):

@@ -164,7 +164,7 @@ def _build_model_parser(cls: type[Model]) -> Parser:
             lines.append(f"    x = g({wire!r})")
             lines.append(f"    o.{attr} = None if x is None else c{i}(x)")
     lines.append("    return o")
-    exec("\n".join(lines), namespace)  # noqa: S102 (source built from generated names)
+    exec("\n".join(lines), namespace)  # the source holds only generated identifiers
     return namespace["parse_model"]
 
 

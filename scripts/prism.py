@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -167,9 +168,15 @@ def free_port() -> int:
 
 
 def start_prism(
-    port: int, *, timeout: float = 60.0, spec: Path | None = None
+    port: int,
+    *,
+    timeout: float = 60.0,
+    spec: Path | None = None,
+    extra_args: Sequence[str] = (),
 ) -> subprocess.Popen[str]:
     """Install Prism if needed, start ``prism mock`` on ``127.0.0.1:port`` and wait until ready.
+
+    ``extra_args`` go to ``prism mock`` (e.g. ``["-d", "--seed", "x"]`` for generated data).
 
     Readiness is the line ``Prism is listening`` on Prism's output. The process
     keeps running after this returns (its output is drained in a daemon thread);
@@ -178,7 +185,16 @@ def start_prism(
     """
     exe = ensure_prism()
     spec_file = write_v2_spec(spec) if spec is not None else write_v2_spec()
-    cmd = [str(exe), "mock", "--host", "127.0.0.1", "--port", str(port), str(spec_file)]
+    cmd = [
+        str(exe),
+        "mock",
+        *extra_args,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        str(spec_file),
+    ]
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,

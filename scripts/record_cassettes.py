@@ -24,8 +24,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -51,42 +49,7 @@ def start_dynamic_prism(
     prism: ModuleType, port: int, timeout: float = 90.0
 ) -> subprocess.Popen[str]:
     """Start ``prism mock -d --seed`` on ``127.0.0.1:port`` and wait for it to listen."""
-    exe = prism.ensure_prism()
-    spec = prism.write_v2_spec()
-    cmd = [
-        str(exe), "mock", "-d", "--seed", PRISM_SEED,
-        "--host", "127.0.0.1", "--port", str(port), str(spec),
-    ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        bufsize=1,
-        start_new_session=True,  # stop_prism() ends the whole process group
-    )
-    ready = threading.Event()
-    tail: list[str] = []
-
-    def drain() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            tail.append(line)
-            del tail[:-50]
-            if prism.READY_LINE in line:
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while not ready.wait(0.2):
-        if time.monotonic() > deadline:
-            break
-    if proc.poll() is not None or not any(prism.READY_LINE in line for line in tail):
-        prism.stop_prism(proc)
-        raise prism.PrismError("Prism did not start:\n" + "".join(tail))
-    return proc
+    return prism.start_prism(port, timeout=timeout, extra_args=["-d", "--seed", PRISM_SEED])
 
 
 def main(argv: list[str]) -> int:

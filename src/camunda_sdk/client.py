@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
@@ -44,6 +44,7 @@ _UNSET: Any = object()
 class _ClientBase:
     """State and behaviour the sync and async clients share."""
 
+    _IS_ASYNC: ClassVar[bool]
     _context: ClientContext
     _handler: Handler
     _options: CallOptions | None
@@ -51,15 +52,14 @@ class _ClientBase:
 
     def __init__(
         self,
-        *,
         configuration: Mapping[str, Any] | None = None,
+        *,
         logger: object | None = None,
         plugins: Iterable[object] = (),
         tracer_provider: Any = None,
         meter_provider: Any = None,
-        transport: Any = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
-        is_async: bool,
     ) -> None:
         env = os.environ if environ is None else environ
         pm = create_plugin_manager(plugins=plugins, configuration=configuration, environ=env)
@@ -71,11 +71,12 @@ class _ClientBase:
             plugin_manager=pm,
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
-            is_async=is_async,
+            is_async=self._IS_ASYNC,
         )
         self._transport = transport
         self._options = None
         self._owner = True
+        self._driver = None  # the HTTP client is created on first use (see _get_driver)
         self._handler = self._build_handler()
 
     # -- plugins -----------------------------------------------------------------
@@ -203,30 +204,11 @@ class CamundaClient(_ClientBase, CamundaOperations):
         tracer_provider: OpenTelemetry tracer provider (default: the global one).
         meter_provider: OpenTelemetry meter provider (default: the global one).
         transport: an ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests).
+        environ: the environment to read instead of ``os.environ``.
     """
 
-    def __init__(
-        self,
-        configuration: Mapping[str, Any] | None = None,
-        *,
-        logger: object | None = None,
-        plugins: Iterable[object] = (),
-        tracer_provider: Any = None,
-        meter_provider: Any = None,
-        transport: httpx.BaseTransport | None = None,
-        environ: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            configuration=configuration,
-            logger=logger,
-            plugins=plugins,
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            transport=transport,
-            environ=environ,
-            is_async=False,
-        )
-        self._driver: SyncDriver | None = None
+    _IS_ASYNC = False
+    _driver: SyncDriver | None
 
     def _get_driver(self) -> SyncDriver:
         # Created on first use: building the TLS context costs tens of milliseconds.
@@ -276,28 +258,8 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
     ``httpx.AsyncBaseTransport``).
     """
 
-    def __init__(
-        self,
-        configuration: Mapping[str, Any] | None = None,
-        *,
-        logger: object | None = None,
-        plugins: Iterable[object] = (),
-        tracer_provider: Any = None,
-        meter_provider: Any = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        environ: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            configuration=configuration,
-            logger=logger,
-            plugins=plugins,
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            transport=transport,
-            environ=environ,
-            is_async=True,
-        )
-        self._driver: AsyncDriver | None = None
+    _IS_ASYNC = True
+    _driver: AsyncDriver | None
 
     def _get_driver(self) -> AsyncDriver:
         driver = self._driver

@@ -279,50 +279,41 @@ class JobContext:
         return f"{type(self).__name__}(job_key={self.job.job_key!r}, type={self.job.type_!r})"
 
 
-class ConnectedJobContext(JobContext):
+class _ClientJobContext(JobContext):
+    """A :class:`JobContext` that also carries a client (never pickled)."""
+
+    __slots__ = ("client",)
+
+    def __init__(
+        self,
+        job: ActivatedJobResult,
+        *,
+        client: Any,
+        log: BoundLogger | NullLogger | None = None,
+        log_parent: BoundLogger | NullLogger | None = None,
+    ) -> None:
+        super().__init__(job, log=log, log_parent=log_parent)
+        self.client = client
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            f"a {type(self).__name__} holds a client and cannot be pickled; the 'process'"
+            " strategy hands handlers a plain JobContext"
+        )
+
+
+class ConnectedJobContext(_ClientJobContext):
     """A :class:`JobContext` with the async ``client`` (``"async"`` strategy)."""
 
-    __slots__ = ("client",)
-
-    def __init__(
-        self,
-        job: ActivatedJobResult,
-        *,
-        client: CamundaAsyncClient,
-        log: BoundLogger | NullLogger | None = None,
-        log_parent: BoundLogger | NullLogger | None = None,
-    ) -> None:
-        super().__init__(job, log=log, log_parent=log_parent)
-        self.client = client
-
-    def __reduce__(self) -> Any:
-        raise TypeError(
-            "a ConnectedJobContext holds a client and cannot be pickled; the 'process'"
-            " strategy hands handlers a plain JobContext"
-        )
+    __slots__ = ()
+    client: CamundaAsyncClient
 
 
-class SyncJobContext(JobContext):
+class SyncJobContext(_ClientJobContext):
     """A :class:`JobContext` with a sync ``client`` (``"thread"`` strategy)."""
 
-    __slots__ = ("client",)
-
-    def __init__(
-        self,
-        job: ActivatedJobResult,
-        *,
-        client: CamundaClient,
-        log: BoundLogger | NullLogger | None = None,
-        log_parent: BoundLogger | NullLogger | None = None,
-    ) -> None:
-        super().__init__(job, log=log, log_parent=log_parent)
-        self.client = client
-
-    def __reduce__(self) -> Any:
-        raise TypeError(
-            "a SyncJobContext holds a client and cannot be pickled; the 'process'"
-            " strategy hands handlers a plain JobContext"
-        )
+    __slots__ = ()
+    client: CamundaClient
 
 
 #: What a handler may return: variables to complete with, a full completion

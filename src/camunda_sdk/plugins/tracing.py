@@ -228,6 +228,8 @@ def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
     The stage's own observations give each event its time and outcome; the
     retry plugin's records (``call.extensions["attempts"]``) add the delay
     before the next attempt, and stand in for observations that are missing.
+    A call answered at the first attempt gets no event: the span itself says
+    all an event would (and the common path stays cheap).
     """
     observed = tally.outcomes or []
     by_number: dict[int, Any] = {}
@@ -236,6 +238,8 @@ def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
             number = _field(record, "attempt", "number")
             by_number[number if isinstance(number, int) else index] = record
     count = max(len(observed), max(by_number, default=0))
+    if count <= 1:
+        return count
     for number in range(1, count + 1):
         attrs: dict[str, Any] = {"camunda.attempt": number}
         timestamp: int | None = None

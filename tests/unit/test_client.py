@@ -232,3 +232,32 @@ def test_deploy_resources_from_files_sends_multipart(tmp_path: Any) -> None:
 def test_missing_resource_file_is_a_clear_error(tmp_path: Any) -> None:
     with pytest.raises(FileNotFoundError, match=r"nope\.bpmn"):
         client_with(Recorder()).deploy_resources_from_files([tmp_path / "nope.bpmn"])
+
+
+def test_no_secret_in_logs_at_the_most_verbose_level() -> None:
+    lines: list[str] = []
+
+    class ListLogger:
+        def _keep(self, msg: object, *args: object, **kwargs: object) -> None:
+            lines.append(f"{msg} {args} {kwargs}")
+
+        debug = info = warning = error = trace = _keep
+
+    recorder = Recorder(httpx.Response(200, json={}), httpx.Response(401, json={"title": "no"}))
+    client = CamundaClient(
+        {
+            **BASE,
+            "CAMUNDA_SDK_LOG_LEVEL": "silly",
+            "CAMUNDA_BASIC_AUTH_USERNAME": "demo",
+            "CAMUNDA_BASIC_AUTH_PASSWORD": "s3cr3t-pw",
+        },
+        environ={},
+        logger=ListLogger(),
+        transport=httpx.MockTransport(recorder),
+    )
+    client.get_topology()
+    with pytest.raises(Exception):  # noqa: B017 (any error: only the log matters here)
+        client.get_topology()
+    header = recorder.requests[0].headers["authorization"].split()[1]
+    assert lines, "the client logged nothing at the most verbose level"
+    assert not [line for line in lines if "s3cr3t-pw" in line or header in line]

@@ -190,8 +190,10 @@ def _union_parser(
         if not isinstance(value, dict):
             # Scalar variants (an exact-match filter value, a key) need no conversion.
             return value
-        if discriminator and mapping and value.get(discriminator) in mapping:
-            return parser_for(mapping[value[discriminator]])(value)
+        if discriminator and mapping and discriminator in value:
+            name = mapping.get(value[discriminator])
+            # A variant newer than this SDK stays a dict rather than losing its fields.
+            return value if name is None else parser_for(name)(value)
         best: Any = None
         best_score = (-1, -1)
         for variant in variants:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from ._serde import parse
-from .errors import CamundaConnectionError, CamundaError, api_error
+from .errors import CamundaConnectionError, CamundaError, UnexpectedResponseError, api_error
 from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext
@@ -41,12 +42,23 @@ __all__ = ["CamundaAsyncClient", "CamundaClient"]
 _UNSET: Any = object()
 
 
+class _Shared:
+    """What a client and the views ``with_options`` makes of it have in common."""
+
+    __slots__ = ("driver", "handler", "lock")
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.driver: Any = None  # created at the first call: see _get_driver
+        self.lock = threading.Lock()  # so concurrent first calls create one driver
+
+
 class _ClientBase:
     """State and behaviour the sync and async clients share."""
 
     _IS_ASYNC: ClassVar[bool]
     _context: ClientContext
-    _handler: Handler
+    _shared: _Shared
     _options: CallOptions | None
     _owner: bool
 
@@ -76,8 +88,7 @@ class _ClientBase:
         self._transport = transport
         self._options = None
         self._owner = True
-        self._driver = None  # the HTTP client is created on first use (see _get_driver)
-        self._handler = self._build_handler()
+        self._shared = _Shared(self._build_handler())
 
     # -- plugins -----------------------------------------------------------------
 
@@ -99,7 +110,7 @@ class _ClientBase:
     def register_plugin(self, plugin: object, name: str | None = None) -> None:
         """Register another plugin and rebuild the call pipeline."""
         self._context.plugin_manager.register(plugin, name=name)
-        self._handler = self._build_handler()
+        self._shared.handler = self._build_handler()
 
     def _build_handler(self) -> Handler:
         try:
@@ -134,7 +145,8 @@ class _ClientBase:
     ) -> Any:
         """Return a view of this client whose calls use these per-call options.
 
-        The view shares the connection pool and pipeline with this client::
+        The view shares the connection pool, pipeline and plugin state with this
+        client; closing the client closes them for its views too::
 
             client.with_options(retry=False).get_topology()
         """
@@ -164,15 +176,26 @@ def decode(op: Operation, response: httpx.Response) -> Any:
         if result == "bytes":
             return response.content
         content = response.content
-        if not content:
+        if not content.strip():
             return None
-        return parse(result, json.loads(content))
+        try:
+            data = json.loads(content)
+        except ValueError as exc:
+            raise UnexpectedResponseError(
+                op.id,
+                status,
+                detail=f"the body is not JSON ({response.headers.get('content-type', 'untyped')})",
+                body=content,
+                headers=response.headers,
+            ) from exc
+        return parse(result, data)
     raise api_error(op.id, status, response.content, response.headers)
 
 
-def _connection_error(op: Operation, exc: httpx.TransportError) -> CamundaConnectionError:
+def _connection_error(op: Operation, exc: httpx.RequestError) -> CamundaConnectionError:
     try:
-        url = str(exc.request.url.copy_with(query=None, username=None, password=None))
+        # The full URL: the error redacts it, and finds it again in the cause's text.
+        url = str(exc.request.url)
     except RuntimeError:  # the error carries no request
         url = op.path
     return CamundaConnectionError(op.method, url, exc, operation_id=op.id)
@@ -208,20 +231,23 @@ class CamundaClient(_ClientBase, CamundaOperations):
     """
 
     _IS_ASYNC = False
-    _driver: SyncDriver | None
 
     def _get_driver(self) -> SyncDriver:
         # Created on first use: building the TLS context costs tens of milliseconds.
-        driver = self._driver
+        shared = self._shared
+        driver = shared.driver
         if driver is None:
-            driver = self._driver = SyncDriver(httpx.Client(**self._http_options()))
+            with shared.lock:
+                driver = shared.driver
+                if driver is None:
+                    driver = shared.driver = SyncDriver(httpx.Client(**self._http_options()))
         return driver
 
     def _run(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
         call = Call(op, path, query, body, self._options)
         try:
-            response = self._get_driver().run(self._handler(call))
-        except httpx.TransportError as exc:
+            response = self._get_driver().run(self._shared.handler(call))
+        except httpx.RequestError as exc:
             raise _connection_error(op, exc) from exc
         return decode(op, response)
 
@@ -240,8 +266,8 @@ class CamundaClient(_ClientBase, CamundaOperations):
     def close(self) -> None:
         """Close the connection pool (views made by ``with_options`` share it)."""
         if self._owner:
-            if self._driver is not None:
-                self._driver.http.close()
+            if self._shared.driver is not None:
+                self._shared.driver.http.close()
             self._closed()
 
     def __enter__(self) -> CamundaClient:
@@ -259,19 +285,20 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
     """
 
     _IS_ASYNC = True
-    _driver: AsyncDriver | None
 
     def _get_driver(self) -> AsyncDriver:
-        driver = self._driver
+        # No await between the check and the set: one event loop cannot race here.
+        shared = self._shared
+        driver = shared.driver
         if driver is None:
-            driver = self._driver = AsyncDriver(httpx.AsyncClient(**self._http_options()))
+            driver = shared.driver = AsyncDriver(httpx.AsyncClient(**self._http_options()))
         return driver
 
     async def _arun(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
         call = Call(op, path, query, body, self._options)
         try:
-            response = await self._get_driver().run(self._handler(call))
-        except httpx.TransportError as exc:
+            response = await self._get_driver().run(self._shared.handler(call))
+        except httpx.RequestError as exc:
             raise _connection_error(op, exc) from exc
         return decode(op, response)
 
@@ -293,8 +320,8 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
             workers = self._context.state.get("workers")
             if workers is not None:
                 await workers.stop()
-            if self._driver is not None:
-                await self._driver.http.aclose()
+            if self._shared.driver is not None:
+                await self._shared.driver.http.aclose()
             self._closed()
 
     async def __aenter__(self) -> CamundaAsyncClient:

@@ -34,6 +34,7 @@ __all__ = [
     "CamundaConnectionError",
     "AuthenticationError",
     "ApiError",
+    "UnexpectedResponseError",
     "ClientError",
     "ServerError",
     "BadRequestError",
@@ -306,6 +307,13 @@ class ApiError(CamundaError):
         """Seconds the server asked to wait (``Retry-After``), None if it did not."""
         value = self.headers.get("retry-after")
         return _parse_retry_after(value) if value is not None else None
+
+
+class UnexpectedResponseError(ApiError):
+    """A success status whose body could not be read as the operation's JSON result.
+
+    A proxy's HTML page, a truncated body: ``body`` keeps what arrived.
+    """
 
 
 class ClientError(ApiError):

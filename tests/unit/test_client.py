@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Generator
 from typing import Any
 
@@ -23,6 +24,7 @@ from camunda_sdk.errors import (
     ConfigurationError,
     NotFoundError,
     ServiceUnavailableError,
+    UnexpectedResponseError,
 )
 from camunda_sdk.pipeline.manager import PluginError
 
@@ -261,3 +263,56 @@ def test_no_secret_in_logs_at_the_most_verbose_level() -> None:
     header = recorder.requests[0].headers["authorization"].split()[1]
     assert lines, "the client logged nothing at the most verbose level"
     assert not [line for line in lines if "s3cr3t-pw" in line or header in line]
+
+
+def test_views_share_the_connection_pool_and_pipeline() -> None:
+    recorder = Recorder(httpx.Response(200, json={}), httpx.Response(200, json={}))
+    client = client_with(recorder)
+    view = client.with_options(timeout=3.0)  # made before the first call
+    view.get_topology()
+    client.get_topology()
+    assert view._shared is client._shared and client._shared.driver is not None
+
+
+def test_concurrent_first_calls_create_one_http_client() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = client_with(Recorder())
+    created: list[object] = []
+    real_init = httpx.Client.__init__
+
+    def slow_init(self: httpx.Client, *args: Any, **kwargs: Any) -> None:
+        created.append(self)
+        threading.Event().wait(0.01)  # widen the window a race would need
+        real_init(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx.Client, "__init__", slow_init)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: client._get_driver(), range(8)))
+    assert len(created) == 1
+
+
+def test_a_success_with_a_non_json_body_is_a_typed_error() -> None:
+    recorder = Recorder(httpx.Response(200, content=b"<html>proxy</html>"))
+    with pytest.raises(UnexpectedResponseError) as info:
+        client_with(recorder).get_topology()
+    assert info.value.operation_id == "getTopology" and info.value.body == b"<html>proxy</html>"
+
+
+def test_caller_authorization_wins_whatever_its_case() -> None:
+    recorder = Recorder(httpx.Response(200, json={}))
+    client = client_with(
+        recorder,
+        CAMUNDA_AUTH_STRATEGY="BASIC",
+        CAMUNDA_BASIC_AUTH_USERNAME="u",
+        CAMUNDA_BASIC_AUTH_PASSWORD="p",
+    )
+    client.with_options(headers={"Authorization": "Bearer mine"}).get_topology()
+    assert recorder.requests[0].headers.get_list("authorization") == ["Bearer mine"]
+
+
+def test_cluster_admin_operations_go_to_the_server_root() -> None:
+    recorder = Recorder(httpx.Response(200, json={}))
+    client_with(recorder).get_cluster_status()
+    assert recorder.requests[0].url.path == "/cluster/v2/status"

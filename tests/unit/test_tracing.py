@@ -29,6 +29,7 @@ from camunda_sdk.pipeline.effects import Effect, Send, Sleep
 from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import tracing
+from camunda_sdk.plugins.transport import build_request
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 GET_INSTANCE = Operation(
@@ -46,13 +47,8 @@ class FakeTransport:
         base = context.config.rest_address
 
         def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
-            path = call.operation.path
-            for name, value in (call.path_params or {}).items():
-                path = path.replace("{" + name + "}", str(value))
-            request = httpx.Request(
-                call.operation.method, base + path, params=call.query, headers=call.headers
-            )
-            return (yield Send(request))
+            # The real request builder: it marks API requests for the tracing stage.
+            return (yield Send(build_request(call, base, {})))
 
         return send
 

@@ -75,7 +75,10 @@ class Call:
         self.query = query
         self.body = body
         self.options = options or _NO_OPTIONS
-        self.headers: dict[str, str] = dict(self.options.headers) if self.options.headers else {}
+        # Lower-case names, so a stage's setdefault("authorization", ...) sees the caller's.
+        self.headers: dict[str, str] = (
+            {k.lower(): v for k, v in self.options.headers.items()} if self.options.headers else {}
+        )
         self.attempt = 0
         self.extensions: dict[str, Any] = {}
 

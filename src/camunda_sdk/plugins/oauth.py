@@ -233,6 +233,10 @@ class OAuthProvider(AuthProvider):
 
     def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, httpx.Response]:
         """Add a bearer token to ``call``; on a 401 refresh it once and replay."""
+        if "authorization" in call.headers:
+            # An Authorization given for this call (with_options(headers=...)) wins,
+            # as with Basic: the caller answers for it, so no refresh on 401 either.
+            return (yield from inner(call))
         token = self._current
         if token is None or self._clock() >= token.refresh_at:
             token = yield from self._obtain(rejected=None)

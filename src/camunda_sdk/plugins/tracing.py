@@ -25,13 +25,11 @@ userinfo of the configured address nor a query string.
 
 from __future__ import annotations
 
-import enum
 import threading
 import time
 import weakref
 from collections.abc import Generator, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from opentelemetry import context as otel_context
@@ -45,6 +43,7 @@ from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.operation import Operation
+from .transport import API_REQUEST, expand_path, server_root
 
 __all__ = ["INSTRUMENTATION_NAME", "UninstrumentedSend", "error_type"]
 
@@ -100,7 +99,7 @@ def error_type(exc: BaseException) -> str:
 class _Target:
     """The parts of the configured REST address the attributes are built from."""
 
-    __slots__ = ("address", "base", "path_prefix", "port")
+    __slots__ = ("address", "base", "base_path", "port", "root", "root_path")
 
     def __init__(self, rest_address: str) -> None:
         url = httpx.URL(rest_address.rstrip("/"))
@@ -113,9 +112,9 @@ class _Target:
         path = url.path.rstrip("/")
         # Rebuilt from parts, so the userinfo of the address never reaches a span.
         self.base = f"{url.scheme}://{netloc}{path}"
-        # Sends whose path starts here are API requests; others (an OAuth token
-        # fetch) are left alone and visible to the user's httpx instrumentation.
-        self.path_prefix = path + "/"
+        self.root = server_root(self.base)  # where `root=True` operations live
+        self.base_path = path
+        self.root_path = server_root(path)
 
 
 class _OpInfo:
@@ -130,7 +129,7 @@ class _OpInfo:
             "http.request.method": op.method,
             "server.address": target.address,
             "server.port": target.port,
-            "url.template": target.path_prefix[:-1] + op.path,
+            "url.template": (target.root_path if op.root else target.base_path) + op.path,
             "camunda.operation_id": op.id,
         }
         # Metric attribute sets by outcome (status code or error type): shared,
@@ -157,10 +156,9 @@ class _OpInfo:
 class _Tally:
     """What the relay observed of one call's API sends (outcomes only when recording)."""
 
-    __slots__ = ("outcomes", "prefix", "sends", "suppress")
+    __slots__ = ("outcomes", "sends", "suppress")
 
-    def __init__(self, prefix: str, suppress: bool, recording: bool) -> None:
-        self.prefix = prefix
+    def __init__(self, suppress: bool, recording: bool) -> None:
         self.suppress = suppress
         self.sends = 0
         # (time_ns, status, error type) per attempt, for the span events.
@@ -179,7 +177,9 @@ def _relay(
         effect = next(flow)
         while True:
             api_send = False
-            if type(effect) is Send and effect.request.url.path.startswith(tally.prefix):
+            # API requests carry the transport's marker; others (an OAuth token
+            # fetch) are left alone and visible to the user's httpx instrumentation.
+            if type(effect) is Send and API_REQUEST in effect.request.extensions:
                 api_send = True
                 tally.sends += 1
                 if tally.suppress:
@@ -265,13 +265,7 @@ def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
 
 def _full_url(target: _Target, call: Call) -> str:
     """``url.full``: the address without userinfo, the expanded path, no query string."""
-    path = call.operation.path
-    if call.path_params:
-        for name, value in call.path_params.items():
-            if isinstance(value, enum.Enum):
-                value = value.value
-            path = path.replace("{" + name + "}", quote(str(value), safe=""))
-    return target.base + path
+    return (target.root if call.operation.root else target.base) + expand_path(call)
 
 
 def _enabled(context: ClientContext) -> bool:
@@ -327,7 +321,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
         # instrumentation to suppress, so the relay (the dearest part) is skipped.
         if span.get_span_context().is_valid:
             inject(call.headers, context=set_span_in_context(span, parent))
-            tally = _Tally(target.path_prefix, suppressible, recording)
+            tally = _Tally(suppressible, recording)
             if recording:
                 span.set_attribute("url.full", _full_url(target, call))
         status: int | None = None

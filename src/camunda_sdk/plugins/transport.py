@@ -31,14 +31,15 @@ _ACCEPT = {
     "bytes": f"application/octet-stream, {PROBLEM}",
 }
 _ACCEPT_JSON = f"application/json, {PROBLEM}"
+#: Key of the ``httpx.Request.extensions`` entry (the Operation) on API requests.
+API_REQUEST = "camunda_sdk.operation"
 
 
 @hookimpl(trylast=True)
 def camunda_call_handler(context: ClientContext) -> Handler:
     """Return the handler that sends the request (innermost)."""
     base = context.config.rest_address.rstrip("/")
-    # Cluster administration endpoints live at the server root, beside /v2.
-    origin = base.removesuffix("/v2")
+    origin = server_root(base)
     timeout = httpx.Timeout(context.config.timeout_ms / 1000).as_dict()
 
     def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
@@ -48,8 +49,13 @@ def camunda_call_handler(context: ClientContext) -> Handler:
     return send
 
 
-def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> httpx.Request:
-    """Build the ``httpx.Request`` for ``call``; ``base`` is prefixed to the path template."""
+def server_root(base: str) -> str:
+    """The server root of a ``.../v2`` base: cluster administration endpoints live there."""
+    return base.removesuffix("/v2")
+
+
+def expand_path(call: Call) -> str:
+    """The operation's path template with the call's path parameters filled in."""
     op = call.operation
     path = op.path
     if call.path_params:
@@ -57,6 +63,17 @@ def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> ht
             if value is None:
                 raise ValueError(f"{op.id}: path parameter {name!r} is required, got None")
             path = path.replace("{" + name + "}", quote(str(_plain(value)), safe=""))
+    return path
+
+
+def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> httpx.Request:
+    """Build the ``httpx.Request`` for ``call``; ``base`` is prefixed to the path template.
+
+    The request carries the :data:`API_REQUEST` extension, which tells other
+    stages (tracing) an API request from one a plugin sends (an OAuth token fetch).
+    """
+    op = call.operation
+    path = expand_path(call)
     result = op.result
     accept = _ACCEPT.get(result, _ACCEPT_JSON) if isinstance(result, str) else _ACCEPT_JSON
     headers = {"user-agent": USER_AGENT, "accept": accept}
@@ -65,7 +82,7 @@ def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> ht
     params = _query(call.query) if call.query else None
     if call.options.timeout is not None:
         timeout = httpx.Timeout(call.options.timeout).as_dict()
-    extensions = {"timeout": timeout}
+    extensions = {"timeout": timeout, API_REQUEST: op}
     url = base + path
     if op.body == "multipart" and call.body is not None:
         data, files = _multipart(call.body)

@@ -260,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the mock server until interrupted")
     serve.add_argument("--port", type=int, default=4010)
     serve.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for start")
+    serve.add_argument(
+        "--seed",
+        help="answer with data generated from the schemas (numeric keys that later calls"
+        " accept) instead of the spec's examples, reproducibly from this seed",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "install":
@@ -271,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, _exit_on_signal)
         started = time.monotonic()
-        proc = start_prism(args.port, timeout=args.timeout)
+        extra = ["-d", "--seed", args.seed] if args.seed else []
+        proc = start_prism(args.port, timeout=args.timeout, extra_args=extra)
     except PrismError as exc:
         print(exc, file=sys.stderr)
         return 1

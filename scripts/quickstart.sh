@@ -7,11 +7,12 @@ bash scripts/bootstrap.sh
 if [ -z "${CAMUNDA_REST_ADDRESS:-}" ]; then
   .venv/bin/python scripts/prism.py install
   port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  .venv/bin/python scripts/prism.py serve --port "$port" > .tools/prism/quickstart.log 2>&1 &
+  .venv/bin/python scripts/prism.py serve --port "$port" --seed quickstart > .tools/prism/quickstart.log 2>&1 &
   prism_pid=$!
   trap 'kill $prism_pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 120); do
-    grep -q "Prism is listening" .tools/prism/quickstart.log 2>/dev/null && break
+    grep -q "Prism listening" .tools/prism/quickstart.log 2>/dev/null && break
+    kill -0 "$prism_pid" 2>/dev/null || { cat .tools/prism/quickstart.log; exit 1; }
     sleep 0.5
   done
   export CAMUNDA_REST_ADDRESS="http://127.0.0.1:$port/v2"

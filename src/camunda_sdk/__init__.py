@@ -20,6 +20,7 @@ _LAZY: dict[str, str] = {
     "CamundaClient": "camunda_sdk.client",
     "CamundaAsyncClient": "camunda_sdk.client",
     "CamundaConfig": "camunda_sdk.config",
+    "Deployment": "camunda_sdk.deployment",
     "NullLogger": "camunda_sdk.log",
     "CallOptions": "camunda_sdk.pipeline.call",
     "AuthProvider": "camunda_sdk.pipeline.hookspecs",
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from .client import CamundaAsyncClient as CamundaAsyncClient
     from .client import CamundaClient as CamundaClient
     from .config import CamundaConfig as CamundaConfig
+    from .deployment import Deployment as Deployment
     from .log import NullLogger as NullLogger
     from .operations.models import *  # noqa: F403
     from .operations.models import (
@@ -90,6 +92,7 @@ __all__ = [
     "CamundaClient",
     "CamundaConfig",
     "ConnectedJobContext",
+    "Deployment",
     "JobContext",
     "JobError",
     "JobFailure",

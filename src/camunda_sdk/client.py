@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     import pluggy
 
     from .config import CamundaConfig
+    from .deployment import Deployment
     from .log import BoundLogger
-    from .operations.models import DeploymentResult, FileContent
+    from .operations.models import CreateDeploymentRequest, FileContent
     from .operations.semantic_types import TenantId
     from .pipeline.hookspecs import Handler
     from .pipeline.operation import Operation
@@ -216,6 +217,16 @@ def _resource_files(paths: Sequence[str | os.PathLike[str]]) -> list[FileContent
     return files
 
 
+def _deployment(
+    paths: Sequence[str | os.PathLike[str]], tenant_id: str | None
+) -> CreateDeploymentRequest:
+    from .operations.models import CreateDeploymentRequest
+    from .operations.semantic_types import TenantId
+
+    tenant = TenantId(tenant_id) if tenant_id else None
+    return CreateDeploymentRequest(resources=_resource_files(paths), tenant_id=tenant)
+
+
 class CamundaClient(_ClientBase, CamundaOperations):
     """Synchronous client: every operation method blocks until the response arrives.
 
@@ -253,15 +264,11 @@ class CamundaClient(_ClientBase, CamundaOperations):
 
     def deploy_resources_from_files(
         self, paths: Sequence[str | os.PathLike[str]], tenant_id: TenantId | str | None = None
-    ) -> DeploymentResult:
+    ) -> Deployment:
         """Deploy BPMN, DMN and form files from disk in one deployment."""
-        from .operations.models import CreateDeploymentRequest
-        from .operations.semantic_types import TenantId
+        from .deployment import Deployment
 
-        data = CreateDeploymentRequest(
-            resources=_resource_files(paths), tenant_id=TenantId(tenant_id) if tenant_id else None
-        )
-        return self.create_deployment(data=data)
+        return Deployment.from_result(self.create_deployment(data=_deployment(paths, tenant_id)))
 
     def close(self) -> None:
         """Close the connection pool (views made by ``with_options`` share it)."""
@@ -304,15 +311,12 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
 
     async def deploy_resources_from_files(
         self, paths: Sequence[str | os.PathLike[str]], tenant_id: TenantId | str | None = None
-    ) -> DeploymentResult:
+    ) -> Deployment:
         """Deploy BPMN, DMN and form files from disk in one deployment."""
-        from .operations.models import CreateDeploymentRequest
-        from .operations.semantic_types import TenantId
+        from .deployment import Deployment
 
-        data = CreateDeploymentRequest(
-            resources=_resource_files(paths), tenant_id=TenantId(tenant_id) if tenant_id else None
-        )
-        return await self.create_deployment(data=data)
+        result = await self.create_deployment(data=_deployment(paths, tenant_id))
+        return Deployment.from_result(result)
 
     async def close(self) -> None:
         """Stop job workers (letting running jobs report), then close the connection pool."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeServer, canned
 
-from camunda_sdk import CamundaAsyncClient, CamundaClient
+from camunda_sdk import CamundaAsyncClient, CamundaClient, Deployment
 from camunda_sdk.operations.models import (
     CreateDocumentRequest,
     CreateDocumentsRequest,
@@ -76,14 +76,15 @@ def test_deploy_resources_from_files(
     assert request.form() == {"tenantId": "t1"}
     assert {p.name for p in request.multipart()} == {"resources", "tenantId"}
 
-    assert isinstance(result, DeploymentResult)
+    assert isinstance(result, Deployment) and isinstance(result.result, DeploymentResult)
     assert result.deployment_key == "2251799813685249"
     assert result.tenant_id == "t1"
-    assert len(result.deployments) == 2
-    process = result.deployments[0].process_definition
-    assert process is not None and process.process_definition_id == "order-process"
-    decision = result.deployments[1].decision_definition
-    assert decision is not None and decision.decision_definition_key == "2251799813326547"
+    assert len(result.result.deployments) == 2
+    [process] = result.processes
+    assert process.process_definition_id == "order-process"
+    [decision] = result.decisions
+    assert decision.decision_definition_key == "2251799813326547"
+    assert result.forms == [] and result.resources == []
 
 
 def test_deploy_without_tenant_sends_no_tenant_field(
@@ -114,7 +115,7 @@ async def test_deploy_async(fake: FakeServer, resources: list[Path]) -> None:
     (request,) = fake.requests
     assert [p.filename for p in request.parts("resources")] == ["order.bpmn", "discount.dmn"]
     assert request.form() == {"tenantId": "t1"}
-    assert isinstance(result, DeploymentResult)
+    assert isinstance(result, Deployment) and len(result.processes) == 1
 
 
 def test_create_document(client: CamundaClient, fake: FakeServer) -> None:

@@ -224,7 +224,7 @@ def test_deploy_resources_from_files_sends_multipart(tmp_path: Any) -> None:
         httpx.Response(200, json={"deploymentKey": "7", "tenantId": "t", "deployments": []})
     )
     result = client_with(recorder).deploy_resources_from_files([bpmn], tenant_id="t")
-    assert result.deployment_key == "7"
+    assert result.deployment_key == "7" and result.processes == []
     request = recorder.requests[0]
     assert request.headers["content-type"].startswith("multipart/form-data")
     assert b'filename="order.bpmn"' in request.content

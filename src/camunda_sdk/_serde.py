@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import importlib
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
@@ -37,6 +38,7 @@ _parsers: dict[Any, Parser] = {}
 _wire_fields: dict[type, tuple[tuple[str, str], ...]] = {}
 _required: dict[type, frozenset[str]] = {}
 _model_parsers: dict[type, Parser] = {}
+_compile_lock = threading.RLock()
 
 
 class Model:
@@ -77,7 +79,13 @@ def parser_for(spec: Spec) -> Parser:
         key = repr(spec)
         parser = _parsers.get(key)
     if parser is None:
-        parser = _parsers[key] = _compile(spec)
+        # Compiling is rare and must not interleave between threads: another thread
+        # could otherwise pick up a model's trampoline before its parser exists.
+        # Reentrant, as compiling a model compiles the models of its fields.
+        with _compile_lock:
+            parser = _parsers.get(key)
+            if parser is None:
+                parser = _parsers[key] = _compile(spec)
     return parser
 
 

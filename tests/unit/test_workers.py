@@ -303,8 +303,8 @@ async def test_unsupported_or_unserialisable_results_fail_the_job() -> None:
 
 async def test_completion_answered_503_is_sent_again_without_rerunning_the_handler() -> None:
     server = FakeJobServer([job_json(1)])
-    # More 503s than the retry plugin's attempts: the worker's own retry takes over.
-    server.script[("completion", "1")] = [503] * 6
+    # Outcomes bypass the retry plugin: the worker's own policy sends them again.
+    server.script[("completion", "1")] = [503] * 5
     runs = 0
 
     async def handler(job: ConnectedJobContext) -> dict[str, Any]:
@@ -318,7 +318,42 @@ async def test_completion_answered_503_is_sent_again_without_rerunning_the_handl
     assert runs == 1
     assert server.completed == {"1": {"variables": {"ok": True}}}
     assert server.failed == {}
-    assert [s for kind, _, s in server.attempts if kind == "completion"] == [503] * 6 + [204]
+    assert [s for kind, _, s in server.attempts if kind == "completion"] == [503] * 5 + [204]
+    await client.close()
+
+
+async def test_a_failure_that_may_have_been_applied_is_not_sent_again() -> None:
+    server = FakeJobServer([job_json(1)])
+    server.script[("failure", "1")] = [500]  # maybe applied: the job may be active anew
+
+    async def handler(job: ConnectedJobContext) -> dict[str, Any]:
+        raise JobFailure(message="no stock", retries=2)
+
+    client = make_client(server)
+    worker = create_job_worker(client, config(), handler, tuning=FAST)
+    server.expect(1)
+    runner = asyncio.create_task(worker.run())
+    for _ in range(200):
+        if server.attempts:
+            break
+        await asyncio.sleep(0.005)
+    await worker.stop()
+    await runner
+    assert [(kind, s) for kind, _, s in server.attempts] == [("failure", 500)]
+    await client.close()
+
+
+async def test_a_failure_rejected_by_backpressure_is_sent_again() -> None:
+    server = FakeJobServer([job_json(1)])
+    server.script[("failure", "1")] = [503, 429]
+
+    async def handler(job: ConnectedJobContext) -> dict[str, Any]:
+        raise JobFailure(message="no stock", retries=2)
+
+    client = make_client(server)
+    create_job_worker(client, config(), handler, tuning=FAST)
+    await run_until_done(client, server, 1)
+    assert [s for kind, _, s in server.attempts if kind == "failure"] == [503, 429, 204]
     await client.close()
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -177,11 +176,17 @@ class ProcessExecutor(_PoolExecutor):
     def _new_pool(self) -> Executor:
         # Imported here: multiprocessing costs milliseconds, and this plugin is
         # loaded by every client.
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        # More processes than cores buys nothing for the CPU-bound work this is for.
-        wanted = self._max_workers or 1
-        return ProcessPoolExecutor(max(1, min(wanted, os.cpu_count() or 1)))
+        # One process per job slot: the worker activates as many jobs as it has
+        # slots, and a job queued behind a smaller pool would spend its timeout
+        # waiting, then be handed to another worker and done twice.
+        # forkserver, not fork: this parent runs threads (pools, exporters) whose
+        # locks a forked child could inherit held.
+        return ProcessPoolExecutor(
+            max(1, self._max_workers or 1), mp_context=multiprocessing.get_context("forkserver")
+        )
 
     def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
         """Build a plain :class:`JobContext` whose log is a ``NullLogger``."""

@@ -61,6 +61,8 @@ _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # An empty activation answer faster than this means the server is not long-polling.
 _FAST_EMPTY_POLL_SECONDS = 0.5
 _STATE_KEY = "workers"
+# Consecutive activation failures after which even transient ones are logged as errors.
+_PERSISTENT_ERRORS = 5
 
 
 @attrs.frozen
@@ -115,6 +117,14 @@ def _is_transient(exc: BaseException) -> bool:
         return True
     status = getattr(exc, "status", None)
     return isinstance(status, int) and status in _TRANSIENT_STATUSES
+
+
+def _never_applied(exc: BaseException) -> bool:
+    """Whether the server certainly did not act on the request that raised ``exc``."""
+    if getattr(exc, "status", None) in (429, 503):
+        return True  # rejected by backpressure before any work
+    cause = exc.__cause__ if isinstance(exc, CamundaConnectionError) else exc
+    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
 def _describe(exc: BaseException) -> str:
@@ -207,6 +217,9 @@ class JobWorker:
         self._stopping = False
         self._drain_timeout = self.tuning.shutdown_timeout
         self._activation_client = self._client_for_activation()
+        # The worker retries outcomes itself (_send), knowing which are safe to send
+        # again; stacking the retry plugin's attempts on top would multiply them.
+        self._outcome_client = client.with_options(retry=False)
         self.executor.attach(self)
         _registry(client).add(self)
 
@@ -339,9 +352,14 @@ class JobWorker:
             except Exception as exc:
                 delay = tuning.poll_backoff.delay(errors, tuning.random)
                 errors += 1
-                self.log.warning(
-                    f"job activation failed ({_describe(exc)}); retrying in {delay:.2f} s"
-                )
+                message = f"job activation failed ({_describe(exc)}); retrying in {delay:.2f} s"
+                # Credentials, tenants, a wrong address will not heal by waiting: say so
+                # at the default (error) level, once per streak; transient trouble only
+                # when it persists.
+                if (errors == 1 and not _is_transient(exc)) or errors == _PERSISTENT_ERRORS:
+                    self.log.error(message)
+                else:
+                    self.log.warning(message)
                 await self._pause(delay)
                 continue
             finally:
@@ -445,7 +463,10 @@ class JobWorker:
             return
         key = job.job_key
         unsendable = await self._send(
-            "complete", job, lambda: self.client.complete_job(job_key=key, data=request), request
+            "complete",
+            job,
+            lambda: self._outcome_client.complete_job(job_key=key, data=request),
+            request,
         )
         if unsendable is not None:
             # The variables would not serialise: tell the cluster instead of going quiet.
@@ -470,7 +491,7 @@ class JobWorker:
         )
         key = job.job_key
         await self._send(
-            "fail", job, lambda: self.client.fail_job(job_key=key, data=request), request
+            "fail", job, lambda: self._outcome_client.fail_job(job_key=key, data=request), request
         )
 
     async def _throw(self, job: ActivatedJobResult, error: JobError) -> None:
@@ -486,7 +507,7 @@ class JobWorker:
         await self._send(
             "throw an error for",
             job,
-            lambda: self.client.throw_job_error(job_key=key, data=request),
+            lambda: self._outcome_client.throw_job_error(job_key=key, data=request),
             request,
         )
 
@@ -504,6 +525,7 @@ class JobWorker:
         """
         tuning = self.tuning
         key = job.job_key
+        lease = getattr(job, "lease_token", None)
         attempt = 0
         while True:
             try:
@@ -522,7 +544,11 @@ class JobWorker:
                         f"job {key} not found when sending again; an earlier {what} went through"
                     )
                     return None
-                if not _is_transient(exc) or attempt >= tuning.outcome_attempts:
+                unsafe = what == "fail" and not lease and not _never_applied(exc)
+                if not _is_transient(exc) or unsafe or attempt >= tuning.outcome_attempts:
+                    # A failure that may have been applied is not sent again: the job
+                    # could already be active anew, and a second failJob would hit
+                    # that activation. Completions and errors answer 404 instead.
                     self.log.error(f"could not {what} job {key}: {_describe(exc)}")
                     return None
                 delay = tuning.outcome_backoff.delay(attempt - 1, tuning.random)
@@ -596,7 +622,11 @@ class WorkerRegistry:
                 ]
                 if not tasks:
                     return
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    if not task.cancelled() and task.exception() is not None:
+                        error = task.exception()
+                        self._log_crash(task, error)
         except asyncio.CancelledError:
             # Cancelled (Ctrl+C in asyncio.run): stop polling and let running jobs
             # finish within the shutdown timeout before giving up. A second
@@ -605,6 +635,11 @@ class WorkerRegistry:
             raise
         finally:
             self._running = False
+
+    def _log_crash(self, task: asyncio.Task[Any], error: BaseException | None) -> None:
+        for worker in self.workers:
+            if worker._task is task:
+                worker.log.error(f"worker stopped by an unexpected error: {error!r}", exc=error)
 
     def request_stop(self, timeout: float | None = None) -> None:
         """Ask every worker to stop (does not wait)."""

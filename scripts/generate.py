@@ -38,6 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# POST operations that only read (searches, statistics, listings): safe to replay
+# after an unknown outcome, so the retry stage may retry them on 5xx and timeouts.
+READ_ONLY_POST_PREFIXES = ("search", "get", "list")
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "src" / "camunda_sdk" / "operations"
 DEFAULT_SPEC = ROOT.parent / "shared" / "spec" / "main" / "rest-api.bundle.json"
@@ -711,6 +714,8 @@ class Generator:
                 args.append(f"result={op.result!r}")
             if op.root_server:
                 args.append("root=True")
+            if op.method == "POST" and op.id.startswith(READ_ONLY_POST_PREFIXES):
+                args.append("idempotent=True")
             out.append(f"{op.id} = Operation({', '.join(args)})")
         out.append("\nOPERATIONS: dict[str, Operation] = {")
         out += [f"    {op.id!r}: {op.id}," for op in self.ops]

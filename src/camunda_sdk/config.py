@@ -438,11 +438,18 @@ def _to_text(value: object) -> str:
     return str(value)
 
 
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^/@\s]*@", re.IGNORECASE)
+
+
 def _show(setting: Setting | None, name: str, text: str) -> str:
     # Error messages quote the offending value to help fixing it, except for
     # secrets, and never at unbounded length.
     if setting is not None and setting.secret:
         return f"{name} (value hidden)"
+    if setting is not None and setting.kind in ("url", "address"):
+        # An address may carry credentials (user:password@host, ?client_secret=),
+        # even a malformed one without a scheme.
+        text = _USERINFO.sub("***@", redact_url(text))
     shown = text if len(text) <= 60 else text[:57] + "..."
     return f"{name}={shown!r}"
 

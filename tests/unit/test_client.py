@@ -22,6 +22,7 @@ from camunda_sdk import (
 from camunda_sdk.errors import (
     CamundaConnectionError,
     ConfigurationError,
+    InternalServerError,
     NotFoundError,
     ServiceUnavailableError,
     UnexpectedResponseError,
@@ -316,3 +317,14 @@ def test_cluster_admin_operations_go_to_the_server_root() -> None:
     recorder = Recorder(httpx.Response(200, json={}))
     client_with(recorder).get_cluster_status()
     assert recorder.requests[0].url.path == "/cluster/v2/status"
+
+
+def test_read_only_posts_are_retried_on_server_errors_but_commands_are_not() -> None:
+    fast = {"CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "3", "CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS": "1"}
+    search = Recorder(httpx.Response(500, json={}), httpx.Response(200, json={"items": []}))
+    client_with(search, **fast).search_process_instances()
+    assert len(search.requests) == 2
+    command = Recorder(httpx.Response(500, json={}), httpx.Response(200, json={}))
+    with pytest.raises(InternalServerError):
+        client_with(command, **fast).publish_message(data=MessagePublicationRequest(name="m"))
+    assert len(command.requests) == 1

@@ -516,3 +516,11 @@ def test_config_is_frozen_and_hashable() -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         config.client_id = "x"  # type: ignore[misc]
     hash(config)
+
+
+@pytest.mark.parametrize("key", ["CAMUNDA_REST_ADDRESS", "CAMUNDA_OAUTH_URL"])
+@pytest.mark.parametrize("value", ["demo:hunter2@zeebe:8080", "idp/token?client_secret=hunter2"])
+def test_an_invalid_address_is_quoted_without_its_credentials(key: str, value: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_config({key: value}, {})
+    assert "hunter2" not in str(info.value) and key in str(info.value)

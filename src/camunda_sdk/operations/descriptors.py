@@ -22,6 +22,7 @@ searchAgentDefinitions = Operation(
     "/agent-definitions/search",
     body="json",
     result="AgentDefinitionSearchQueryResult",
+    idempotent=True,
 )
 createAgentInstance = Operation(
     "createAgentInstance",
@@ -46,6 +47,7 @@ searchAgentInstances = Operation(
     "/agent-instances/search",
     body="json",
     result="AgentInstanceSearchQueryResult",
+    idempotent=True,
 )
 createAgentInstanceHistoryItem = Operation(
     "createAgentInstanceHistoryItem",
@@ -60,9 +62,15 @@ searchAgentInstanceHistory = Operation(
     "/agent-instances/{agentInstanceKey}/history/search",
     body="json",
     result="AgentInstanceHistorySearchQueryResult",
+    idempotent=True,
 )
 searchAuditLogs = Operation(
-    "searchAuditLogs", "POST", "/audit-logs/search", body="json", result="AuditLogSearchQueryResult"
+    "searchAuditLogs",
+    "POST",
+    "/audit-logs/search",
+    body="json",
+    result="AuditLogSearchQueryResult",
+    idempotent=True,
 )
 getAuditLog = Operation("getAuditLog", "GET", "/audit-logs/{auditLogKey}", result="AuditLogResult")
 getAuthentication = Operation(
@@ -74,6 +82,7 @@ searchOwnAuthorizations = Operation(
     "/authentication/me/authorizations/search",
     body="json",
     result="OwnAuthorizationSearchResult",
+    idempotent=True,
 )
 createAuthorization = Operation(
     "createAuthorization",
@@ -88,6 +97,7 @@ searchAuthorizations = Operation(
     "/authorizations/search",
     body="json",
     result="AuthorizationSearchResult",
+    idempotent=True,
 )
 getAuthorization = Operation(
     "getAuthorization", "GET", "/authorizations/{authorizationKey}", result="AuthorizationResult"
@@ -131,6 +141,7 @@ searchBatchOperationItems = Operation(
     "/batch-operation-items/search",
     body="json",
     result="BatchOperationItemSearchQueryResult",
+    idempotent=True,
 )
 searchBatchOperations = Operation(
     "searchBatchOperations",
@@ -138,6 +149,7 @@ searchBatchOperations = Operation(
     "/batch-operations/search",
     body="json",
     result="BatchOperationSearchQueryResult",
+    idempotent=True,
 )
 getBatchOperation = Operation(
     "getBatchOperation",
@@ -188,6 +200,7 @@ searchClusterVariables = Operation(
     "/cluster-variables/search",
     body="json",
     result="ClusterVariableSearchQueryResult",
+    idempotent=True,
 )
 createTenantClusterVariable = Operation(
     "createTenantClusterVariable",
@@ -225,6 +238,7 @@ searchCorrelatedMessageSubscriptions = Operation(
     "/correlated-message-subscriptions/search",
     body="json",
     result="CorrelatedMessageSubscriptionSearchQueryResult",
+    idempotent=True,
 )
 evaluateDecision = Operation(
     "evaluateDecision",
@@ -239,6 +253,7 @@ searchDecisionDefinitions = Operation(
     "/decision-definitions/search",
     body="json",
     result="DecisionDefinitionSearchQueryResult",
+    idempotent=True,
 )
 getDecisionDefinition = Operation(
     "getDecisionDefinition",
@@ -258,6 +273,7 @@ searchDecisionInstances = Operation(
     "/decision-instances/search",
     body="json",
     result="DecisionInstanceSearchQueryResult",
+    idempotent=True,
 )
 getDecisionInstance = Operation(
     "getDecisionInstance",
@@ -284,6 +300,7 @@ searchDecisionRequirements = Operation(
     "/decision-requirements/search",
     body="json",
     result="DecisionRequirementsSearchQueryResult",
+    idempotent=True,
 )
 getDecisionRequirements = Operation(
     "getDecisionRequirements",
@@ -331,6 +348,7 @@ searchElementInstanceWaitStates = Operation(
     "/element-instances/wait-states/search",
     body="json",
     result="ElementInstanceWaitStateQueryResult",
+    idempotent=True,
 )
 searchElementInstances = Operation(
     "searchElementInstances",
@@ -338,6 +356,7 @@ searchElementInstances = Operation(
     "/element-instances/search",
     body="json",
     result="ElementInstanceSearchQueryResult",
+    idempotent=True,
 )
 getElementInstance = Operation(
     "getElementInstance",
@@ -351,6 +370,7 @@ searchElementInstanceIncidents = Operation(
     "/element-instances/{elementInstanceKey}/incidents/search",
     body="json",
     result="IncidentSearchQueryResult",
+    idempotent=True,
 )
 createElementInstanceVariables = Operation(
     "createElementInstanceVariables",
@@ -397,10 +417,16 @@ searchGlobalTaskListeners = Operation(
     "/global-task-listeners/search",
     body="json",
     result="GlobalTaskListenerSearchQueryResult",
+    idempotent=True,
 )
 createGroup = Operation("createGroup", "POST", "/groups", body="json", result="GroupCreateResult")
 searchGroups = Operation(
-    "searchGroups", "POST", "/groups/search", body="json", result="GroupSearchQueryResult"
+    "searchGroups",
+    "POST",
+    "/groups/search",
+    body="json",
+    result="GroupSearchQueryResult",
+    idempotent=True,
 )
 getGroup = Operation("getGroup", "GET", "/groups/{groupId}", result="GroupResult")
 updateGroup = Operation(
@@ -413,6 +439,7 @@ searchClientsForGroup = Operation(
     "/groups/{groupId}/clients/search",
     body="json",
     result="GroupClientSearchResult",
+    idempotent=True,
 )
 assignClientToGroup = Operation(
     "assignClientToGroup", "PUT", "/groups/{groupId}/clients/{clientId}"
@@ -426,6 +453,7 @@ searchMappingRulesForGroup = Operation(
     "/groups/{groupId}/mapping-rules/search",
     body="json",
     result="GroupMappingRuleSearchResult",
+    idempotent=True,
 )
 assignMappingRuleToGroup = Operation(
     "assignMappingRuleToGroup", "PUT", "/groups/{groupId}/mapping-rules/{mappingRuleId}"
@@ -439,6 +467,7 @@ searchRolesForGroup = Operation(
     "/groups/{groupId}/roles/search",
     body="json",
     result="GroupRoleSearchResult",
+    idempotent=True,
 )
 searchUsersForGroup = Operation(
     "searchUsersForGroup",
@@ -446,13 +475,19 @@ searchUsersForGroup = Operation(
     "/groups/{groupId}/users/search",
     body="json",
     result="GroupUserSearchResult",
+    idempotent=True,
 )
 assignUserToGroup = Operation("assignUserToGroup", "PUT", "/groups/{groupId}/users/{username}")
 unassignUserFromGroup = Operation(
     "unassignUserFromGroup", "DELETE", "/groups/{groupId}/users/{username}"
 )
 searchIncidents = Operation(
-    "searchIncidents", "POST", "/incidents/search", body="json", result="IncidentSearchQueryResult"
+    "searchIncidents",
+    "POST",
+    "/incidents/search",
+    body="json",
+    result="IncidentSearchQueryResult",
+    idempotent=True,
 )
 getIncident = Operation("getIncident", "GET", "/incidents/{incidentKey}", result="IncidentResult")
 resolveIncident = Operation(
@@ -464,6 +499,7 @@ getProcessInstanceStatisticsByDefinition = Operation(
     "/incidents/statistics/process-instances-by-definition",
     body="json",
     result="IncidentProcessInstanceStatisticsByDefinitionQueryResult",
+    idempotent=True,
 )
 getProcessInstanceStatisticsByError = Operation(
     "getProcessInstanceStatisticsByError",
@@ -471,12 +507,18 @@ getProcessInstanceStatisticsByError = Operation(
     "/incidents/statistics/process-instances-by-error",
     body="json",
     result="IncidentProcessInstanceStatisticsByErrorQueryResult",
+    idempotent=True,
 )
 activateJobs = Operation(
     "activateJobs", "POST", "/jobs/activation", body="json", result="JobActivationResult"
 )
 searchJobs = Operation(
-    "searchJobs", "POST", "/jobs/search", body="json", result="JobSearchQueryResult"
+    "searchJobs",
+    "POST",
+    "/jobs/search",
+    body="json",
+    result="JobSearchQueryResult",
+    idempotent=True,
 )
 updateJob = Operation("updateJob", "PATCH", "/jobs/{jobKey}", body="json")
 completeJob = Operation("completeJob", "POST", "/jobs/{jobKey}/completion", body="json")
@@ -501,6 +543,7 @@ getJobTypeStatistics = Operation(
     "/jobs/statistics/by-types",
     body="json",
     result="JobTypeStatisticsQueryResult",
+    idempotent=True,
 )
 getJobWorkerStatistics = Operation(
     "getJobWorkerStatistics",
@@ -508,6 +551,7 @@ getJobWorkerStatistics = Operation(
     "/jobs/statistics/by-workers",
     body="json",
     result="JobWorkerStatisticsQueryResult",
+    idempotent=True,
 )
 getJobTimeSeriesStatistics = Operation(
     "getJobTimeSeriesStatistics",
@@ -515,6 +559,7 @@ getJobTimeSeriesStatistics = Operation(
     "/jobs/statistics/time-series",
     body="json",
     result="JobTimeSeriesStatisticsQueryResult",
+    idempotent=True,
 )
 getJobErrorStatistics = Operation(
     "getJobErrorStatistics",
@@ -522,6 +567,7 @@ getJobErrorStatistics = Operation(
     "/jobs/statistics/errors",
     body="json",
     result="JobErrorStatisticsQueryResult",
+    idempotent=True,
 )
 getLicense = Operation("getLicense", "GET", "/license", result="LicenseResponse")
 createMappingRule = Operation(
@@ -533,6 +579,7 @@ searchMappingRule = Operation(
     "/mapping-rules/search",
     body="json",
     result="MappingRuleSearchQueryResult",
+    idempotent=True,
 )
 getMappingRule = Operation(
     "getMappingRule", "GET", "/mapping-rules/{mappingRuleId}", result="MappingRuleResult"
@@ -551,6 +598,7 @@ searchMessageSubscriptions = Operation(
     "/message-subscriptions/search",
     body="json",
     result="MessageSubscriptionSearchQueryResult",
+    idempotent=True,
 )
 correlateMessage = Operation(
     "correlateMessage",
@@ -572,6 +620,7 @@ searchProcessDefinitions = Operation(
     "/process-definitions/search",
     body="json",
     result="ProcessDefinitionSearchQueryResult",
+    idempotent=True,
 )
 getProcessDefinitionMessageSubscriptionStatistics = Operation(
     "getProcessDefinitionMessageSubscriptionStatistics",
@@ -579,6 +628,7 @@ getProcessDefinitionMessageSubscriptionStatistics = Operation(
     "/process-definitions/statistics/message-subscriptions",
     body="json",
     result="ProcessDefinitionMessageSubscriptionStatisticsQueryResult",
+    idempotent=True,
 )
 getProcessDefinitionInstanceStatistics = Operation(
     "getProcessDefinitionInstanceStatistics",
@@ -586,6 +636,7 @@ getProcessDefinitionInstanceStatistics = Operation(
     "/process-definitions/statistics/process-instances",
     body="json",
     result="ProcessDefinitionInstanceStatisticsQueryResult",
+    idempotent=True,
 )
 getProcessDefinition = Operation(
     "getProcessDefinition",
@@ -605,6 +656,7 @@ getProcessDefinitionStatistics = Operation(
     "/process-definitions/{processDefinitionKey}/statistics/element-instances",
     body="json",
     result="ProcessDefinitionElementStatisticsQueryResult",
+    idempotent=True,
 )
 searchProcessDefinitionVariableNames = Operation(
     "searchProcessDefinitionVariableNames",
@@ -612,6 +664,7 @@ searchProcessDefinitionVariableNames = Operation(
     "/process-definitions/{processDefinitionKey}/variable-names/search",
     body="json",
     result="ProcessDefinitionVariableNameSearchQueryResult",
+    idempotent=True,
 )
 getProcessDefinitionXML = Operation(
     "getProcessDefinitionXML",
@@ -625,6 +678,7 @@ getProcessDefinitionInstanceVersionStatistics = Operation(
     "/process-definitions/statistics/process-instances-by-version",
     body="json",
     result="ProcessDefinitionInstanceVersionStatisticsQueryResult",
+    idempotent=True,
 )
 createProcessInstance = Operation(
     "createProcessInstance",
@@ -681,6 +735,7 @@ searchProcessInstances = Operation(
     "/process-instances/search",
     body="json",
     result="ProcessInstanceSearchQueryResult",
+    idempotent=True,
 )
 suspendProcessInstancesBatchOperation = Operation(
     "suspendProcessInstancesBatchOperation",
@@ -728,6 +783,7 @@ searchProcessInstanceIncidents = Operation(
     "/process-instances/{processInstanceKey}/incidents/search",
     body="json",
     result="IncidentSearchQueryResult",
+    idempotent=True,
 )
 migrateProcessInstance = Operation(
     "migrateProcessInstance",
@@ -772,7 +828,12 @@ suspendProcessInstance = Operation(
     body="json",
 )
 searchResources = Operation(
-    "searchResources", "POST", "/resources/search", body="json", result="ResourceSearchQueryResult"
+    "searchResources",
+    "POST",
+    "/resources/search",
+    body="json",
+    result="ResourceSearchQueryResult",
+    idempotent=True,
 )
 getResource = Operation("getResource", "GET", "/resources/{resourceKey}", result="ResourceResult")
 getResourceContent = Operation(
@@ -790,7 +851,12 @@ deleteResource = Operation(
 )
 createRole = Operation("createRole", "POST", "/roles", body="json", result="RoleCreateResult")
 searchRoles = Operation(
-    "searchRoles", "POST", "/roles/search", body="json", result="RoleSearchQueryResult"
+    "searchRoles",
+    "POST",
+    "/roles/search",
+    body="json",
+    result="RoleSearchQueryResult",
+    idempotent=True,
 )
 getRole = Operation("getRole", "GET", "/roles/{roleId}", result="RoleResult")
 updateRole = Operation(
@@ -803,6 +869,7 @@ searchClientsForRole = Operation(
     "/roles/{roleId}/clients/search",
     body="json",
     result="RoleClientSearchResult",
+    idempotent=True,
 )
 assignRoleToClient = Operation("assignRoleToClient", "PUT", "/roles/{roleId}/clients/{clientId}")
 unassignRoleFromClient = Operation(
@@ -814,6 +881,7 @@ searchGroupsForRole = Operation(
     "/roles/{roleId}/groups/search",
     body="json",
     result="RoleGroupSearchResult",
+    idempotent=True,
 )
 assignRoleToGroup = Operation("assignRoleToGroup", "PUT", "/roles/{roleId}/groups/{groupId}")
 unassignRoleFromGroup = Operation(
@@ -825,6 +893,7 @@ searchMappingRulesForRole = Operation(
     "/roles/{roleId}/mapping-rules/search",
     body="json",
     result="RoleMappingRuleSearchResult",
+    idempotent=True,
 )
 assignRoleToMappingRule = Operation(
     "assignRoleToMappingRule", "PUT", "/roles/{roleId}/mapping-rules/{mappingRuleId}"
@@ -838,6 +907,7 @@ searchUsersForRole = Operation(
     "/roles/{roleId}/users/search",
     body="json",
     result="RoleUserSearchResult",
+    idempotent=True,
 )
 assignRoleToUser = Operation("assignRoleToUser", "PUT", "/roles/{roleId}/users/{username}")
 unassignRoleFromUser = Operation(
@@ -847,7 +917,7 @@ resolveSecrets = Operation(
     "resolveSecrets", "POST", "/secrets/resolve", body="json", result="SecretResolveResult"
 )
 listSecrets = Operation(
-    "listSecrets", "POST", "/secrets/list", body="json", result="SecretListResult"
+    "listSecrets", "POST", "/secrets/list", body="json", result="SecretListResult", idempotent=True
 )
 createAdminUser = Operation(
     "createAdminUser", "POST", "/setup/user", body="json", result="UserCreateResult"
@@ -866,7 +936,12 @@ createTenant = Operation(
     "createTenant", "POST", "/tenants", body="json", result="TenantCreateResult"
 )
 searchTenants = Operation(
-    "searchTenants", "POST", "/tenants/search", body="json", result="TenantSearchQueryResult"
+    "searchTenants",
+    "POST",
+    "/tenants/search",
+    body="json",
+    result="TenantSearchQueryResult",
+    idempotent=True,
 )
 getTenant = Operation("getTenant", "GET", "/tenants/{tenantId}", result="TenantResult")
 updateTenant = Operation(
@@ -879,6 +954,7 @@ searchClientsForTenant = Operation(
     "/tenants/{tenantId}/clients/search",
     body="json",
     result="TenantClientSearchResult",
+    idempotent=True,
 )
 assignClientToTenant = Operation(
     "assignClientToTenant", "PUT", "/tenants/{tenantId}/clients/{clientId}"
@@ -892,6 +968,7 @@ searchGroupIdsForTenant = Operation(
     "/tenants/{tenantId}/groups/search",
     body="json",
     result="TenantGroupSearchResult",
+    idempotent=True,
 )
 assignGroupToTenant = Operation(
     "assignGroupToTenant", "PUT", "/tenants/{tenantId}/groups/{groupId}"
@@ -905,6 +982,7 @@ searchMappingRulesForTenant = Operation(
     "/tenants/{tenantId}/mapping-rules/search",
     body="json",
     result="TenantMappingRuleSearchResult",
+    idempotent=True,
 )
 assignMappingRuleToTenant = Operation(
     "assignMappingRuleToTenant", "PUT", "/tenants/{tenantId}/mapping-rules/{mappingRuleId}"
@@ -918,6 +996,7 @@ searchRolesForTenant = Operation(
     "/tenants/{tenantId}/roles/search",
     body="json",
     result="TenantRoleSearchResult",
+    idempotent=True,
 )
 assignRoleToTenant = Operation("assignRoleToTenant", "PUT", "/tenants/{tenantId}/roles/{roleId}")
 unassignRoleFromTenant = Operation(
@@ -929,6 +1008,7 @@ searchUsersForTenant = Operation(
     "/tenants/{tenantId}/users/search",
     body="json",
     result="TenantUserSearchResult",
+    idempotent=True,
 )
 assignUserToTenant = Operation("assignUserToTenant", "PUT", "/tenants/{tenantId}/users/{username}")
 unassignUserFromTenant = Operation(
@@ -1052,7 +1132,7 @@ getClusterTopology = Operation(
 )
 createUser = Operation("createUser", "POST", "/users", body="json", result="UserCreateResult")
 searchUsers = Operation(
-    "searchUsers", "POST", "/users/search", body="json", result="UserSearchResult"
+    "searchUsers", "POST", "/users/search", body="json", result="UserSearchResult", idempotent=True
 )
 getUser = Operation("getUser", "GET", "/users/{username}", result="UserResult")
 updateUser = Operation(
@@ -1060,7 +1140,12 @@ updateUser = Operation(
 )
 deleteUser = Operation("deleteUser", "DELETE", "/users/{username}")
 searchUserTasks = Operation(
-    "searchUserTasks", "POST", "/user-tasks/search", body="json", result="UserTaskSearchQueryResult"
+    "searchUserTasks",
+    "POST",
+    "/user-tasks/search",
+    body="json",
+    result="UserTaskSearchQueryResult",
+    idempotent=True,
 )
 getUserTask = Operation("getUserTask", "GET", "/user-tasks/{userTaskKey}", result="UserTaskResult")
 updateUserTask = Operation("updateUserTask", "PATCH", "/user-tasks/{userTaskKey}", body="json")
@@ -1074,6 +1159,7 @@ searchUserTaskAuditLogs = Operation(
     "/user-tasks/{userTaskKey}/audit-logs/search",
     body="json",
     result="AuditLogSearchQueryResult",
+    idempotent=True,
 )
 completeUserTask = Operation(
     "completeUserTask", "POST", "/user-tasks/{userTaskKey}/completion", body="json"
@@ -1084,6 +1170,7 @@ searchUserTaskEffectiveVariables = Operation(
     "/user-tasks/{userTaskKey}/effective-variables/search",
     body="json",
     result="VariableSearchQueryResult",
+    idempotent=True,
 )
 getUserTaskForm = Operation(
     "getUserTaskForm", "GET", "/user-tasks/{userTaskKey}/form", result="FormResult"
@@ -1094,9 +1181,15 @@ searchUserTaskVariables = Operation(
     "/user-tasks/{userTaskKey}/variables/search",
     body="json",
     result="VariableSearchQueryResult",
+    idempotent=True,
 )
 searchVariables = Operation(
-    "searchVariables", "POST", "/variables/search", body="json", result="VariableSearchQueryResult"
+    "searchVariables",
+    "POST",
+    "/variables/search",
+    body="json",
+    result="VariableSearchQueryResult",
+    idempotent=True,
 )
 getVariable = Operation("getVariable", "GET", "/variables/{variableKey}", result="VariableResult")
 

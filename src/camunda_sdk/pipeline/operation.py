@@ -37,7 +37,9 @@ class Operation:
             `"text"`, `"bytes"`, or None when the operation answers 204/no content.
         root: the path is relative to the server's root rather than the `/v2` base
             (the spec's cluster administration endpoints, `/cluster/v2/...`).
-        idempotent: whether replaying after an unknown outcome is safe.
+        idempotent: whether replaying after an unknown outcome is safe: by the
+            method unless given (the generator marks read-only POSTs: searches,
+            statistics).
         drains: whether the operation drains work (never gated by backpressure).
     """
 
@@ -52,6 +54,7 @@ class Operation:
         body: str | None = None,
         result: Any = None,
         root: bool = False,
+        idempotent: bool | None = None,
     ) -> None:
         self.id = id
         self.method = method
@@ -59,7 +62,7 @@ class Operation:
         self.body = body
         self.result = result
         self.root = root
-        self.idempotent = method in _IDEMPOTENT_METHODS
+        self.idempotent = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         self.drains = id in DRAINING_OPERATIONS
 
     def __repr__(self) -> str:

@@ -41,6 +41,7 @@ import secrets
 import time
 from collections.abc import Callable, Generator
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 
@@ -407,7 +408,9 @@ class OAuthProvider(AuthProvider):
         """Mask the secret and the current token should a server or library echo them."""
         for value in (self._secret, self._current.value if self._current else None):
             if value:
-                text = text.replace(value, _MASK)
+                # As sent, and as a server echoing the form body would write it.
+                for form in {value, quote_plus(value), quote(value, safe="")}:
+                    text = text.replace(form, _MASK)
         return text
 
     # -- disk cache ----------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import http
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ __all__ = [
     "AuthenticationError",
     "ApiError",
     "UnexpectedResponseError",
+    "parse_retry_after",
     "ClientError",
     "ServerError",
     "BadRequestError",
@@ -235,23 +237,46 @@ def _reason(status: int) -> str:
         return "Unknown Status"
 
 
-def _parse_retry_after(value: str) -> float | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    # Imported here: email.utils costs more at import than the rest of this
-    # module, and HTTP-date Retry-After values are rare.
-    import email.utils
+def parse_retry_after(
+    value: str | None, *, max_delay: float = math.inf, now: float | None = None
+) -> float | None:
+    """Seconds to wait as a ``Retry-After`` header asks, or None to ignore it.
 
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    Accepts delay-seconds (``"3"``, leniently ``"1.5"``) and HTTP dates. A date
+    in the past gives 0, a wait longer than ``max_delay`` is capped at it, and a
+    malformed, negative or zone-less value, or an infinite one with no cap, is
+    ignored (None).
+
+    Args:
+        value: the header value (None when absent).
+        max_delay: the longest wait, in seconds.
+        now: the current Unix time (default ``time.time()``), for tests.
+    """
+    if value is None:
         return None
-    return max(0.0, when.timestamp() - time.time())
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        # Imported here: email.utils costs more at import than the rest of this
+        # module, and HTTP-date Retry-After values are rare.
+        import email.utils
+
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses naive
+            return None
+        current = time.time() if now is None else now
+        seconds = max(0.0, when.timestamp() - current)
+    else:
+        if math.isnan(seconds) or seconds < 0:
+            return None
+    seconds = min(seconds, max_delay)  # "absurdly large" (even inf) becomes the cap
+    return seconds if math.isfinite(seconds) else None
 
 
 class ApiError(CamundaError):
@@ -306,7 +331,7 @@ class ApiError(CamundaError):
     def retry_after(self) -> float | None:
         """Seconds the server asked to wait (``Retry-After``), None if it did not."""
         value = self.headers.get("retry-after")
-        return _parse_retry_after(value) if value is not None else None
+        return parse_retry_after(value)
 
 
 class UnexpectedResponseError(ApiError):

@@ -178,7 +178,9 @@ def test_only_safe_headers_are_kept() -> None:
     assert "authorization" not in {k.lower() for k in err.headers}
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("3", 3.0), ("0.5", 0.5), ("-2", 0.0)])
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("3", 3.0), ("0.5", 0.5), ("-2", None), ("inf", None)]
+)
 def test_retry_after_seconds(value: str, seconds: float) -> None:
     err = api_error("op", 429, b"", {"Retry-After": value})
     assert err.retry_after == seconds

@@ -45,7 +45,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
-from ..errors import AuthenticationError, ConfigurationError, redact_url
+from ..errors import AuthenticationError, ConfigurationError, parse_retry_after, redact_url
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Acquire, Effect, Send, Sleep
@@ -338,7 +338,7 @@ class OAuthProvider(AuthProvider):
                 problem = self._describe_refusal(response)
                 transient = code in (408, 429) or code >= 500
                 if code == 429:
-                    retry_after = _retry_after(response.headers.get("retry-after"))
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
             if not transient or attempt == self._max_attempts:
                 tried = f" after {attempt} attempts" if attempt > 1 else ""
                 self._log.warning(f"OAuth token request to {url} failed{tried}: {problem}")
@@ -492,16 +492,6 @@ class OAuthProvider(AuthProvider):
             )
             return
         self._log.debug(f"OAuth token written to cache file {path}")
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None  # an HTTP date: rare from identity providers, plain backoff will do
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 @hookimpl

@@ -26,16 +26,14 @@ span events; ``call.attempt`` counts the sends so far.
 
 from __future__ import annotations
 
-import email.utils
-import math
 import random
-import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
+from ..errors import parse_retry_after
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
 
@@ -116,43 +114,6 @@ def should_retry(
     if status in _REJECTED:
         return True
     return idempotent and 500 <= status <= 599 and status not in _PERMANENT_5XX
-
-
-def parse_retry_after(
-    value: str | None, *, max_delay: float, now: float | None = None
-) -> float | None:
-    """Seconds to wait as a ``Retry-After`` header asks, or None to ignore it.
-
-    Accepts delay-seconds (``"3"``, leniently ``"1.5"``) and HTTP dates. A date
-    in the past gives 0, a wait longer than ``max_delay`` is capped at it, and a
-    malformed or negative value is ignored (None).
-
-    Args:
-        value: the header value (None when absent).
-        max_delay: the longest wait, in seconds.
-        now: the current Unix time (default ``time.time()``), for tests.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    seconds: float
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses naive
-            return None
-        current = time.time() if now is None else now
-        seconds = max(0.0, when.timestamp() - current)
-    else:
-        if math.isnan(seconds) or seconds < 0:
-            return None
-    return min(seconds, max_delay)
 
 
 def delay_for(

@@ -469,7 +469,7 @@ def test_backpressure_gauges_report_open_clients(telemetry: Telemetry) -> None:
     class Limiter:
         limit = 12
         in_flight = 3
-        waiters: ClassVar = [object(), object()]  # a queue rather than a count
+        waiters = 2
 
     _, first = build(telemetry=telemetry)
     _, second = build(telemetry=telemetry)

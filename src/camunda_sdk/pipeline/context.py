@@ -29,6 +29,7 @@ class ClientContext:
     """
 
     __slots__ = (
+        "__weakref__",  # per-client registries (metrics gauges) must not keep it alive
         "config",
         "is_async",
         "logger",

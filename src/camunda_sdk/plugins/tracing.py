@@ -384,10 +384,10 @@ def _meter(context: ClientContext) -> Any:
 # so each meter provider gets one set of gauges whose callbacks report every
 # open client using that provider, told apart by `camunda.client.instance`.
 _gauge_lock = threading.Lock()
-_gauge_clients: weakref.WeakKeyDictionary[Any, dict[int, tuple[ClientContext, dict[str, Any]]]] = (
+_gauge_clients: weakref.WeakKeyDictionary[Any, dict[int, tuple[Any, dict[str, Any]]]] = (
     weakref.WeakKeyDictionary()
 )
-_strong_gauge_clients: dict[int, tuple[Any, dict[int, tuple[ClientContext, dict[str, Any]]]]] = {}
+_strong_gauge_clients: dict[int, tuple[Any, dict[int, tuple[Any, dict[str, Any]]]]] = {}
 _instance_counter = 0
 
 
@@ -400,7 +400,7 @@ _GLOBAL = _GlobalMeterProvider()
 
 def _gauge_clients_for(
     provider: Any,
-) -> tuple[dict[int, tuple[ClientContext, dict[str, Any]]], bool]:
+) -> tuple[dict[int, tuple[Any, dict[str, Any]]], bool]:
     """The client registry of ``provider`` and whether it was just created."""
     try:
         clients = _gauge_clients.get(provider)
@@ -431,7 +431,9 @@ def _register_gauges(context: ClientContext, meter: Any, target: _Target) -> Non
                 "server.port": target.port,
                 "camunda.client.instance": _instance_counter,
             }
-            clients[id(context)] = (context, attrs)
+            # A weak reference: a client dropped without close() must not live on
+            # here (with its config, plugins and credentials) until the process ends.
+            clients[id(context)] = (weakref.ref(context), attrs)
     if not created:
         return
     for field, description in (
@@ -447,20 +449,18 @@ def _register_gauges(context: ClientContext, meter: Any, target: _Target) -> Non
         )
 
 
-def _gauge_callback(clients: dict[int, tuple[ClientContext, dict[str, Any]]], field: str) -> Any:
+def _gauge_callback(clients: dict[int, tuple[Any, dict[str, Any]]], field: str) -> Any:
     def observe(options: CallbackOptions) -> Iterable[Observation]:
         observations = []
-        for context, attrs in list(clients.values()):
-            limiter = context.state.get("backpressure")
-            if limiter is None:
+        for key, (ref, attrs) in list(clients.items()):
+            context = ref()
+            if context is None:  # collected without close()
+                with _gauge_lock:
+                    clients.pop(key, None)
                 continue
+            limiter = context.state.get("backpressure")
             value = getattr(limiter, field, None)
-            if value is not None and not isinstance(value, (int, float)):
-                try:
-                    value = len(value)  # a queue of waiters rather than a count
-                except TypeError:
-                    continue
-            if value is not None:
+            if isinstance(value, (int, float)):
                 observations.append(Observation(value, attrs))
         return observations
 

@@ -53,10 +53,12 @@ SECRET_FIELDS: frozenset[str] = frozenset(
 )
 """OAuth form, query and token-response fields whose values are replaced."""
 
-MIN_SECRET_LENGTH = 4
+MIN_SECRET_LENGTH = 8
 """Secret values shorter than this are not replaced by value: doing so would
-mangle unrelated text, and a value that short is no secret anyway. Headers and
-OAuth fields are scrubbed whatever their length."""
+mangle unrelated text (the ``demo`` password of a local cluster would turn every
+``demo`` user name in a response into ``REDACTED`` and break replay), and a value
+that short is no secret anyway. Headers and OAuth fields are scrubbed whatever
+their length."""
 
 _FORM = "application/x-www-form-urlencoded"
 

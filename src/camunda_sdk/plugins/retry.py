@@ -170,7 +170,9 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
         policy = _policy_for(call, default)
         max_attempts = policy.max_attempts if policy is not None else 1
         idempotent = call.operation.idempotent
-        attempts: list[dict[str, Any]] = call.extensions.setdefault("attempts", [])
+        # Records for tracing, kept only once a call is retried: a call answered at
+        # its first attempt (nearly all of them) allocates nothing here.
+        attempts: list[dict[str, Any]] | None = None
         while True:
             call.attempt += 1
             try:
@@ -181,7 +183,8 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                     or call.attempt >= max_attempts
                     or not should_retry(idempotent, error=exc)
                 ):
-                    _record(call, attempts, exc, None)
+                    if attempts is not None:
+                        _record(call, attempts, exc, None)
                     raise
                 delay = delay_for(call.attempt, policy)
                 outcome: Any = exc
@@ -194,7 +197,8 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                     or call.attempt >= max_attempts
                     or not should_retry(idempotent, status=status)
                 ):
-                    _record(call, attempts, response, None)
+                    if attempts is not None:
+                        _record(call, attempts, response, None)
                     return response
                 hint = parse_retry_after(
                     response.headers.get("retry-after"), max_delay=policy.max_delay
@@ -202,6 +206,8 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                 delay = delay_for(call.attempt, policy, hint)
                 outcome = response
                 what = str(status)
+            if attempts is None:
+                attempts = call.extensions.setdefault("attempts", [])
             _record(call, attempts, outcome, delay)
             if log is not None:
                 # Operation id, method and path template only: no URL, headers or body.

@@ -93,6 +93,8 @@ class _TopologyHandler(BaseHTTPRequestHandler):
 
 def serve_forever(port: int) -> None:
     """Serve ``GET *`` with a topology document on loopback (run in a child process)."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})  # clients that pin themselves use CPU 0
     ThreadingHTTPServer(("127.0.0.1", port), _TopologyHandler).serve_forever()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -20,6 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._common import ROOT, reference_python, start_server
+
+
+def pin(cpu: int) -> None:
+    """Keep this process on one CPU, where the OS allows it (Linux), for steadier figures."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {cpu})
 
 
 def cpu_per_call(fn: Callable[[], object], calls: int) -> float:
@@ -120,6 +127,7 @@ def main() -> None:
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
     if args.probe:
+        pin(0)  # the client on one core, the server (pinned to the other) never between
         probe = probe_ours if args.probe == "ours" else probe_reference
         print(json.dumps(probe(args.port, args.rounds, args.calls)))
         return

@@ -130,6 +130,7 @@ def _enum_parser(cls: type[enum.Enum]) -> Parser:
         # the wrong JSON type is handed over untouched rather than raising.
         return members.get(value, value) if isinstance(value, str) else value
 
+    parse_enum.members = members  # type: ignore[attr-defined]  # inlined by model parsers
     return parse_enum
 
 
@@ -165,8 +166,13 @@ def _build_model_parser(cls: type[Model]) -> Parser:
     ]
     for i, (attr, (wire, spec)) in enumerate(cls.__wire__.items()):
         conv = None if spec is None else parser_for(spec)
+        members = getattr(conv, "members", None)
         if conv is None or conv is _identity:
             lines.append(f"    o.{attr} = g({wire!r})")
+        elif members is not None:  # an enum: the lookup inline, one call less per field
+            namespace[f"m{i}"] = members
+            lines.append(f"    x = g({wire!r})")
+            lines.append(f"    o.{attr} = m{i}.get(x, x) if type(x) is str else x")
         else:
             namespace[f"c{i}"] = conv
             lines.append(f"    x = g({wire!r})")

@@ -207,7 +207,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                 outcome = response
                 what = str(status)
             if attempts is None:
-                attempts = call.extensions.setdefault("attempts", [])
+                attempts = call.extensions["attempts"] = []
             _record(call, attempts, outcome, delay)
             if log is not None:
                 # Operation id, method and path template only: no URL, headers or body.

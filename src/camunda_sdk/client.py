@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import ssl
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,7 +20,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 
 from ._serde import parse
-from .errors import CamundaConnectionError, CamundaError, UnexpectedResponseError, api_error
+from .errors import (
+    CamundaConnectionError,
+    CamundaError,
+    ConfigurationError,
+    UnexpectedResponseError,
+    api_error,
+)
 from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext
@@ -129,10 +136,8 @@ class _ClientBase:
     def _http_options(self) -> dict[str, Any]:
         config = self._context.config
         options: dict[str, Any] = {"timeout": config.timeout_ms / 1000}
-        if config.ca_certificate_path:
-            options["verify"] = config.ca_certificate_path
-        if config.mtls_cert_path:
-            options["cert"] = (config.mtls_cert_path, config.mtls_key_path)
+        if config.ca_certificate_path or config.mtls_cert_path:
+            options["verify"] = tls_context(config)
         if self._transport is not None:
             options["transport"] = self._transport
         return options
@@ -163,6 +168,27 @@ class _ClientBase:
 
     def _closed(self) -> None:
         self._context.plugin_manager.hook.camunda_client_closed(context=self._context)
+
+
+def tls_context(config: CamundaConfig) -> ssl.SSLContext:
+    """The TLS context for a custom CA and/or a mutual-TLS client certificate.
+
+    Built here rather than passing paths to httpx, which deprecated them; a bad
+    file is a configuration error naming the variable, not an ``ssl`` traceback.
+    """
+    context = ssl.create_default_context()
+    variable = "CAMUNDA_CA_CERTIFICATE_PATH"
+    try:
+        if config.ca_certificate_path:
+            context.load_verify_locations(cafile=config.ca_certificate_path)
+        if config.mtls_cert_path:
+            variable = "CAMUNDA_MTLS_CERT_PATH"
+            context.load_cert_chain(config.mtls_cert_path, config.mtls_key_path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            f"{variable}: the certificate could not be loaded ({exc})", variable=variable
+        ) from exc
+    return context
 
 
 def decode(op: Operation, response: httpx.Response) -> Any:

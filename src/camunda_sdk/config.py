@@ -173,7 +173,7 @@ SETTINGS: tuple[Setting, ...] = (
         (),
         None,
         "path",
-        "PEM file of CA certificates to trust instead of the system store.",
+        "PEM file of CA certificates to trust besides the system store.",
     ),
     Setting(
         "CAMUNDA_MTLS_CERT_PATH",

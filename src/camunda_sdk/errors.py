@@ -37,6 +37,7 @@ __all__ = [
     "ApiError",
     "UnexpectedResponseError",
     "parse_retry_after",
+    "error_type",
     "ClientError",
     "ServerError",
     "BadRequestError",
@@ -143,6 +144,15 @@ def _rebuild(cls: type[CamundaError], args: tuple[Any, ...], state: dict[str, An
     obj.args = args
     obj.__dict__.update(state)
     return obj
+
+
+def error_type(exc: BaseException) -> str:
+    """The ``error.type`` of an exception: its class name, module-qualified unless builtin."""
+    cls = type(exc)
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    return f"{module}.{cls.__qualname__}"
 
 
 class CamundaError(Exception):

@@ -251,8 +251,8 @@ def test_post_that_never_reached_the_server_is_replayed() -> None:
     assert kinds(effects) == ["Send", "Sleep", "Send", "Sleep", "Send"]
     assert result.status_code == 200
     assert [r.get("error") for r in call.extensions["attempts"]] == [
-        "ConnectError",
-        "PoolTimeout",
+        "httpx.ConnectError",
+        "httpx.PoolTimeout",
         None,
     ]
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
-from ..errors import parse_retry_after
+from ..errors import error_type, parse_retry_after
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
 
@@ -155,7 +155,7 @@ def _record(call: Call, attempts: list[dict[str, Any]], outcome: Any, delay: flo
     if isinstance(outcome, httpx.Response):
         entry["status"] = outcome.status_code
     else:
-        entry["error"] = type(outcome).__name__
+        entry["error"] = error_type(outcome)
     attempts.append(entry)
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import httpx
@@ -38,6 +38,7 @@ from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import __version__
+from ..errors import error_type
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect, Send
@@ -85,15 +86,6 @@ class UninstrumentedSend(Send):
             return await driver.http.send(self.request)
         finally:
             otel_context.detach(token)
-
-
-def error_type(exc: BaseException) -> str:
-    """The ``error.type`` of an exception: its class name, module-qualified unless builtin."""
-    cls = type(exc)
-    module = cls.__module__
-    if module == "builtins":
-        return cls.__qualname__
-    return f"{module}.{cls.__qualname__}"
 
 
 class _Target:
@@ -202,26 +194,6 @@ def _relay(
         return stop.value
 
 
-def _field(record: Any, *names: str) -> Any:
-    """The first non-None of ``names`` in a retry record (a mapping or an object)."""
-    for name in names:
-        value = record.get(name) if isinstance(record, Mapping) else getattr(record, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def _record_error(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, BaseException):
-        return error_type(value)
-    if isinstance(value, type) and issubclass(value, BaseException):
-        module = value.__module__
-        return value.__qualname__ if module == "builtins" else f"{module}.{value.__qualname__}"
-    return str(value)
-
-
 def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
     """Add one ``camunda.attempt`` event per attempt; return the number of attempts.
 
@@ -233,10 +205,8 @@ def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
     """
     observed = tally.outcomes or []
     by_number: dict[int, Any] = {}
-    if records:
-        for index, record in enumerate(records, 1):
-            number = _field(record, "attempt", "number")
-            by_number[number if isinstance(number, int) else index] = record
+    for record in records or ():
+        by_number[record["attempt"]] = record
     count = max(len(observed), max(by_number, default=0))
     if count <= 1:
         return count
@@ -250,10 +220,9 @@ def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
         record = by_number.get(number)
         if record is not None:
             if status is None and error is None:
-                status = _field(record, "status", "status_code")
-                error = _record_error(_field(record, "error", "error_type", "exception"))
-            delay = _field(record, "delay", "delay_s", "delay_seconds")
-            if isinstance(delay, (int, float)):
+                status, error = record.get("status"), record.get("error")
+            delay = record.get("delay")
+            if delay is not None:
                 attrs["camunda.retry.delay"] = float(delay)
         if isinstance(status, int):
             attrs["http.response.status_code"] = status

@@ -111,6 +111,11 @@ class _ClientBase:
         return self._context.logger
 
     @property
+    def context(self) -> ClientContext:
+        """What the client's plugins share: config, logger and per-plugin ``state``."""
+        return self._context
+
+    @property
     def plugin_manager(self) -> pluggy.PluginManager:
         """The client's pluggy plugin manager."""
         return self._context.plugin_manager

@@ -401,7 +401,7 @@ def backpressure_state(client: Any) -> BackpressureState | None:
     None when the ``backpressure`` plugin is disabled or the client has not
     built its pipeline.
     """
-    context = getattr(client, "_context", client)
+    context = getattr(client, "context", client)
     state = getattr(context, "state", None)
     return state.get("backpressure") if state is not None else None
 

@@ -38,7 +38,12 @@ class PluginError(CamundaError):
 def plugin_names_setting(
     key: str, configuration: Mapping[str, Any] | None, environ: Mapping[str, str]
 ) -> list[str]:
-    """Read a comma-separated list of plugin names (explicit configuration wins)."""
+    """Read a comma-separated list of plugin names (explicit configuration wins).
+
+    Read here, raw, rather than from ``CamundaConfig``: the configuration is itself
+    resolved by a plugin (``camunda_load_config``), so which plugins exist must be
+    known first. A ``.env`` file is therefore not consulted for these two keys.
+    """
     raw = None
     if configuration is not None and key in configuration:
         raw = configuration[key]

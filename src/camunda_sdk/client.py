@@ -15,7 +15,7 @@ import ssl
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -47,7 +47,11 @@ if TYPE_CHECKING:
 
 __all__ = ["CamundaAsyncClient", "CamundaClient"]
 
+# ClientContext.state key of the sync client derived from an async one.
+_SYNC_CLIENT = "sync-client"
+
 _UNSET: Any = object()
+_C = TypeVar("_C", bound="_ClientBase")
 
 
 class _Shared:
@@ -64,11 +68,11 @@ class _Shared:
 class _ClientBase:
     """State and behaviour the sync and async clients share."""
 
-    _IS_ASYNC: ClassVar[bool]
     _context: ClientContext
     _shared: _Shared
     _options: CallOptions | None
-    _owner: bool
+    _owner: bool  # False for views: closing a view closes nothing
+    _owns_context: bool  # False for a derived sync client: the async client owns the context
 
     def __init__(
         self,
@@ -85,17 +89,21 @@ class _ClientBase:
         pm = create_plugin_manager(plugins=plugins, configuration=configuration, environ=env)
         config = pm.hook.camunda_load_config(configuration=configuration, environ=env)
         log = pm.hook.camunda_make_logger(logger=logger, config=config)
-        self._context = ClientContext(
+        context = ClientContext(
             config=config,
             logger=log,
             plugin_manager=pm,
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
-            is_async=self._IS_ASYNC,
         )
+        self._attach(context, transport, owns_context=True)
+
+    def _attach(self, context: ClientContext, transport: Any, *, owns_context: bool) -> None:
+        self._context = context
         self._transport = transport
         self._options = None
         self._owner = True
+        self._owns_context = owns_context
         self._shared = _Shared(self._build_handler())
 
     # -- plugins -----------------------------------------------------------------
@@ -148,12 +156,12 @@ class _ClientBase:
         return options
 
     def with_options(
-        self,
+        self: _C,
         *,
         retry: Any = _UNSET,
         timeout: float | None = _UNSET,
         headers: dict[str, str] | None = _UNSET,
-    ) -> Any:
+    ) -> _C:
         """Return a view of this client whose calls use these per-call options.
 
         The view shares the connection pool, pipeline and plugin state with this
@@ -172,7 +180,8 @@ class _ClientBase:
         return clone
 
     def _closed(self) -> None:
-        self._context.plugin_manager.hook.camunda_client_closed(context=self._context)
+        if self._owns_context:
+            self._context.plugin_manager.hook.camunda_client_closed(context=self._context)
 
 
 def tls_context(config: CamundaConfig) -> ssl.SSLContext:
@@ -272,8 +281,6 @@ class CamundaClient(_ClientBase, CamundaOperations):
         environ: the environment to read instead of ``os.environ``.
     """
 
-    _IS_ASYNC = False
-
     def _get_driver(self) -> SyncDriver:
         # Created on first use: building the TLS context costs tens of milliseconds.
         shared = self._shared
@@ -302,8 +309,13 @@ class CamundaClient(_ClientBase, CamundaOperations):
         return Deployment.from_result(self.create_deployment(data=_deployment(paths, tenant_id)))
 
     def close(self) -> None:
-        """Close the connection pool (views made by ``with_options`` share it)."""
+        """Run the plugins' close callbacks, then close the connection pool.
+
+        Views made by ``with_options`` share the pool: closing one of them does nothing.
+        """
         if self._owner:
+            if self._owns_context:
+                self._context.run_close_callbacks()
             if self._shared.driver is not None:
                 self._shared.driver.http.close()
             self._closed()
@@ -321,8 +333,6 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
     Takes the same arguments as :class:`CamundaClient` (``transport`` is an
     ``httpx.AsyncBaseTransport``).
     """
-
-    _IS_ASYNC = True
 
     def _get_driver(self) -> AsyncDriver:
         # No await between the check and the set: one event loop cannot race here.
@@ -349,12 +359,34 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
         result = await self.create_deployment(data=_deployment(paths, tenant_id))
         return Deployment.from_result(result)
 
+    def sync_client(self) -> CamundaClient:
+        """A sync :class:`CamundaClient` sharing this client's plugins and their state.
+
+        It runs the same configuration, logger, plugin manager and plugin state
+        (so the OAuth token and the backpressure limiter are shared, not
+        duplicated) over a connection pool of its own; for code that must block,
+        such as job handlers of the ``thread`` strategy. Made once, on first use,
+        and closed with this client. A transport passed to this client is shared
+        when it also serves sync clients (``httpx.MockTransport`` does).
+        """
+        derived = self._context.state.get(_SYNC_CLIENT)
+        if derived is None:
+            transport = (
+                self._transport if isinstance(self._transport, httpx.BaseTransport) else None
+            )
+            derived = CamundaClient.__new__(CamundaClient)
+            derived._attach(self._context, transport, owns_context=False)
+            self._context.state[_SYNC_CLIENT] = derived
+            self._context.on_close(derived.close)
+        return derived
+
     async def close(self) -> None:
-        """Stop job workers (letting running jobs report), then close the connection pool."""
+        """Run the plugins' close callbacks (job workers drain), then close the pool.
+
+        Views made by ``with_options`` share the pool: closing one of them does nothing.
+        """
         if self._owner:
-            workers = self._context.state.get("workers")
-            if workers is not None:
-                await workers.stop()
+            await self._context.arun_close_callbacks()
             if self._shared.driver is not None:
                 await self._shared.driver.http.aclose()
             self._closed()

@@ -239,6 +239,16 @@ class AuthenticationError(CamundaError):
         self.status = status
         self.detail = detail
 
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later may succeed.
+
+        True when the token endpoint could not be reached or failed (no answer,
+        408, 429, 5xx); False when it refused the credentials or the request.
+        """
+        status = self.status
+        return status is None or status in (408, 429) or status >= 500
+
 
 def _reason(status: int) -> str:
     try:

@@ -22,6 +22,7 @@ through :meth:`BoundLogger.bind` or keyword fields; loguru receives it as
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -101,6 +102,13 @@ class NullLogger:
     def error(self, msg: str, *args: Any, **kwargs: Any) -> None:
         """Discard an error."""
 
+    def exception(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        """Discard an error and its exception."""
+
+    def enabled(self, level: str) -> bool:
+        """Nothing is ever emitted."""
+        return False
+
     def bind(self, **context: Any) -> NullLogger:
         """Return this logger: there is no context to keep."""
         return self
@@ -142,30 +150,49 @@ class BoundLogger:
         """The context bound so far (read-only view of a copy)."""
         return dict(self._context)
 
-    def trace(self, msg: str, **fields: object) -> None:
+    def trace(self, msg: str, *args: object, **fields: object) -> None:
         """Log the most detailed diagnostics (request/response level)."""
         if self._threshold <= _TRACE:
-            self._emit(_TRACE, msg, fields, None)
+            self._emit(_TRACE, _interpolate(msg, args), fields, None)
 
-    def debug(self, msg: str, **fields: object) -> None:
+    def debug(self, msg: str, *args: object, **fields: object) -> None:
         """Log a debug message."""
         if self._threshold <= _DEBUG:
-            self._emit(_DEBUG, msg, fields, None)
+            self._emit(_DEBUG, _interpolate(msg, args), fields, None)
 
-    def info(self, msg: str, **fields: object) -> None:
+    def info(self, msg: str, *args: object, **fields: object) -> None:
         """Log an informational message."""
         if self._threshold <= _INFO:
-            self._emit(_INFO, msg, fields, None)
+            self._emit(_INFO, _interpolate(msg, args), fields, None)
 
-    def warning(self, msg: str, *, exc: BaseException | None = None, **fields: object) -> None:
-        """Log a warning, optionally with an exception."""
+    def warning(
+        self,
+        msg: str,
+        *args: object,
+        exc: BaseException | None = None,
+        exc_info: object = None,
+        **fields: object,
+    ) -> None:
+        """Log a warning, optionally with an exception (``exc=`` or stdlib's ``exc_info=``)."""
         if self._threshold <= _WARNING:
-            self._emit(_WARNING, msg, fields, exc)
+            self._emit(_WARNING, _interpolate(msg, args), fields, _exception(exc, exc_info))
 
-    def error(self, msg: str, *, exc: BaseException | None = None, **fields: object) -> None:
-        """Log an error, optionally with an exception."""
+    def error(
+        self,
+        msg: str,
+        *args: object,
+        exc: BaseException | None = None,
+        exc_info: object = None,
+        **fields: object,
+    ) -> None:
+        """Log an error, optionally with an exception (``exc=`` or stdlib's ``exc_info=``)."""
         if self._threshold <= _ERROR:
-            self._emit(_ERROR, msg, fields, exc)
+            self._emit(_ERROR, _interpolate(msg, args), fields, _exception(exc, exc_info))
+
+    def exception(self, msg: str, *args: object, **fields: object) -> None:
+        """Log an error with the exception being handled, like ``logging.exception``."""
+        if self._threshold <= _ERROR:
+            self._emit(_ERROR, _interpolate(msg, args), fields, sys.exc_info()[1])
 
     def enabled(self, level: str) -> bool:
         """Whether a message at ``level`` would be emitted; cheap, for hot paths.
@@ -188,6 +215,27 @@ class BoundLogger:
         # loguru sinks and arbitrary objects do not travel well, so they
         # degrade to a silent logger in the child process.
         return (_null_bound, ())
+
+
+def _interpolate(msg: str, args: tuple[object, ...]) -> str:
+    """Apply stdlib-style ``%`` arguments (``log.info("job %s", key)``)."""
+    if not args:
+        return msg
+    try:
+        return msg % args
+    except (TypeError, ValueError):
+        # A message that does not match its arguments still gets logged, whole.
+        return f"{msg} {' '.join(map(str, args))}"
+
+
+def _exception(exc: BaseException | None, exc_info: object) -> BaseException | None:
+    if exc is not None or not exc_info:
+        return exc
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    if isinstance(exc_info, tuple) and len(exc_info) == 3:
+        return exc_info[1]
+    return sys.exc_info()[1]
 
 
 def _level_number(level: str) -> int:

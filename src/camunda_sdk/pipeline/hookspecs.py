@@ -36,7 +36,7 @@ import pluggy
 if TYPE_CHECKING:
     import httpx
 
-    from ..config import CamundaConfig
+    from ..config import CamundaConfig, SettingRegistry
     from ..log import BoundLogger
     from .call import Call
     from .context import ClientContext
@@ -67,14 +67,59 @@ class AuthProvider:
         return (yield from inner(call))
 
 
+@hookspec(historic=True)
+def camunda_add_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
+    """Add the hook specifications of a subsystem to the client's catalog.
+
+    Args:
+        plugin_manager: the client's ``PluginManager``; call
+            ``plugin_manager.add_hookspecs(module_or_class)``.
+
+    Returns:
+        Nothing; every implementation is called.
+
+    Historic: called once when the catalog is created and again, for a plugin
+    registered later, at its registration, so a subsystem's hooks exist before
+    any plugin that implements them is checked. The built-in ``workers`` plugin
+    adds the job worker's hooks (``camunda_sdk.workers.hookspecs``) this way.
+    pytest's ``pytest_addhooks`` is the model.
+    """
+
+
+@hookspec
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the configuration settings this plugin reads.
+
+    Args:
+        settings: the client's :class:`~camunda_sdk.config.SettingRegistry`; call
+            ``settings.add(Setting(...))`` once per ``CAMUNDA_*`` key, then read
+            the value with ``SETTING.read(context.config)`` (or ``config.get(SETTING)``).
+
+    Returns:
+        Nothing; every implementation is called.
+
+    Called once per client at construction, before :func:`camunda_load_config`,
+    by :func:`camunda_sdk.config.collect_settings`: plugins in registration order,
+    ``tryfirst`` ones first (that is also the order of the README's configuration
+    table, which ``scripts/config_table.py`` builds the same way). A key or alias
+    declared twice is a ``PluginError`` naming both plugins. pytest's
+    ``pytest_addoption`` is the model.
+    """
+
+
 @hookspec(firstresult=True)
 def camunda_load_config(
-    configuration: Mapping[str, Any] | None, environ: Mapping[str, str]
+    configuration: Mapping[str, Any] | None,
+    environ: Mapping[str, str],
+    settings: SettingRegistry,
 ) -> CamundaConfig | None:
     """Resolve the client's configuration from explicit settings and the environment.
 
-    Called once at client construction. The built-in ``config`` plugin reads
-    ``.env`` < environment < ``configuration``; return a config to replace it.
+    Called once at client construction, after :func:`camunda_add_settings`
+    collected ``settings``. The built-in ``config`` plugin resolves them from
+    ``.env`` < environment < ``configuration``; return a config to replace it,
+    or refine the result with a ``wrapper=True`` implementation (the ``auth``
+    plugin infers ``CAMUNDA_AUTH_STRATEGY`` this way).
     """
 
 
@@ -113,12 +158,3 @@ def camunda_call_handler(context: ClientContext) -> Handler | None:
 @hookspec
 def camunda_client_closed(context: ClientContext) -> None:
     """The client was closed: release what the plugin holds for it."""
-
-
-@hookspec(firstresult=True)
-def camunda_worker_executor(strategy: str, context: ClientContext) -> Any:
-    """Return the executor that runs job handlers for ``strategy``, or None if not yours.
-
-    Built-ins answer ``async``, ``thread`` and ``process`` (see
-    ``camunda_sdk.workers``); a plugin can add a strategy name or replace one.
-    """

@@ -78,6 +78,8 @@ def create_plugin_manager(
     """Return a ``PluginManager`` with the hook catalog and every enabled plugin."""
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
+    # Historic: plugins registered below that add hook specs are called at registration.
+    pm.hook.camunda_add_hookspecs.call_historic(kwargs={"plugin_manager": pm})
     disabled = set(plugin_names_setting("CAMUNDA_SDK_DISABLE_PLUGINS", configuration, environ))
 
     for name, module in _builtin_plugins():

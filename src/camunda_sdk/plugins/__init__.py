@@ -18,5 +18,5 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("retry", "camunda_sdk.plugins.retry"),
     ("config", "camunda_sdk.plugins.config"),
     ("tracing", "camunda_sdk.plugins.tracing"),
-    ("workers", "camunda_sdk.workers.executors"),
+    ("workers", "camunda_sdk.workers.plugin"),
 )

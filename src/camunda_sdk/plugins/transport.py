@@ -92,7 +92,8 @@ def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> ht
         )  # fmt: skip
     content = None
     if call.body is not None:
-        content = json.dumps(to_wire(call.body), separators=(",", ":")).encode()
+        # allow_nan=False: NaN and Infinity are not JSON; a server would reject the body.
+        content = json.dumps(to_wire(call.body), separators=(",", ":"), allow_nan=False).encode()
         headers["content-type"] = "application/json"
     return httpx.Request(
         op.method, url, params=params, headers=headers, content=content, extensions=extensions

@@ -11,7 +11,8 @@ Use them through ``CamundaAsyncClient``::
 
 or with the functions here, which take the client as first argument
 (:func:`create_job_worker`, :func:`run_workers`, :func:`stop_workers`).
-Execution strategies are plugins (``camunda_sdk.workers.executors``).
+Execution strategies are plugins (``camunda_sdk.workers.executors``, registered by
+the built-in ``workers`` plugin, ``camunda_sdk.workers.plugin``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 # The contexts are light; the runtime (attrs classes, httpx) is imported on first
-# use, because the executors plugin in this package is loaded by every client.
+# use, because the workers plugin in this package is loaded by every client.
 from .context import (
     AsyncJobHandler,
     ConnectedJobContext,
@@ -160,15 +161,21 @@ class WorkerMethods:
     @property
     def workers(self) -> list[JobWorker]:
         """The job workers created on this client."""
-        from .runtime import _registry
+        from .runtime import registry
 
-        return list(_registry(cast("CamundaAsyncClient", self)).workers)
+        return list(registry(cast("CamundaAsyncClient", self)).workers)
 
-    async def run_workers(self) -> None:
-        """Run every worker of this client until stopped (or this task is cancelled)."""
+    async def run_workers(self, *, handle_signals: bool = True) -> None:
+        """Run every worker of this client until stopped (or this task is cancelled).
+
+        On the main thread SIGTERM and Ctrl+C stop the workers gracefully: running
+        jobs finish and report within the shutdown timeout (a second signal
+        abandons them), then this returns. ``handle_signals=False`` leaves
+        signals to the application.
+        """
         from .runtime import run_workers
 
-        await run_workers(cast("CamundaAsyncClient", self))
+        await run_workers(cast("CamundaAsyncClient", self), handle_signals=handle_signals)
 
     async def stop_workers(self, timeout: float | None = None) -> None:
         """Stop polling; running jobs get ``timeout`` seconds (default 30) to finish."""

@@ -8,6 +8,12 @@
   (``"thread"`` strategy).
 - :class:`JobFailure` / :class:`JobError`: raise them to fail the job or throw
   a BPMN error instead of completing it.
+
+A handler may also report the outcome itself: ``job.complete(...)``,
+``job.fail(...)``, ``job.throw_error(...)`` or ``job.ignore()`` record it and the
+worker sends it (with its delivery guarantees) when the handler returns; a
+completion, failure or error sent through ``job.client`` is noticed and not
+sent a second time.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncJobHandler",
+    "Completion",
+    "Ignored",
     "ConnectedJobContext",
     "HandlerResult",
     "JobContext",
@@ -112,6 +120,32 @@ def _rebuild_error(error_code: str, message: str, variables: dict[str, Any] | No
     return JobError(error_code, message, variables=variables)
 
 
+class Completion:
+    """A completion recorded with :meth:`JobContext.complete` (the worker sends it)."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: Mapping[str, Any] | JobCompletionRequest | None) -> None:
+        #: What completes the job, as a handler could return it.
+        self.result = result
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Completion, (self.result,))
+
+
+class Ignored:
+    """Recorded by :meth:`JobContext.ignore`: the worker sends nothing for the job."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Ignored, ())
+
+
+#: What a handler may record as the job's outcome.
+RecordedOutcome = Completion | JobFailure | JobError | Ignored
+
+
 class JobVariables(dict[str, Any]):
     """The job's variables: a ``dict``, plus :meth:`to_dict` for a plain copy."""
 
@@ -135,7 +169,7 @@ class JobContext:
     The other properties read the matching field of :attr:`job`.
     """
 
-    __slots__ = ("_log", "_log_parent", "custom_headers", "job", "variables")
+    __slots__ = ("_log", "_log_parent", "custom_headers", "job", "outcome", "variables")
 
     def __init__(
         self,
@@ -151,6 +185,51 @@ class JobContext:
         self.custom_headers: dict[str, Any] = dict(headers) if isinstance(headers, Mapping) else {}
         self._log = log
         self._log_parent = log_parent
+        #: The outcome the handler recorded (``complete``/``fail``/``throw_error``/
+        #: ``ignore``), or None: then its return value or exception decides.
+        self.outcome: RecordedOutcome | None = None
+
+    # -- reporting the outcome ----------------------------------------------------
+
+    def complete(self, variables: Mapping[str, Any] | JobCompletionRequest | None = None) -> None:
+        """Complete the job with ``variables`` (or a full ``JobCompletionRequest``).
+
+        The worker sends the completion when the handler returns, retrying it
+        until shortly before the job's deadline; the handler's return value is
+        then ignored.
+        """
+        self._record(Completion(variables))
+
+    def fail(
+        self,
+        message: str,
+        *,
+        retries: int | None = None,
+        retry_back_off: int = 0,
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Fail the job, as raising :class:`JobFailure` with these arguments would."""
+        self._record(
+            JobFailure(message, retries=retries, retry_back_off=retry_back_off, variables=variables)
+        )
+
+    def throw_error(
+        self, error_code: str, message: str = "", *, variables: Mapping[str, Any] | None = None
+    ) -> None:
+        """Throw a BPMN error, as raising :class:`JobError` with these arguments would."""
+        self._record(JobError(error_code, message, variables=variables))
+
+    def ignore(self) -> None:
+        """Send nothing for this job: it stays with this worker until its timeout expires."""
+        self._record(Ignored())
+
+    def _record(self, outcome: RecordedOutcome) -> None:
+        if self.outcome is not None:
+            raise RuntimeError(
+                f"job {self.job.job_key}: its outcome was already reported"
+                f" ({type(self.outcome).__name__}); a job has one outcome"
+            )
+        self.outcome = outcome
 
     @property
     def log(self) -> BoundLogger | NullLogger:
@@ -269,10 +348,11 @@ class JobContext:
 
     def __getstate__(self) -> dict[str, Any]:
         # The "process" strategy pickles the context: the logger stays behind.
-        return {"job": self.job, "log": self._log}
+        return {"job": self.job, "log": self._log, "outcome": self.outcome}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         JobContext.__init__(self, state["job"], log=state["log"])
+        self.outcome = state.get("outcome")
 
     def __repr__(self) -> str:
         # Variables and headers carry business data: keep them out of reprs.

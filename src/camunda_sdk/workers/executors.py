@@ -1,50 +1,44 @@
-"""Built-in plugin ``workers``: the execution strategies of job handlers.
+"""How job handlers run: the ``async``, ``thread`` and ``process`` execution strategies.
 
-It answers :func:`~camunda_sdk.pipeline.hookspecs.camunda_worker_executor` for
+The built-in ``workers`` plugin (:mod:`camunda_sdk.workers.plugin`) answers
+``camunda_worker_executor`` with one of these per worker:
 
 - ``"async"``: the handler runs on the event loop and gets a
   :class:`~camunda_sdk.workers.ConnectedJobContext` (the async client);
-- ``"thread"``: the handler runs in a ``ThreadPoolExecutor`` and gets a
-  :class:`~camunda_sdk.workers.SyncJobContext` with a sync ``CamundaClient``
-  built from the same configuration (once per worker, on first use);
-- ``"process"``: the handler runs in a ``ProcessPoolExecutor`` and gets a plain
+- ``"thread"``: the handler runs in a daemon thread and gets a
+  :class:`~camunda_sdk.workers.SyncJobContext` whose client is
+  ``client.sync_client()`` (same plugins, token and limiter);
+- ``"process"``: the handler runs in a child process and gets a plain
   :class:`~camunda_sdk.workers.JobContext` whose ``log`` is a ``NullLogger``;
   the handler, the context and its result must pickle.
 
-A plugin adds a strategy by answering another name, or replaces a built-in one
-by answering its name from a ``tryfirst=True`` implementation. Its executor
-follows :class:`JobExecutor`. The plugin also stops a client's workers when the
-client is closed (:func:`camunda_client_closed`).
+An ``async def`` handler under ``thread`` or ``process`` runs in an event loop
+of its own there. A worker that stops with handlers still running abandons
+them (their jobs time out on the cluster and are handed out again): thread
+handlers run in daemon threads and child processes are terminated, so the
+process can exit as soon as ``stop()`` returns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from ..pipeline.hookspecs import hookimpl
 from .context import ConnectedJobContext, JobContext, SyncJobContext
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import ProcessPoolExecutor
 
-    from ..client import CamundaAsyncClient, CamundaClient
     from ..operations.models import ActivatedJobResult
-    from ..pipeline.context import ClientContext
+    from .context import RecordedOutcome
     from .runtime import JobWorker
 
-__all__ = [
-    "AsyncExecutor",
-    "JobExecutor",
-    "ProcessExecutor",
-    "ThreadExecutor",
-    "camunda_client_closed",
-    "camunda_worker_executor",
-    "sync_client_for",
-]
+__all__ = ["AsyncExecutor", "JobExecutor", "ProcessExecutor", "ThreadExecutor"]
 
 
 class JobExecutor:
@@ -65,11 +59,15 @@ class JobExecutor:
         return JobContext(job, log_parent=worker.log)
 
     async def execute(self, handler: Callable[[Any], Any], context: JobContext) -> Any:
-        """Run ``handler(context)`` and return its result (or raise its exception)."""
+        """Run ``handler(context)`` and return its result (or raise its exception).
+
+        An outcome the handler records on the context (``context.complete()``...)
+        must be on ``context.outcome`` when this returns.
+        """
         raise NotImplementedError
 
     def close(self) -> None:
-        """Release pools and clients; in-flight handlers have finished or been abandoned."""
+        """Release pools; handlers still running are abandoned, never waited for."""
 
 
 class AsyncExecutor(JobExecutor):
@@ -89,12 +87,124 @@ class AsyncExecutor(JobExecutor):
         return result
 
 
-class _PoolExecutor(JobExecutor):
-    """Shared part of the thread and process strategies: a lazily created pool."""
+def call_handler(handler: Callable[[Any], Any], context: JobContext) -> Any:
+    """Call ``handler`` where no event loop runs; an ``async def`` one gets a loop of its own."""
+    result = handler(context)
+    if inspect.isawaitable(result):
+        result = asyncio.run(_awaited(result))
+    return result
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class DaemonThreadPool:
+    """At most ``size`` daemon threads, started on demand, running submitted calls.
+
+    Unlike ``ThreadPoolExecutor``, whose threads the interpreter joins at exit,
+    a handler still running after its worker stopped cannot keep the process
+    alive: an operator's ``stop(timeout=...)`` is the last word.
+    """
+
+    def __init__(self, size: int, name: str) -> None:
+        self._size = size
+        self._name = name
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = (
+            queue.SimpleQueue()
+        )
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run ``fn(*args)`` in a pool thread; return its future."""
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the thread pool is closed")
+            if self._idle:
+                self._idle -= 1
+            elif len(self._threads) < self._size:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._name}-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+            self._queue.put((future, fn, args))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, fn, args = self._queue.get()
+            if fn is _STOP:
+                return
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as exc:  # handed to the awaiting task
+                    future.set_exception(exc)
+            with self._lock:
+                self._idle += 1
+
+    def close(self) -> None:
+        """Let idle threads end; busy ones end after their call (nobody waits for them)."""
+        with self._lock:
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put((Future(), _STOP, ()))
+
+
+def _STOP() -> None:
+    """Marks the end of a pool thread's work (never called)."""
+
+
+class ThreadExecutor(JobExecutor):
+    """Runs handlers in daemon threads; contexts carry ``client.sync_client()``."""
+
+    strategy = "thread"
 
     def __init__(self, max_workers: int | None = None) -> None:
         self._max_workers = max_workers
-        self._pool: Executor | None = None
+        self._pool: DaemonThreadPool | None = None
+
+    def attach(self, worker: JobWorker) -> None:
+        """Size the pool to the worker's ``max_concurrent_jobs`` unless set explicitly."""
+        size = self._max_workers or worker.config.max_concurrent_jobs
+        self._pool = DaemonThreadPool(size, f"camunda-job-{worker.config.job_type}")
+
+    def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
+        """Build a :class:`SyncJobContext` carrying the sync client derived from the worker's."""
+        return SyncJobContext(job, client=worker.client.sync_client(), log_parent=worker.log)
+
+    async def execute(self, handler: Callable[[Any], Any], context: JobContext) -> Any:
+        """Run the handler in a pool thread without blocking the event loop."""
+        assert self._pool is not None, "attach() was not called"
+        return await asyncio.wrap_future(self._pool.submit(call_handler, handler, context))
+
+    def close(self) -> None:
+        """Let the pool's threads end; running handlers are abandoned."""
+        if self._pool is not None:
+            self._pool.close()
+
+
+def _run_in_child(
+    handler: Callable[[Any], Any], context: JobContext
+) -> tuple[Any, RecordedOutcome | None]:
+    # Runs in the child process; module level so that it pickles by reference.
+    # The context does not travel back: the outcome it recorded does.
+    return call_handler(handler, context), context.outcome
+
+
+class ProcessExecutor(JobExecutor):
+    """Runs picklable handlers in child processes; contexts have no client."""
+
+    strategy = "process"
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        self._max_workers = max_workers
+        self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def attach(self, worker: JobWorker) -> None:
@@ -102,91 +212,22 @@ class _PoolExecutor(JobExecutor):
         if self._max_workers is None:
             self._max_workers = worker.config.max_concurrent_jobs
 
-    def _new_pool(self) -> Executor:
-        raise NotImplementedError
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # Imported here: multiprocessing costs milliseconds at import.
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
 
-    def _get_pool(self) -> Executor:
-        pool = self._pool
-        if pool is None:
-            with self._lock:
-                pool = self._pool
-                if pool is None:
-                    pool = self._pool = self._new_pool()
-        return pool
-
-    async def execute(self, handler: Callable[[Any], Any], context: JobContext) -> Any:
-        """Run the handler in the pool without blocking the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._get_pool(), handler, context)
-
-    def close(self) -> None:
-        """Shut the pool down without waiting: the worker already drained it."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-
-
-class ThreadExecutor(_PoolExecutor):
-    """Runs sync handlers in a thread pool; contexts carry a sync client."""
-
-    strategy = "thread"
-
-    def __init__(self, max_workers: int | None = None) -> None:
-        super().__init__(max_workers)
-        self._client: CamundaClient | None = None
-        self._client_lock = threading.Lock()
-
-    def _new_pool(self) -> Executor:
-        from concurrent.futures import ThreadPoolExecutor
-
-        return ThreadPoolExecutor(self._max_workers, thread_name_prefix="camunda-job")
-
-    def sync_client(self, worker: JobWorker) -> CamundaClient:
-        """The sync client handed to this worker's handlers (created on first use)."""
-        client = self._client
-        if client is None:
-            with self._client_lock:
-                client = self._client
-                if client is None:
-                    client = self._client = sync_client_for(worker.client)
-        return client
-
-    def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
-        """Build a :class:`SyncJobContext` carrying the sync client."""
-        return SyncJobContext(job, client=self.sync_client(worker), log_parent=worker.log)
-
-    def close(self) -> None:
-        """Shut the pool down and close the sync client."""
-        super().close()
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
-
-def _run_in_child(handler: Callable[[Any], Any], context: JobContext) -> Any:
-    # Runs in the child process; module level so that it pickles by reference.
-    return handler(context)
-
-
-class ProcessExecutor(_PoolExecutor):
-    """Runs picklable handlers in a process pool; contexts have no client."""
-
-    strategy = "process"
-
-    def _new_pool(self) -> Executor:
-        # Imported here: multiprocessing costs milliseconds, and this plugin is
-        # loaded by every client.
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # One process per job slot: the worker activates as many jobs as it has
-        # slots, and a job queued behind a smaller pool would spend its timeout
-        # waiting, then be handed to another worker and done twice.
-        # forkserver, not fork: this parent runs threads (pools, exporters) whose
-        # locks a forked child could inherit held.
-        return ProcessPoolExecutor(
-            max(1, self._max_workers or 1), mp_context=multiprocessing.get_context("forkserver")
-        )
+                # One process per job slot: a job queued behind a smaller pool would
+                # spend its timeout waiting, then be handed out again and done twice.
+                # forkserver, not fork: this parent runs threads whose locks a forked
+                # child could inherit held.
+                self._pool = ProcessPoolExecutor(
+                    max(1, self._max_workers or 1),
+                    mp_context=multiprocessing.get_context("forkserver"),
+                )
+            return self._pool
 
     def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
         """Build a plain :class:`JobContext` whose log is a ``NullLogger``."""
@@ -201,69 +242,35 @@ class ProcessExecutor(_PoolExecutor):
         loop = asyncio.get_running_loop()
         pool = self._get_pool()
         try:
-            return await loop.run_in_executor(pool, _run_in_child, handler, context)
+            result, outcome = await loop.run_in_executor(pool, _run_in_child, handler, context)
         except BrokenProcessPool:
             # A child died (killed, segfault): this job fails, the next one gets a new pool.
             with self._lock:
                 if self._pool is pool:
                     self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate(pool)
             raise
+        context.outcome = outcome
+        return result
+
+    def close(self) -> None:
+        """Terminate the children: handlers still running are abandoned."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            _terminate(pool)
 
 
-def sync_client_for(client: CamundaAsyncClient) -> CamundaClient:
-    """Build a sync ``CamundaClient`` configured like the async ``client``.
-
-    It gets the same resolved ``CAMUNDA_*`` settings, logger, telemetry providers
-    and the plugins passed to ``client`` as objects (built-ins, entry points and
-    ``CAMUNDA_SDK_PLUGINS`` modules are discovered again from the same settings).
-    """
-    import httpx
-
-    from ..client import CamundaClient
-    from ..pipeline.manager import _builtin_plugins, _entry_points
-
-    context = client._context
-    config = context.config
-    discovered = {name for name, _ in _builtin_plugins()}
-    discovered.update(ep.name for ep in _entry_points())
-    discovered.update(getattr(config, "plugins", ()) or ())
-    extra = [
-        plugin
-        for name, plugin in context.plugin_manager.list_name_plugin()
-        if name not in discovered and plugin is not None
-    ]
-    # A transport object serving both worlds (httpx.MockTransport does) is shared,
-    # so tests and custom transports reach handlers' calls too.
-    transport = getattr(client, "_transport", None)
-    sync_transport = transport if isinstance(transport, httpx.BaseTransport) else None
-    return CamundaClient(
-        configuration=dict(config.raw),
-        logger=context.logger,
-        plugins=extra,
-        tracer_provider=context.tracer_provider,
-        meter_provider=context.meter_provider,
-        transport=sync_transport,
-        environ={},
-    )
-
-
-@hookimpl(trylast=True)
-def camunda_worker_executor(strategy: str, context: ClientContext) -> JobExecutor | None:
-    """Answer the built-in strategies ``async``, ``thread`` and ``process``."""
-    # Pools are sized in JobExecutor.attach: the hook's arguments carry no worker settings.
-    if strategy == "async":
-        return AsyncExecutor()
-    if strategy == "thread":
-        return ThreadExecutor()
-    if strategy == "process":
-        return ProcessExecutor()
-    return None
-
-
-@hookimpl
-def camunda_client_closed(context: ClientContext) -> None:
-    """Ask the client's workers to stop: their client is going away."""
-    registry = context.state.get("workers")
-    if registry is not None:
-        registry.request_stop()
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down without waiting, killing children that still run a handler."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    # Before 3.14 there is no public way; without it the interpreter's exit
+    # would wait for every running handler (concurrent.futures joins at exit).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()

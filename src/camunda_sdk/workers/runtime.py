@@ -1,4 +1,4 @@
-"""The job worker runtime: poll, run handlers, report outcomes, stop cleanly.
+"""The job worker runtime: poll, run handlers, deliver outcomes, stop without losing work.
 
 One :class:`JobWorker` per job type. Its poll loop:
 
@@ -14,10 +14,19 @@ Each job runs as its own task through the worker's executor (``async``,
 ``thread``, ``process``, or a plugin's). The handler's return value completes
 the job; :class:`~camunda_sdk.workers.JobFailure` fails it;
 :class:`~camunda_sdk.workers.JobError` throws a BPMN error; any other exception
-fails it with one retry less. Reporting the outcome is retried on transient
-errors (429, 5xx, connection loss) so the handler's work is never done twice
-because one completion request was unlucky. A malformed job is failed or
-logged; it never stops the poll loop.
+fails it with one retry less; the handler may also record the outcome on its
+context or report it through the client itself.
+
+A finished result is work done, so delivering it lasts as long as the job does:
+every transient failure (connection refused or reset, timeouts, 408/429/5xx,
+a token endpoint that is unreachable or failing) is retried with capped,
+jittered backoff until shortly before the job's deadline.
+
+Stopping (``stop()``, ``client.close()``, SIGTERM or Ctrl+C in
+:func:`run_workers`) polls no more, lets an outstanding long poll answer and
+hands the jobs it brings back at once (``failJob`` with the retries unchanged),
+lets running jobs finish and report within the drain timeout, then abandons
+what is left (those jobs time out on the cluster and are handed out again).
 """
 
 from __future__ import annotations
@@ -27,20 +36,29 @@ import contextlib
 import inspect
 import json
 import random
+import signal
+import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 import httpx
 
-from ..errors import CamundaConnectionError
+from ..errors import AuthenticationError, CamundaConnectionError, ConfigurationError
 from .config import ResolvedWorkerConfig, WorkerConfig, resolve_worker_config
-from .context import JobError, JobFailure
+from .context import Completion, Ignored, JobContext, JobError, JobFailure
+from .plugin import STATE_KEY
 
 if TYPE_CHECKING:
     from ..client import CamundaAsyncClient
     from ..log import BoundLogger
-    from ..operations.models import ActivatedJobResult, JobCompletionRequest
+    from ..operations.models import (
+        ActivatedJobResult,
+        JobCompletionRequest,
+        JobErrorRequest,
+        JobFailRequest,
+    )
     from ..operations.semantic_types import TenantId
     from .executors import JobExecutor
 
@@ -48,6 +66,7 @@ __all__ = [
     "Backoff",
     "ExecutionStrategy",
     "JobWorker",
+    "WorkerRegistry",
     "WorkerTuning",
     "create_job_worker",
     "run_workers",
@@ -60,9 +79,9 @@ ExecutionStrategy = Literal["auto", "async", "thread", "process"]
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # An empty activation answer faster than this means the server is not long-polling.
 _FAST_EMPTY_POLL_SECONDS = 0.5
-_STATE_KEY = "workers"
 # Consecutive activation failures after which even transient ones are logged as errors.
 _PERSISTENT_ERRORS = 5
+_HANDED_BACK = "handed back unprocessed: the job worker is stopping"
 
 
 @attrs.frozen
@@ -90,17 +109,18 @@ class WorkerTuning:
     Attributes:
         poll_backoff: delays after failed activation requests.
         idle_backoff: delays after empty answers that came back at once.
-        outcome_attempts: how many times a completion, failure or BPMN error is
-            sent before giving up (on transient errors only).
-        outcome_backoff: delays between those attempts.
+        outcome_backoff: delays between attempts to deliver a completion, failure
+            or BPMN error (attempts go on until shortly before the job's deadline).
+        deadline_margin: seconds before the job's deadline at which delivery
+            gives up (at most this, and at most a tenth of the job timeout).
         shutdown_timeout: seconds a stopping worker waits for running handlers.
         random: the jitter source (``random.random``).
     """
 
     poll_backoff: Backoff = Backoff(0.2, 10.0)
     idle_backoff: Backoff = Backoff(0.05, 1.0)
-    outcome_attempts: int = 6
-    outcome_backoff: Backoff = Backoff(0.1, 5.0)
+    outcome_backoff: Backoff = Backoff(0.1, 2.0)
+    deadline_margin: float = 1.0
     shutdown_timeout: float = 30.0
     random: Callable[[], float] = random.random
 
@@ -113,16 +133,18 @@ def _is_async_callable(fn: object) -> bool:
 
 
 def _is_transient(exc: BaseException) -> bool:
+    """Whether sending again later may succeed (the cluster or token endpoint may heal)."""
+    if isinstance(exc, AuthenticationError):
+        return exc.transient
     if isinstance(exc, (CamundaConnectionError, httpx.TransportError, asyncio.TimeoutError)):
         return True
-    status = getattr(exc, "status", None)
-    return isinstance(status, int) and status in _TRANSIENT_STATUSES
+    return getattr(exc, "status", None) in _TRANSIENT_STATUSES
 
 
 def _never_applied(exc: BaseException) -> bool:
     """Whether the server certainly did not act on the request that raised ``exc``."""
-    if getattr(exc, "status", None) in (429, 503):
-        return True  # rejected by backpressure before any work
+    if isinstance(exc, AuthenticationError) or getattr(exc, "status", None) in (429, 503):
+        return True  # no token, so never sent; or rejected by backpressure before any work
     cause = exc.__cause__ if isinstance(exc, CamundaConnectionError) else exc
     return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
@@ -132,26 +154,155 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _list(values: tuple[str, ...] | None) -> list[str] | None:
-    return list(values) if values is not None else None
-
-
-def _serialisable(body: object) -> bool:
-    # Only on the error path: serialising twice per job would cost every job.
+def _encoding_problem(body: object) -> str | None:
+    """Why ``body`` cannot be sent as JSON, or None when it can."""
     from .._serde import to_wire
 
     try:
-        json.dumps(to_wire(body))
-    except (TypeError, ValueError):
-        return False
-    return True
+        json.dumps(to_wire(body), allow_nan=False)
+    except RecursionError:
+        return "it is nested too deeply or refers to itself"
+    except (TypeError, ValueError) as exc:
+        return str(exc)
+    return None
 
 
 def _next_retries(job: ActivatedJobResult) -> int:
-    retries = getattr(job, "retries", None)
+    retries = job.retries
     # Unknown (a server that left the field out): 0 raises an incident rather
     # than retrying forever.
     return max(0, retries - 1) if isinstance(retries, int) else 0
+
+
+# -- outcomes ------------------------------------------------------------------------
+
+
+class _Outcome:
+    """One request that ends a job: what to send and whether sending it again is safe."""
+
+    __slots__ = ("request",)
+    #: For messages: "could not <verb> job 123".
+    verb = ""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+        raise NotImplementedError
+
+    def safe_to_resend(self, exc: BaseException) -> bool:
+        """Whether to send again after ``exc``; a repeat of an applied one answers 404."""
+        return True
+
+
+class _Complete(_Outcome):
+    __slots__ = ()
+    verb = "complete"
+    request: JobCompletionRequest
+
+    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+        return client.complete_job(job_key=key, data=self.request)
+
+
+class _Fail(_Outcome):
+    __slots__ = ()
+    verb = "fail"
+    request: JobFailRequest
+
+    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+        return client.fail_job(job_key=key, data=self.request)
+
+    def safe_to_resend(self, exc: BaseException) -> bool:
+        # An applied failure with retries left makes the job activatable again at
+        # once, and a repeat could fail that new activation. Safe when the lease
+        # ties it to ours, when no retries are left, or when it surely never arrived.
+        request = self.request
+        return bool(request.lease_token) or not request.retries or _never_applied(exc)
+
+
+class _ThrowError(_Outcome):
+    __slots__ = ()
+    verb = "throw a BPMN error for"
+    request: JobErrorRequest
+
+    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+        return client.throw_job_error(job_key=key, data=self.request)
+
+
+def _fail(
+    job: ActivatedJobResult,
+    message: str,
+    retries: int | None = None,
+    retry_back_off: int = 0,
+    variables: Mapping[str, Any] | None = None,
+) -> _Fail:
+    from ..operations.models import JobFailRequest
+
+    return _Fail(
+        JobFailRequest(
+            retries=_next_retries(job) if retries is None else retries,
+            error_message=message,
+            retry_back_off=retry_back_off,
+            variables=dict(variables) if variables is not None else None,
+            lease_token=job.lease_token,
+        )
+    )
+
+
+def _failure(job: ActivatedJobResult, failure: JobFailure) -> _Fail:
+    return _fail(job, failure.message, failure.retries, failure.retry_back_off, failure.variables)
+
+
+def _throw(job: ActivatedJobResult, error: JobError) -> _ThrowError:
+    from ..operations.models import JobErrorRequest
+
+    return _ThrowError(
+        JobErrorRequest(
+            error_code=error.error_code,
+            error_message=error.message or None,
+            variables=error.variables,
+            lease_token=job.lease_token,
+        )
+    )
+
+
+def _complete(job: ActivatedJobResult, result: object) -> _Outcome:
+    from .._serde import Model
+    from ..operations.models import JobCompletionRequest
+
+    lease = job.lease_token
+    if result is None:
+        return _Complete(JobCompletionRequest(lease_token=lease))
+    if isinstance(result, JobCompletionRequest):
+        if lease is not None and result.lease_token is None:
+            result = attrs.evolve(result, lease_token=lease)
+        return _Complete(result)
+    if isinstance(result, Mapping):
+        # An empty dict sets nothing: leave the property out of the body.
+        return _Complete(JobCompletionRequest(variables=dict(result) or None, lease_token=lease))
+    if isinstance(result, Model):  # a generated model used as a bag of variables
+        return _Complete(JobCompletionRequest(variables=result.to_dict(), lease_token=lease))
+    return _fail(
+        job,
+        f"the job handler returned {type(result).__name__}; expected a dict of variables,"
+        " a JobCompletionRequest or None",
+    )
+
+
+class _ActiveJob:
+    """A job this client's workers hold: what the outcome stage and delivery need."""
+
+    __slots__ = ("give_up_at", "handler_running", "job", "lease_token", "reported")
+
+    def __init__(self, job: ActivatedJobResult, give_up_at: float) -> None:
+        self.job = job
+        self.lease_token: str | None = job.lease_token
+        #: Loop time after which sending the outcome is pointless (the job's deadline).
+        self.give_up_at = give_up_at
+        #: Whether the handler is running: only its own calls count as reporting.
+        self.handler_running = False
+        #: Whether the handler reported the outcome through the client.
+        self.reported = False
 
 
 class JobWorker:
@@ -197,7 +348,7 @@ class JobWorker:
             strategy = "async" if _is_async_callable(callback) else "thread"
         self.execution_strategy = strategy
         self.tuning = tuning or WorkerTuning()
-        context = client._context
+        context = client.context
         executor = context.plugin_manager.hook.camunda_worker_executor(
             strategy=strategy, context=context
         )
@@ -210,20 +361,27 @@ class JobWorker:
         self.log: BoundLogger = client.logger.bind(
             job_type=self.config.job_type, worker=self.config.worker_name
         )
+        self._registry = registry(client)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._capacity: asyncio.Event | None = None
+        self._deadline_moved: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[Any] | None = None
         self._stopping = False
-        self._drain_timeout = self.tuning.shutdown_timeout
+        self._stop_deadline = 0.0
         self._activation_client = self._client_for_activation()
-        # The worker retries outcomes itself (_send), knowing which are safe to send
-        # again; stacking the retry plugin's attempts on top would multiply them.
+        # The worker resends outcomes itself, until the job's deadline; stacking
+        # the retry plugin's attempts on top would multiply them.
         self._outcome_client = client.with_options(retry=False)
         self.executor.attach(self)
-        _registry(client).add(self)
+        self._registry.add(self)
 
     # -- public ------------------------------------------------------------------
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The worker's task while started (it ends when the worker has stopped)."""
+        return self._task
 
     @property
     def running(self) -> bool:
@@ -232,7 +390,7 @@ class JobWorker:
 
     @property
     def in_flight(self) -> int:
-        """How many jobs are running right now."""
+        """How many jobs are running or reporting right now."""
         return len(self._in_flight)
 
     def start(self) -> asyncio.Task[None]:
@@ -249,6 +407,10 @@ class JobWorker:
         """Run until stopped (starts the worker if needed).
 
         Cancelling ``run()`` stops the worker gracefully, then re-raises.
+
+        Raises:
+            ConfigurationError: the worker cannot go on (``with_lease=True``
+                against a server that issues no lease tokens).
         """
         task = self.start()
         try:
@@ -258,43 +420,71 @@ class JobWorker:
             raise
 
     def request_stop(self, timeout: float | None = None) -> None:
-        """Stop polling now; running jobs get ``timeout`` seconds to finish."""
-        if timeout is not None:
-            self._drain_timeout = timeout
+        """Stop polling now; running jobs get ``timeout`` seconds (default 30) to finish.
+
+        Called again with a shorter timeout, it moves the deadline closer (a
+        second Ctrl+C abandons running jobs at once).
+        """
+        if self._task is None or self._task.done():
+            self._stopping = True
+            return
+        loop = self._task.get_loop()
+        deadline = loop.time() + (self.tuning.shutdown_timeout if timeout is None else timeout)
         if self._stopping:
+            if deadline < self._stop_deadline:
+                self._stop_deadline = deadline
+                self._schedule_abandon(loop)
             return
         self._stopping = True
+        self._stop_deadline = deadline
+        self.log.info(
+            f"stopping: no more polls; {len(self._in_flight)} running job(s) get"
+            f" {max(0.0, deadline - loop.time()):.1f} s to finish"
+        )
         if self._capacity is not None:
             self._capacity.set()  # wake a loop waiting for a free slot or pausing
-        poll = self._poll_task
-        if poll is not None and not poll.done():
-            # Abandon the long poll: jobs it may have activated meanwhile time out
-            # on the cluster and are handed out again.
-            poll.cancel()
+        self._schedule_abandon(loop)
 
     async def stop(self, timeout: float | None = None) -> None:
         """Stop polling, wait (up to ``timeout`` seconds) for running jobs, release resources."""
         self.request_stop(timeout)
         task = self._task
         if task is not None:
-            await asyncio.shield(task)
+            await asyncio.wait([task])  # its own failure is reported by run(), not here
 
     # -- the loop ----------------------------------------------------------------
 
-    def _client_for_activation(self) -> Any:
+    def _schedule_abandon(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.call_at(self._stop_deadline, self._abandon)
+        if self._deadline_moved is not None:
+            self._deadline_moved.set()
+
+    def _abandon(self) -> None:
+        """The drain deadline passed: give up an outstanding long poll."""
+        poll = self._poll_task
+        if poll is not None and not poll.done():
+            self.log.warning(
+                "stopping: the outstanding job activation did not answer in time; abandoning"
+                " it (jobs it activates time out on the cluster)"
+            )
+            poll.cancel()
+        if self._deadline_moved is not None:
+            self._deadline_moved.set()
+
+    def _client_for_activation(self) -> CamundaAsyncClient:
         # The long poll must outlive the HTTP timeout it would otherwise hit.
         wait = self.config.request_timeout_milliseconds / 1000
         needed = wait + 5.0
-        current = getattr(self.client.config, "timeout_ms", 30000) / 1000
-        if wait > 0 and needed > current:
+        if wait > 0 and needed > self.client.config.timeout_ms / 1000:
             return self.client.with_options(timeout=needed)
         return self.client
 
     async def _run(self) -> None:
         self._capacity = asyncio.Event()
-        self.log.debug(
-            f"worker started ({self.execution_strategy}, "
-            f"max {self.config.max_concurrent_jobs} concurrent jobs)"
+        self._deadline_moved = asyncio.Event()
+        self.log.info(
+            f"worker started ({self.execution_strategy},"
+            f" at most {self.config.max_concurrent_jobs} jobs at once)"
         )
         try:
             jitter = self.config.startup_jitter_max_seconds
@@ -302,12 +492,14 @@ class JobWorker:
                 await self._pause(jitter * self.tuning.random())
             await self._poll_loop()
         finally:
+            if not self._stopping:  # ended by an error or a cancellation
+                self.request_stop()
             await self._drain()
             try:
                 self.executor.close()
             except Exception as exc:  # never let cleanup mask the reason we stopped
                 self.log.warning("closing the job executor failed", exc=exc)
-            self.log.debug("worker stopped")
+            self.log.info("worker stopped")
 
     async def _poll_loop(self) -> None:
         from ..operations.models import JobActivationRequest
@@ -343,13 +535,16 @@ class JobWorker:
                 self._activation_client.activate_jobs(data=request)
             )
             try:
+                # Not cancelled by a stop request: jobs it activates must not be stranded.
                 result = await poll
             except asyncio.CancelledError:
                 if self._stopping and poll.cancelled():
-                    break  # request_stop() abandoned the long poll
+                    break  # abandoned at the drain deadline
                 poll.cancel()
                 raise
             except Exception as exc:
+                if self._stopping:
+                    break
                 delay = tuning.poll_backoff.delay(errors, tuning.random)
                 errors += 1
                 message = f"job activation failed ({_describe(exc)}); retrying in {delay:.2f} s"
@@ -365,11 +560,20 @@ class JobWorker:
             finally:
                 self._poll_task = None
             errors = 0
-            jobs = getattr(result, "jobs", None)
-            if not isinstance(jobs, list):
-                jobs = []
+            jobs = result.jobs if isinstance(result.jobs, list) else []
+            if config.with_lease and any(job.lease_token is None for job in jobs):
+                self._hand_back(jobs, started)
+                raise ConfigurationError(
+                    f"worker for job type {config.job_type!r}: WorkerConfig(with_lease=True),"
+                    " but the cluster activated jobs without a leaseToken: this server does not"
+                    " issue job leases; set with_lease=False or upgrade the cluster",
+                    variable="with_lease",
+                )
+            if self._stopping:
+                self._hand_back(jobs, started)
+                break
             for job in jobs:
-                self._spawn(job)
+                self._spawn(self._run_job(job, started))
             if jobs:
                 idle = 0
             elif loop.time() - started < _FAST_EMPTY_POLL_SECONDS:
@@ -393,8 +597,8 @@ class JobWorker:
             event.clear()
             await event.wait()
 
-    def _spawn(self, job: ActivatedJobResult) -> None:
-        task = asyncio.get_running_loop().create_task(self._run_job(job))
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
         self._in_flight.add(task)
         task.add_done_callback(self._job_done)
 
@@ -407,16 +611,44 @@ class JobWorker:
             # _run_job catches everything; this is a bug in the runtime itself.
             self.log.error("job task crashed", exc=task.exception())
 
-    async def _drain(self) -> None:
-        tasks = set(self._in_flight)
-        if not tasks:
+    def _hand_back(self, jobs: list[ActivatedJobResult], activated_at: float) -> None:
+        """Give ``jobs`` back to the cluster at once: failed with their retries unchanged."""
+        if not jobs:
             return
-        self.log.info(f"waiting for {len(tasks)} running job(s) to finish")
-        _, pending = await asyncio.wait(tasks, timeout=self._drain_timeout)
+        self.log.info(f"stopping: handing {len(jobs)} just-activated job(s) back")
+        for job in jobs:
+            if job.job_key is None:
+                continue
+            self._spawn(self._give_back(job, activated_at))
+
+    async def _give_back(self, job: ActivatedJobResult, activated_at: float) -> None:
+        active = self._track(job, activated_at)
+        try:
+            await self._deliver(active, _fail(job, _HANDED_BACK, retries=job.retries or 1))
+        finally:
+            self._registry.active.pop(str(job.job_key), None)
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._in_flight:
+            self.log.info(f"waiting for {len(self._in_flight)} running job(s) to finish")
+        moved = self._deadline_moved
+        assert moved is not None
+        while self._in_flight:
+            remaining = self._stop_deadline - loop.time()
+            if remaining <= 0:
+                break
+            moved.clear()
+            watch = loop.create_task(moved.wait())
+            await asyncio.wait(
+                {*self._in_flight, watch}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+            )
+            watch.cancel()
+        pending = set(self._in_flight)
         if pending:
             self.log.warning(
-                f"{len(pending)} job(s) still running after {self._drain_timeout} s;"
-                " abandoning them (the cluster hands them out again after their timeout)"
+                f"{len(pending)} job(s) still running at the drain deadline; abandoning them"
+                " (the cluster hands them out again after their timeout)"
             )
             for task in pending:
                 task.cancel()
@@ -424,146 +656,169 @@ class JobWorker:
 
     # -- one job -----------------------------------------------------------------
 
-    async def _run_job(self, job: ActivatedJobResult) -> None:
-        key = getattr(job, "job_key", None)
+    def _track(self, job: ActivatedJobResult, activated_at: float) -> _ActiveJob:
+        timeout = self.config.job_timeout_milliseconds / 1000
+        remaining = timeout
+        deadline = job.deadline
+        if isinstance(deadline, int):
+            # The cluster's deadline, unless the clocks disagree wildly: then our own
+            # count from the poll (which started before the activation) is safer.
+            by_server = deadline / 1000 - time.time()
+            if 0 < by_server <= timeout + 60:
+                remaining = min(remaining, by_server)
+        margin = min(self.tuning.deadline_margin, timeout / 10)
+        active = _ActiveJob(job, activated_at + remaining - margin)
+        self._registry.active[str(job.job_key)] = active
+        return active
+
+    async def _run_job(self, job: ActivatedJobResult, activated_at: float) -> None:
+        key = job.job_key
         if key is None:
             # Without a key the job can be neither completed nor failed.
             self.log.error("activated job has no jobKey; ignored (it will time out)")
             return
+        active = self._track(job, activated_at)
+        try:
+            outcome = await self._handle(active)
+            if outcome is not None:
+                await self._deliver(active, outcome)
+        finally:
+            self._registry.active.pop(str(key), None)
+
+    async def _handle(self, active: _ActiveJob) -> _Outcome | None:
+        """Run the handler; return the outcome to send (None: nothing to send)."""
+        job = active.job
         log = self.log
         try:
             context = self.executor.make_context(job, self)
         except Exception as exc:
-            log.error(f"job {key}: could not prepare the job context", exc=exc)
-            await self._fail(
-                job, f"worker could not prepare the job: {_describe(exc)}", None, 0, None
-            )
-            return
+            log.error(f"job {job.job_key}: could not prepare the job context", exc=exc)
+            return _fail(job, f"worker could not prepare the job: {_describe(exc)}")
+        result: object = None
+        raised: Exception | None = None
+        active.handler_running = True
         try:
             result = await self.executor.execute(self.callback, context)
-        except JobFailure as failure:
-            log.debug(f"job {key}: handler raised JobFailure: {failure.message}")
-            await self._fail(
-                job, failure.message, failure.retries, failure.retry_back_off, failure.variables
-            )
-        except JobError as error:
-            log.debug(f"job {key}: handler raised JobError {error.error_code}")
-            await self._throw(job, error)
         except Exception as exc:
-            log.warning(f"job {key}: handler raised {type(exc).__name__}", exc=exc)
-            await self._fail(job, _describe(exc), None, 0, None)
-        else:
-            await self._complete(job, result)
+            raised = exc
+            expected = isinstance(exc, (JobFailure, JobError))
+            if not expected and context.outcome is None and not active.reported:
+                log.error(f"job {job.job_key}: handler raised {_describe(exc)}", exc=exc)
+        finally:
+            active.handler_running = False
+        if active.reported:
+            log.debug(f"job {job.job_key}: the handler reported the outcome itself")
+            return None
+        return self._outcome_of(job, context, result, raised)
 
-    async def _complete(self, job: ActivatedJobResult, result: object) -> None:
-        try:
-            request = _completion_request(result, job)
-        except TypeError as exc:
-            await self._fail(job, str(exc), None, 0, None)
-            return
-        key = job.job_key
-        unsendable = await self._send(
-            "complete",
-            job,
-            lambda: self._outcome_client.complete_job(job_key=key, data=request),
-            request,
-        )
-        if unsendable is not None:
-            # The variables would not serialise: tell the cluster instead of going quiet.
-            await self._fail(job, f"job result could not be sent: {unsendable}", None, 0, None)
-
-    async def _fail(
+    def _outcome_of(
         self,
         job: ActivatedJobResult,
-        message: str,
-        retries: int | None,
-        retry_back_off: int,
-        variables: Mapping[str, Any] | None,
-    ) -> None:
-        from ..operations.models import JobFailRequest
+        context: JobContext,
+        result: object,
+        raised: Exception | None,
+    ) -> _Outcome | None:
+        recorded = context.outcome
+        if recorded is not None:
+            if raised is not None and not isinstance(raised, (JobFailure, JobError)):
+                self.log.warning(
+                    f"job {job.job_key}: handler raised {_describe(raised)} after recording"
+                    f" its outcome; sending the recorded outcome",
+                    exc=raised,
+                )
+            if isinstance(recorded, Ignored):
+                self.log.debug(f"job {job.job_key}: ignored by the handler")
+                return None
+            if isinstance(recorded, Completion):
+                return _complete(job, recorded.result)
+            raised = recorded
+        if isinstance(raised, JobFailure):
+            return _failure(job, raised)
+        if isinstance(raised, JobError):
+            return _throw(job, raised)
+        if raised is not None:
+            return _fail(job, _describe(raised))
+        return _complete(job, result)
 
-        request = JobFailRequest(
-            retries=_next_retries(job) if retries is None else retries,
-            error_message=message,
-            retry_back_off=retry_back_off,
-            variables=dict(variables) if variables is not None else None,
-            lease_token=getattr(job, "lease_token", None),
-        )
-        key = job.job_key
-        await self._send(
-            "fail", job, lambda: self._outcome_client.fail_job(job_key=key, data=request), request
-        )
+    async def _deliver(self, active: _ActiveJob, outcome: _Outcome) -> None:
+        """Send ``outcome`` until it arrives or the job's deadline is near; never raises.
 
-    async def _throw(self, job: ActivatedJobResult, error: JobError) -> None:
-        from ..operations.models import JobErrorRequest
-
-        request = JobErrorRequest(
-            error_code=error.error_code,
-            error_message=error.message or None,
-            variables=error.variables,
-            lease_token=getattr(job, "lease_token", None),
-        )
-        key = job.job_key
-        await self._send(
-            "throw an error for",
-            job,
-            lambda: self._outcome_client.throw_job_error(job_key=key, data=request),
-            request,
-        )
-
-    async def _send(
-        self,
-        what: str,
-        job: ActivatedJobResult,
-        send: Callable[[], Awaitable[None]],
-        body: object,
-    ) -> str | None:
-        """Send an outcome, again on transient errors; never raises (but cancellation).
-
-        Returns None when the outcome was sent or given up on (and logged), or
-        the reason when the request body could not be serialised.
+        Cancellation (the drain deadline) is the only way out before that.
         """
-        tuning = self.tuning
+        job = active.job
         key = job.job_key
-        lease = getattr(job, "lease_token", None)
+        tuning = self.tuning
+        loop = asyncio.get_running_loop()
+        client = self._outcome_client
         attempt = 0
         while True:
             try:
-                await send()
-            except (TypeError, ValueError) as exc:
-                if not _serialisable(body):
-                    return _describe(exc)  # the body would never go out: no retry
-                self.log.error(f"could not {what} job {key}: {_describe(exc)}")
-                return None
+                await outcome.send(client, key)
+            except (TypeError, ValueError, RecursionError) as exc:
+                problem = _encoding_problem(outcome.request)
+                if problem is None:
+                    self.log.error(f"could not {outcome.verb} job {key}: {_describe(exc)}")
+                    return
+                if outcome.request.variables is None:  # nothing left to drop
+                    self.log.error(f"could not {outcome.verb} job {key}: {problem}")
+                    return
+                self.log.error(f"job {key}: the variables are not valid JSON ({problem})")
+                outcome = self._unencodable(job, outcome, problem)
+                continue
             except Exception as exc:
-                attempt += 1
-                if attempt > 1 and getattr(exc, "status", None) == 404:
-                    # The job is gone after an earlier attempt whose answer was
-                    # lost: most likely that attempt went through.
-                    self.log.info(
-                        f"job {key} not found when sending again; an earlier {what} went through"
-                    )
-                    return None
-                unsafe = what == "fail" and not lease and not _never_applied(exc)
-                if not _is_transient(exc) or unsafe or attempt >= tuning.outcome_attempts:
-                    # A failure that may have been applied is not sent again: the job
-                    # could already be active anew, and a second failJob would hit
-                    # that activation. Completions and errors answer 404 instead.
-                    self.log.error(f"could not {what} job {key}: {_describe(exc)}")
-                    return None
-                delay = tuning.outcome_backoff.delay(attempt - 1, tuning.random)
+                status = getattr(exc, "status", None)
+                if status == 404:
+                    if attempt:  # the answer to an earlier attempt was lost, not the attempt
+                        self.log.info(f"job {key}: gone when sent again; an earlier attempt won")
+                    else:
+                        self.log.warning(
+                            f"could not {outcome.verb} job {key}: the cluster no longer knows it"
+                            " (timed out, cancelled or finished)"
+                        )
+                    return
+                if not _is_transient(exc) or not outcome.safe_to_resend(exc):
+                    self.log.error(f"could not {outcome.verb} job {key}: {_describe(exc)}")
+                    return
+                delay = tuning.outcome_backoff.delay(attempt, tuning.random)
                 retry_after = getattr(exc, "retry_after", None)
                 if isinstance(retry_after, (int, float)) and retry_after > delay:
                     delay = min(float(retry_after), tuning.outcome_backoff.maximum)
-                self.log.debug(
-                    f"could not {what} job {key} ({_describe(exc)}); "
-                    f"attempt {attempt + 1} in {delay:.2f} s"
+                attempt += 1
+                left = active.give_up_at - loop.time() - delay
+                if left <= 0:
+                    self.log.error(
+                        f"could not {outcome.verb} job {key}: {_describe(exc)}; giving up after"
+                        f" {attempt} attempt(s), its deadline is near"
+                    )
+                    return
+                log = self.log.warning if attempt == 1 else self.log.debug
+                log(
+                    f"could not {outcome.verb} job {key} ({_describe(exc)}); sending again in"
+                    f" {delay:.2f} s (attempt {attempt + 1})"
                 )
                 await asyncio.sleep(delay)
+                # No single attempt may outlast the job's deadline.
+                client = self._outcome_client.with_options(
+                    timeout=max(0.1, min(left, self.client.config.timeout_ms / 1000))
+                )
             else:
-                if self.log.enabled("debug"):
-                    self.log.debug(f"job {key}: {what.split()[0]} sent")
-                return None
+                if attempt and self.log.enabled("info"):
+                    self.log.info(f"job {key}: {outcome.verb} sent after {attempt + 1} attempts")
+                return
+
+    def _unencodable(self, job: ActivatedJobResult, outcome: _Outcome, problem: str) -> _Outcome:
+        """The outcome to send instead of one whose variables are not JSON."""
+        request = outcome.request
+        if isinstance(outcome, _Complete):
+            return _fail(job, f"the job result is not valid JSON: {problem}")
+        return type(outcome)(
+            attrs.evolve(
+                request,
+                variables=None,
+                error_message=f"{request.error_message or ''} (variables dropped,"
+                f" not valid JSON: {problem})".strip(),
+            )
+        )
 
     def __repr__(self) -> str:
         return (
@@ -572,74 +827,110 @@ class JobWorker:
         )
 
 
-def _completion_request(result: object, job: ActivatedJobResult) -> JobCompletionRequest:
-    from .._serde import Model
-    from ..operations.models import JobCompletionRequest
-
-    lease = getattr(job, "lease_token", None)
-    if result is None:
-        return JobCompletionRequest(lease_token=lease)
-    if isinstance(result, JobCompletionRequest):
-        if lease is not None and result.lease_token is None:
-            return attrs.evolve(result, lease_token=lease)
-        return result
-    if isinstance(result, Mapping):
-        # An empty dict sets nothing: leave the property out of the body.
-        return JobCompletionRequest(variables=dict(result) or None, lease_token=lease)
-    if isinstance(result, Model):  # a generated model used as a bag of variables
-        return JobCompletionRequest(variables=result.to_dict(), lease_token=lease)
-    raise TypeError(
-        f"the job handler returned {type(result).__name__}; expected a dict of variables,"
-        " a JobCompletionRequest or None"
-    )
+def _list(values: tuple[str, ...] | None) -> list[str] | None:
+    return list(values) if values is not None else None
 
 
 # -- the client's set of workers ---------------------------------------------------
 
 
 class WorkerRegistry:
-    """The workers of one client (kept in the client's plugin state)."""
+    """The workers of one client and the jobs they hold (in the client's plugin state)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: BoundLogger) -> None:
         self.workers: list[JobWorker] = []
+        #: Jobs being handled or reported, by job key (read by the outcome stage).
+        self.active: dict[str, _ActiveJob] = {}
+        self._log = log
         self._running = False
+        self._added: asyncio.Event | None = None
+        self._signalled = False
+
+    def handler_job(self, key: object) -> _ActiveJob | None:
+        """The job ``key`` if one of these workers' handlers is running it right now."""
+        active = self.active.get(str(key))
+        return active if active is not None and active.handler_running else None
 
     def add(self, worker: JobWorker) -> None:
         """Register ``worker``; start it at once if :meth:`run` is active."""
         self.workers.append(worker)
         if self._running:
             worker.start()
+            if self._added is not None:
+                self._added.set()
 
-    async def run(self) -> None:
-        """Start every worker and wait until all of them have stopped."""
+    async def run(self, *, handle_signals: bool = True) -> None:
+        """Start every worker and wait until all of them have stopped.
+
+        Args:
+            handle_signals: on the main thread, turn SIGTERM and SIGINT (Ctrl+C)
+                into a graceful stop; a second signal abandons running jobs.
+                The previous handlers are restored afterwards.
+        """
+        loop = asyncio.get_running_loop()
         self._running = True
+        self._signalled = False
+        self._added = added = asyncio.Event()
+        restore = self._handle_signals(loop) if handle_signals else _nothing
         try:
             for worker in list(self.workers):
                 worker.start()
             while True:
-                tasks = [
-                    w._task for w in self.workers if w._task is not None and not w._task.done()
-                ]
+                tasks = {w.task for w in self.workers if w.running}
                 if not tasks:
                     return
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    if not task.cancelled() and task.exception() is not None:
+                added.clear()
+                watch = loop.create_task(added.wait())
+                done, _ = await asyncio.wait(
+                    {*tasks, watch},  # type: ignore[arg-type]
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                watch.cancel()
+                for worker in self.workers:
+                    task = worker.task
+                    if task is None or task not in done or task.cancelled():
+                        continue
+                    if task.exception() is not None:
                         error = task.exception()
-                        self._log_crash(task, error)
+                        worker.log.error(f"worker stopped by an error: {error}", exc=error)
         except asyncio.CancelledError:
-            # Cancelled (Ctrl+C in asyncio.run): stop polling and let running jobs
-            # finish within the shutdown timeout before giving up. A second
+            # Cancelled (Ctrl+C in asyncio.run without signal handling): stop polling and
+            # let running jobs finish within the shutdown timeout. A second
             # cancellation interrupts the wait.
             await self.stop()
             raise
         finally:
             self._running = False
+            restore()
 
-    def _log_crash(self, task: asyncio.Task[Any], error: BaseException | None) -> None:
-        for worker in self.workers:
-            if worker._task is task:
-                worker.log.error(f"worker stopped by an unexpected error: {error!r}", exc=error)
+    def _handle_signals(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return _nothing
+        installed: list[tuple[signal.Signals, Any]] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # no signal support on this loop (Windows' proactor)
+            installed.append((sig, previous))
+
+        def restore() -> None:
+            for sig, previous in installed:
+                loop.remove_signal_handler(sig)
+                if previous is not None:
+                    signal.signal(sig, previous)
+
+        return restore
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self._signalled:
+            self._log.warning(f"{sig.name} again: abandoning running jobs")
+            self.request_stop(0)
+            return
+        self._signalled = True
+        self._log.info(f"{sig.name} received: stopping job workers (send it again to abandon)")
+        self.request_stop()
 
     def request_stop(self, timeout: float | None = None) -> None:
         """Ask every worker to stop (does not wait)."""
@@ -649,17 +940,23 @@ class WorkerRegistry:
     async def stop(self, timeout: float | None = None) -> None:
         """Stop every worker and wait for them to drain."""
         self.request_stop(timeout)
-        tasks = [w._task for w in self.workers if w._task is not None]
+        tasks = [w.task for w in self.workers if w.task is not None]
         if tasks:
-            await asyncio.gather(*(asyncio.shield(t) for t in tasks), return_exceptions=True)
+            await asyncio.wait(tasks)
 
 
-def _registry(client: CamundaAsyncClient) -> WorkerRegistry:
-    state = client._context.state
-    registry = state.get(_STATE_KEY)
-    if registry is None:
-        registry = state[_STATE_KEY] = WorkerRegistry()
-    return registry
+def _nothing() -> None:
+    pass
+
+
+def registry(client: CamundaAsyncClient) -> WorkerRegistry:
+    """The :class:`WorkerRegistry` of ``client`` (made on first use; it stops with the client)."""
+    context = client.context
+    found = context.state.get(STATE_KEY)
+    if found is None:
+        found = context.state[STATE_KEY] = WorkerRegistry(context.logger)
+        context.on_close(found.stop)
+    return found
 
 
 def create_job_worker(
@@ -682,15 +979,21 @@ def create_job_worker(
     )
 
 
-async def run_workers(client: CamundaAsyncClient) -> None:
-    """Run every worker created on ``client`` until they are stopped or this is cancelled."""
-    registry = _registry(client)
-    if not registry.workers:
+async def run_workers(client: CamundaAsyncClient, *, handle_signals: bool = True) -> None:
+    """Run every worker created on ``client`` until they are stopped or this is cancelled.
+
+    On the main thread SIGTERM and SIGINT stop the workers gracefully (running
+    jobs finish and report within the shutdown timeout; a second signal
+    abandons them) and this returns normally; ``handle_signals=False`` leaves
+    signals to the application.
+    """
+    workers = registry(client)
+    if not workers.workers:
         client.logger.warning("run_workers(): no job workers were created on this client")
         return
-    await registry.run()
+    await workers.run(handle_signals=handle_signals)
 
 
 async def stop_workers(client: CamundaAsyncClient, timeout: float | None = None) -> None:
     """Stop ``client``'s workers: no new polls, running jobs get ``timeout`` s to finish."""
-    await _registry(client).stop(timeout)
+    await registry(client).stop(timeout)

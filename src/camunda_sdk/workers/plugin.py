@@ -1,0 +1,90 @@
+"""Built-in plugin ``workers``: the job worker's hooks, strategies and outcome stage.
+
+- adds the worker's hook specifications (:mod:`camunda_sdk.workers.hookspecs`);
+- answers ``camunda_worker_executor`` for the built-in strategies ``async``,
+  ``thread`` and ``process`` (``trylast``: a plugin may replace any of them);
+- adds a call stage that notices a handler reporting its own job's outcome
+  through the client (``complete_job``, ``fail_job``, ``throw_job_error``): the
+  job's lease token is added when the body lacks it, and the worker sends
+  nothing more for that job once the call succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .._serde import Model
+from ..pipeline.hookspecs import hookimpl
+from . import hookspecs
+from .executors import AsyncExecutor, JobExecutor, ProcessExecutor, ThreadExecutor
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from ..pipeline.call import Call
+    from ..pipeline.context import ClientContext
+    from ..pipeline.effects import Effect
+    from ..pipeline.hookspecs import Handler
+    from .runtime import WorkerRegistry
+
+#: ``ClientContext.state`` key of the client's :class:`~camunda_sdk.workers.runtime.WorkerRegistry`.
+STATE_KEY = "workers"
+
+_STRATEGIES: dict[str, type[JobExecutor]] = {
+    "async": AsyncExecutor,
+    "thread": ThreadExecutor,
+    "process": ProcessExecutor,
+}
+# Operation id -> the request model, for a body-less call that needs a lease token.
+_OUTCOME_BODIES = {
+    "completeJob": "JobCompletionRequest",
+    "failJob": "JobFailRequest",
+    "throwJobError": "JobErrorRequest",
+}
+
+
+@hookimpl
+def camunda_add_hookspecs(plugin_manager: pluggy.PluginManager) -> None:
+    """Add the job worker's hooks to the client's catalog."""
+    plugin_manager.add_hookspecs(hookspecs)
+
+
+@hookimpl(trylast=True)
+def camunda_worker_executor(strategy: str, context: ClientContext) -> JobExecutor | None:
+    """Answer the built-in strategies ``async``, ``thread`` and ``process``."""
+    # Pools are sized in JobExecutor.attach: the hook's arguments carry no worker settings.
+    executor = _STRATEGIES.get(strategy)
+    return executor() if executor is not None else None
+
+
+@hookimpl(wrapper=True)
+def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Handler]:
+    """Notice outcomes a running handler reports itself (see the module docstring)."""
+    inner = yield
+    state = context.state
+
+    def note_reported_outcomes(call: Call) -> Generator[Effect, Any, Any]:
+        model = _OUTCOME_BODIES.get(call.operation.id)
+        registry: WorkerRegistry | None = state.get(STATE_KEY) if model is not None else None
+        params = call.path_params
+        job = registry.handler_job(params.get("jobKey")) if registry and params else None
+        if job is None:
+            return (yield from inner(call))
+        lease = job.lease_token
+        if lease is not None:
+            body = call.body
+            if body is None:
+                from ..operations import models
+
+                call.body = getattr(models, model)(lease_token=lease)  # type: ignore[arg-type]
+            elif isinstance(body, Model) and getattr(body, "lease_token", "") is None:
+                call.body = attrs.evolve(body, lease_token=lease)  # type: ignore[misc]
+        response = yield from inner(call)
+        if 200 <= response.status_code < 300:
+            job.reported = True
+        return response
+
+    return note_reported_outcomes

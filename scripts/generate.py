@@ -17,9 +17,11 @@ What is generated:
   the API tag of the first operation (in spec order) that reaches them; models
   no operation reaches live in `models/common.py`. Modules import each other
   only under `TYPE_CHECKING`, and `models/__init__.py` resolves names lazily.
-- `descriptors.py`: one `Operation` per operationId plus `OPERATIONS`.
+- `descriptors.py`: one `Operation` per operationId plus `OPERATIONS`, each
+  carrying the per-operation policy decided by `operation_policy` below.
+- `aliases.py`: the friendlier public names of some models (`MODEL_ALIASES`).
 - `client.py`: the `CamundaOperations` / `AsyncCamundaOperations` mixins with
-  one thin typed method per operation.
+  one thin typed method per operation and a one-line docstring.
 """
 
 from __future__ import annotations
@@ -38,9 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# POST operations that only read (searches, statistics, listings): safe to replay
-# after an unknown outcome, so the retry stage may retry them on 5xx and timeouts.
-READ_ONLY_POST_PREFIXES = ("search", "get", "list")
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "src" / "camunda_sdk" / "operations"
 DEFAULT_SPEC = ROOT.parent / "shared" / "spec" / "main" / "rest-api.bundle.json"
@@ -58,6 +57,57 @@ FILE_CONTENT = "FileContent"
 FILE_CONTENT_ANN = (
     "bytes | IO[bytes] | tuple[str, bytes | IO[bytes]] | tuple[str, bytes | IO[bytes], str]"
 )
+
+
+# --------------------------------------------------------------------------- policy
+#
+# How the pipeline treats each operation is decided here, and only here: the decisions
+# are written into every generated descriptor (`Operation(..., idempotent=, drains=)`),
+# where the retry and backpressure plugins (and third-party plugins) read them.
+#
+# idempotent: sending the request again after an unknown outcome (a 5xx, a read
+#     timeout) cannot apply it twice, so the retry stage may replay it. True for the
+#     methods RFC 9110 defines as idempotent, and for POSTs that only read: the spec
+#     uses POST for searches, statistics and listings because their query is a body.
+# drains: the operation takes work out of the cluster (ends a job or a user task, or
+#     extends a job's lease). Backpressure never holds it back: delaying it would keep
+#     jobs and tasks alive longer, deepen the overload, and let leases run out.
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+READ_ONLY_POST_PREFIXES = ("search", "get", "list")
+DRAINING_OPERATIONS: dict[str, str] = {
+    "completeJob": "ends a job with its result",
+    "failJob": "hands a job back or ends its retries",
+    "throwJobError": "ends a job with a BPMN error",
+    "completeUserTask": "ends a user task",
+    "updateJob": "extends a job's lease; held back, the job could time out and run twice",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The per-operation decisions written into a descriptor."""
+
+    idempotent: bool
+    drains: bool
+
+
+def operation_policy(op_id: str, method: str) -> Policy:
+    """Decide how the pipeline treats one operation (see the table above)."""
+    read_only_post = method == "POST" and op_id.startswith(READ_ONLY_POST_PREFIXES)
+    return Policy(
+        idempotent=method in IDEMPOTENT_METHODS or read_only_post,
+        drains=op_id in DRAINING_OPERATIONS,
+    )
+
+
+# Friendlier public names for some models, as the README uses them: `camunda_sdk` exports
+# them (read from the generated `aliases.py`), and the docstring of every method whose
+# body accepts one of these models names it.
+MODEL_ALIASES: dict[str, str] = {
+    "ProcessCreationByKey": "ProcessInstanceCreationInstructionByKey",
+    "ProcessCreationById": "ProcessInstanceCreationInstructionById",
+}
 
 
 # --------------------------------------------------------------------------- naming
@@ -515,6 +565,19 @@ class Generator:
             d.roots |= self.names_in(ann)
         return d
 
+    def check_tables(self) -> None:
+        """Fail on hand-written table entries the spec no longer backs."""
+        ids = {op.id for op in self.ops}
+        stale = sorted(set(DRAINING_OPERATIONS) - ids)
+        if stale:
+            raise SystemExit(f"DRAINING_OPERATIONS names unknown operations: {stale}")
+        for alias, target in MODEL_ALIASES.items():
+            d = self.defs.get(target)
+            if d is None or d.kind != "model":
+                raise SystemExit(f"MODEL_ALIASES: {alias} names no model ({target})")
+            if alias in self.defs or alias in self.semantic_set:
+                raise SystemExit(f"MODEL_ALIASES: {alias} is already a generated name")
+
     # ------------------------------------------------------------------ grouping
 
     def names_in(self, ann: str) -> set[str]:
@@ -558,7 +621,8 @@ class Generator:
         files["__init__.py"] = self.header() + (
             '"""Generated from the Orchestration Cluster OpenAPI spec by scripts/generate.py.\n\n'
             "`models` holds the attrs models, `semantic_types` the key types, `descriptors`\n"
-            "the operation descriptors and `client` the typed client methods.\n"
+            "the operation descriptors, `aliases` the models' friendlier public names and\n"
+            "`client` the typed client methods.\n"
             '"""\n'
         )
         files["semantic_types.py"] = self.render_semantic()
@@ -570,8 +634,42 @@ class Generator:
             files[f"models/{mod}.py"] = self.render_module(mod, defs)
         files["models/__init__.py"] = self.render_models_init(modules)
         files["descriptors.py"] = self.render_descriptors()
+        files["aliases.py"] = self.render_aliases()
         files["client.py"] = self.render_client()
         return files
+
+    def render_aliases(self) -> str:
+        names = sorted(MODEL_ALIASES)
+        out = [
+            self.header(),
+            '"""Friendlier public names for some models; `camunda_sdk` exports them.\n\n'
+            "`ALIASES` maps each public name to the model it stands for. Resolving a name\n"
+            "here imports that model's module on first use, like `models`.\n"
+            '"""\n',
+            "from __future__ import annotations\n",
+            "from typing import TYPE_CHECKING, Any\n",
+            "if TYPE_CHECKING:",
+        ]
+        out += [f"    from .models import {MODEL_ALIASES[n]} as {n}" for n in names]
+        out.append("\n__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]\n")
+        out.append(
+            "ALIASES: dict[str, str] = {"
+            + ", ".join(f'"{n}": "{MODEL_ALIASES[n]}"' for n in names)
+            + "}\n"
+        )
+        out.append(
+            "\ndef __getattr__(name: str) -> Any:\n"
+            "    try:\n"
+            "        target = ALIASES[name]\n"
+            "    except KeyError:\n"
+            '        msg = f"module {__name__!r} has no attribute {name!r}"\n'
+            "        raise AttributeError(msg) from None\n"
+            "    from . import models\n\n"
+            "    value = getattr(models, target)\n"
+            "    globals()[name] = value\n"
+            "    return value\n"
+        )
+        return "\n".join(out)
 
     def render_semantic(self) -> str:
         lines = [
@@ -704,7 +802,8 @@ class Generator:
             "from __future__ import annotations\n",
             "from camunda_sdk.pipeline.operation import Operation\n",
             '__all__ = ["OPERATIONS"]\n',
-            "# `root=True`: the spec serves the path from the server root, not the `/v2` base.\n",
+            "# `root=True`: the spec serves the path from the server root, not the `/v2` base.\n"
+            "# `idempotent` and `drains`: decided by `operation_policy` in scripts/generate.py.\n",
         ]
         for op in self.ops:
             args = [repr(op.id), repr(op.method), repr(op.path)]
@@ -714,8 +813,10 @@ class Generator:
                 args.append(f"result={op.result!r}")
             if op.root_server:
                 args.append("root=True")
-            if op.method == "POST" and op.id.startswith(READ_ONLY_POST_PREFIXES):
-                args.append("idempotent=True")
+            policy = operation_policy(op.id, op.method)
+            args.append(f"idempotent={policy.idempotent}")
+            if policy.drains:
+                args.append("drains=True")
             out.append(f"{op.id} = Operation({', '.join(args)})")
         out.append("\nOPERATIONS: dict[str, Operation] = {")
         out += [f"    {op.id!r}: {op.id}," for op in self.ops]
@@ -741,14 +842,28 @@ class Generator:
             '"""\n',
             "from __future__ import annotations\n",
             "from typing import TYPE_CHECKING, Any\n",
-            "from . import descriptors as _d\n",
             "if TYPE_CHECKING:",
             "    from camunda_sdk.pipeline.operation import Operation\n",
+            "    from . import descriptors as _d",
         ]
         if models:
             out.append(f"    from .models import {', '.join(models)}")
         if semantic:
             out.append(f"    from .semantic_types import {', '.join(semantic)}")
+        out.append(
+            "else:\n\n"
+            "    class _Descriptors:\n"
+            '        """`_d.<operationId>`: that descriptor, from `descriptors` at first use.\n\n'
+            "        Constructing a client needs no descriptor, so importing this module\n"
+            "        does not build them.\n"
+            '        """\n\n'
+            "        def __getattr__(self, name: str) -> Any:\n"
+            "            from . import descriptors\n\n"
+            "            value = getattr(descriptors, name)\n"
+            "            setattr(self, name, value)  # found without this hook from now on\n"
+            "            return value\n\n"
+            "    _d = _Descriptors()\n"
+        )
         out.append('\n__all__ = ["AsyncCamundaOperations", "CamundaOperations"]\n')
         out.append(
             "\nclass CamundaOperations:\n"
@@ -785,11 +900,9 @@ class Generator:
         query = [p for p in op.params if p.location == "query"]
         query = [p for p in query if p.required] + [p for p in query if not p.required]
         sig: list[str] = []
-        doc_args: list[str] = []
         anns: list[str] = [op.result_ann]
         for p in path:
             sig.append(f"{p.py}: {p.ann}")
-            doc_args.append(f"{p.py}: path parameter `{p.wire}`.")
             anns.append(p.ann)
         if op.body:
             assert op.body_ann is not None
@@ -798,47 +911,67 @@ class Generator:
                 sig.append(f"data: {op.body_ann}")
             else:
                 sig.append(f"data: {op.body_ann} | None = None")
-            kind = "multipart form" if op.body == "multipart" else "JSON"
-            doc_args.append(f"data: the {kind} request body.")
         for p in query:
             anns.append(p.ann)
             if p.required:
                 sig.append(f"{p.py}: {p.ann}")
             else:
                 sig.append(f"{p.py}: {p.ann} | None = None")
-            doc_args.append(f"{p.py}: query parameter `{p.wire}`.")
         params = "self" + (", *, " + ", ".join(sig) if sig else "")
         path_arg = "{" + ", ".join(f"{p.wire!r}: {p.py}" for p in path) + "}" if path else "None"
         query_arg = "{" + ", ".join(f"{p.wire!r}: {p.py}" for p in query) + "}" if query else "None"
         body_arg = "data" if op.body else "None"
         call = f"_d.{op.id}, {path_arg}, {query_arg}, {body_arg}"
-        doc = [f'        """{op.summary}', ""]
-        if doc_args:
-            doc.append("        Args:")
-            doc += [f"            {a}" for a in doc_args]
-            doc.append("")
-        doc.append("        Returns:")
-        returns = "nothing (no content)." if op.result_ann == "None" else f"`{op.result_ann}`."
-        doc.append(f"            {returns}")
-        doc.append('        """')
+        # One line: the signature already shows every parameter's type, and repeating
+        # it as Args/Returns prose for both mixins was most of this module.
+        doc = f'        """{self.method_doc(op)}"""'
         name = snake(op.id)
-        docstr = "\n".join(doc)
         sync = (
-            f"\n    def {name}({params}) -> {op.result_ann}:\n{docstr}\n"
+            f"\n    def {name}({params}) -> {op.result_ann}:\n{doc}\n"
             f"        return self._run({call})\n"
         )
         asyn = (
-            f"\n    async def {name}({params}) -> {op.result_ann}:\n{docstr}\n"
+            f"\n    async def {name}({params}) -> {op.result_ann}:\n{doc}\n"
             f"        return await self._arun({call})\n"
         )
         used = {n for a in anns for n in IDENT.findall(a)}
         return sync, asyn, used
+
+    def method_doc(self, op: OpDef) -> str:
+        """The summary, naming the README's alias of any model the body accepts."""
+        if not op.body_ann:
+            return op.summary
+        accepted = self.union_members(op.body_ann)
+        public = {target: alias for alias, target in MODEL_ALIASES.items()}
+        if not any(m in public for m in accepted):
+            return op.summary
+        names = [f"`{public.get(m, m)}`" for m in accepted]
+        listed = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+        return f"{op.summary.rstrip('.')} (data: {listed})."
+
+    def union_members(self, ann: str) -> list[str]:
+        """The members of a top-level union annotation, union aliases expanded, in order."""
+        parts, depth, start = [], 0, 0
+        for i, ch in enumerate(ann):
+            depth += ch == "["
+            depth -= ch == "]"
+            if ch == "|" and depth == 0:
+                parts.append(ann[start:i].strip())
+                start = i + 1
+        parts.append(ann[start:].strip())
+        out: list[str] = []
+        for part in parts:
+            d = self.defs.get(part)
+            members = self.union_members(d.ann) if d and d.kind == "alias" else [part]
+            out += [m for m in members if m not in out]
+        return out
 
     # ------------------------------------------------------------------ driver
 
     def run(self) -> dict[str, str]:
         self.build_components()
         self.build_operations()
+        self.check_tables()
         self.compute_deps()
         self.assign_modules()
         return self.render_all()

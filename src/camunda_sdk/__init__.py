@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .operations import aliases as _aliases
 from .operations import models as _models
 from .operations import semantic_types as _semantic_types
 from .operations.semantic_types import *  # noqa: F403
@@ -40,11 +41,9 @@ _LAZY: dict[str, str] = {
     ),
 }
 
-# Friendlier names for the spec's composite request bodies.
-_ALIASES: dict[str, str] = {
-    "ProcessCreationByKey": "ProcessInstanceCreationInstructionByKey",
-    "ProcessCreationById": "ProcessInstanceCreationInstructionById",
-}
+# Friendlier names for some spec models (`ProcessCreationByKey`): the generator's
+# `MODEL_ALIASES` table, emitted into `operations/aliases.py`.
+_ALIASES: dict[str, str] = _aliases.ALIASES
 
 if TYPE_CHECKING:
     from .client import CamundaAsyncClient as CamundaAsyncClient
@@ -52,13 +51,8 @@ if TYPE_CHECKING:
     from .config import CamundaConfig as CamundaConfig
     from .deployment import Deployment as Deployment
     from .log import NullLogger as NullLogger
+    from .operations.aliases import *  # noqa: F403
     from .operations.models import *  # noqa: F403
-    from .operations.models import (
-        ProcessInstanceCreationInstructionById as ProcessCreationById,
-    )
-    from .operations.models import (
-        ProcessInstanceCreationInstructionByKey as ProcessCreationByKey,
-    )
     from .pipeline.call import CallOptions as CallOptions
     from .pipeline.hookspecs import AuthProvider as AuthProvider
     from .pipeline.hookspecs import hookimpl as hookimpl
@@ -99,11 +93,10 @@ __all__ = [
     "JobVariables",
     "JobWorker",
     "NullLogger",
-    "ProcessCreationById",
-    "ProcessCreationByKey",
     "SyncJobContext",
     "WorkerConfig",
     "hookimpl",
 ]
 __all__ += _semantic_types.__all__
+__all__ += _aliases.__all__
 __all__ += _models.__all__

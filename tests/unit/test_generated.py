@@ -165,7 +165,7 @@ def test_every_file_has_the_generated_header() -> None:
         assert path.read_text(encoding="utf-8").startswith(HEADER), path
 
 
-def test_client_import_is_cheap_and_imports_no_model_module(tmp_path: Path) -> None:
+def test_client_import_is_cheap_and_imports_no_model_or_descriptor(tmp_path: Path) -> None:
     code = (
         "import sys, time\n"
         "import camunda_sdk, camunda_sdk._serde, camunda_sdk.pipeline.operation\n"
@@ -173,6 +173,8 @@ def test_client_import_is_cheap_and_imports_no_model_module(tmp_path: Path) -> N
         "import camunda_sdk.operations.client\n"
         "elapsed = time.perf_counter() - t\n"
         "mods = sorted(m for m in sys.modules if m.startswith('camunda_sdk.operations.models.'))\n"
+        "if 'camunda_sdk.operations.descriptors' in sys.modules:\n"
+        "    mods.append('camunda_sdk.operations.descriptors')\n"
         "print(elapsed, ','.join(mods))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -184,7 +186,7 @@ def test_client_import_is_cheap_and_imports_no_model_module(tmp_path: Path) -> N
         for _ in range(3)
     ]
     elapsed, mods = runs[-1].stdout.split(" ", 1)
-    assert mods.strip() == "", f"client.py imported model modules: {mods}"
+    assert mods.strip() == "", f"client.py imported model or descriptor modules: {mods}"
     assert float(elapsed) < 0.030, (
         f"import camunda_sdk.operations.client took {float(elapsed):.3f}s"
     )
@@ -309,7 +311,92 @@ def test_client_mixins_have_one_method_per_operation() -> None:
     assert len(public) == len(OPERATIONS)
 
 
-class Recorder(gen_client.CamundaOperations):
+def test_client_methods_have_one_line_docstrings() -> None:
+    # The signature carries every type; the docstring is the summary alone.
+    for cls in (gen_client.CamundaOperations, gen_client.AsyncCamundaOperations):
+        for name, fn in vars(cls).items():
+            if not name.startswith("_"):
+                doc = fn.__doc__
+                assert doc and "\n" not in doc.strip(), name
+                assert "Args:" not in doc and "Returns:" not in doc, name
+
+
+def test_help_names_the_readme_aliases_of_the_body_models() -> None:
+    import pydoc
+
+    from camunda_sdk import CamundaAsyncClient, CamundaClient
+
+    for cls in (CamundaClient, CamundaAsyncClient):
+        text = pydoc.render_doc(cls.create_process_instance)  # what help() prints
+        assert "ProcessCreationByKey" in text and "ProcessCreationById" in text, text
+    # Methods whose body accepts no aliased model keep their bare summary.
+    assert "(data:" not in (gen_client.CamundaOperations.complete_job.__doc__ or "")
+
+
+def test_aliases_come_from_the_generator_table() -> None:
+    import camunda_sdk
+    from camunda_sdk.operations import aliases
+
+    gen = load_generator()
+    assert aliases.ALIASES == gen.MODEL_ALIASES
+    assert camunda_sdk._ALIASES is aliases.ALIASES
+    assert aliases.__all__ == sorted(gen.MODEL_ALIASES)
+    for alias, target in gen.MODEL_ALIASES.items():
+        assert getattr(aliases, alias) is getattr(models, target)
+        assert getattr(camunda_sdk, alias) is getattr(models, target)
+        assert alias in camunda_sdk.__all__
+    with pytest.raises(AttributeError):
+        aliases.NoSuchAlias  # noqa: B018
+
+
+# The draining operations, as the issue names them; the policy table lives in the generator.
+DRAINING = {"completeJob", "failJob", "throwJobError", "completeUserTask", "updateJob"}
+
+
+def test_descriptors_carry_the_generator_policy() -> None:
+    gen = load_generator()
+    assert set(gen.DRAINING_OPERATIONS) == DRAINING
+    assert {op_id for op_id, d in OPERATIONS.items() if d.drains} == DRAINING
+    for op_id, d in OPERATIONS.items():
+        policy = gen.operation_policy(op_id, d.method)
+        assert (d.idempotent, d.drains) == (policy.idempotent, policy.drains), op_id
+    # Spot checks of the policy itself.
+    assert OPERATIONS["searchProcessInstances"].idempotent
+    assert OPERATIONS["getJobTypeStatistics"].idempotent
+    assert OPERATIONS["getTopology"].idempotent
+    assert not OPERATIONS["createProcessInstance"].idempotent
+    assert not OPERATIONS["updateJob"].idempotent  # PATCH
+    assert not OPERATIONS["activateJobs"].drains
+
+
+def test_every_generated_descriptor_states_its_policy() -> None:
+    tree = ast.parse((OPS_DIR / "descriptors.py").read_text(encoding="utf-8"))
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Operation"
+    ]
+    assert len(calls) == len(OPERATIONS)
+    for call in calls:
+        assert "idempotent" in {k.arg for k in call.keywords}, ast.unparse(call)
+
+
+def test_operation_is_plain_data() -> None:
+    from camunda_sdk.pipeline import operation
+    from camunda_sdk.pipeline.operation import Operation
+
+    assert not hasattr(operation, "DRAINING_OPERATIONS")
+    # The id decides nothing: policy comes only from the constructor arguments.
+    assert not Operation("completeJob", "POST", "/jobs/{jobKey}/completion").drains
+    op = Operation("x", "POST", "/x", idempotent=True, drains=True)
+    assert (op.idempotent, op.drains) == (True, True)
+    assert Operation("x", "GET", "/x").idempotent  # hand-built: by the method
+    assert not Operation("x", "GET", "/x", idempotent=False).idempotent
+
+
+class RunRecorder(gen_client.CamundaOperations):
+    """The generated methods over a ``_run`` that records what it is handed."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
@@ -318,7 +405,9 @@ class Recorder(gen_client.CamundaOperations):
         return "result"
 
 
-class AsyncRecorder(gen_client.AsyncCamundaOperations):
+class AsyncRunRecorder(gen_client.AsyncCamundaOperations):
+    """The generated methods over an ``_arun`` that records what it is handed."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
 
@@ -328,7 +417,7 @@ class AsyncRecorder(gen_client.AsyncCamundaOperations):
 
 
 def test_client_methods_pass_wire_names_to_run() -> None:
-    rec = Recorder()
+    rec = RunRecorder()
     key = semantic_types.ProcessInstanceKey("2251799813685249")
     assert rec.get_process_instance(process_instance_key=key) == "result"
     assert rec.calls[-1] == (
@@ -347,7 +436,7 @@ def test_client_methods_pass_wire_names_to_run() -> None:
 
 
 def test_async_client_methods_pass_wire_names_to_arun() -> None:
-    rec = AsyncRecorder()
+    rec = AsyncRunRecorder()
     key = semantic_types.JobKey("2251799813685249")
 
     async def go() -> Any:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import descriptors as _d
-
 if TYPE_CHECKING:
     from camunda_sdk.pipeline.operation import Operation
 
+    from . import descriptors as _d
     from .models import (
         AdHocSubProcessActivateActivitiesInstruction,
         AgentDefinitionResult,
@@ -293,6 +292,24 @@ if TYPE_CHECKING:
         UserTaskKey,
         VariableKey,
     )
+else:
+
+    class _Descriptors:
+        """`_d.<operationId>`: that descriptor, from `descriptors` at first use.
+
+        Constructing a client needs no descriptor, so importing this module
+        does not build them.
+        """
+
+        def __getattr__(self, name: str) -> Any:
+            from . import descriptors
+
+            value = getattr(descriptors, name)
+            setattr(self, name, value)  # found without this hook from now on
+            return value
+
+    _d = _Descriptors()
+
 
 __all__ = ["AsyncCamundaOperations", "CamundaOperations"]
 
@@ -315,14 +332,7 @@ class CamundaOperations:
     def get_agent_definition(
         self, *, agent_definition_key: AgentDefinitionKey
     ) -> AgentDefinitionResult:
-        """Get agent definition.
-
-        Args:
-            agent_definition_key: path parameter `agentDefinitionKey`.
-
-        Returns:
-            `AgentDefinitionResult`.
-        """
+        """Get agent definition."""
         return self._run(
             _d.getAgentDefinition, {"agentDefinitionKey": agent_definition_key}, None, None
         )
@@ -330,52 +340,23 @@ class CamundaOperations:
     def search_agent_definitions(
         self, *, data: AgentDefinitionSearchQuery | None = None
     ) -> AgentDefinitionSearchQueryResult:
-        """Search agent definitions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AgentDefinitionSearchQueryResult`.
-        """
+        """Search agent definitions."""
         return self._run(_d.searchAgentDefinitions, None, None, data)
 
     def create_agent_instance(
         self, *, data: AgentInstanceCreationRequest
     ) -> AgentInstanceCreationResult:
-        """Create agent instance.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceCreationResult`.
-        """
+        """Create agent instance."""
         return self._run(_d.createAgentInstance, None, None, data)
 
     def get_agent_instance(self, *, agent_instance_key: AgentInstanceKey) -> AgentInstanceResult:
-        """Get agent instance.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-
-        Returns:
-            `AgentInstanceResult`.
-        """
+        """Get agent instance."""
         return self._run(_d.getAgentInstance, {"agentInstanceKey": agent_instance_key}, None, None)
 
     def update_agent_instance(
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceUpdateRequest
     ) -> AgentInstanceUpdateResult:
-        """Update agent instance.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceUpdateResult`.
-        """
+        """Update agent instance."""
         return self._run(
             _d.updateAgentInstance, {"agentInstanceKey": agent_instance_key}, None, data
         )
@@ -383,28 +364,13 @@ class CamundaOperations:
     def search_agent_instances(
         self, *, data: AgentInstanceSearchQuery | None = None
     ) -> AgentInstanceSearchQueryResult:
-        """Search agent instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceSearchQueryResult`.
-        """
+        """Search agent instances."""
         return self._run(_d.searchAgentInstances, None, None, data)
 
     def create_agent_instance_history_item(
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceHistoryItemRequest
     ) -> AgentInstanceHistoryItemCreationResult:
-        """Create agent instance history item.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceHistoryItemCreationResult`.
-        """
+        """Create agent instance history item."""
         return self._run(
             _d.createAgentInstanceHistoryItem, {"agentInstanceKey": agent_instance_key}, None, data
         )
@@ -415,15 +381,7 @@ class CamundaOperations:
         agent_instance_key: AgentInstanceKey,
         data: AgentInstanceHistorySearchQuery | None = None,
     ) -> AgentInstanceHistorySearchQueryResult:
-        """Search agent instance history.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceHistorySearchQueryResult`.
-        """
+        """Search agent instance history."""
         return self._run(
             _d.searchAgentInstanceHistory, {"agentInstanceKey": agent_instance_key}, None, data
         )
@@ -431,266 +389,115 @@ class CamundaOperations:
     def search_audit_logs(
         self, *, data: AuditLogSearchQueryRequest | None = None
     ) -> AuditLogSearchQueryResult:
-        """Search audit logs.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AuditLogSearchQueryResult`.
-        """
+        """Search audit logs."""
         return self._run(_d.searchAuditLogs, None, None, data)
 
     def get_audit_log(self, *, audit_log_key: AuditLogKey) -> AuditLogResult:
-        """Get audit log.
-
-        Args:
-            audit_log_key: path parameter `auditLogKey`.
-
-        Returns:
-            `AuditLogResult`.
-        """
+        """Get audit log."""
         return self._run(_d.getAuditLog, {"auditLogKey": audit_log_key}, None, None)
 
     def get_authentication(self) -> CamundaUserResult:
-        """Get current user.
-
-        Returns:
-            `CamundaUserResult`.
-        """
+        """Get current user."""
         return self._run(_d.getAuthentication, None, None, None)
 
     def search_own_authorizations(
         self, *, data: AuthorizationSearchQuery | None = None
     ) -> OwnAuthorizationSearchResult:
-        """Search own authorizations.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `OwnAuthorizationSearchResult`.
-        """
+        """Search own authorizations."""
         return self._run(_d.searchOwnAuthorizations, None, None, data)
 
     def create_authorization(self, *, data: AuthorizationRequest) -> AuthorizationCreateResult:
-        """Create authorization.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AuthorizationCreateResult`.
-        """
+        """Create authorization."""
         return self._run(_d.createAuthorization, None, None, data)
 
     def search_authorizations(
         self, *, data: AuthorizationSearchQuery | None = None
     ) -> AuthorizationSearchResult:
-        """Search authorizations.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AuthorizationSearchResult`.
-        """
+        """Search authorizations."""
         return self._run(_d.searchAuthorizations, None, None, data)
 
     def get_authorization(self, *, authorization_key: AuthorizationKey) -> AuthorizationResult:
-        """Get authorization.
-
-        Args:
-            authorization_key: path parameter `authorizationKey`.
-
-        Returns:
-            `AuthorizationResult`.
-        """
+        """Get authorization."""
         return self._run(_d.getAuthorization, {"authorizationKey": authorization_key}, None, None)
 
     def update_authorization(
         self, *, authorization_key: AuthorizationKey, data: AuthorizationRequest
     ) -> None:
-        """Update authorization.
-
-        Args:
-            authorization_key: path parameter `authorizationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update authorization."""
         return self._run(
             _d.updateAuthorization, {"authorizationKey": authorization_key}, None, data
         )
 
     def delete_authorization(self, *, authorization_key: AuthorizationKey) -> None:
-        """Delete authorization.
-
-        Args:
-            authorization_key: path parameter `authorizationKey`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete authorization."""
         return self._run(
             _d.deleteAuthorization, {"authorizationKey": authorization_key}, None, None
         )
 
     def list_runtime_backups(self, *, prefix: str | None = None) -> list[BackupInfo]:
-        """List runtime backups.
-
-        Args:
-            prefix: query parameter `prefix`.
-
-        Returns:
-            `list[BackupInfo]`.
-        """
+        """List runtime backups."""
         return self._run(_d.listRuntimeBackups, None, {"prefix": prefix}, None)
 
     def take_runtime_backup(
         self, *, data: TakeRuntimeBackupRequest | None = None
     ) -> TakeRuntimeBackupResponse:
-        """Take a runtime backup.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TakeRuntimeBackupResponse`.
-        """
+        """Take a runtime backup."""
         return self._run(_d.takeRuntimeBackup, None, None, data)
 
     def get_runtime_backup_state(self) -> RuntimeBackupState:
-        """Get runtime backup state.
-
-        Returns:
-            `RuntimeBackupState`.
-        """
+        """Get runtime backup state."""
         return self._run(_d.getRuntimeBackupState, None, None, None)
 
     def delete_runtime_backup_state(self) -> None:
-        """Delete runtime backup state.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete runtime backup state."""
         return self._run(_d.deleteRuntimeBackupState, None, None, None)
 
     def sync_runtime_backup_state(self) -> RuntimeBackupState:
-        """Force-write runtime backup state.
-
-        Returns:
-            `RuntimeBackupState`.
-        """
+        """Force-write runtime backup state."""
         return self._run(_d.syncRuntimeBackupState, None, None, None)
 
     def get_runtime_backup(self, *, backup_id: int) -> BackupInfo:
-        """Get runtime backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            `BackupInfo`.
-        """
+        """Get runtime backup."""
         return self._run(_d.getRuntimeBackup, {"backupId": backup_id}, None, None)
 
     def delete_runtime_backup(self, *, backup_id: int) -> None:
-        """Delete runtime backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete runtime backup."""
         return self._run(_d.deleteRuntimeBackup, {"backupId": backup_id}, None, None)
 
     def list_history_backups(
         self, *, prefix: str | None = None, verbose: bool | None = None
     ) -> list[HistoryBackupInfo]:
-        """List history backups.
-
-        Args:
-            prefix: query parameter `prefix`.
-            verbose: query parameter `verbose`.
-
-        Returns:
-            `list[HistoryBackupInfo]`.
-        """
+        """List history backups."""
         return self._run(_d.listHistoryBackups, None, {"prefix": prefix, "verbose": verbose}, None)
 
     def take_history_backup(self, *, data: TakeHistoryBackupRequest) -> TakeHistoryBackupResponse:
-        """Take a history backup.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TakeHistoryBackupResponse`.
-        """
+        """Take a history backup."""
         return self._run(_d.takeHistoryBackup, None, None, data)
 
     def get_history_backup(self, *, backup_id: int) -> HistoryBackupInfo:
-        """Get history backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            `HistoryBackupInfo`.
-        """
+        """Get history backup."""
         return self._run(_d.getHistoryBackup, {"backupId": backup_id}, None, None)
 
     def delete_history_backup(self, *, backup_id: int) -> None:
-        """Delete history backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete history backup."""
         return self._run(_d.deleteHistoryBackup, {"backupId": backup_id}, None, None)
 
     def search_batch_operation_items(
         self, *, data: BatchOperationItemSearchQuery | None = None
     ) -> BatchOperationItemSearchQueryResult:
-        """Search batch operation items.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationItemSearchQueryResult`.
-        """
+        """Search batch operation items."""
         return self._run(_d.searchBatchOperationItems, None, None, data)
 
     def search_batch_operations(
         self, *, data: BatchOperationSearchQuery | None = None
     ) -> BatchOperationSearchQueryResult:
-        """Search batch operations.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationSearchQueryResult`.
-        """
+        """Search batch operations."""
         return self._run(_d.searchBatchOperations, None, None, data)
 
     def get_batch_operation(
         self, *, batch_operation_key: BatchOperationKey
     ) -> BatchOperationResponse:
-        """Get batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-
-        Returns:
-            `BatchOperationResponse`.
-        """
+        """Get batch operation."""
         return self._run(
             _d.getBatchOperation, {"batchOperationKey": batch_operation_key}, None, None
         )
@@ -698,15 +505,7 @@ class CamundaOperations:
     def cancel_batch_operation(
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
-        """Cancel Batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Cancel Batch operation."""
         return self._run(
             _d.cancelBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
@@ -714,15 +513,7 @@ class CamundaOperations:
     def resume_batch_operation(
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
-        """Resume Batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume Batch operation."""
         return self._run(
             _d.resumeBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
@@ -730,85 +521,37 @@ class CamundaOperations:
     def suspend_batch_operation(
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
-        """Suspend Batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Suspend Batch operation."""
         return self._run(
             _d.suspendBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
 
     def pin_clock(self, *, data: ClockPinRequest) -> None:
-        """Pin internal clock (alpha).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Pin internal clock (alpha)."""
         return self._run(_d.pinClock, None, None, data)
 
     def reset_clock(self) -> None:
-        """Reset internal clock (alpha).
-
-        Returns:
-            nothing (no content).
-        """
+        """Reset internal clock (alpha)."""
         return self._run(_d.resetClock, None, None, None)
 
     def create_global_cluster_variable(
         self, *, data: CreateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Create a global-scoped cluster variable.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Create a global-scoped cluster variable."""
         return self._run(_d.createGlobalClusterVariable, None, None, data)
 
     def get_global_cluster_variable(self, *, name: ClusterVariableName) -> ClusterVariableResult:
-        """Get a global-scoped cluster variable.
-
-        Args:
-            name: path parameter `name`.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Get a global-scoped cluster variable."""
         return self._run(_d.getGlobalClusterVariable, {"name": name}, None, None)
 
     def update_global_cluster_variable(
         self, *, name: ClusterVariableName, data: UpdateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Update a global-scoped cluster variable.
-
-        Args:
-            name: path parameter `name`.
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Update a global-scoped cluster variable."""
         return self._run(_d.updateGlobalClusterVariable, {"name": name}, None, data)
 
     def delete_global_cluster_variable(self, *, name: ClusterVariableName) -> None:
-        """Delete a global-scoped cluster variable.
-
-        Args:
-            name: path parameter `name`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a global-scoped cluster variable."""
         return self._run(_d.deleteGlobalClusterVariable, {"name": name}, None, None)
 
     def search_cluster_variables(
@@ -817,43 +560,19 @@ class CamundaOperations:
         data: ClusterVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
     ) -> ClusterVariableSearchQueryResult:
-        """Search for cluster variables based on given criteria.
-
-        Args:
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `ClusterVariableSearchQueryResult`.
-        """
+        """Search for cluster variables based on given criteria."""
         return self._run(_d.searchClusterVariables, None, {"truncateValues": truncate_values}, data)
 
     def create_tenant_cluster_variable(
         self, *, tenant_id: TenantId, data: CreateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Create a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Create a tenant-scoped cluster variable."""
         return self._run(_d.createTenantClusterVariable, {"tenantId": tenant_id}, None, data)
 
     def get_tenant_cluster_variable(
         self, *, tenant_id: TenantId, name: ClusterVariableName
     ) -> ClusterVariableResult:
-        """Get a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            name: path parameter `name`.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Get a tenant-scoped cluster variable."""
         return self._run(
             _d.getTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, None
         )
@@ -861,16 +580,7 @@ class CamundaOperations:
     def update_tenant_cluster_variable(
         self, *, tenant_id: TenantId, name: ClusterVariableName, data: UpdateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Update a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            name: path parameter `name`.
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Update a tenant-scoped cluster variable."""
         return self._run(
             _d.updateTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, data
         )
@@ -878,15 +588,7 @@ class CamundaOperations:
     def delete_tenant_cluster_variable(
         self, *, tenant_id: TenantId, name: ClusterVariableName
     ) -> None:
-        """Delete a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            name: path parameter `name`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a tenant-scoped cluster variable."""
         return self._run(
             _d.deleteTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, None
         )
@@ -894,77 +596,35 @@ class CamundaOperations:
     def evaluate_conditionals(
         self, *, data: ConditionalEvaluationInstruction
     ) -> EvaluateConditionalResult:
-        """Evaluate root level conditional start events.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `EvaluateConditionalResult`.
-        """
+        """Evaluate root level conditional start events."""
         return self._run(_d.evaluateConditionals, None, None, data)
 
     def search_correlated_message_subscriptions(
         self, *, data: CorrelatedMessageSubscriptionSearchQuery | None = None
     ) -> CorrelatedMessageSubscriptionSearchQueryResult:
-        """Search correlated message subscriptions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `CorrelatedMessageSubscriptionSearchQueryResult`.
-        """
+        """Search correlated message subscriptions."""
         return self._run(_d.searchCorrelatedMessageSubscriptions, None, None, data)
 
     def evaluate_decision(self, *, data: DecisionEvaluationInstruction) -> EvaluateDecisionResult:
-        """Evaluate decision.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `EvaluateDecisionResult`.
-        """
+        """Evaluate decision."""
         return self._run(_d.evaluateDecision, None, None, data)
 
     def search_decision_definitions(
         self, *, data: DecisionDefinitionSearchQuery | None = None
     ) -> DecisionDefinitionSearchQueryResult:
-        """Search decision definitions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `DecisionDefinitionSearchQueryResult`.
-        """
+        """Search decision definitions."""
         return self._run(_d.searchDecisionDefinitions, None, None, data)
 
     def get_decision_definition(
         self, *, decision_definition_key: DecisionDefinitionKey
     ) -> DecisionDefinitionResult:
-        """Get decision definition.
-
-        Args:
-            decision_definition_key: path parameter `decisionDefinitionKey`.
-
-        Returns:
-            `DecisionDefinitionResult`.
-        """
+        """Get decision definition."""
         return self._run(
             _d.getDecisionDefinition, {"decisionDefinitionKey": decision_definition_key}, None, None
         )
 
     def get_decision_definition_xml(self, *, decision_definition_key: DecisionDefinitionKey) -> str:
-        """Get decision definition XML.
-
-        Args:
-            decision_definition_key: path parameter `decisionDefinitionKey`.
-
-        Returns:
-            `str`.
-        """
+        """Get decision definition XML."""
         return self._run(
             _d.getDecisionDefinitionXML,
             {"decisionDefinitionKey": decision_definition_key},
@@ -975,27 +635,13 @@ class CamundaOperations:
     def search_decision_instances(
         self, *, data: DecisionInstanceSearchQuery | None = None
     ) -> DecisionInstanceSearchQueryResult:
-        """Search decision instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `DecisionInstanceSearchQueryResult`.
-        """
+        """Search decision instances."""
         return self._run(_d.searchDecisionInstances, None, None, data)
 
     def get_decision_instance(
         self, *, decision_evaluation_instance_key: DecisionEvaluationInstanceKey
     ) -> DecisionInstanceGetQueryResult:
-        """Get decision instance.
-
-        Args:
-            decision_evaluation_instance_key: path parameter `decisionEvaluationInstanceKey`.
-
-        Returns:
-            `DecisionInstanceGetQueryResult`.
-        """
+        """Get decision instance."""
         return self._run(
             _d.getDecisionInstance,
             {"decisionEvaluationInstanceKey": decision_evaluation_instance_key},
@@ -1009,15 +655,7 @@ class CamundaOperations:
         decision_evaluation_key: DecisionEvaluationKey,
         data: DeleteDecisionInstanceRequest | None = None,
     ) -> None:
-        """Delete decision instance.
-
-        Args:
-            decision_evaluation_key: path parameter `decisionEvaluationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete decision instance."""
         return self._run(
             _d.deleteDecisionInstance,
             {"decisionEvaluationKey": decision_evaluation_key},
@@ -1028,40 +666,19 @@ class CamundaOperations:
     def delete_decision_instances_batch_operation(
         self, *, data: DecisionInstanceDeletionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Delete decision instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Delete decision instances (batch)."""
         return self._run(_d.deleteDecisionInstancesBatchOperation, None, None, data)
 
     def search_decision_requirements(
         self, *, data: DecisionRequirementsSearchQuery | None = None
     ) -> DecisionRequirementsSearchQueryResult:
-        """Search decision requirements.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `DecisionRequirementsSearchQueryResult`.
-        """
+        """Search decision requirements."""
         return self._run(_d.searchDecisionRequirements, None, None, data)
 
     def get_decision_requirements(
         self, *, decision_requirements_key: DecisionRequirementsKey
     ) -> DecisionRequirementsResult:
-        """Get decision requirements.
-
-        Args:
-            decision_requirements_key: path parameter `decisionRequirementsKey`.
-
-        Returns:
-            `DecisionRequirementsResult`.
-        """
+        """Get decision requirements."""
         return self._run(
             _d.getDecisionRequirements,
             {"decisionRequirementsKey": decision_requirements_key},
@@ -1072,14 +689,7 @@ class CamundaOperations:
     def get_decision_requirements_xml(
         self, *, decision_requirements_key: DecisionRequirementsKey
     ) -> str:
-        """Get decision requirements XML.
-
-        Args:
-            decision_requirements_key: path parameter `decisionRequirementsKey`.
-
-        Returns:
-            `str`.
-        """
+        """Get decision requirements XML."""
         return self._run(
             _d.getDecisionRequirementsXML,
             {"decisionRequirementsKey": decision_requirements_key},
@@ -1088,14 +698,7 @@ class CamundaOperations:
         )
 
     def create_deployment(self, *, data: CreateDeploymentRequest) -> DeploymentResult:
-        """Deploy resources.
-
-        Args:
-            data: the multipart form request body.
-
-        Returns:
-            `DeploymentResult`.
-        """
+        """Deploy resources."""
         return self._run(_d.createDeployment, None, None, data)
 
     def create_document(
@@ -1105,16 +708,7 @@ class CamundaOperations:
         store_id: str | None = None,
         document_id: DocumentId | None = None,
     ) -> DocumentReference:
-        """Upload document.
-
-        Args:
-            data: the multipart form request body.
-            store_id: query parameter `storeId`.
-            document_id: query parameter `documentId`.
-
-        Returns:
-            `DocumentReference`.
-        """
+        """Upload document."""
         return self._run(
             _d.createDocument, None, {"storeId": store_id, "documentId": document_id}, data
         )
@@ -1122,15 +716,7 @@ class CamundaOperations:
     def create_documents(
         self, *, data: CreateDocumentsRequest, store_id: str | None = None
     ) -> DocumentCreationBatchResponse:
-        """Upload multiple documents.
-
-        Args:
-            data: the multipart form request body.
-            store_id: query parameter `storeId`.
-
-        Returns:
-            `DocumentCreationBatchResponse`.
-        """
+        """Upload multiple documents."""
         return self._run(_d.createDocuments, None, {"storeId": store_id}, data)
 
     def get_document(
@@ -1140,16 +726,7 @@ class CamundaOperations:
         store_id: str | None = None,
         content_hash: str | None = None,
     ) -> bytes:
-        """Download document.
-
-        Args:
-            document_id: path parameter `documentId`.
-            store_id: query parameter `storeId`.
-            content_hash: query parameter `contentHash`.
-
-        Returns:
-            `bytes`.
-        """
+        """Download document."""
         return self._run(
             _d.getDocument,
             {"documentId": document_id},
@@ -1158,15 +735,7 @@ class CamundaOperations:
         )
 
     def delete_document(self, *, document_id: DocumentId, store_id: str | None = None) -> None:
-        """Delete document.
-
-        Args:
-            document_id: path parameter `documentId`.
-            store_id: query parameter `storeId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete document."""
         return self._run(
             _d.deleteDocument, {"documentId": document_id}, {"storeId": store_id}, None
         )
@@ -1179,17 +748,7 @@ class CamundaOperations:
         store_id: str | None = None,
         content_hash: str | None = None,
     ) -> DocumentLink:
-        """Create document link.
-
-        Args:
-            document_id: path parameter `documentId`.
-            data: the JSON request body.
-            store_id: query parameter `storeId`.
-            content_hash: query parameter `contentHash`.
-
-        Returns:
-            `DocumentLink`.
-        """
+        """Create document link."""
         return self._run(
             _d.createDocumentLink,
             {"documentId": document_id},
@@ -1203,15 +762,7 @@ class CamundaOperations:
         ad_hoc_sub_process_instance_key: ElementInstanceKey,
         data: AdHocSubProcessActivateActivitiesInstruction,
     ) -> None:
-        """Activate activities within an ad-hoc sub-process.
-
-        Args:
-            ad_hoc_sub_process_instance_key: path parameter `adHocSubProcessInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Activate activities within an ad-hoc sub-process."""
         return self._run(
             _d.activateAdHocSubProcessActivities,
             {"adHocSubProcessInstanceKey": ad_hoc_sub_process_instance_key},
@@ -1222,40 +773,19 @@ class CamundaOperations:
     def search_element_instance_wait_states(
         self, *, data: ElementInstanceWaitStateQuery | None = None
     ) -> ElementInstanceWaitStateQueryResult:
-        """Search element instance wait states.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ElementInstanceWaitStateQueryResult`.
-        """
+        """Search element instance wait states."""
         return self._run(_d.searchElementInstanceWaitStates, None, None, data)
 
     def search_element_instances(
         self, *, data: ElementInstanceSearchQuery | None = None
     ) -> ElementInstanceSearchQueryResult:
-        """Search element instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ElementInstanceSearchQueryResult`.
-        """
+        """Search element instances."""
         return self._run(_d.searchElementInstances, None, None, data)
 
     def get_element_instance(
         self, *, element_instance_key: ElementInstanceKey
     ) -> ElementInstanceResult:
-        """Get element instance.
-
-        Args:
-            element_instance_key: path parameter `elementInstanceKey`.
-
-        Returns:
-            `ElementInstanceResult`.
-        """
+        """Get element instance."""
         return self._run(
             _d.getElementInstance, {"elementInstanceKey": element_instance_key}, None, None
         )
@@ -1263,15 +793,7 @@ class CamundaOperations:
     def search_element_instance_incidents(
         self, *, element_instance_key: ElementInstanceKey, data: IncidentSearchQuery
     ) -> IncidentSearchQueryResult:
-        """Search for incidents of a specific element instance.
-
-        Args:
-            element_instance_key: path parameter `elementInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `IncidentSearchQueryResult`.
-        """
+        """Search for incidents of a specific element instance."""
         return self._run(
             _d.searchElementInstanceIncidents,
             {"elementInstanceKey": element_instance_key},
@@ -1282,15 +804,7 @@ class CamundaOperations:
     def create_element_instance_variables(
         self, *, element_instance_key: ElementInstanceKey, data: SetVariableRequest
     ) -> None:
-        """Update element instance variables.
-
-        Args:
-            element_instance_key: path parameter `elementInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update element instance variables."""
         return self._run(
             _d.createElementInstanceVariables,
             {"elementInstanceKey": element_instance_key},
@@ -1299,214 +813,89 @@ class CamundaOperations:
         )
 
     def get_exporting_status(self) -> ExportingStatusResponse:
-        """Get exporting status.
-
-        Returns:
-            `ExportingStatusResponse`.
-        """
+        """Get exporting status."""
         return self._run(_d.getExportingStatus, None, None, None)
 
     def pause_exporting(self, *, soft: bool | None = None) -> None:
-        """Pause exporting.
-
-        Args:
-            soft: query parameter `soft`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Pause exporting."""
         return self._run(_d.pauseExporting, None, {"soft": soft}, None)
 
     def resume_exporting(self) -> None:
-        """Resume exporting.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume exporting."""
         return self._run(_d.resumeExporting, None, None, None)
 
     def evaluate_expression(
         self, *, data: ExpressionEvaluationRequest
     ) -> ExpressionEvaluationResult:
-        """Evaluate an expression.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ExpressionEvaluationResult`.
-        """
+        """Evaluate an expression."""
         return self._run(_d.evaluateExpression, None, None, data)
 
     def get_form_by_key(self, *, form_key: FormKey) -> FormResult:
-        """Get form by key.
-
-        Args:
-            form_key: path parameter `formKey`.
-
-        Returns:
-            `FormResult`.
-        """
+        """Get form by key."""
         return self._run(_d.getFormByKey, {"formKey": form_key}, None, None)
 
     def create_global_task_listener(
         self, *, data: CreateGlobalTaskListenerRequest
     ) -> GlobalTaskListenerResult:
-        """Create global user task listener.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GlobalTaskListenerResult`.
-        """
+        """Create global user task listener."""
         return self._run(_d.createGlobalTaskListener, None, None, data)
 
     def get_global_task_listener(self, *, id: GlobalListenerId) -> GlobalTaskListenerResult:
-        """Get global user task listener.
-
-        Args:
-            id: path parameter `id`.
-
-        Returns:
-            `GlobalTaskListenerResult`.
-        """
+        """Get global user task listener."""
         return self._run(_d.getGlobalTaskListener, {"id": id}, None, None)
 
     def update_global_task_listener(
         self, *, id: GlobalListenerId, data: UpdateGlobalTaskListenerRequest
     ) -> GlobalTaskListenerResult:
-        """Update global user task listener.
-
-        Args:
-            id: path parameter `id`.
-            data: the JSON request body.
-
-        Returns:
-            `GlobalTaskListenerResult`.
-        """
+        """Update global user task listener."""
         return self._run(_d.updateGlobalTaskListener, {"id": id}, None, data)
 
     def delete_global_task_listener(self, *, id: GlobalListenerId) -> None:
-        """Delete global user task listener.
-
-        Args:
-            id: path parameter `id`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete global user task listener."""
         return self._run(_d.deleteGlobalTaskListener, {"id": id}, None, None)
 
     def search_global_task_listeners(
         self, *, data: GlobalTaskListenerSearchQueryRequest | None = None
     ) -> GlobalTaskListenerSearchQueryResult:
-        """Search global user task listeners.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GlobalTaskListenerSearchQueryResult`.
-        """
+        """Search global user task listeners."""
         return self._run(_d.searchGlobalTaskListeners, None, None, data)
 
     def create_group(self, *, data: GroupCreateRequest | None = None) -> GroupCreateResult:
-        """Create group.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GroupCreateResult`.
-        """
+        """Create group."""
         return self._run(_d.createGroup, None, None, data)
 
     def search_groups(
         self, *, data: GroupSearchQueryRequest | None = None
     ) -> GroupSearchQueryResult:
-        """Search groups.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GroupSearchQueryResult`.
-        """
+        """Search groups."""
         return self._run(_d.searchGroups, None, None, data)
 
     def get_group(self, *, group_id: GroupId) -> GroupResult:
-        """Get group.
-
-        Args:
-            group_id: path parameter `groupId`.
-
-        Returns:
-            `GroupResult`.
-        """
+        """Get group."""
         return self._run(_d.getGroup, {"groupId": group_id}, None, None)
 
     def update_group(self, *, group_id: GroupId, data: GroupUpdateRequest) -> GroupUpdateResult:
-        """Update group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupUpdateResult`.
-        """
+        """Update group."""
         return self._run(_d.updateGroup, {"groupId": group_id}, None, data)
 
     def delete_group(self, *, group_id: GroupId) -> None:
-        """Delete group.
-
-        Args:
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete group."""
         return self._run(_d.deleteGroup, {"groupId": group_id}, None, None)
 
     def search_clients_for_group(
         self, *, group_id: GroupId, data: GroupClientSearchQueryRequest | None = None
     ) -> GroupClientSearchResult:
-        """Search group clients.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupClientSearchResult`.
-        """
+        """Search group clients."""
         return self._run(_d.searchClientsForGroup, {"groupId": group_id}, None, data)
 
     def assign_client_to_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
-        """Assign a client to a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a client to a group."""
         return self._run(
             _d.assignClientToGroup, {"groupId": group_id, "clientId": client_id}, None, None
         )
 
     def unassign_client_from_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
-        """Unassign a client from a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a client from a group."""
         return self._run(
             _d.unassignClientFromGroup, {"groupId": group_id, "clientId": client_id}, None, None
         )
@@ -1514,29 +903,13 @@ class CamundaOperations:
     def search_mapping_rules_for_group(
         self, *, group_id: GroupId, data: MappingRuleSearchQueryRequest | None = None
     ) -> GroupMappingRuleSearchResult:
-        """Search group mapping rules.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupMappingRuleSearchResult`.
-        """
+        """Search group mapping rules."""
         return self._run(_d.searchMappingRulesForGroup, {"groupId": group_id}, None, data)
 
     def assign_mapping_rule_to_group(
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Assign a mapping rule to a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a mapping rule to a group."""
         return self._run(
             _d.assignMappingRuleToGroup,
             {"groupId": group_id, "mappingRuleId": mapping_rule_id},
@@ -1547,15 +920,7 @@ class CamundaOperations:
     def unassign_mapping_rule_from_group(
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Unassign a mapping rule from a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a mapping rule from a group."""
         return self._run(
             _d.unassignMappingRuleFromGroup,
             {"groupId": group_id, "mappingRuleId": mapping_rule_id},
@@ -1566,55 +931,23 @@ class CamundaOperations:
     def search_roles_for_group(
         self, *, group_id: GroupId, data: RoleSearchQueryRequest | None = None
     ) -> GroupRoleSearchResult:
-        """Search group roles.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupRoleSearchResult`.
-        """
+        """Search group roles."""
         return self._run(_d.searchRolesForGroup, {"groupId": group_id}, None, data)
 
     def search_users_for_group(
         self, *, group_id: GroupId, data: GroupUserSearchQueryRequest | None = None
     ) -> GroupUserSearchResult:
-        """Search group users.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupUserSearchResult`.
-        """
+        """Search group users."""
         return self._run(_d.searchUsersForGroup, {"groupId": group_id}, None, data)
 
     def assign_user_to_group(self, *, group_id: GroupId, username: Username) -> None:
-        """Assign a user to a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a user to a group."""
         return self._run(
             _d.assignUserToGroup, {"groupId": group_id, "username": username}, None, None
         )
 
     def unassign_user_from_group(self, *, group_id: GroupId, username: Username) -> None:
-        """Unassign a user from a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a user from a group."""
         return self._run(
             _d.unassignUserFromGroup, {"groupId": group_id, "username": username}, None, None
         )
@@ -1622,163 +955,65 @@ class CamundaOperations:
     def search_incidents(
         self, *, data: IncidentSearchQuery | None = None
     ) -> IncidentSearchQueryResult:
-        """Search incidents.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `IncidentSearchQueryResult`.
-        """
+        """Search incidents."""
         return self._run(_d.searchIncidents, None, None, data)
 
     def get_incident(self, *, incident_key: IncidentKey) -> IncidentResult:
-        """Get incident.
-
-        Args:
-            incident_key: path parameter `incidentKey`.
-
-        Returns:
-            `IncidentResult`.
-        """
+        """Get incident."""
         return self._run(_d.getIncident, {"incidentKey": incident_key}, None, None)
 
     def resolve_incident(
         self, *, incident_key: IncidentKey, data: IncidentResolutionRequest | None = None
     ) -> None:
-        """Resolve incident.
-
-        Args:
-            incident_key: path parameter `incidentKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resolve incident."""
         return self._run(_d.resolveIncident, {"incidentKey": incident_key}, None, data)
 
     def get_process_instance_statistics_by_definition(
         self, *, data: IncidentProcessInstanceStatisticsByDefinitionQuery
     ) -> IncidentProcessInstanceStatisticsByDefinitionQueryResult:
-        """Get process instance statistics by definition.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `IncidentProcessInstanceStatisticsByDefinitionQueryResult`.
-        """
+        """Get process instance statistics by definition."""
         return self._run(_d.getProcessInstanceStatisticsByDefinition, None, None, data)
 
     def get_process_instance_statistics_by_error(
         self, *, data: IncidentProcessInstanceStatisticsByErrorQuery | None = None
     ) -> IncidentProcessInstanceStatisticsByErrorQueryResult:
-        """Get process instance statistics by error.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `IncidentProcessInstanceStatisticsByErrorQueryResult`.
-        """
+        """Get process instance statistics by error."""
         return self._run(_d.getProcessInstanceStatisticsByError, None, None, data)
 
     def activate_jobs(self, *, data: JobActivationRequest) -> JobActivationResult:
-        """Activate jobs.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobActivationResult`.
-        """
+        """Activate jobs."""
         return self._run(_d.activateJobs, None, None, data)
 
     def search_jobs(self, *, data: JobSearchQuery | None = None) -> JobSearchQueryResult:
-        """Search jobs.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobSearchQueryResult`.
-        """
+        """Search jobs."""
         return self._run(_d.searchJobs, None, None, data)
 
     def update_job(self, *, job_key: JobKey, data: JobUpdateRequest) -> None:
-        """Update job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update job."""
         return self._run(_d.updateJob, {"jobKey": job_key}, None, data)
 
     def complete_job(self, *, job_key: JobKey, data: JobCompletionRequest | None = None) -> None:
-        """Complete job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Complete job."""
         return self._run(_d.completeJob, {"jobKey": job_key}, None, data)
 
     def throw_job_error(self, *, job_key: JobKey, data: JobErrorRequest) -> None:
-        """Throw error for job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Throw error for job."""
         return self._run(_d.throwJobError, {"jobKey": job_key}, None, data)
 
     def fail_job(self, *, job_key: JobKey, data: JobFailRequest | None = None) -> None:
-        """Fail job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Fail job."""
         return self._run(_d.failJob, {"jobKey": job_key}, None, data)
 
     def update_jobs_batch_operation(
         self, *, data: JobBatchUpdateRequest
     ) -> BatchOperationCreatedResult:
-        """Update jobs (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Update jobs (batch)."""
         return self._run(_d.updateJobsBatchOperation, None, None, data)
 
     def get_global_job_statistics(
         self, *, from_: str, to: str, job_type: str | None = None
     ) -> GlobalJobStatisticsQueryResult:
-        """Global job statistics.
-
-        Args:
-            from_: query parameter `from`.
-            to: query parameter `to`.
-            job_type: query parameter `jobType`.
-
-        Returns:
-            `GlobalJobStatisticsQueryResult`.
-        """
+        """Global job statistics."""
         return self._run(
             _d.getGlobalJobStatistics, None, {"from": from_, "to": to, "jobType": job_type}, None
         )
@@ -1786,210 +1021,93 @@ class CamundaOperations:
     def get_job_type_statistics(
         self, *, data: JobTypeStatisticsQuery
     ) -> JobTypeStatisticsQueryResult:
-        """Get job statistics by type.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobTypeStatisticsQueryResult`.
-        """
+        """Get job statistics by type."""
         return self._run(_d.getJobTypeStatistics, None, None, data)
 
     def get_job_worker_statistics(
         self, *, data: JobWorkerStatisticsQuery
     ) -> JobWorkerStatisticsQueryResult:
-        """Get job statistics by worker.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobWorkerStatisticsQueryResult`.
-        """
+        """Get job statistics by worker."""
         return self._run(_d.getJobWorkerStatistics, None, None, data)
 
     def get_job_time_series_statistics(
         self, *, data: JobTimeSeriesStatisticsQuery
     ) -> JobTimeSeriesStatisticsQueryResult:
-        """Get time-series metrics for a job type.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobTimeSeriesStatisticsQueryResult`.
-        """
+        """Get time-series metrics for a job type."""
         return self._run(_d.getJobTimeSeriesStatistics, None, None, data)
 
     def get_job_error_statistics(
         self, *, data: JobErrorStatisticsQuery
     ) -> JobErrorStatisticsQueryResult:
-        """Get error metrics for a job type.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobErrorStatisticsQueryResult`.
-        """
+        """Get error metrics for a job type."""
         return self._run(_d.getJobErrorStatistics, None, None, data)
 
     def get_license(self) -> LicenseResponse:
-        """Get license status.
-
-        Returns:
-            `LicenseResponse`.
-        """
+        """Get license status."""
         return self._run(_d.getLicense, None, None, None)
 
     def create_mapping_rule(
         self, *, data: MappingRuleCreateRequest | None = None
     ) -> MappingRuleCreateResult:
-        """Create mapping rule.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MappingRuleCreateResult`.
-        """
+        """Create mapping rule."""
         return self._run(_d.createMappingRule, None, None, data)
 
     def search_mapping_rule(
         self, *, data: MappingRuleSearchQueryRequest | None = None
     ) -> MappingRuleSearchQueryResult:
-        """Search mapping rules.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MappingRuleSearchQueryResult`.
-        """
+        """Search mapping rules."""
         return self._run(_d.searchMappingRule, None, None, data)
 
     def get_mapping_rule(self, *, mapping_rule_id: MappingRuleId) -> MappingRuleResult:
-        """Get a mapping rule.
-
-        Args:
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            `MappingRuleResult`.
-        """
+        """Get a mapping rule."""
         return self._run(_d.getMappingRule, {"mappingRuleId": mapping_rule_id}, None, None)
 
     def update_mapping_rule(
         self, *, mapping_rule_id: MappingRuleId, data: MappingRuleUpdateRequest | None = None
     ) -> MappingRuleUpdateResult:
-        """Update mapping rule.
-
-        Args:
-            mapping_rule_id: path parameter `mappingRuleId`.
-            data: the JSON request body.
-
-        Returns:
-            `MappingRuleUpdateResult`.
-        """
+        """Update mapping rule."""
         return self._run(_d.updateMappingRule, {"mappingRuleId": mapping_rule_id}, None, data)
 
     def delete_mapping_rule(self, *, mapping_rule_id: MappingRuleId) -> None:
-        """Delete a mapping rule.
-
-        Args:
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a mapping rule."""
         return self._run(_d.deleteMappingRule, {"mappingRuleId": mapping_rule_id}, None, None)
 
     def search_message_subscriptions(
         self, *, data: MessageSubscriptionSearchQuery | None = None
     ) -> MessageSubscriptionSearchQueryResult:
-        """Search message subscriptions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MessageSubscriptionSearchQueryResult`.
-        """
+        """Search message subscriptions."""
         return self._run(_d.searchMessageSubscriptions, None, None, data)
 
     def correlate_message(self, *, data: MessageCorrelationRequest) -> MessageCorrelationResult:
-        """Correlate message.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MessageCorrelationResult`.
-        """
+        """Correlate message."""
         return self._run(_d.correlateMessage, None, None, data)
 
     def publish_message(self, *, data: MessagePublicationRequest) -> MessagePublicationResult:
-        """Publish message.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MessagePublicationResult`.
-        """
+        """Publish message."""
         return self._run(_d.publishMessage, None, None, data)
 
     def search_process_definitions(
         self, *, data: ProcessDefinitionSearchQuery | None = None
     ) -> ProcessDefinitionSearchQueryResult:
-        """Search process definitions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionSearchQueryResult`.
-        """
+        """Search process definitions."""
         return self._run(_d.searchProcessDefinitions, None, None, data)
 
     def get_process_definition_message_subscription_statistics(
         self, *, data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None
     ) -> ProcessDefinitionMessageSubscriptionStatisticsQueryResult:
-        """Get message subscription statistics.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionMessageSubscriptionStatisticsQueryResult`.
-        """
+        """Get message subscription statistics."""
         return self._run(_d.getProcessDefinitionMessageSubscriptionStatistics, None, None, data)
 
     def get_process_definition_instance_statistics(
         self, *, data: ProcessDefinitionInstanceStatisticsQuery | None = None
     ) -> ProcessDefinitionInstanceStatisticsQueryResult:
-        """Get process instance statistics.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionInstanceStatisticsQueryResult`.
-        """
+        """Get process instance statistics."""
         return self._run(_d.getProcessDefinitionInstanceStatistics, None, None, data)
 
     def get_process_definition(
         self, *, process_definition_key: ProcessDefinitionKey
     ) -> ProcessDefinitionResult:
-        """Get process definition.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-
-        Returns:
-            `ProcessDefinitionResult`.
-        """
+        """Get process definition."""
         return self._run(
             _d.getProcessDefinition, {"processDefinitionKey": process_definition_key}, None, None
         )
@@ -1997,14 +1115,7 @@ class CamundaOperations:
     def get_start_process_form(
         self, *, process_definition_key: ProcessDefinitionKey
     ) -> FormResult | None:
-        """Get process start form.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-
-        Returns:
-            `FormResult | None`.
-        """
+        """Get process start form."""
         return self._run(
             _d.getStartProcessForm, {"processDefinitionKey": process_definition_key}, None, None
         )
@@ -2015,15 +1126,7 @@ class CamundaOperations:
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionElementStatisticsQuery | None = None,
     ) -> ProcessDefinitionElementStatisticsQueryResult:
-        """Get process definition statistics.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionElementStatisticsQueryResult`.
-        """
+        """Get process definition statistics."""
         return self._run(
             _d.getProcessDefinitionStatistics,
             {"processDefinitionKey": process_definition_key},
@@ -2037,15 +1140,7 @@ class CamundaOperations:
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
     ) -> ProcessDefinitionVariableNameSearchQueryResult:
-        """Search process definition variable names.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionVariableNameSearchQueryResult`.
-        """
+        """Search process definition variable names."""
         return self._run(
             _d.searchProcessDefinitionVariableNames,
             {"processDefinitionKey": process_definition_key},
@@ -2056,14 +1151,7 @@ class CamundaOperations:
     def get_process_definition_xml(
         self, *, process_definition_key: ProcessDefinitionKey
     ) -> str | None:
-        """Get process definition XML.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-
-        Returns:
-            `str | None`.
-        """
+        """Get process definition XML."""
         return self._run(
             _d.getProcessDefinitionXML, {"processDefinitionKey": process_definition_key}, None, None
         )
@@ -2071,144 +1159,67 @@ class CamundaOperations:
     def get_process_definition_instance_version_statistics(
         self, *, data: ProcessDefinitionInstanceVersionStatisticsQuery
     ) -> ProcessDefinitionInstanceVersionStatisticsQueryResult:
-        """Get process instance statistics by version.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionInstanceVersionStatisticsQueryResult`.
-        """
+        """Get process instance statistics by version."""
         return self._run(_d.getProcessDefinitionInstanceVersionStatistics, None, None, data)
 
     def create_process_instance(
         self, *, data: ProcessInstanceCreationInstruction
     ) -> CreateProcessInstanceResult:
-        """Create process instance.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `CreateProcessInstanceResult`.
-        """
+        """Create process instance (data: `ProcessCreationByKey` or `ProcessCreationById`)."""
         return self._run(_d.createProcessInstance, None, None, data)
 
     def cancel_process_instances_batch_operation(
         self, *, data: ProcessInstanceCancellationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Cancel process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Cancel process instances (batch)."""
         return self._run(_d.cancelProcessInstancesBatchOperation, None, None, data)
 
     def delete_process_instances_batch_operation(
         self, *, data: ProcessInstanceDeletionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Delete process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Delete process instances (batch)."""
         return self._run(_d.deleteProcessInstancesBatchOperation, None, None, data)
 
     def resolve_incidents_batch_operation(
         self, *, data: ProcessInstanceIncidentResolutionBatchOperationRequest | None = None
     ) -> BatchOperationCreatedResult:
-        """Resolve related incidents (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Resolve related incidents (batch)."""
         return self._run(_d.resolveIncidentsBatchOperation, None, None, data)
 
     def migrate_process_instances_batch_operation(
         self, *, data: ProcessInstanceMigrationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Migrate process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Migrate process instances (batch)."""
         return self._run(_d.migrateProcessInstancesBatchOperation, None, None, data)
 
     def modify_process_instances_batch_operation(
         self, *, data: ProcessInstanceModificationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Modify process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Modify process instances (batch)."""
         return self._run(_d.modifyProcessInstancesBatchOperation, None, None, data)
 
     def resume_process_instances_batch_operation(
         self, *, data: ProcessInstanceResumptionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Resume process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Resume process instances (batch)."""
         return self._run(_d.resumeProcessInstancesBatchOperation, None, None, data)
 
     def search_process_instances(
         self, *, data: ProcessInstanceSearchQuery | None = None
     ) -> ProcessInstanceSearchQueryResult:
-        """Search process instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessInstanceSearchQueryResult`.
-        """
+        """Search process instances."""
         return self._run(_d.searchProcessInstances, None, None, data)
 
     def suspend_process_instances_batch_operation(
         self, *, data: ProcessInstanceSuspensionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Suspend process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Suspend process instances (batch)."""
         return self._run(_d.suspendProcessInstancesBatchOperation, None, None, data)
 
     def get_process_instance(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceResult:
-        """Get process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceResult`.
-        """
+        """Get process instance."""
         return self._run(
             _d.getProcessInstance, {"processInstanceKey": process_instance_key}, None, None
         )
@@ -2219,15 +1230,7 @@ class CamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: ProcessInstanceBusinessIdAssignmentInstruction,
     ) -> None:
-        """Assign business id to process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign business id to process instance."""
         return self._run(
             _d.assignProcessInstanceBusinessId,
             {"processInstanceKey": process_instance_key},
@@ -2238,14 +1241,7 @@ class CamundaOperations:
     def get_process_instance_call_hierarchy(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> list[ProcessInstanceCallHierarchyEntry]:
-        """Get call hierarchy.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `list[ProcessInstanceCallHierarchyEntry]`.
-        """
+        """Get call hierarchy."""
         return self._run(
             _d.getProcessInstanceCallHierarchy,
             {"processInstanceKey": process_instance_key},
@@ -2259,15 +1255,7 @@ class CamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: CancelProcessInstanceRequest | None = None,
     ) -> None:
-        """Cancel process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Cancel process instance."""
         return self._run(
             _d.cancelProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -2278,15 +1266,7 @@ class CamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: DeleteProcessInstanceRequest | None = None,
     ) -> None:
-        """Delete process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete process instance."""
         return self._run(
             _d.deleteProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -2294,14 +1274,7 @@ class CamundaOperations:
     def resolve_process_instance_incidents(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> BatchOperationCreatedResult:
-        """Resolve related incidents.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Resolve related incidents."""
         return self._run(
             _d.resolveProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
@@ -2312,15 +1285,7 @@ class CamundaOperations:
     def search_process_instance_incidents(
         self, *, process_instance_key: ProcessInstanceKey, data: IncidentSearchQuery | None = None
     ) -> IncidentSearchQueryResult:
-        """Search related incidents.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `IncidentSearchQueryResult`.
-        """
+        """Search related incidents."""
         return self._run(
             _d.searchProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
@@ -2331,15 +1296,7 @@ class CamundaOperations:
     def migrate_process_instance(
         self, *, process_instance_key: ProcessInstanceKey, data: ProcessInstanceMigrationInstruction
     ) -> None:
-        """Migrate process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Migrate process instance."""
         return self._run(
             _d.migrateProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -2350,15 +1307,7 @@ class CamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: ProcessInstanceModificationInstruction,
     ) -> None:
-        """Modify process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Modify process instance."""
         return self._run(
             _d.modifyProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -2369,15 +1318,7 @@ class CamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: ResumeProcessInstanceRequest | None = None,
     ) -> None:
-        """Resume process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume process instance."""
         return self._run(
             _d.resumeProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -2385,14 +1326,7 @@ class CamundaOperations:
     def get_process_instance_sequence_flows(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceSequenceFlowsQueryResult:
-        """Get sequence flows.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceSequenceFlowsQueryResult`.
-        """
+        """Get sequence flows."""
         return self._run(
             _d.getProcessInstanceSequenceFlows,
             {"processInstanceKey": process_instance_key},
@@ -2403,14 +1337,7 @@ class CamundaOperations:
     def get_process_instance_statistics(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceElementStatisticsQueryResult:
-        """Get element instance statistics.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceElementStatisticsQueryResult`.
-        """
+        """Get element instance statistics."""
         return self._run(
             _d.getProcessInstanceStatistics,
             {"processInstanceKey": process_instance_key},
@@ -2421,14 +1348,7 @@ class CamundaOperations:
     def get_process_instance_wait_state_statistics(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceWaitStateStatisticsQueryResult:
-        """Get wait state statistics.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceWaitStateStatisticsQueryResult`.
-        """
+        """Get wait state statistics."""
         return self._run(
             _d.getProcessInstanceWaitStateStatistics,
             {"processInstanceKey": process_instance_key},
@@ -2442,15 +1362,7 @@ class CamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: SuspendProcessInstanceRequest | None = None,
     ) -> None:
-        """Suspend process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Suspend process instance."""
         return self._run(
             _d.suspendProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -2458,157 +1370,61 @@ class CamundaOperations:
     def search_resources(
         self, *, data: ResourceSearchQuery | None = None
     ) -> ResourceSearchQueryResult:
-        """Search resources.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ResourceSearchQueryResult`.
-        """
+        """Search resources."""
         return self._run(_d.searchResources, None, None, data)
 
     def get_resource(self, *, resource_key: ResourceKey) -> ResourceResult:
-        """Get resource.
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-
-        Returns:
-            `ResourceResult`.
-        """
+        """Get resource."""
         return self._run(_d.getResource, {"resourceKey": resource_key}, None, None)
 
     def get_resource_content(self, *, resource_key: ResourceKey) -> dict[str, Any]:
-        """Get RPA resource content (deprecated).
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-
-        Returns:
-            `dict[str, Any]`.
-        """
+        """Get RPA resource content (deprecated)."""
         return self._run(_d.getResourceContent, {"resourceKey": resource_key}, None, None)
 
     def get_resource_content_binary(self, *, resource_key: ResourceKey) -> bytes:
-        """Get resource content as binary.
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-
-        Returns:
-            `bytes`.
-        """
+        """Get resource content as binary."""
         return self._run(_d.getResourceContentBinary, {"resourceKey": resource_key}, None, None)
 
     def delete_resource(
         self, *, resource_key: ResourceKey, data: DeleteResourceRequest | None = None
     ) -> DeleteResourceResponse:
-        """Delete resource.
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `DeleteResourceResponse`.
-        """
+        """Delete resource."""
         return self._run(_d.deleteResource, {"resourceKey": resource_key}, None, data)
 
     def create_role(self, *, data: RoleCreateRequest | None = None) -> RoleCreateResult:
-        """Create role.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `RoleCreateResult`.
-        """
+        """Create role."""
         return self._run(_d.createRole, None, None, data)
 
     def search_roles(self, *, data: RoleSearchQueryRequest | None = None) -> RoleSearchQueryResult:
-        """Search roles.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `RoleSearchQueryResult`.
-        """
+        """Search roles."""
         return self._run(_d.searchRoles, None, None, data)
 
     def get_role(self, *, role_id: RoleId) -> RoleResult:
-        """Get role.
-
-        Args:
-            role_id: path parameter `roleId`.
-
-        Returns:
-            `RoleResult`.
-        """
+        """Get role."""
         return self._run(_d.getRole, {"roleId": role_id}, None, None)
 
     def update_role(self, *, role_id: RoleId, data: RoleUpdateRequest) -> RoleUpdateResult:
-        """Update role.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleUpdateResult`.
-        """
+        """Update role."""
         return self._run(_d.updateRole, {"roleId": role_id}, None, data)
 
     def delete_role(self, *, role_id: RoleId) -> None:
-        """Delete role.
-
-        Args:
-            role_id: path parameter `roleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete role."""
         return self._run(_d.deleteRole, {"roleId": role_id}, None, None)
 
     def search_clients_for_role(
         self, *, role_id: RoleId, data: RoleClientSearchQueryRequest | None = None
     ) -> RoleClientSearchResult:
-        """Search role clients.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleClientSearchResult`.
-        """
+        """Search role clients."""
         return self._run(_d.searchClientsForRole, {"roleId": role_id}, None, data)
 
     def assign_role_to_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
-        """Assign a role to a client.
-
-        Args:
-            role_id: path parameter `roleId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a client."""
         return self._run(
             _d.assignRoleToClient, {"roleId": role_id, "clientId": client_id}, None, None
         )
 
     def unassign_role_from_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
-        """Unassign a role from a client.
-
-        Args:
-            role_id: path parameter `roleId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a client."""
         return self._run(
             _d.unassignRoleFromClient, {"roleId": role_id, "clientId": client_id}, None, None
         )
@@ -2616,39 +1432,15 @@ class CamundaOperations:
     def search_groups_for_role(
         self, *, role_id: RoleId, data: RoleGroupSearchQueryRequest | None = None
     ) -> RoleGroupSearchResult:
-        """Search role groups.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleGroupSearchResult`.
-        """
+        """Search role groups."""
         return self._run(_d.searchGroupsForRole, {"roleId": role_id}, None, data)
 
     def assign_role_to_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
-        """Assign a role to a group.
-
-        Args:
-            role_id: path parameter `roleId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a group."""
         return self._run(_d.assignRoleToGroup, {"roleId": role_id, "groupId": group_id}, None, None)
 
     def unassign_role_from_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
-        """Unassign a role from a group.
-
-        Args:
-            role_id: path parameter `roleId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a group."""
         return self._run(
             _d.unassignRoleFromGroup, {"roleId": role_id, "groupId": group_id}, None, None
         )
@@ -2656,29 +1448,13 @@ class CamundaOperations:
     def search_mapping_rules_for_role(
         self, *, role_id: RoleId, data: MappingRuleSearchQueryRequest | None = None
     ) -> RoleMappingRuleSearchResult:
-        """Search role mapping rules.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleMappingRuleSearchResult`.
-        """
+        """Search role mapping rules."""
         return self._run(_d.searchMappingRulesForRole, {"roleId": role_id}, None, data)
 
     def assign_role_to_mapping_rule(
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Assign a role to a mapping rule.
-
-        Args:
-            role_id: path parameter `roleId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a mapping rule."""
         return self._run(
             _d.assignRoleToMappingRule,
             {"roleId": role_id, "mappingRuleId": mapping_rule_id},
@@ -2689,15 +1465,7 @@ class CamundaOperations:
     def unassign_role_from_mapping_rule(
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Unassign a role from a mapping rule.
-
-        Args:
-            role_id: path parameter `roleId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a mapping rule."""
         return self._run(
             _d.unassignRoleFromMappingRule,
             {"roleId": role_id, "mappingRuleId": mapping_rule_id},
@@ -2708,93 +1476,37 @@ class CamundaOperations:
     def search_users_for_role(
         self, *, role_id: RoleId, data: RoleUserSearchQueryRequest | None = None
     ) -> RoleUserSearchResult:
-        """Search role users.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleUserSearchResult`.
-        """
+        """Search role users."""
         return self._run(_d.searchUsersForRole, {"roleId": role_id}, None, data)
 
     def assign_role_to_user(self, *, role_id: RoleId, username: Username) -> None:
-        """Assign a role to a user.
-
-        Args:
-            role_id: path parameter `roleId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a user."""
         return self._run(_d.assignRoleToUser, {"roleId": role_id, "username": username}, None, None)
 
     def unassign_role_from_user(self, *, role_id: RoleId, username: Username) -> None:
-        """Unassign a role from a user.
-
-        Args:
-            role_id: path parameter `roleId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a user."""
         return self._run(
             _d.unassignRoleFromUser, {"roleId": role_id, "username": username}, None, None
         )
 
     def resolve_secrets(self, *, data: SecretResolveRequest) -> SecretResolveResult:
-        """Resolve secrets (alpha).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `SecretResolveResult`.
-        """
+        """Resolve secrets (alpha)."""
         return self._run(_d.resolveSecrets, None, None, data)
 
     def list_secrets(self, *, data: dict[str, Any] | None = None) -> SecretListResult:
-        """List secrets (alpha).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `SecretListResult`.
-        """
+        """List secrets (alpha)."""
         return self._run(_d.listSecrets, None, None, data)
 
     def create_admin_user(self, *, data: UserRequest) -> UserCreateResult:
-        """Create admin user.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserCreateResult`.
-        """
+        """Create admin user."""
         return self._run(_d.createAdminUser, None, None, data)
 
     def broadcast_signal(self, *, data: SignalBroadcastRequest) -> SignalBroadcastResult:
-        """Broadcast signal.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `SignalBroadcastResult`.
-        """
+        """Broadcast signal."""
         return self._run(_d.broadcastSignal, None, None, data)
 
     def get_status(self) -> None:
-        """Get physical tenant status.
-
-        Returns:
-            nothing (no content).
-        """
+        """Get physical tenant status."""
         return self._run(_d.getStatus, None, None, None)
 
     def get_usage_metrics(
@@ -2805,17 +1517,7 @@ class CamundaOperations:
         tenant_id: TenantId | None = None,
         with_tenants: bool | None = None,
     ) -> UsageMetricsResponse:
-        """Get usage metrics.
-
-        Args:
-            start_time: query parameter `startTime`.
-            end_time: query parameter `endTime`.
-            tenant_id: query parameter `tenantId`.
-            with_tenants: query parameter `withTenants`.
-
-        Returns:
-            `UsageMetricsResponse`.
-        """
+        """Get usage metrics."""
         return self._run(
             _d.getUsageMetrics,
             None,
@@ -2829,111 +1531,47 @@ class CamundaOperations:
         )
 
     def get_system_configuration(self) -> SystemConfigurationResponse:
-        """System configuration (alpha).
-
-        Returns:
-            `SystemConfigurationResponse`.
-        """
+        """System configuration (alpha)."""
         return self._run(_d.getSystemConfiguration, None, None, None)
 
     def create_tenant(self, *, data: TenantCreateRequest) -> TenantCreateResult:
-        """Create tenant.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TenantCreateResult`.
-        """
+        """Create tenant."""
         return self._run(_d.createTenant, None, None, data)
 
     def search_tenants(
         self, *, data: TenantSearchQueryRequest | None = None
     ) -> TenantSearchQueryResult:
-        """Search tenants.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TenantSearchQueryResult`.
-        """
+        """Search tenants."""
         return self._run(_d.searchTenants, None, None, data)
 
     def get_tenant(self, *, tenant_id: TenantId) -> TenantResult:
-        """Get tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-
-        Returns:
-            `TenantResult`.
-        """
+        """Get tenant."""
         return self._run(_d.getTenant, {"tenantId": tenant_id}, None, None)
 
     def update_tenant(
         self, *, tenant_id: TenantId, data: TenantUpdateRequest
     ) -> TenantUpdateResult:
-        """Update tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantUpdateResult`.
-        """
+        """Update tenant."""
         return self._run(_d.updateTenant, {"tenantId": tenant_id}, None, data)
 
     def delete_tenant(self, *, tenant_id: TenantId) -> None:
-        """Delete tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete tenant."""
         return self._run(_d.deleteTenant, {"tenantId": tenant_id}, None, None)
 
     def search_clients_for_tenant(
         self, *, tenant_id: TenantId, data: TenantClientSearchQueryRequest | None = None
     ) -> TenantClientSearchResult:
-        """Search clients for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantClientSearchResult`.
-        """
+        """Search clients for tenant."""
         return self._run(_d.searchClientsForTenant, {"tenantId": tenant_id}, None, data)
 
     def assign_client_to_tenant(self, *, tenant_id: TenantId, client_id: ClientId) -> None:
-        """Assign a client to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a client to a tenant."""
         return self._run(
             _d.assignClientToTenant, {"tenantId": tenant_id, "clientId": client_id}, None, None
         )
 
     def unassign_client_from_tenant(self, *, tenant_id: TenantId, client_id: ClientId) -> None:
-        """Unassign a client from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a client from a tenant."""
         return self._run(
             _d.unassignClientFromTenant, {"tenantId": tenant_id, "clientId": client_id}, None, None
         )
@@ -2941,41 +1579,17 @@ class CamundaOperations:
     def search_group_ids_for_tenant(
         self, *, tenant_id: TenantId, data: TenantGroupSearchQueryRequest | None = None
     ) -> TenantGroupSearchResult:
-        """Search groups for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantGroupSearchResult`.
-        """
+        """Search groups for tenant."""
         return self._run(_d.searchGroupIdsForTenant, {"tenantId": tenant_id}, None, data)
 
     def assign_group_to_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
-        """Assign a group to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a group to a tenant."""
         return self._run(
             _d.assignGroupToTenant, {"tenantId": tenant_id, "groupId": group_id}, None, None
         )
 
     def unassign_group_from_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
-        """Unassign a group from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a group from a tenant."""
         return self._run(
             _d.unassignGroupFromTenant, {"tenantId": tenant_id, "groupId": group_id}, None, None
         )
@@ -2983,29 +1597,13 @@ class CamundaOperations:
     def search_mapping_rules_for_tenant(
         self, *, tenant_id: TenantId, data: MappingRuleSearchQueryRequest | None = None
     ) -> TenantMappingRuleSearchResult:
-        """Search mapping rules for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantMappingRuleSearchResult`.
-        """
+        """Search mapping rules for tenant."""
         return self._run(_d.searchMappingRulesForTenant, {"tenantId": tenant_id}, None, data)
 
     def assign_mapping_rule_to_tenant(
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Assign a mapping rule to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a mapping rule to a tenant."""
         return self._run(
             _d.assignMappingRuleToTenant,
             {"tenantId": tenant_id, "mappingRuleId": mapping_rule_id},
@@ -3016,15 +1614,7 @@ class CamundaOperations:
     def unassign_mapping_rule_from_tenant(
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Unassign a mapping rule from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a mapping rule from a tenant."""
         return self._run(
             _d.unassignMappingRuleFromTenant,
             {"tenantId": tenant_id, "mappingRuleId": mapping_rule_id},
@@ -3035,41 +1625,17 @@ class CamundaOperations:
     def search_roles_for_tenant(
         self, *, tenant_id: TenantId, data: RoleSearchQueryRequest | None = None
     ) -> TenantRoleSearchResult:
-        """Search roles for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantRoleSearchResult`.
-        """
+        """Search roles for tenant."""
         return self._run(_d.searchRolesForTenant, {"tenantId": tenant_id}, None, data)
 
     def assign_role_to_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
-        """Assign a role to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            role_id: path parameter `roleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a tenant."""
         return self._run(
             _d.assignRoleToTenant, {"tenantId": tenant_id, "roleId": role_id}, None, None
         )
 
     def unassign_role_from_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
-        """Unassign a role from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            role_id: path parameter `roleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a tenant."""
         return self._run(
             _d.unassignRoleFromTenant, {"tenantId": tenant_id, "roleId": role_id}, None, None
         )
@@ -3077,128 +1643,57 @@ class CamundaOperations:
     def search_users_for_tenant(
         self, *, tenant_id: TenantId, data: TenantUserSearchQueryRequest | None = None
     ) -> TenantUserSearchResult:
-        """Search users for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantUserSearchResult`.
-        """
+        """Search users for tenant."""
         return self._run(_d.searchUsersForTenant, {"tenantId": tenant_id}, None, data)
 
     def assign_user_to_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
-        """Assign a user to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a user to a tenant."""
         return self._run(
             _d.assignUserToTenant, {"tenantId": tenant_id, "username": username}, None, None
         )
 
     def unassign_user_from_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
-        """Unassign a user from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a user from a tenant."""
         return self._run(
             _d.unassignUserFromTenant, {"tenantId": tenant_id, "username": username}, None, None
         )
 
     def get_topology(self) -> TopologyResponse:
-        """Get cluster topology.
-
-        Returns:
-            `TopologyResponse`.
-        """
+        """Get cluster topology."""
         return self._run(_d.getTopology, None, None, None)
 
     def change_cluster_mode(
         self, *, mode: Mode, dry_run: bool | None = None
     ) -> ClusterModeChangeResponse:
-        """Change cluster mode.
-
-        Args:
-            mode: query parameter `mode`.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterModeChangeResponse`.
-        """
+        """Change cluster mode."""
         return self._run(_d.changeClusterMode, None, {"mode": mode, "dryRun": dry_run}, None)
 
     def get_restore_status(self) -> RestoreStatusResponse:
-        """Get the status of the restore that is currently in progress.
-
-        Returns:
-            `RestoreStatusResponse`.
-        """
+        """Get the status of the restore that is currently in progress."""
         return self._run(_d.getRestoreStatus, None, None, None)
 
     def restore(
         self, *, data: RestoreRequest, dry_run: bool | None = None
     ) -> ClusterRestoreResponse:
-        """Restore from a backup.
-
-        Args:
-            data: the JSON request body.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterRestoreResponse`.
-        """
+        """Restore from a backup."""
         return self._run(_d.restore, None, {"dryRun": dry_run}, data)
 
     def get_cluster_exporting_status(self) -> ExportingStatusResponse:
-        """Get exporting status of the whole cluster.
-
-        Returns:
-            `ExportingStatusResponse`.
-        """
+        """Get exporting status of the whole cluster."""
         return self._run(_d.getClusterExportingStatus, None, None, None)
 
     def pause_cluster_exporting(self, *, soft: bool | None = None) -> None:
-        """Pause exporting across the whole cluster.
-
-        Args:
-            soft: query parameter `soft`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Pause exporting across the whole cluster."""
         return self._run(_d.pauseClusterExporting, None, {"soft": soft}, None)
 
     def resume_cluster_exporting(self) -> None:
-        """Resume exporting across the whole cluster.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume exporting across the whole cluster."""
         return self._run(_d.resumeClusterExporting, None, None, None)
 
     def list_runtime_backups_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None, prefix: str | None = None
     ) -> list[ClusterRuntimeBackupInfo]:
-        """List runtime backups across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-            prefix: query parameter `prefix`.
-
-        Returns:
-            `list[ClusterRuntimeBackupInfo]`.
-        """
+        """List runtime backups across physical tenants."""
         return self._run(
             _d.listRuntimeBackupsAsClusterAdmin,
             None,
@@ -3209,15 +1704,7 @@ class CamundaOperations:
     def take_runtime_backup_as_cluster_admin(
         self, *, data: TakeRuntimeBackupRequest | None = None, physical_tenant_id: str | None = None
     ) -> ClusterTakeRuntimeBackupResponse:
-        """Take a runtime backup on one or every physical tenant.
-
-        Args:
-            data: the JSON request body.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterTakeRuntimeBackupResponse`.
-        """
+        """Take a runtime backup on one or every physical tenant."""
         return self._run(
             _d.takeRuntimeBackupAsClusterAdmin, None, {"physicalTenantId": physical_tenant_id}, data
         )
@@ -3225,14 +1712,7 @@ class CamundaOperations:
     def get_runtime_backup_state_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupState:
-        """Get runtime backup state across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterRuntimeBackupState`.
-        """
+        """Get runtime backup state across physical tenants."""
         return self._run(
             _d.getRuntimeBackupStateAsClusterAdmin,
             None,
@@ -3243,14 +1723,7 @@ class CamundaOperations:
     def delete_runtime_backup_state_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None
     ) -> None:
-        """Delete runtime backup state across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete runtime backup state across physical tenants."""
         return self._run(
             _d.deleteRuntimeBackupStateAsClusterAdmin,
             None,
@@ -3261,14 +1734,7 @@ class CamundaOperations:
     def sync_runtime_backup_state_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupState:
-        """Force-write runtime backup state across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterRuntimeBackupState`.
-        """
+        """Force-write runtime backup state across physical tenants."""
         return self._run(
             _d.syncRuntimeBackupStateAsClusterAdmin,
             None,
@@ -3279,15 +1745,7 @@ class CamundaOperations:
     def get_runtime_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupInfo:
-        """Get a runtime backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterRuntimeBackupInfo`.
-        """
+        """Get a runtime backup across physical tenants."""
         return self._run(
             _d.getRuntimeBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -3298,15 +1756,7 @@ class CamundaOperations:
     def delete_runtime_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> None:
-        """Delete a runtime backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a runtime backup across physical tenants."""
         return self._run(
             _d.deleteRuntimeBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -3321,16 +1771,7 @@ class CamundaOperations:
         prefix: str | None = None,
         verbose: bool | None = None,
     ) -> list[ClusterHistoryBackupInfo]:
-        """List history backups across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-            prefix: query parameter `prefix`.
-            verbose: query parameter `verbose`.
-
-        Returns:
-            `list[ClusterHistoryBackupInfo]`.
-        """
+        """List history backups across physical tenants."""
         return self._run(
             _d.listHistoryBackupsAsClusterAdmin,
             None,
@@ -3341,15 +1782,7 @@ class CamundaOperations:
     def take_history_backup_as_cluster_admin(
         self, *, data: TakeHistoryBackupRequest, physical_tenant_id: str | None = None
     ) -> ClusterTakeHistoryBackupResponse:
-        """Take a history backup on one or every physical tenant.
-
-        Args:
-            data: the JSON request body.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterTakeHistoryBackupResponse`.
-        """
+        """Take a history backup on one or every physical tenant."""
         return self._run(
             _d.takeHistoryBackupAsClusterAdmin, None, {"physicalTenantId": physical_tenant_id}, data
         )
@@ -3357,15 +1790,7 @@ class CamundaOperations:
     def get_history_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> ClusterHistoryBackupInfo:
-        """Get a history backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterHistoryBackupInfo`.
-        """
+        """Get a history backup across physical tenants."""
         return self._run(
             _d.getHistoryBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -3376,15 +1801,7 @@ class CamundaOperations:
     def delete_history_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> None:
-        """Delete a history backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a history backup across physical tenants."""
         return self._run(
             _d.deleteHistoryBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -3395,16 +1812,7 @@ class CamundaOperations:
     def change_cluster_mode_as_cluster_admin(
         self, *, mode: Mode, physical_tenant_id: str | None = None, dry_run: bool | None = None
     ) -> ClusterModeChangeResponse:
-        """Change the cluster mode of one or every physical tenant.
-
-        Args:
-            mode: query parameter `mode`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterModeChangeResponse`.
-        """
+        """Change the cluster mode of one or every physical tenant."""
         return self._run(
             _d.changeClusterModeAsClusterAdmin,
             None,
@@ -3419,16 +1827,7 @@ class CamundaOperations:
         physical_tenant_id: str | None = None,
         dry_run: bool | None = None,
     ) -> ClusterRestoreResponse:
-        """Restore one or every physical tenant from a backup.
-
-        Args:
-            data: the JSON request body.
-            physical_tenant_id: query parameter `physicalTenantId`.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterRestoreResponse`.
-        """
+        """Restore one or every physical tenant from a backup."""
         return self._run(
             _d.restoreAsClusterAdmin,
             None,
@@ -3437,166 +1836,69 @@ class CamundaOperations:
         )
 
     def get_cluster_status(self) -> ClusterStatusResponse:
-        """Get the status of the whole cluster.
-
-        Returns:
-            `ClusterStatusResponse`.
-        """
+        """Get the status of the whole cluster."""
         return self._run(_d.getClusterStatus, None, None, None)
 
     def get_cluster_topology(self) -> ClusterTopologyResponse:
-        """Get the topology of the whole cluster.
-
-        Returns:
-            `ClusterTopologyResponse`.
-        """
+        """Get the topology of the whole cluster."""
         return self._run(_d.getClusterTopology, None, None, None)
 
     def create_user(self, *, data: UserRequest) -> UserCreateResult:
-        """Create user.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserCreateResult`.
-        """
+        """Create user."""
         return self._run(_d.createUser, None, None, data)
 
     def search_users(self, *, data: UserSearchQueryRequest | None = None) -> UserSearchResult:
-        """Search users.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserSearchResult`.
-        """
+        """Search users."""
         return self._run(_d.searchUsers, None, None, data)
 
     def get_user(self, *, username: Username) -> UserResult:
-        """Get user.
-
-        Args:
-            username: path parameter `username`.
-
-        Returns:
-            `UserResult`.
-        """
+        """Get user."""
         return self._run(_d.getUser, {"username": username}, None, None)
 
     def update_user(self, *, username: Username, data: UserUpdateRequest) -> UserUpdateResult:
-        """Update user.
-
-        Args:
-            username: path parameter `username`.
-            data: the JSON request body.
-
-        Returns:
-            `UserUpdateResult`.
-        """
+        """Update user."""
         return self._run(_d.updateUser, {"username": username}, None, data)
 
     def delete_user(self, *, username: Username) -> None:
-        """Delete user.
-
-        Args:
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete user."""
         return self._run(_d.deleteUser, {"username": username}, None, None)
 
     def search_user_tasks(
         self, *, data: UserTaskSearchQuery | None = None
     ) -> UserTaskSearchQueryResult:
-        """Search user tasks.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserTaskSearchQueryResult`.
-        """
+        """Search user tasks."""
         return self._run(_d.searchUserTasks, None, None, data)
 
     def get_user_task(self, *, user_task_key: UserTaskKey) -> UserTaskResult:
-        """Get user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-
-        Returns:
-            `UserTaskResult`.
-        """
+        """Get user task."""
         return self._run(_d.getUserTask, {"userTaskKey": user_task_key}, None, None)
 
     def update_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskUpdateRequest | None = None
     ) -> None:
-        """Update user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update user task."""
         return self._run(_d.updateUserTask, {"userTaskKey": user_task_key}, None, data)
 
     def unassign_user_task(self, *, user_task_key: UserTaskKey) -> None:
-        """Unassign user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign user task."""
         return self._run(_d.unassignUserTask, {"userTaskKey": user_task_key}, None, None)
 
     def assign_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskAssignmentRequest
     ) -> None:
-        """Assign user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign user task."""
         return self._run(_d.assignUserTask, {"userTaskKey": user_task_key}, None, data)
 
     def search_user_task_audit_logs(
         self, *, user_task_key: UserTaskKey, data: UserTaskAuditLogSearchQueryRequest | None = None
     ) -> AuditLogSearchQueryResult:
-        """Search user task audit logs.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AuditLogSearchQueryResult`.
-        """
+        """Search user task audit logs."""
         return self._run(_d.searchUserTaskAuditLogs, {"userTaskKey": user_task_key}, None, data)
 
     def complete_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskCompletionRequest | None = None
     ) -> None:
-        """Complete user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Complete user task."""
         return self._run(_d.completeUserTask, {"userTaskKey": user_task_key}, None, data)
 
     def search_user_task_effective_variables(
@@ -3606,16 +1908,7 @@ class CamundaOperations:
         data: UserTaskEffectiveVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
     ) -> VariableSearchQueryResult:
-        """Search user task effective variables.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `VariableSearchQueryResult`.
-        """
+        """Search user task effective variables."""
         return self._run(
             _d.searchUserTaskEffectiveVariables,
             {"userTaskKey": user_task_key},
@@ -3624,14 +1917,7 @@ class CamundaOperations:
         )
 
     def get_user_task_form(self, *, user_task_key: UserTaskKey) -> FormResult | None:
-        """Get user task form.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-
-        Returns:
-            `FormResult | None`.
-        """
+        """Get user task form."""
         return self._run(_d.getUserTaskForm, {"userTaskKey": user_task_key}, None, None)
 
     def search_user_task_variables(
@@ -3641,16 +1927,7 @@ class CamundaOperations:
         data: UserTaskVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
     ) -> VariableSearchQueryResult:
-        """Search user task variables.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `VariableSearchQueryResult`.
-        """
+        """Search user task variables."""
         return self._run(
             _d.searchUserTaskVariables,
             {"userTaskKey": user_task_key},
@@ -3661,26 +1938,11 @@ class CamundaOperations:
     def search_variables(
         self, *, data: VariableSearchQuery | None = None, truncate_values: bool | None = None
     ) -> VariableSearchQueryResult:
-        """Search variables.
-
-        Args:
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `VariableSearchQueryResult`.
-        """
+        """Search variables."""
         return self._run(_d.searchVariables, None, {"truncateValues": truncate_values}, data)
 
     def get_variable(self, *, variable_key: VariableKey) -> VariableResult:
-        """Get variable.
-
-        Args:
-            variable_key: path parameter `variableKey`.
-
-        Returns:
-            `VariableResult`.
-        """
+        """Get variable."""
         return self._run(_d.getVariable, {"variableKey": variable_key}, None, None)
 
 
@@ -3702,14 +1964,7 @@ class AsyncCamundaOperations:
     async def get_agent_definition(
         self, *, agent_definition_key: AgentDefinitionKey
     ) -> AgentDefinitionResult:
-        """Get agent definition.
-
-        Args:
-            agent_definition_key: path parameter `agentDefinitionKey`.
-
-        Returns:
-            `AgentDefinitionResult`.
-        """
+        """Get agent definition."""
         return await self._arun(
             _d.getAgentDefinition, {"agentDefinitionKey": agent_definition_key}, None, None
         )
@@ -3717,40 +1972,19 @@ class AsyncCamundaOperations:
     async def search_agent_definitions(
         self, *, data: AgentDefinitionSearchQuery | None = None
     ) -> AgentDefinitionSearchQueryResult:
-        """Search agent definitions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AgentDefinitionSearchQueryResult`.
-        """
+        """Search agent definitions."""
         return await self._arun(_d.searchAgentDefinitions, None, None, data)
 
     async def create_agent_instance(
         self, *, data: AgentInstanceCreationRequest
     ) -> AgentInstanceCreationResult:
-        """Create agent instance.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceCreationResult`.
-        """
+        """Create agent instance."""
         return await self._arun(_d.createAgentInstance, None, None, data)
 
     async def get_agent_instance(
         self, *, agent_instance_key: AgentInstanceKey
     ) -> AgentInstanceResult:
-        """Get agent instance.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-
-        Returns:
-            `AgentInstanceResult`.
-        """
+        """Get agent instance."""
         return await self._arun(
             _d.getAgentInstance, {"agentInstanceKey": agent_instance_key}, None, None
         )
@@ -3758,15 +1992,7 @@ class AsyncCamundaOperations:
     async def update_agent_instance(
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceUpdateRequest
     ) -> AgentInstanceUpdateResult:
-        """Update agent instance.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceUpdateResult`.
-        """
+        """Update agent instance."""
         return await self._arun(
             _d.updateAgentInstance, {"agentInstanceKey": agent_instance_key}, None, data
         )
@@ -3774,28 +2000,13 @@ class AsyncCamundaOperations:
     async def search_agent_instances(
         self, *, data: AgentInstanceSearchQuery | None = None
     ) -> AgentInstanceSearchQueryResult:
-        """Search agent instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceSearchQueryResult`.
-        """
+        """Search agent instances."""
         return await self._arun(_d.searchAgentInstances, None, None, data)
 
     async def create_agent_instance_history_item(
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceHistoryItemRequest
     ) -> AgentInstanceHistoryItemCreationResult:
-        """Create agent instance history item.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceHistoryItemCreationResult`.
-        """
+        """Create agent instance history item."""
         return await self._arun(
             _d.createAgentInstanceHistoryItem, {"agentInstanceKey": agent_instance_key}, None, data
         )
@@ -3806,15 +2017,7 @@ class AsyncCamundaOperations:
         agent_instance_key: AgentInstanceKey,
         data: AgentInstanceHistorySearchQuery | None = None,
     ) -> AgentInstanceHistorySearchQueryResult:
-        """Search agent instance history.
-
-        Args:
-            agent_instance_key: path parameter `agentInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AgentInstanceHistorySearchQueryResult`.
-        """
+        """Search agent instance history."""
         return await self._arun(
             _d.searchAgentInstanceHistory, {"agentInstanceKey": agent_instance_key}, None, data
         )
@@ -3822,85 +2025,39 @@ class AsyncCamundaOperations:
     async def search_audit_logs(
         self, *, data: AuditLogSearchQueryRequest | None = None
     ) -> AuditLogSearchQueryResult:
-        """Search audit logs.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AuditLogSearchQueryResult`.
-        """
+        """Search audit logs."""
         return await self._arun(_d.searchAuditLogs, None, None, data)
 
     async def get_audit_log(self, *, audit_log_key: AuditLogKey) -> AuditLogResult:
-        """Get audit log.
-
-        Args:
-            audit_log_key: path parameter `auditLogKey`.
-
-        Returns:
-            `AuditLogResult`.
-        """
+        """Get audit log."""
         return await self._arun(_d.getAuditLog, {"auditLogKey": audit_log_key}, None, None)
 
     async def get_authentication(self) -> CamundaUserResult:
-        """Get current user.
-
-        Returns:
-            `CamundaUserResult`.
-        """
+        """Get current user."""
         return await self._arun(_d.getAuthentication, None, None, None)
 
     async def search_own_authorizations(
         self, *, data: AuthorizationSearchQuery | None = None
     ) -> OwnAuthorizationSearchResult:
-        """Search own authorizations.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `OwnAuthorizationSearchResult`.
-        """
+        """Search own authorizations."""
         return await self._arun(_d.searchOwnAuthorizations, None, None, data)
 
     async def create_authorization(
         self, *, data: AuthorizationRequest
     ) -> AuthorizationCreateResult:
-        """Create authorization.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AuthorizationCreateResult`.
-        """
+        """Create authorization."""
         return await self._arun(_d.createAuthorization, None, None, data)
 
     async def search_authorizations(
         self, *, data: AuthorizationSearchQuery | None = None
     ) -> AuthorizationSearchResult:
-        """Search authorizations.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `AuthorizationSearchResult`.
-        """
+        """Search authorizations."""
         return await self._arun(_d.searchAuthorizations, None, None, data)
 
     async def get_authorization(
         self, *, authorization_key: AuthorizationKey
     ) -> AuthorizationResult:
-        """Get authorization.
-
-        Args:
-            authorization_key: path parameter `authorizationKey`.
-
-        Returns:
-            `AuthorizationResult`.
-        """
+        """Get authorization."""
         return await self._arun(
             _d.getAuthorization, {"authorizationKey": authorization_key}, None, None
         )
@@ -3908,114 +2065,51 @@ class AsyncCamundaOperations:
     async def update_authorization(
         self, *, authorization_key: AuthorizationKey, data: AuthorizationRequest
     ) -> None:
-        """Update authorization.
-
-        Args:
-            authorization_key: path parameter `authorizationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update authorization."""
         return await self._arun(
             _d.updateAuthorization, {"authorizationKey": authorization_key}, None, data
         )
 
     async def delete_authorization(self, *, authorization_key: AuthorizationKey) -> None:
-        """Delete authorization.
-
-        Args:
-            authorization_key: path parameter `authorizationKey`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete authorization."""
         return await self._arun(
             _d.deleteAuthorization, {"authorizationKey": authorization_key}, None, None
         )
 
     async def list_runtime_backups(self, *, prefix: str | None = None) -> list[BackupInfo]:
-        """List runtime backups.
-
-        Args:
-            prefix: query parameter `prefix`.
-
-        Returns:
-            `list[BackupInfo]`.
-        """
+        """List runtime backups."""
         return await self._arun(_d.listRuntimeBackups, None, {"prefix": prefix}, None)
 
     async def take_runtime_backup(
         self, *, data: TakeRuntimeBackupRequest | None = None
     ) -> TakeRuntimeBackupResponse:
-        """Take a runtime backup.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TakeRuntimeBackupResponse`.
-        """
+        """Take a runtime backup."""
         return await self._arun(_d.takeRuntimeBackup, None, None, data)
 
     async def get_runtime_backup_state(self) -> RuntimeBackupState:
-        """Get runtime backup state.
-
-        Returns:
-            `RuntimeBackupState`.
-        """
+        """Get runtime backup state."""
         return await self._arun(_d.getRuntimeBackupState, None, None, None)
 
     async def delete_runtime_backup_state(self) -> None:
-        """Delete runtime backup state.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete runtime backup state."""
         return await self._arun(_d.deleteRuntimeBackupState, None, None, None)
 
     async def sync_runtime_backup_state(self) -> RuntimeBackupState:
-        """Force-write runtime backup state.
-
-        Returns:
-            `RuntimeBackupState`.
-        """
+        """Force-write runtime backup state."""
         return await self._arun(_d.syncRuntimeBackupState, None, None, None)
 
     async def get_runtime_backup(self, *, backup_id: int) -> BackupInfo:
-        """Get runtime backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            `BackupInfo`.
-        """
+        """Get runtime backup."""
         return await self._arun(_d.getRuntimeBackup, {"backupId": backup_id}, None, None)
 
     async def delete_runtime_backup(self, *, backup_id: int) -> None:
-        """Delete runtime backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete runtime backup."""
         return await self._arun(_d.deleteRuntimeBackup, {"backupId": backup_id}, None, None)
 
     async def list_history_backups(
         self, *, prefix: str | None = None, verbose: bool | None = None
     ) -> list[HistoryBackupInfo]:
-        """List history backups.
-
-        Args:
-            prefix: query parameter `prefix`.
-            verbose: query parameter `verbose`.
-
-        Returns:
-            `list[HistoryBackupInfo]`.
-        """
+        """List history backups."""
         return await self._arun(
             _d.listHistoryBackups, None, {"prefix": prefix, "verbose": verbose}, None
         )
@@ -4023,75 +2117,33 @@ class AsyncCamundaOperations:
     async def take_history_backup(
         self, *, data: TakeHistoryBackupRequest
     ) -> TakeHistoryBackupResponse:
-        """Take a history backup.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TakeHistoryBackupResponse`.
-        """
+        """Take a history backup."""
         return await self._arun(_d.takeHistoryBackup, None, None, data)
 
     async def get_history_backup(self, *, backup_id: int) -> HistoryBackupInfo:
-        """Get history backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            `HistoryBackupInfo`.
-        """
+        """Get history backup."""
         return await self._arun(_d.getHistoryBackup, {"backupId": backup_id}, None, None)
 
     async def delete_history_backup(self, *, backup_id: int) -> None:
-        """Delete history backup.
-
-        Args:
-            backup_id: path parameter `backupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete history backup."""
         return await self._arun(_d.deleteHistoryBackup, {"backupId": backup_id}, None, None)
 
     async def search_batch_operation_items(
         self, *, data: BatchOperationItemSearchQuery | None = None
     ) -> BatchOperationItemSearchQueryResult:
-        """Search batch operation items.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationItemSearchQueryResult`.
-        """
+        """Search batch operation items."""
         return await self._arun(_d.searchBatchOperationItems, None, None, data)
 
     async def search_batch_operations(
         self, *, data: BatchOperationSearchQuery | None = None
     ) -> BatchOperationSearchQueryResult:
-        """Search batch operations.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationSearchQueryResult`.
-        """
+        """Search batch operations."""
         return await self._arun(_d.searchBatchOperations, None, None, data)
 
     async def get_batch_operation(
         self, *, batch_operation_key: BatchOperationKey
     ) -> BatchOperationResponse:
-        """Get batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-
-        Returns:
-            `BatchOperationResponse`.
-        """
+        """Get batch operation."""
         return await self._arun(
             _d.getBatchOperation, {"batchOperationKey": batch_operation_key}, None, None
         )
@@ -4099,15 +2151,7 @@ class AsyncCamundaOperations:
     async def cancel_batch_operation(
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
-        """Cancel Batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Cancel Batch operation."""
         return await self._arun(
             _d.cancelBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
@@ -4115,15 +2159,7 @@ class AsyncCamundaOperations:
     async def resume_batch_operation(
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
-        """Resume Batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume Batch operation."""
         return await self._arun(
             _d.resumeBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
@@ -4131,87 +2167,39 @@ class AsyncCamundaOperations:
     async def suspend_batch_operation(
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
-        """Suspend Batch operation.
-
-        Args:
-            batch_operation_key: path parameter `batchOperationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Suspend Batch operation."""
         return await self._arun(
             _d.suspendBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
 
     async def pin_clock(self, *, data: ClockPinRequest) -> None:
-        """Pin internal clock (alpha).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Pin internal clock (alpha)."""
         return await self._arun(_d.pinClock, None, None, data)
 
     async def reset_clock(self) -> None:
-        """Reset internal clock (alpha).
-
-        Returns:
-            nothing (no content).
-        """
+        """Reset internal clock (alpha)."""
         return await self._arun(_d.resetClock, None, None, None)
 
     async def create_global_cluster_variable(
         self, *, data: CreateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Create a global-scoped cluster variable.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Create a global-scoped cluster variable."""
         return await self._arun(_d.createGlobalClusterVariable, None, None, data)
 
     async def get_global_cluster_variable(
         self, *, name: ClusterVariableName
     ) -> ClusterVariableResult:
-        """Get a global-scoped cluster variable.
-
-        Args:
-            name: path parameter `name`.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Get a global-scoped cluster variable."""
         return await self._arun(_d.getGlobalClusterVariable, {"name": name}, None, None)
 
     async def update_global_cluster_variable(
         self, *, name: ClusterVariableName, data: UpdateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Update a global-scoped cluster variable.
-
-        Args:
-            name: path parameter `name`.
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Update a global-scoped cluster variable."""
         return await self._arun(_d.updateGlobalClusterVariable, {"name": name}, None, data)
 
     async def delete_global_cluster_variable(self, *, name: ClusterVariableName) -> None:
-        """Delete a global-scoped cluster variable.
-
-        Args:
-            name: path parameter `name`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a global-scoped cluster variable."""
         return await self._arun(_d.deleteGlobalClusterVariable, {"name": name}, None, None)
 
     async def search_cluster_variables(
@@ -4220,15 +2208,7 @@ class AsyncCamundaOperations:
         data: ClusterVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
     ) -> ClusterVariableSearchQueryResult:
-        """Search for cluster variables based on given criteria.
-
-        Args:
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `ClusterVariableSearchQueryResult`.
-        """
+        """Search for cluster variables based on given criteria."""
         return await self._arun(
             _d.searchClusterVariables, None, {"truncateValues": truncate_values}, data
         )
@@ -4236,29 +2216,13 @@ class AsyncCamundaOperations:
     async def create_tenant_cluster_variable(
         self, *, tenant_id: TenantId, data: CreateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Create a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Create a tenant-scoped cluster variable."""
         return await self._arun(_d.createTenantClusterVariable, {"tenantId": tenant_id}, None, data)
 
     async def get_tenant_cluster_variable(
         self, *, tenant_id: TenantId, name: ClusterVariableName
     ) -> ClusterVariableResult:
-        """Get a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            name: path parameter `name`.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Get a tenant-scoped cluster variable."""
         return await self._arun(
             _d.getTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, None
         )
@@ -4266,16 +2230,7 @@ class AsyncCamundaOperations:
     async def update_tenant_cluster_variable(
         self, *, tenant_id: TenantId, name: ClusterVariableName, data: UpdateClusterVariableRequest
     ) -> ClusterVariableResult:
-        """Update a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            name: path parameter `name`.
-            data: the JSON request body.
-
-        Returns:
-            `ClusterVariableResult`.
-        """
+        """Update a tenant-scoped cluster variable."""
         return await self._arun(
             _d.updateTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, data
         )
@@ -4283,15 +2238,7 @@ class AsyncCamundaOperations:
     async def delete_tenant_cluster_variable(
         self, *, tenant_id: TenantId, name: ClusterVariableName
     ) -> None:
-        """Delete a tenant-scoped cluster variable.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            name: path parameter `name`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a tenant-scoped cluster variable."""
         return await self._arun(
             _d.deleteTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, None
         )
@@ -4299,66 +2246,31 @@ class AsyncCamundaOperations:
     async def evaluate_conditionals(
         self, *, data: ConditionalEvaluationInstruction
     ) -> EvaluateConditionalResult:
-        """Evaluate root level conditional start events.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `EvaluateConditionalResult`.
-        """
+        """Evaluate root level conditional start events."""
         return await self._arun(_d.evaluateConditionals, None, None, data)
 
     async def search_correlated_message_subscriptions(
         self, *, data: CorrelatedMessageSubscriptionSearchQuery | None = None
     ) -> CorrelatedMessageSubscriptionSearchQueryResult:
-        """Search correlated message subscriptions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `CorrelatedMessageSubscriptionSearchQueryResult`.
-        """
+        """Search correlated message subscriptions."""
         return await self._arun(_d.searchCorrelatedMessageSubscriptions, None, None, data)
 
     async def evaluate_decision(
         self, *, data: DecisionEvaluationInstruction
     ) -> EvaluateDecisionResult:
-        """Evaluate decision.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `EvaluateDecisionResult`.
-        """
+        """Evaluate decision."""
         return await self._arun(_d.evaluateDecision, None, None, data)
 
     async def search_decision_definitions(
         self, *, data: DecisionDefinitionSearchQuery | None = None
     ) -> DecisionDefinitionSearchQueryResult:
-        """Search decision definitions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `DecisionDefinitionSearchQueryResult`.
-        """
+        """Search decision definitions."""
         return await self._arun(_d.searchDecisionDefinitions, None, None, data)
 
     async def get_decision_definition(
         self, *, decision_definition_key: DecisionDefinitionKey
     ) -> DecisionDefinitionResult:
-        """Get decision definition.
-
-        Args:
-            decision_definition_key: path parameter `decisionDefinitionKey`.
-
-        Returns:
-            `DecisionDefinitionResult`.
-        """
+        """Get decision definition."""
         return await self._arun(
             _d.getDecisionDefinition, {"decisionDefinitionKey": decision_definition_key}, None, None
         )
@@ -4366,14 +2278,7 @@ class AsyncCamundaOperations:
     async def get_decision_definition_xml(
         self, *, decision_definition_key: DecisionDefinitionKey
     ) -> str:
-        """Get decision definition XML.
-
-        Args:
-            decision_definition_key: path parameter `decisionDefinitionKey`.
-
-        Returns:
-            `str`.
-        """
+        """Get decision definition XML."""
         return await self._arun(
             _d.getDecisionDefinitionXML,
             {"decisionDefinitionKey": decision_definition_key},
@@ -4384,27 +2289,13 @@ class AsyncCamundaOperations:
     async def search_decision_instances(
         self, *, data: DecisionInstanceSearchQuery | None = None
     ) -> DecisionInstanceSearchQueryResult:
-        """Search decision instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `DecisionInstanceSearchQueryResult`.
-        """
+        """Search decision instances."""
         return await self._arun(_d.searchDecisionInstances, None, None, data)
 
     async def get_decision_instance(
         self, *, decision_evaluation_instance_key: DecisionEvaluationInstanceKey
     ) -> DecisionInstanceGetQueryResult:
-        """Get decision instance.
-
-        Args:
-            decision_evaluation_instance_key: path parameter `decisionEvaluationInstanceKey`.
-
-        Returns:
-            `DecisionInstanceGetQueryResult`.
-        """
+        """Get decision instance."""
         return await self._arun(
             _d.getDecisionInstance,
             {"decisionEvaluationInstanceKey": decision_evaluation_instance_key},
@@ -4418,15 +2309,7 @@ class AsyncCamundaOperations:
         decision_evaluation_key: DecisionEvaluationKey,
         data: DeleteDecisionInstanceRequest | None = None,
     ) -> None:
-        """Delete decision instance.
-
-        Args:
-            decision_evaluation_key: path parameter `decisionEvaluationKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete decision instance."""
         return await self._arun(
             _d.deleteDecisionInstance,
             {"decisionEvaluationKey": decision_evaluation_key},
@@ -4437,40 +2320,19 @@ class AsyncCamundaOperations:
     async def delete_decision_instances_batch_operation(
         self, *, data: DecisionInstanceDeletionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Delete decision instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Delete decision instances (batch)."""
         return await self._arun(_d.deleteDecisionInstancesBatchOperation, None, None, data)
 
     async def search_decision_requirements(
         self, *, data: DecisionRequirementsSearchQuery | None = None
     ) -> DecisionRequirementsSearchQueryResult:
-        """Search decision requirements.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `DecisionRequirementsSearchQueryResult`.
-        """
+        """Search decision requirements."""
         return await self._arun(_d.searchDecisionRequirements, None, None, data)
 
     async def get_decision_requirements(
         self, *, decision_requirements_key: DecisionRequirementsKey
     ) -> DecisionRequirementsResult:
-        """Get decision requirements.
-
-        Args:
-            decision_requirements_key: path parameter `decisionRequirementsKey`.
-
-        Returns:
-            `DecisionRequirementsResult`.
-        """
+        """Get decision requirements."""
         return await self._arun(
             _d.getDecisionRequirements,
             {"decisionRequirementsKey": decision_requirements_key},
@@ -4481,14 +2343,7 @@ class AsyncCamundaOperations:
     async def get_decision_requirements_xml(
         self, *, decision_requirements_key: DecisionRequirementsKey
     ) -> str:
-        """Get decision requirements XML.
-
-        Args:
-            decision_requirements_key: path parameter `decisionRequirementsKey`.
-
-        Returns:
-            `str`.
-        """
+        """Get decision requirements XML."""
         return await self._arun(
             _d.getDecisionRequirementsXML,
             {"decisionRequirementsKey": decision_requirements_key},
@@ -4497,14 +2352,7 @@ class AsyncCamundaOperations:
         )
 
     async def create_deployment(self, *, data: CreateDeploymentRequest) -> DeploymentResult:
-        """Deploy resources.
-
-        Args:
-            data: the multipart form request body.
-
-        Returns:
-            `DeploymentResult`.
-        """
+        """Deploy resources."""
         return await self._arun(_d.createDeployment, None, None, data)
 
     async def create_document(
@@ -4514,16 +2362,7 @@ class AsyncCamundaOperations:
         store_id: str | None = None,
         document_id: DocumentId | None = None,
     ) -> DocumentReference:
-        """Upload document.
-
-        Args:
-            data: the multipart form request body.
-            store_id: query parameter `storeId`.
-            document_id: query parameter `documentId`.
-
-        Returns:
-            `DocumentReference`.
-        """
+        """Upload document."""
         return await self._arun(
             _d.createDocument, None, {"storeId": store_id, "documentId": document_id}, data
         )
@@ -4531,15 +2370,7 @@ class AsyncCamundaOperations:
     async def create_documents(
         self, *, data: CreateDocumentsRequest, store_id: str | None = None
     ) -> DocumentCreationBatchResponse:
-        """Upload multiple documents.
-
-        Args:
-            data: the multipart form request body.
-            store_id: query parameter `storeId`.
-
-        Returns:
-            `DocumentCreationBatchResponse`.
-        """
+        """Upload multiple documents."""
         return await self._arun(_d.createDocuments, None, {"storeId": store_id}, data)
 
     async def get_document(
@@ -4549,16 +2380,7 @@ class AsyncCamundaOperations:
         store_id: str | None = None,
         content_hash: str | None = None,
     ) -> bytes:
-        """Download document.
-
-        Args:
-            document_id: path parameter `documentId`.
-            store_id: query parameter `storeId`.
-            content_hash: query parameter `contentHash`.
-
-        Returns:
-            `bytes`.
-        """
+        """Download document."""
         return await self._arun(
             _d.getDocument,
             {"documentId": document_id},
@@ -4569,15 +2391,7 @@ class AsyncCamundaOperations:
     async def delete_document(
         self, *, document_id: DocumentId, store_id: str | None = None
     ) -> None:
-        """Delete document.
-
-        Args:
-            document_id: path parameter `documentId`.
-            store_id: query parameter `storeId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete document."""
         return await self._arun(
             _d.deleteDocument, {"documentId": document_id}, {"storeId": store_id}, None
         )
@@ -4590,17 +2404,7 @@ class AsyncCamundaOperations:
         store_id: str | None = None,
         content_hash: str | None = None,
     ) -> DocumentLink:
-        """Create document link.
-
-        Args:
-            document_id: path parameter `documentId`.
-            data: the JSON request body.
-            store_id: query parameter `storeId`.
-            content_hash: query parameter `contentHash`.
-
-        Returns:
-            `DocumentLink`.
-        """
+        """Create document link."""
         return await self._arun(
             _d.createDocumentLink,
             {"documentId": document_id},
@@ -4614,15 +2418,7 @@ class AsyncCamundaOperations:
         ad_hoc_sub_process_instance_key: ElementInstanceKey,
         data: AdHocSubProcessActivateActivitiesInstruction,
     ) -> None:
-        """Activate activities within an ad-hoc sub-process.
-
-        Args:
-            ad_hoc_sub_process_instance_key: path parameter `adHocSubProcessInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Activate activities within an ad-hoc sub-process."""
         return await self._arun(
             _d.activateAdHocSubProcessActivities,
             {"adHocSubProcessInstanceKey": ad_hoc_sub_process_instance_key},
@@ -4633,40 +2429,19 @@ class AsyncCamundaOperations:
     async def search_element_instance_wait_states(
         self, *, data: ElementInstanceWaitStateQuery | None = None
     ) -> ElementInstanceWaitStateQueryResult:
-        """Search element instance wait states.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ElementInstanceWaitStateQueryResult`.
-        """
+        """Search element instance wait states."""
         return await self._arun(_d.searchElementInstanceWaitStates, None, None, data)
 
     async def search_element_instances(
         self, *, data: ElementInstanceSearchQuery | None = None
     ) -> ElementInstanceSearchQueryResult:
-        """Search element instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ElementInstanceSearchQueryResult`.
-        """
+        """Search element instances."""
         return await self._arun(_d.searchElementInstances, None, None, data)
 
     async def get_element_instance(
         self, *, element_instance_key: ElementInstanceKey
     ) -> ElementInstanceResult:
-        """Get element instance.
-
-        Args:
-            element_instance_key: path parameter `elementInstanceKey`.
-
-        Returns:
-            `ElementInstanceResult`.
-        """
+        """Get element instance."""
         return await self._arun(
             _d.getElementInstance, {"elementInstanceKey": element_instance_key}, None, None
         )
@@ -4674,15 +2449,7 @@ class AsyncCamundaOperations:
     async def search_element_instance_incidents(
         self, *, element_instance_key: ElementInstanceKey, data: IncidentSearchQuery
     ) -> IncidentSearchQueryResult:
-        """Search for incidents of a specific element instance.
-
-        Args:
-            element_instance_key: path parameter `elementInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `IncidentSearchQueryResult`.
-        """
+        """Search for incidents of a specific element instance."""
         return await self._arun(
             _d.searchElementInstanceIncidents,
             {"elementInstanceKey": element_instance_key},
@@ -4693,15 +2460,7 @@ class AsyncCamundaOperations:
     async def create_element_instance_variables(
         self, *, element_instance_key: ElementInstanceKey, data: SetVariableRequest
     ) -> None:
-        """Update element instance variables.
-
-        Args:
-            element_instance_key: path parameter `elementInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update element instance variables."""
         return await self._arun(
             _d.createElementInstanceVariables,
             {"elementInstanceKey": element_instance_key},
@@ -4710,216 +2469,91 @@ class AsyncCamundaOperations:
         )
 
     async def get_exporting_status(self) -> ExportingStatusResponse:
-        """Get exporting status.
-
-        Returns:
-            `ExportingStatusResponse`.
-        """
+        """Get exporting status."""
         return await self._arun(_d.getExportingStatus, None, None, None)
 
     async def pause_exporting(self, *, soft: bool | None = None) -> None:
-        """Pause exporting.
-
-        Args:
-            soft: query parameter `soft`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Pause exporting."""
         return await self._arun(_d.pauseExporting, None, {"soft": soft}, None)
 
     async def resume_exporting(self) -> None:
-        """Resume exporting.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume exporting."""
         return await self._arun(_d.resumeExporting, None, None, None)
 
     async def evaluate_expression(
         self, *, data: ExpressionEvaluationRequest
     ) -> ExpressionEvaluationResult:
-        """Evaluate an expression.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ExpressionEvaluationResult`.
-        """
+        """Evaluate an expression."""
         return await self._arun(_d.evaluateExpression, None, None, data)
 
     async def get_form_by_key(self, *, form_key: FormKey) -> FormResult:
-        """Get form by key.
-
-        Args:
-            form_key: path parameter `formKey`.
-
-        Returns:
-            `FormResult`.
-        """
+        """Get form by key."""
         return await self._arun(_d.getFormByKey, {"formKey": form_key}, None, None)
 
     async def create_global_task_listener(
         self, *, data: CreateGlobalTaskListenerRequest
     ) -> GlobalTaskListenerResult:
-        """Create global user task listener.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GlobalTaskListenerResult`.
-        """
+        """Create global user task listener."""
         return await self._arun(_d.createGlobalTaskListener, None, None, data)
 
     async def get_global_task_listener(self, *, id: GlobalListenerId) -> GlobalTaskListenerResult:
-        """Get global user task listener.
-
-        Args:
-            id: path parameter `id`.
-
-        Returns:
-            `GlobalTaskListenerResult`.
-        """
+        """Get global user task listener."""
         return await self._arun(_d.getGlobalTaskListener, {"id": id}, None, None)
 
     async def update_global_task_listener(
         self, *, id: GlobalListenerId, data: UpdateGlobalTaskListenerRequest
     ) -> GlobalTaskListenerResult:
-        """Update global user task listener.
-
-        Args:
-            id: path parameter `id`.
-            data: the JSON request body.
-
-        Returns:
-            `GlobalTaskListenerResult`.
-        """
+        """Update global user task listener."""
         return await self._arun(_d.updateGlobalTaskListener, {"id": id}, None, data)
 
     async def delete_global_task_listener(self, *, id: GlobalListenerId) -> None:
-        """Delete global user task listener.
-
-        Args:
-            id: path parameter `id`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete global user task listener."""
         return await self._arun(_d.deleteGlobalTaskListener, {"id": id}, None, None)
 
     async def search_global_task_listeners(
         self, *, data: GlobalTaskListenerSearchQueryRequest | None = None
     ) -> GlobalTaskListenerSearchQueryResult:
-        """Search global user task listeners.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GlobalTaskListenerSearchQueryResult`.
-        """
+        """Search global user task listeners."""
         return await self._arun(_d.searchGlobalTaskListeners, None, None, data)
 
     async def create_group(self, *, data: GroupCreateRequest | None = None) -> GroupCreateResult:
-        """Create group.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GroupCreateResult`.
-        """
+        """Create group."""
         return await self._arun(_d.createGroup, None, None, data)
 
     async def search_groups(
         self, *, data: GroupSearchQueryRequest | None = None
     ) -> GroupSearchQueryResult:
-        """Search groups.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `GroupSearchQueryResult`.
-        """
+        """Search groups."""
         return await self._arun(_d.searchGroups, None, None, data)
 
     async def get_group(self, *, group_id: GroupId) -> GroupResult:
-        """Get group.
-
-        Args:
-            group_id: path parameter `groupId`.
-
-        Returns:
-            `GroupResult`.
-        """
+        """Get group."""
         return await self._arun(_d.getGroup, {"groupId": group_id}, None, None)
 
     async def update_group(
         self, *, group_id: GroupId, data: GroupUpdateRequest
     ) -> GroupUpdateResult:
-        """Update group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupUpdateResult`.
-        """
+        """Update group."""
         return await self._arun(_d.updateGroup, {"groupId": group_id}, None, data)
 
     async def delete_group(self, *, group_id: GroupId) -> None:
-        """Delete group.
-
-        Args:
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete group."""
         return await self._arun(_d.deleteGroup, {"groupId": group_id}, None, None)
 
     async def search_clients_for_group(
         self, *, group_id: GroupId, data: GroupClientSearchQueryRequest | None = None
     ) -> GroupClientSearchResult:
-        """Search group clients.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupClientSearchResult`.
-        """
+        """Search group clients."""
         return await self._arun(_d.searchClientsForGroup, {"groupId": group_id}, None, data)
 
     async def assign_client_to_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
-        """Assign a client to a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a client to a group."""
         return await self._arun(
             _d.assignClientToGroup, {"groupId": group_id, "clientId": client_id}, None, None
         )
 
     async def unassign_client_from_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
-        """Unassign a client from a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a client from a group."""
         return await self._arun(
             _d.unassignClientFromGroup, {"groupId": group_id, "clientId": client_id}, None, None
         )
@@ -4927,29 +2561,13 @@ class AsyncCamundaOperations:
     async def search_mapping_rules_for_group(
         self, *, group_id: GroupId, data: MappingRuleSearchQueryRequest | None = None
     ) -> GroupMappingRuleSearchResult:
-        """Search group mapping rules.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupMappingRuleSearchResult`.
-        """
+        """Search group mapping rules."""
         return await self._arun(_d.searchMappingRulesForGroup, {"groupId": group_id}, None, data)
 
     async def assign_mapping_rule_to_group(
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Assign a mapping rule to a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a mapping rule to a group."""
         return await self._arun(
             _d.assignMappingRuleToGroup,
             {"groupId": group_id, "mappingRuleId": mapping_rule_id},
@@ -4960,15 +2578,7 @@ class AsyncCamundaOperations:
     async def unassign_mapping_rule_from_group(
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Unassign a mapping rule from a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a mapping rule from a group."""
         return await self._arun(
             _d.unassignMappingRuleFromGroup,
             {"groupId": group_id, "mappingRuleId": mapping_rule_id},
@@ -4979,55 +2589,23 @@ class AsyncCamundaOperations:
     async def search_roles_for_group(
         self, *, group_id: GroupId, data: RoleSearchQueryRequest | None = None
     ) -> GroupRoleSearchResult:
-        """Search group roles.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupRoleSearchResult`.
-        """
+        """Search group roles."""
         return await self._arun(_d.searchRolesForGroup, {"groupId": group_id}, None, data)
 
     async def search_users_for_group(
         self, *, group_id: GroupId, data: GroupUserSearchQueryRequest | None = None
     ) -> GroupUserSearchResult:
-        """Search group users.
-
-        Args:
-            group_id: path parameter `groupId`.
-            data: the JSON request body.
-
-        Returns:
-            `GroupUserSearchResult`.
-        """
+        """Search group users."""
         return await self._arun(_d.searchUsersForGroup, {"groupId": group_id}, None, data)
 
     async def assign_user_to_group(self, *, group_id: GroupId, username: Username) -> None:
-        """Assign a user to a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a user to a group."""
         return await self._arun(
             _d.assignUserToGroup, {"groupId": group_id, "username": username}, None, None
         )
 
     async def unassign_user_from_group(self, *, group_id: GroupId, username: Username) -> None:
-        """Unassign a user from a group.
-
-        Args:
-            group_id: path parameter `groupId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a user from a group."""
         return await self._arun(
             _d.unassignUserFromGroup, {"groupId": group_id, "username": username}, None, None
         )
@@ -5035,165 +2613,67 @@ class AsyncCamundaOperations:
     async def search_incidents(
         self, *, data: IncidentSearchQuery | None = None
     ) -> IncidentSearchQueryResult:
-        """Search incidents.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `IncidentSearchQueryResult`.
-        """
+        """Search incidents."""
         return await self._arun(_d.searchIncidents, None, None, data)
 
     async def get_incident(self, *, incident_key: IncidentKey) -> IncidentResult:
-        """Get incident.
-
-        Args:
-            incident_key: path parameter `incidentKey`.
-
-        Returns:
-            `IncidentResult`.
-        """
+        """Get incident."""
         return await self._arun(_d.getIncident, {"incidentKey": incident_key}, None, None)
 
     async def resolve_incident(
         self, *, incident_key: IncidentKey, data: IncidentResolutionRequest | None = None
     ) -> None:
-        """Resolve incident.
-
-        Args:
-            incident_key: path parameter `incidentKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resolve incident."""
         return await self._arun(_d.resolveIncident, {"incidentKey": incident_key}, None, data)
 
     async def get_process_instance_statistics_by_definition(
         self, *, data: IncidentProcessInstanceStatisticsByDefinitionQuery
     ) -> IncidentProcessInstanceStatisticsByDefinitionQueryResult:
-        """Get process instance statistics by definition.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `IncidentProcessInstanceStatisticsByDefinitionQueryResult`.
-        """
+        """Get process instance statistics by definition."""
         return await self._arun(_d.getProcessInstanceStatisticsByDefinition, None, None, data)
 
     async def get_process_instance_statistics_by_error(
         self, *, data: IncidentProcessInstanceStatisticsByErrorQuery | None = None
     ) -> IncidentProcessInstanceStatisticsByErrorQueryResult:
-        """Get process instance statistics by error.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `IncidentProcessInstanceStatisticsByErrorQueryResult`.
-        """
+        """Get process instance statistics by error."""
         return await self._arun(_d.getProcessInstanceStatisticsByError, None, None, data)
 
     async def activate_jobs(self, *, data: JobActivationRequest) -> JobActivationResult:
-        """Activate jobs.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobActivationResult`.
-        """
+        """Activate jobs."""
         return await self._arun(_d.activateJobs, None, None, data)
 
     async def search_jobs(self, *, data: JobSearchQuery | None = None) -> JobSearchQueryResult:
-        """Search jobs.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobSearchQueryResult`.
-        """
+        """Search jobs."""
         return await self._arun(_d.searchJobs, None, None, data)
 
     async def update_job(self, *, job_key: JobKey, data: JobUpdateRequest) -> None:
-        """Update job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update job."""
         return await self._arun(_d.updateJob, {"jobKey": job_key}, None, data)
 
     async def complete_job(
         self, *, job_key: JobKey, data: JobCompletionRequest | None = None
     ) -> None:
-        """Complete job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Complete job."""
         return await self._arun(_d.completeJob, {"jobKey": job_key}, None, data)
 
     async def throw_job_error(self, *, job_key: JobKey, data: JobErrorRequest) -> None:
-        """Throw error for job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Throw error for job."""
         return await self._arun(_d.throwJobError, {"jobKey": job_key}, None, data)
 
     async def fail_job(self, *, job_key: JobKey, data: JobFailRequest | None = None) -> None:
-        """Fail job.
-
-        Args:
-            job_key: path parameter `jobKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Fail job."""
         return await self._arun(_d.failJob, {"jobKey": job_key}, None, data)
 
     async def update_jobs_batch_operation(
         self, *, data: JobBatchUpdateRequest
     ) -> BatchOperationCreatedResult:
-        """Update jobs (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Update jobs (batch)."""
         return await self._arun(_d.updateJobsBatchOperation, None, None, data)
 
     async def get_global_job_statistics(
         self, *, from_: str, to: str, job_type: str | None = None
     ) -> GlobalJobStatisticsQueryResult:
-        """Global job statistics.
-
-        Args:
-            from_: query parameter `from`.
-            to: query parameter `to`.
-            job_type: query parameter `jobType`.
-
-        Returns:
-            `GlobalJobStatisticsQueryResult`.
-        """
+        """Global job statistics."""
         return await self._arun(
             _d.getGlobalJobStatistics, None, {"from": from_, "to": to, "jobType": job_type}, None
         )
@@ -5201,125 +2681,57 @@ class AsyncCamundaOperations:
     async def get_job_type_statistics(
         self, *, data: JobTypeStatisticsQuery
     ) -> JobTypeStatisticsQueryResult:
-        """Get job statistics by type.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobTypeStatisticsQueryResult`.
-        """
+        """Get job statistics by type."""
         return await self._arun(_d.getJobTypeStatistics, None, None, data)
 
     async def get_job_worker_statistics(
         self, *, data: JobWorkerStatisticsQuery
     ) -> JobWorkerStatisticsQueryResult:
-        """Get job statistics by worker.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobWorkerStatisticsQueryResult`.
-        """
+        """Get job statistics by worker."""
         return await self._arun(_d.getJobWorkerStatistics, None, None, data)
 
     async def get_job_time_series_statistics(
         self, *, data: JobTimeSeriesStatisticsQuery
     ) -> JobTimeSeriesStatisticsQueryResult:
-        """Get time-series metrics for a job type.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobTimeSeriesStatisticsQueryResult`.
-        """
+        """Get time-series metrics for a job type."""
         return await self._arun(_d.getJobTimeSeriesStatistics, None, None, data)
 
     async def get_job_error_statistics(
         self, *, data: JobErrorStatisticsQuery
     ) -> JobErrorStatisticsQueryResult:
-        """Get error metrics for a job type.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `JobErrorStatisticsQueryResult`.
-        """
+        """Get error metrics for a job type."""
         return await self._arun(_d.getJobErrorStatistics, None, None, data)
 
     async def get_license(self) -> LicenseResponse:
-        """Get license status.
-
-        Returns:
-            `LicenseResponse`.
-        """
+        """Get license status."""
         return await self._arun(_d.getLicense, None, None, None)
 
     async def create_mapping_rule(
         self, *, data: MappingRuleCreateRequest | None = None
     ) -> MappingRuleCreateResult:
-        """Create mapping rule.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MappingRuleCreateResult`.
-        """
+        """Create mapping rule."""
         return await self._arun(_d.createMappingRule, None, None, data)
 
     async def search_mapping_rule(
         self, *, data: MappingRuleSearchQueryRequest | None = None
     ) -> MappingRuleSearchQueryResult:
-        """Search mapping rules.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MappingRuleSearchQueryResult`.
-        """
+        """Search mapping rules."""
         return await self._arun(_d.searchMappingRule, None, None, data)
 
     async def get_mapping_rule(self, *, mapping_rule_id: MappingRuleId) -> MappingRuleResult:
-        """Get a mapping rule.
-
-        Args:
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            `MappingRuleResult`.
-        """
+        """Get a mapping rule."""
         return await self._arun(_d.getMappingRule, {"mappingRuleId": mapping_rule_id}, None, None)
 
     async def update_mapping_rule(
         self, *, mapping_rule_id: MappingRuleId, data: MappingRuleUpdateRequest | None = None
     ) -> MappingRuleUpdateResult:
-        """Update mapping rule.
-
-        Args:
-            mapping_rule_id: path parameter `mappingRuleId`.
-            data: the JSON request body.
-
-        Returns:
-            `MappingRuleUpdateResult`.
-        """
+        """Update mapping rule."""
         return await self._arun(
             _d.updateMappingRule, {"mappingRuleId": mapping_rule_id}, None, data
         )
 
     async def delete_mapping_rule(self, *, mapping_rule_id: MappingRuleId) -> None:
-        """Delete a mapping rule.
-
-        Args:
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a mapping rule."""
         return await self._arun(
             _d.deleteMappingRule, {"mappingRuleId": mapping_rule_id}, None, None
         )
@@ -5327,64 +2739,29 @@ class AsyncCamundaOperations:
     async def search_message_subscriptions(
         self, *, data: MessageSubscriptionSearchQuery | None = None
     ) -> MessageSubscriptionSearchQueryResult:
-        """Search message subscriptions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MessageSubscriptionSearchQueryResult`.
-        """
+        """Search message subscriptions."""
         return await self._arun(_d.searchMessageSubscriptions, None, None, data)
 
     async def correlate_message(
         self, *, data: MessageCorrelationRequest
     ) -> MessageCorrelationResult:
-        """Correlate message.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MessageCorrelationResult`.
-        """
+        """Correlate message."""
         return await self._arun(_d.correlateMessage, None, None, data)
 
     async def publish_message(self, *, data: MessagePublicationRequest) -> MessagePublicationResult:
-        """Publish message.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `MessagePublicationResult`.
-        """
+        """Publish message."""
         return await self._arun(_d.publishMessage, None, None, data)
 
     async def search_process_definitions(
         self, *, data: ProcessDefinitionSearchQuery | None = None
     ) -> ProcessDefinitionSearchQueryResult:
-        """Search process definitions.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionSearchQueryResult`.
-        """
+        """Search process definitions."""
         return await self._arun(_d.searchProcessDefinitions, None, None, data)
 
     async def get_process_definition_message_subscription_statistics(
         self, *, data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None
     ) -> ProcessDefinitionMessageSubscriptionStatisticsQueryResult:
-        """Get message subscription statistics.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionMessageSubscriptionStatisticsQueryResult`.
-        """
+        """Get message subscription statistics."""
         return await self._arun(
             _d.getProcessDefinitionMessageSubscriptionStatistics, None, None, data
         )
@@ -5392,27 +2769,13 @@ class AsyncCamundaOperations:
     async def get_process_definition_instance_statistics(
         self, *, data: ProcessDefinitionInstanceStatisticsQuery | None = None
     ) -> ProcessDefinitionInstanceStatisticsQueryResult:
-        """Get process instance statistics.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionInstanceStatisticsQueryResult`.
-        """
+        """Get process instance statistics."""
         return await self._arun(_d.getProcessDefinitionInstanceStatistics, None, None, data)
 
     async def get_process_definition(
         self, *, process_definition_key: ProcessDefinitionKey
     ) -> ProcessDefinitionResult:
-        """Get process definition.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-
-        Returns:
-            `ProcessDefinitionResult`.
-        """
+        """Get process definition."""
         return await self._arun(
             _d.getProcessDefinition, {"processDefinitionKey": process_definition_key}, None, None
         )
@@ -5420,14 +2783,7 @@ class AsyncCamundaOperations:
     async def get_start_process_form(
         self, *, process_definition_key: ProcessDefinitionKey
     ) -> FormResult | None:
-        """Get process start form.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-
-        Returns:
-            `FormResult | None`.
-        """
+        """Get process start form."""
         return await self._arun(
             _d.getStartProcessForm, {"processDefinitionKey": process_definition_key}, None, None
         )
@@ -5438,15 +2794,7 @@ class AsyncCamundaOperations:
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionElementStatisticsQuery | None = None,
     ) -> ProcessDefinitionElementStatisticsQueryResult:
-        """Get process definition statistics.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionElementStatisticsQueryResult`.
-        """
+        """Get process definition statistics."""
         return await self._arun(
             _d.getProcessDefinitionStatistics,
             {"processDefinitionKey": process_definition_key},
@@ -5460,15 +2808,7 @@ class AsyncCamundaOperations:
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
     ) -> ProcessDefinitionVariableNameSearchQueryResult:
-        """Search process definition variable names.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionVariableNameSearchQueryResult`.
-        """
+        """Search process definition variable names."""
         return await self._arun(
             _d.searchProcessDefinitionVariableNames,
             {"processDefinitionKey": process_definition_key},
@@ -5479,14 +2819,7 @@ class AsyncCamundaOperations:
     async def get_process_definition_xml(
         self, *, process_definition_key: ProcessDefinitionKey
     ) -> str | None:
-        """Get process definition XML.
-
-        Args:
-            process_definition_key: path parameter `processDefinitionKey`.
-
-        Returns:
-            `str | None`.
-        """
+        """Get process definition XML."""
         return await self._arun(
             _d.getProcessDefinitionXML, {"processDefinitionKey": process_definition_key}, None, None
         )
@@ -5494,144 +2827,67 @@ class AsyncCamundaOperations:
     async def get_process_definition_instance_version_statistics(
         self, *, data: ProcessDefinitionInstanceVersionStatisticsQuery
     ) -> ProcessDefinitionInstanceVersionStatisticsQueryResult:
-        """Get process instance statistics by version.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessDefinitionInstanceVersionStatisticsQueryResult`.
-        """
+        """Get process instance statistics by version."""
         return await self._arun(_d.getProcessDefinitionInstanceVersionStatistics, None, None, data)
 
     async def create_process_instance(
         self, *, data: ProcessInstanceCreationInstruction
     ) -> CreateProcessInstanceResult:
-        """Create process instance.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `CreateProcessInstanceResult`.
-        """
+        """Create process instance (data: `ProcessCreationByKey` or `ProcessCreationById`)."""
         return await self._arun(_d.createProcessInstance, None, None, data)
 
     async def cancel_process_instances_batch_operation(
         self, *, data: ProcessInstanceCancellationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Cancel process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Cancel process instances (batch)."""
         return await self._arun(_d.cancelProcessInstancesBatchOperation, None, None, data)
 
     async def delete_process_instances_batch_operation(
         self, *, data: ProcessInstanceDeletionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Delete process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Delete process instances (batch)."""
         return await self._arun(_d.deleteProcessInstancesBatchOperation, None, None, data)
 
     async def resolve_incidents_batch_operation(
         self, *, data: ProcessInstanceIncidentResolutionBatchOperationRequest | None = None
     ) -> BatchOperationCreatedResult:
-        """Resolve related incidents (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Resolve related incidents (batch)."""
         return await self._arun(_d.resolveIncidentsBatchOperation, None, None, data)
 
     async def migrate_process_instances_batch_operation(
         self, *, data: ProcessInstanceMigrationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Migrate process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Migrate process instances (batch)."""
         return await self._arun(_d.migrateProcessInstancesBatchOperation, None, None, data)
 
     async def modify_process_instances_batch_operation(
         self, *, data: ProcessInstanceModificationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Modify process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Modify process instances (batch)."""
         return await self._arun(_d.modifyProcessInstancesBatchOperation, None, None, data)
 
     async def resume_process_instances_batch_operation(
         self, *, data: ProcessInstanceResumptionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Resume process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Resume process instances (batch)."""
         return await self._arun(_d.resumeProcessInstancesBatchOperation, None, None, data)
 
     async def search_process_instances(
         self, *, data: ProcessInstanceSearchQuery | None = None
     ) -> ProcessInstanceSearchQueryResult:
-        """Search process instances.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ProcessInstanceSearchQueryResult`.
-        """
+        """Search process instances."""
         return await self._arun(_d.searchProcessInstances, None, None, data)
 
     async def suspend_process_instances_batch_operation(
         self, *, data: ProcessInstanceSuspensionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
-        """Suspend process instances (batch).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Suspend process instances (batch)."""
         return await self._arun(_d.suspendProcessInstancesBatchOperation, None, None, data)
 
     async def get_process_instance(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceResult:
-        """Get process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceResult`.
-        """
+        """Get process instance."""
         return await self._arun(
             _d.getProcessInstance, {"processInstanceKey": process_instance_key}, None, None
         )
@@ -5642,15 +2898,7 @@ class AsyncCamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: ProcessInstanceBusinessIdAssignmentInstruction,
     ) -> None:
-        """Assign business id to process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign business id to process instance."""
         return await self._arun(
             _d.assignProcessInstanceBusinessId,
             {"processInstanceKey": process_instance_key},
@@ -5661,14 +2909,7 @@ class AsyncCamundaOperations:
     async def get_process_instance_call_hierarchy(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> list[ProcessInstanceCallHierarchyEntry]:
-        """Get call hierarchy.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `list[ProcessInstanceCallHierarchyEntry]`.
-        """
+        """Get call hierarchy."""
         return await self._arun(
             _d.getProcessInstanceCallHierarchy,
             {"processInstanceKey": process_instance_key},
@@ -5682,15 +2923,7 @@ class AsyncCamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: CancelProcessInstanceRequest | None = None,
     ) -> None:
-        """Cancel process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Cancel process instance."""
         return await self._arun(
             _d.cancelProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -5701,15 +2934,7 @@ class AsyncCamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: DeleteProcessInstanceRequest | None = None,
     ) -> None:
-        """Delete process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete process instance."""
         return await self._arun(
             _d.deleteProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -5717,14 +2942,7 @@ class AsyncCamundaOperations:
     async def resolve_process_instance_incidents(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> BatchOperationCreatedResult:
-        """Resolve related incidents.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `BatchOperationCreatedResult`.
-        """
+        """Resolve related incidents."""
         return await self._arun(
             _d.resolveProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
@@ -5735,15 +2953,7 @@ class AsyncCamundaOperations:
     async def search_process_instance_incidents(
         self, *, process_instance_key: ProcessInstanceKey, data: IncidentSearchQuery | None = None
     ) -> IncidentSearchQueryResult:
-        """Search related incidents.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `IncidentSearchQueryResult`.
-        """
+        """Search related incidents."""
         return await self._arun(
             _d.searchProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
@@ -5754,15 +2964,7 @@ class AsyncCamundaOperations:
     async def migrate_process_instance(
         self, *, process_instance_key: ProcessInstanceKey, data: ProcessInstanceMigrationInstruction
     ) -> None:
-        """Migrate process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Migrate process instance."""
         return await self._arun(
             _d.migrateProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -5773,15 +2975,7 @@ class AsyncCamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: ProcessInstanceModificationInstruction,
     ) -> None:
-        """Modify process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Modify process instance."""
         return await self._arun(
             _d.modifyProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -5792,15 +2986,7 @@ class AsyncCamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: ResumeProcessInstanceRequest | None = None,
     ) -> None:
-        """Resume process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume process instance."""
         return await self._arun(
             _d.resumeProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -5808,14 +2994,7 @@ class AsyncCamundaOperations:
     async def get_process_instance_sequence_flows(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceSequenceFlowsQueryResult:
-        """Get sequence flows.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceSequenceFlowsQueryResult`.
-        """
+        """Get sequence flows."""
         return await self._arun(
             _d.getProcessInstanceSequenceFlows,
             {"processInstanceKey": process_instance_key},
@@ -5826,14 +3005,7 @@ class AsyncCamundaOperations:
     async def get_process_instance_statistics(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceElementStatisticsQueryResult:
-        """Get element instance statistics.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceElementStatisticsQueryResult`.
-        """
+        """Get element instance statistics."""
         return await self._arun(
             _d.getProcessInstanceStatistics,
             {"processInstanceKey": process_instance_key},
@@ -5844,14 +3016,7 @@ class AsyncCamundaOperations:
     async def get_process_instance_wait_state_statistics(
         self, *, process_instance_key: ProcessInstanceKey
     ) -> ProcessInstanceWaitStateStatisticsQueryResult:
-        """Get wait state statistics.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-
-        Returns:
-            `ProcessInstanceWaitStateStatisticsQueryResult`.
-        """
+        """Get wait state statistics."""
         return await self._arun(
             _d.getProcessInstanceWaitStateStatistics,
             {"processInstanceKey": process_instance_key},
@@ -5865,15 +3030,7 @@ class AsyncCamundaOperations:
         process_instance_key: ProcessInstanceKey,
         data: SuspendProcessInstanceRequest | None = None,
     ) -> None:
-        """Suspend process instance.
-
-        Args:
-            process_instance_key: path parameter `processInstanceKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Suspend process instance."""
         return await self._arun(
             _d.suspendProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
@@ -5881,47 +3038,19 @@ class AsyncCamundaOperations:
     async def search_resources(
         self, *, data: ResourceSearchQuery | None = None
     ) -> ResourceSearchQueryResult:
-        """Search resources.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `ResourceSearchQueryResult`.
-        """
+        """Search resources."""
         return await self._arun(_d.searchResources, None, None, data)
 
     async def get_resource(self, *, resource_key: ResourceKey) -> ResourceResult:
-        """Get resource.
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-
-        Returns:
-            `ResourceResult`.
-        """
+        """Get resource."""
         return await self._arun(_d.getResource, {"resourceKey": resource_key}, None, None)
 
     async def get_resource_content(self, *, resource_key: ResourceKey) -> dict[str, Any]:
-        """Get RPA resource content (deprecated).
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-
-        Returns:
-            `dict[str, Any]`.
-        """
+        """Get RPA resource content (deprecated)."""
         return await self._arun(_d.getResourceContent, {"resourceKey": resource_key}, None, None)
 
     async def get_resource_content_binary(self, *, resource_key: ResourceKey) -> bytes:
-        """Get resource content as binary.
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-
-        Returns:
-            `bytes`.
-        """
+        """Get resource content as binary."""
         return await self._arun(
             _d.getResourceContentBinary, {"resourceKey": resource_key}, None, None
         )
@@ -5929,113 +3058,45 @@ class AsyncCamundaOperations:
     async def delete_resource(
         self, *, resource_key: ResourceKey, data: DeleteResourceRequest | None = None
     ) -> DeleteResourceResponse:
-        """Delete resource.
-
-        Args:
-            resource_key: path parameter `resourceKey`.
-            data: the JSON request body.
-
-        Returns:
-            `DeleteResourceResponse`.
-        """
+        """Delete resource."""
         return await self._arun(_d.deleteResource, {"resourceKey": resource_key}, None, data)
 
     async def create_role(self, *, data: RoleCreateRequest | None = None) -> RoleCreateResult:
-        """Create role.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `RoleCreateResult`.
-        """
+        """Create role."""
         return await self._arun(_d.createRole, None, None, data)
 
     async def search_roles(
         self, *, data: RoleSearchQueryRequest | None = None
     ) -> RoleSearchQueryResult:
-        """Search roles.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `RoleSearchQueryResult`.
-        """
+        """Search roles."""
         return await self._arun(_d.searchRoles, None, None, data)
 
     async def get_role(self, *, role_id: RoleId) -> RoleResult:
-        """Get role.
-
-        Args:
-            role_id: path parameter `roleId`.
-
-        Returns:
-            `RoleResult`.
-        """
+        """Get role."""
         return await self._arun(_d.getRole, {"roleId": role_id}, None, None)
 
     async def update_role(self, *, role_id: RoleId, data: RoleUpdateRequest) -> RoleUpdateResult:
-        """Update role.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleUpdateResult`.
-        """
+        """Update role."""
         return await self._arun(_d.updateRole, {"roleId": role_id}, None, data)
 
     async def delete_role(self, *, role_id: RoleId) -> None:
-        """Delete role.
-
-        Args:
-            role_id: path parameter `roleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete role."""
         return await self._arun(_d.deleteRole, {"roleId": role_id}, None, None)
 
     async def search_clients_for_role(
         self, *, role_id: RoleId, data: RoleClientSearchQueryRequest | None = None
     ) -> RoleClientSearchResult:
-        """Search role clients.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleClientSearchResult`.
-        """
+        """Search role clients."""
         return await self._arun(_d.searchClientsForRole, {"roleId": role_id}, None, data)
 
     async def assign_role_to_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
-        """Assign a role to a client.
-
-        Args:
-            role_id: path parameter `roleId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a client."""
         return await self._arun(
             _d.assignRoleToClient, {"roleId": role_id, "clientId": client_id}, None, None
         )
 
     async def unassign_role_from_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
-        """Unassign a role from a client.
-
-        Args:
-            role_id: path parameter `roleId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a client."""
         return await self._arun(
             _d.unassignRoleFromClient, {"roleId": role_id, "clientId": client_id}, None, None
         )
@@ -6043,41 +3104,17 @@ class AsyncCamundaOperations:
     async def search_groups_for_role(
         self, *, role_id: RoleId, data: RoleGroupSearchQueryRequest | None = None
     ) -> RoleGroupSearchResult:
-        """Search role groups.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleGroupSearchResult`.
-        """
+        """Search role groups."""
         return await self._arun(_d.searchGroupsForRole, {"roleId": role_id}, None, data)
 
     async def assign_role_to_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
-        """Assign a role to a group.
-
-        Args:
-            role_id: path parameter `roleId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a group."""
         return await self._arun(
             _d.assignRoleToGroup, {"roleId": role_id, "groupId": group_id}, None, None
         )
 
     async def unassign_role_from_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
-        """Unassign a role from a group.
-
-        Args:
-            role_id: path parameter `roleId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a group."""
         return await self._arun(
             _d.unassignRoleFromGroup, {"roleId": role_id, "groupId": group_id}, None, None
         )
@@ -6085,29 +3122,13 @@ class AsyncCamundaOperations:
     async def search_mapping_rules_for_role(
         self, *, role_id: RoleId, data: MappingRuleSearchQueryRequest | None = None
     ) -> RoleMappingRuleSearchResult:
-        """Search role mapping rules.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleMappingRuleSearchResult`.
-        """
+        """Search role mapping rules."""
         return await self._arun(_d.searchMappingRulesForRole, {"roleId": role_id}, None, data)
 
     async def assign_role_to_mapping_rule(
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Assign a role to a mapping rule.
-
-        Args:
-            role_id: path parameter `roleId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a mapping rule."""
         return await self._arun(
             _d.assignRoleToMappingRule,
             {"roleId": role_id, "mappingRuleId": mapping_rule_id},
@@ -6118,15 +3139,7 @@ class AsyncCamundaOperations:
     async def unassign_role_from_mapping_rule(
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Unassign a role from a mapping rule.
-
-        Args:
-            role_id: path parameter `roleId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a mapping rule."""
         return await self._arun(
             _d.unassignRoleFromMappingRule,
             {"roleId": role_id, "mappingRuleId": mapping_rule_id},
@@ -6137,95 +3150,39 @@ class AsyncCamundaOperations:
     async def search_users_for_role(
         self, *, role_id: RoleId, data: RoleUserSearchQueryRequest | None = None
     ) -> RoleUserSearchResult:
-        """Search role users.
-
-        Args:
-            role_id: path parameter `roleId`.
-            data: the JSON request body.
-
-        Returns:
-            `RoleUserSearchResult`.
-        """
+        """Search role users."""
         return await self._arun(_d.searchUsersForRole, {"roleId": role_id}, None, data)
 
     async def assign_role_to_user(self, *, role_id: RoleId, username: Username) -> None:
-        """Assign a role to a user.
-
-        Args:
-            role_id: path parameter `roleId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a user."""
         return await self._arun(
             _d.assignRoleToUser, {"roleId": role_id, "username": username}, None, None
         )
 
     async def unassign_role_from_user(self, *, role_id: RoleId, username: Username) -> None:
-        """Unassign a role from a user.
-
-        Args:
-            role_id: path parameter `roleId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a user."""
         return await self._arun(
             _d.unassignRoleFromUser, {"roleId": role_id, "username": username}, None, None
         )
 
     async def resolve_secrets(self, *, data: SecretResolveRequest) -> SecretResolveResult:
-        """Resolve secrets (alpha).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `SecretResolveResult`.
-        """
+        """Resolve secrets (alpha)."""
         return await self._arun(_d.resolveSecrets, None, None, data)
 
     async def list_secrets(self, *, data: dict[str, Any] | None = None) -> SecretListResult:
-        """List secrets (alpha).
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `SecretListResult`.
-        """
+        """List secrets (alpha)."""
         return await self._arun(_d.listSecrets, None, None, data)
 
     async def create_admin_user(self, *, data: UserRequest) -> UserCreateResult:
-        """Create admin user.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserCreateResult`.
-        """
+        """Create admin user."""
         return await self._arun(_d.createAdminUser, None, None, data)
 
     async def broadcast_signal(self, *, data: SignalBroadcastRequest) -> SignalBroadcastResult:
-        """Broadcast signal.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `SignalBroadcastResult`.
-        """
+        """Broadcast signal."""
         return await self._arun(_d.broadcastSignal, None, None, data)
 
     async def get_status(self) -> None:
-        """Get physical tenant status.
-
-        Returns:
-            nothing (no content).
-        """
+        """Get physical tenant status."""
         return await self._arun(_d.getStatus, None, None, None)
 
     async def get_usage_metrics(
@@ -6236,17 +3193,7 @@ class AsyncCamundaOperations:
         tenant_id: TenantId | None = None,
         with_tenants: bool | None = None,
     ) -> UsageMetricsResponse:
-        """Get usage metrics.
-
-        Args:
-            start_time: query parameter `startTime`.
-            end_time: query parameter `endTime`.
-            tenant_id: query parameter `tenantId`.
-            with_tenants: query parameter `withTenants`.
-
-        Returns:
-            `UsageMetricsResponse`.
-        """
+        """Get usage metrics."""
         return await self._arun(
             _d.getUsageMetrics,
             None,
@@ -6260,97 +3207,41 @@ class AsyncCamundaOperations:
         )
 
     async def get_system_configuration(self) -> SystemConfigurationResponse:
-        """System configuration (alpha).
-
-        Returns:
-            `SystemConfigurationResponse`.
-        """
+        """System configuration (alpha)."""
         return await self._arun(_d.getSystemConfiguration, None, None, None)
 
     async def create_tenant(self, *, data: TenantCreateRequest) -> TenantCreateResult:
-        """Create tenant.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TenantCreateResult`.
-        """
+        """Create tenant."""
         return await self._arun(_d.createTenant, None, None, data)
 
     async def search_tenants(
         self, *, data: TenantSearchQueryRequest | None = None
     ) -> TenantSearchQueryResult:
-        """Search tenants.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `TenantSearchQueryResult`.
-        """
+        """Search tenants."""
         return await self._arun(_d.searchTenants, None, None, data)
 
     async def get_tenant(self, *, tenant_id: TenantId) -> TenantResult:
-        """Get tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-
-        Returns:
-            `TenantResult`.
-        """
+        """Get tenant."""
         return await self._arun(_d.getTenant, {"tenantId": tenant_id}, None, None)
 
     async def update_tenant(
         self, *, tenant_id: TenantId, data: TenantUpdateRequest
     ) -> TenantUpdateResult:
-        """Update tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantUpdateResult`.
-        """
+        """Update tenant."""
         return await self._arun(_d.updateTenant, {"tenantId": tenant_id}, None, data)
 
     async def delete_tenant(self, *, tenant_id: TenantId) -> None:
-        """Delete tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete tenant."""
         return await self._arun(_d.deleteTenant, {"tenantId": tenant_id}, None, None)
 
     async def search_clients_for_tenant(
         self, *, tenant_id: TenantId, data: TenantClientSearchQueryRequest | None = None
     ) -> TenantClientSearchResult:
-        """Search clients for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantClientSearchResult`.
-        """
+        """Search clients for tenant."""
         return await self._arun(_d.searchClientsForTenant, {"tenantId": tenant_id}, None, data)
 
     async def assign_client_to_tenant(self, *, tenant_id: TenantId, client_id: ClientId) -> None:
-        """Assign a client to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a client to a tenant."""
         return await self._arun(
             _d.assignClientToTenant, {"tenantId": tenant_id, "clientId": client_id}, None, None
         )
@@ -6358,15 +3249,7 @@ class AsyncCamundaOperations:
     async def unassign_client_from_tenant(
         self, *, tenant_id: TenantId, client_id: ClientId
     ) -> None:
-        """Unassign a client from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            client_id: path parameter `clientId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a client from a tenant."""
         return await self._arun(
             _d.unassignClientFromTenant, {"tenantId": tenant_id, "clientId": client_id}, None, None
         )
@@ -6374,41 +3257,17 @@ class AsyncCamundaOperations:
     async def search_group_ids_for_tenant(
         self, *, tenant_id: TenantId, data: TenantGroupSearchQueryRequest | None = None
     ) -> TenantGroupSearchResult:
-        """Search groups for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantGroupSearchResult`.
-        """
+        """Search groups for tenant."""
         return await self._arun(_d.searchGroupIdsForTenant, {"tenantId": tenant_id}, None, data)
 
     async def assign_group_to_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
-        """Assign a group to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a group to a tenant."""
         return await self._arun(
             _d.assignGroupToTenant, {"tenantId": tenant_id, "groupId": group_id}, None, None
         )
 
     async def unassign_group_from_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
-        """Unassign a group from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            group_id: path parameter `groupId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a group from a tenant."""
         return await self._arun(
             _d.unassignGroupFromTenant, {"tenantId": tenant_id, "groupId": group_id}, None, None
         )
@@ -6416,29 +3275,13 @@ class AsyncCamundaOperations:
     async def search_mapping_rules_for_tenant(
         self, *, tenant_id: TenantId, data: MappingRuleSearchQueryRequest | None = None
     ) -> TenantMappingRuleSearchResult:
-        """Search mapping rules for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantMappingRuleSearchResult`.
-        """
+        """Search mapping rules for tenant."""
         return await self._arun(_d.searchMappingRulesForTenant, {"tenantId": tenant_id}, None, data)
 
     async def assign_mapping_rule_to_tenant(
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Assign a mapping rule to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a mapping rule to a tenant."""
         return await self._arun(
             _d.assignMappingRuleToTenant,
             {"tenantId": tenant_id, "mappingRuleId": mapping_rule_id},
@@ -6449,15 +3292,7 @@ class AsyncCamundaOperations:
     async def unassign_mapping_rule_from_tenant(
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
     ) -> None:
-        """Unassign a mapping rule from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            mapping_rule_id: path parameter `mappingRuleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a mapping rule from a tenant."""
         return await self._arun(
             _d.unassignMappingRuleFromTenant,
             {"tenantId": tenant_id, "mappingRuleId": mapping_rule_id},
@@ -6468,41 +3303,17 @@ class AsyncCamundaOperations:
     async def search_roles_for_tenant(
         self, *, tenant_id: TenantId, data: RoleSearchQueryRequest | None = None
     ) -> TenantRoleSearchResult:
-        """Search roles for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantRoleSearchResult`.
-        """
+        """Search roles for tenant."""
         return await self._arun(_d.searchRolesForTenant, {"tenantId": tenant_id}, None, data)
 
     async def assign_role_to_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
-        """Assign a role to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            role_id: path parameter `roleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a role to a tenant."""
         return await self._arun(
             _d.assignRoleToTenant, {"tenantId": tenant_id, "roleId": role_id}, None, None
         )
 
     async def unassign_role_from_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
-        """Unassign a role from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            role_id: path parameter `roleId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a role from a tenant."""
         return await self._arun(
             _d.unassignRoleFromTenant, {"tenantId": tenant_id, "roleId": role_id}, None, None
         )
@@ -6510,128 +3321,57 @@ class AsyncCamundaOperations:
     async def search_users_for_tenant(
         self, *, tenant_id: TenantId, data: TenantUserSearchQueryRequest | None = None
     ) -> TenantUserSearchResult:
-        """Search users for tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            data: the JSON request body.
-
-        Returns:
-            `TenantUserSearchResult`.
-        """
+        """Search users for tenant."""
         return await self._arun(_d.searchUsersForTenant, {"tenantId": tenant_id}, None, data)
 
     async def assign_user_to_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
-        """Assign a user to a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign a user to a tenant."""
         return await self._arun(
             _d.assignUserToTenant, {"tenantId": tenant_id, "username": username}, None, None
         )
 
     async def unassign_user_from_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
-        """Unassign a user from a tenant.
-
-        Args:
-            tenant_id: path parameter `tenantId`.
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign a user from a tenant."""
         return await self._arun(
             _d.unassignUserFromTenant, {"tenantId": tenant_id, "username": username}, None, None
         )
 
     async def get_topology(self) -> TopologyResponse:
-        """Get cluster topology.
-
-        Returns:
-            `TopologyResponse`.
-        """
+        """Get cluster topology."""
         return await self._arun(_d.getTopology, None, None, None)
 
     async def change_cluster_mode(
         self, *, mode: Mode, dry_run: bool | None = None
     ) -> ClusterModeChangeResponse:
-        """Change cluster mode.
-
-        Args:
-            mode: query parameter `mode`.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterModeChangeResponse`.
-        """
+        """Change cluster mode."""
         return await self._arun(_d.changeClusterMode, None, {"mode": mode, "dryRun": dry_run}, None)
 
     async def get_restore_status(self) -> RestoreStatusResponse:
-        """Get the status of the restore that is currently in progress.
-
-        Returns:
-            `RestoreStatusResponse`.
-        """
+        """Get the status of the restore that is currently in progress."""
         return await self._arun(_d.getRestoreStatus, None, None, None)
 
     async def restore(
         self, *, data: RestoreRequest, dry_run: bool | None = None
     ) -> ClusterRestoreResponse:
-        """Restore from a backup.
-
-        Args:
-            data: the JSON request body.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterRestoreResponse`.
-        """
+        """Restore from a backup."""
         return await self._arun(_d.restore, None, {"dryRun": dry_run}, data)
 
     async def get_cluster_exporting_status(self) -> ExportingStatusResponse:
-        """Get exporting status of the whole cluster.
-
-        Returns:
-            `ExportingStatusResponse`.
-        """
+        """Get exporting status of the whole cluster."""
         return await self._arun(_d.getClusterExportingStatus, None, None, None)
 
     async def pause_cluster_exporting(self, *, soft: bool | None = None) -> None:
-        """Pause exporting across the whole cluster.
-
-        Args:
-            soft: query parameter `soft`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Pause exporting across the whole cluster."""
         return await self._arun(_d.pauseClusterExporting, None, {"soft": soft}, None)
 
     async def resume_cluster_exporting(self) -> None:
-        """Resume exporting across the whole cluster.
-
-        Returns:
-            nothing (no content).
-        """
+        """Resume exporting across the whole cluster."""
         return await self._arun(_d.resumeClusterExporting, None, None, None)
 
     async def list_runtime_backups_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None, prefix: str | None = None
     ) -> list[ClusterRuntimeBackupInfo]:
-        """List runtime backups across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-            prefix: query parameter `prefix`.
-
-        Returns:
-            `list[ClusterRuntimeBackupInfo]`.
-        """
+        """List runtime backups across physical tenants."""
         return await self._arun(
             _d.listRuntimeBackupsAsClusterAdmin,
             None,
@@ -6642,15 +3382,7 @@ class AsyncCamundaOperations:
     async def take_runtime_backup_as_cluster_admin(
         self, *, data: TakeRuntimeBackupRequest | None = None, physical_tenant_id: str | None = None
     ) -> ClusterTakeRuntimeBackupResponse:
-        """Take a runtime backup on one or every physical tenant.
-
-        Args:
-            data: the JSON request body.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterTakeRuntimeBackupResponse`.
-        """
+        """Take a runtime backup on one or every physical tenant."""
         return await self._arun(
             _d.takeRuntimeBackupAsClusterAdmin, None, {"physicalTenantId": physical_tenant_id}, data
         )
@@ -6658,14 +3390,7 @@ class AsyncCamundaOperations:
     async def get_runtime_backup_state_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupState:
-        """Get runtime backup state across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterRuntimeBackupState`.
-        """
+        """Get runtime backup state across physical tenants."""
         return await self._arun(
             _d.getRuntimeBackupStateAsClusterAdmin,
             None,
@@ -6676,14 +3401,7 @@ class AsyncCamundaOperations:
     async def delete_runtime_backup_state_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None
     ) -> None:
-        """Delete runtime backup state across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete runtime backup state across physical tenants."""
         return await self._arun(
             _d.deleteRuntimeBackupStateAsClusterAdmin,
             None,
@@ -6694,14 +3412,7 @@ class AsyncCamundaOperations:
     async def sync_runtime_backup_state_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupState:
-        """Force-write runtime backup state across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterRuntimeBackupState`.
-        """
+        """Force-write runtime backup state across physical tenants."""
         return await self._arun(
             _d.syncRuntimeBackupStateAsClusterAdmin,
             None,
@@ -6712,15 +3423,7 @@ class AsyncCamundaOperations:
     async def get_runtime_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupInfo:
-        """Get a runtime backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterRuntimeBackupInfo`.
-        """
+        """Get a runtime backup across physical tenants."""
         return await self._arun(
             _d.getRuntimeBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -6731,15 +3434,7 @@ class AsyncCamundaOperations:
     async def delete_runtime_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> None:
-        """Delete a runtime backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a runtime backup across physical tenants."""
         return await self._arun(
             _d.deleteRuntimeBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -6754,16 +3449,7 @@ class AsyncCamundaOperations:
         prefix: str | None = None,
         verbose: bool | None = None,
     ) -> list[ClusterHistoryBackupInfo]:
-        """List history backups across physical tenants.
-
-        Args:
-            physical_tenant_id: query parameter `physicalTenantId`.
-            prefix: query parameter `prefix`.
-            verbose: query parameter `verbose`.
-
-        Returns:
-            `list[ClusterHistoryBackupInfo]`.
-        """
+        """List history backups across physical tenants."""
         return await self._arun(
             _d.listHistoryBackupsAsClusterAdmin,
             None,
@@ -6774,15 +3460,7 @@ class AsyncCamundaOperations:
     async def take_history_backup_as_cluster_admin(
         self, *, data: TakeHistoryBackupRequest, physical_tenant_id: str | None = None
     ) -> ClusterTakeHistoryBackupResponse:
-        """Take a history backup on one or every physical tenant.
-
-        Args:
-            data: the JSON request body.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterTakeHistoryBackupResponse`.
-        """
+        """Take a history backup on one or every physical tenant."""
         return await self._arun(
             _d.takeHistoryBackupAsClusterAdmin, None, {"physicalTenantId": physical_tenant_id}, data
         )
@@ -6790,15 +3468,7 @@ class AsyncCamundaOperations:
     async def get_history_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> ClusterHistoryBackupInfo:
-        """Get a history backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            `ClusterHistoryBackupInfo`.
-        """
+        """Get a history backup across physical tenants."""
         return await self._arun(
             _d.getHistoryBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -6809,15 +3479,7 @@ class AsyncCamundaOperations:
     async def delete_history_backup_as_cluster_admin(
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> None:
-        """Delete a history backup across physical tenants.
-
-        Args:
-            backup_id: path parameter `backupId`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete a history backup across physical tenants."""
         return await self._arun(
             _d.deleteHistoryBackupAsClusterAdmin,
             {"backupId": backup_id},
@@ -6828,16 +3490,7 @@ class AsyncCamundaOperations:
     async def change_cluster_mode_as_cluster_admin(
         self, *, mode: Mode, physical_tenant_id: str | None = None, dry_run: bool | None = None
     ) -> ClusterModeChangeResponse:
-        """Change the cluster mode of one or every physical tenant.
-
-        Args:
-            mode: query parameter `mode`.
-            physical_tenant_id: query parameter `physicalTenantId`.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterModeChangeResponse`.
-        """
+        """Change the cluster mode of one or every physical tenant."""
         return await self._arun(
             _d.changeClusterModeAsClusterAdmin,
             None,
@@ -6852,16 +3505,7 @@ class AsyncCamundaOperations:
         physical_tenant_id: str | None = None,
         dry_run: bool | None = None,
     ) -> ClusterRestoreResponse:
-        """Restore one or every physical tenant from a backup.
-
-        Args:
-            data: the JSON request body.
-            physical_tenant_id: query parameter `physicalTenantId`.
-            dry_run: query parameter `dryRun`.
-
-        Returns:
-            `ClusterRestoreResponse`.
-        """
+        """Restore one or every physical tenant from a backup."""
         return await self._arun(
             _d.restoreAsClusterAdmin,
             None,
@@ -6870,152 +3514,63 @@ class AsyncCamundaOperations:
         )
 
     async def get_cluster_status(self) -> ClusterStatusResponse:
-        """Get the status of the whole cluster.
-
-        Returns:
-            `ClusterStatusResponse`.
-        """
+        """Get the status of the whole cluster."""
         return await self._arun(_d.getClusterStatus, None, None, None)
 
     async def get_cluster_topology(self) -> ClusterTopologyResponse:
-        """Get the topology of the whole cluster.
-
-        Returns:
-            `ClusterTopologyResponse`.
-        """
+        """Get the topology of the whole cluster."""
         return await self._arun(_d.getClusterTopology, None, None, None)
 
     async def create_user(self, *, data: UserRequest) -> UserCreateResult:
-        """Create user.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserCreateResult`.
-        """
+        """Create user."""
         return await self._arun(_d.createUser, None, None, data)
 
     async def search_users(self, *, data: UserSearchQueryRequest | None = None) -> UserSearchResult:
-        """Search users.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserSearchResult`.
-        """
+        """Search users."""
         return await self._arun(_d.searchUsers, None, None, data)
 
     async def get_user(self, *, username: Username) -> UserResult:
-        """Get user.
-
-        Args:
-            username: path parameter `username`.
-
-        Returns:
-            `UserResult`.
-        """
+        """Get user."""
         return await self._arun(_d.getUser, {"username": username}, None, None)
 
     async def update_user(self, *, username: Username, data: UserUpdateRequest) -> UserUpdateResult:
-        """Update user.
-
-        Args:
-            username: path parameter `username`.
-            data: the JSON request body.
-
-        Returns:
-            `UserUpdateResult`.
-        """
+        """Update user."""
         return await self._arun(_d.updateUser, {"username": username}, None, data)
 
     async def delete_user(self, *, username: Username) -> None:
-        """Delete user.
-
-        Args:
-            username: path parameter `username`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Delete user."""
         return await self._arun(_d.deleteUser, {"username": username}, None, None)
 
     async def search_user_tasks(
         self, *, data: UserTaskSearchQuery | None = None
     ) -> UserTaskSearchQueryResult:
-        """Search user tasks.
-
-        Args:
-            data: the JSON request body.
-
-        Returns:
-            `UserTaskSearchQueryResult`.
-        """
+        """Search user tasks."""
         return await self._arun(_d.searchUserTasks, None, None, data)
 
     async def get_user_task(self, *, user_task_key: UserTaskKey) -> UserTaskResult:
-        """Get user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-
-        Returns:
-            `UserTaskResult`.
-        """
+        """Get user task."""
         return await self._arun(_d.getUserTask, {"userTaskKey": user_task_key}, None, None)
 
     async def update_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskUpdateRequest | None = None
     ) -> None:
-        """Update user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Update user task."""
         return await self._arun(_d.updateUserTask, {"userTaskKey": user_task_key}, None, data)
 
     async def unassign_user_task(self, *, user_task_key: UserTaskKey) -> None:
-        """Unassign user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-
-        Returns:
-            nothing (no content).
-        """
+        """Unassign user task."""
         return await self._arun(_d.unassignUserTask, {"userTaskKey": user_task_key}, None, None)
 
     async def assign_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskAssignmentRequest
     ) -> None:
-        """Assign user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Assign user task."""
         return await self._arun(_d.assignUserTask, {"userTaskKey": user_task_key}, None, data)
 
     async def search_user_task_audit_logs(
         self, *, user_task_key: UserTaskKey, data: UserTaskAuditLogSearchQueryRequest | None = None
     ) -> AuditLogSearchQueryResult:
-        """Search user task audit logs.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            `AuditLogSearchQueryResult`.
-        """
+        """Search user task audit logs."""
         return await self._arun(
             _d.searchUserTaskAuditLogs, {"userTaskKey": user_task_key}, None, data
         )
@@ -7023,15 +3578,7 @@ class AsyncCamundaOperations:
     async def complete_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskCompletionRequest | None = None
     ) -> None:
-        """Complete user task.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-
-        Returns:
-            nothing (no content).
-        """
+        """Complete user task."""
         return await self._arun(_d.completeUserTask, {"userTaskKey": user_task_key}, None, data)
 
     async def search_user_task_effective_variables(
@@ -7041,16 +3588,7 @@ class AsyncCamundaOperations:
         data: UserTaskEffectiveVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
     ) -> VariableSearchQueryResult:
-        """Search user task effective variables.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `VariableSearchQueryResult`.
-        """
+        """Search user task effective variables."""
         return await self._arun(
             _d.searchUserTaskEffectiveVariables,
             {"userTaskKey": user_task_key},
@@ -7059,14 +3597,7 @@ class AsyncCamundaOperations:
         )
 
     async def get_user_task_form(self, *, user_task_key: UserTaskKey) -> FormResult | None:
-        """Get user task form.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-
-        Returns:
-            `FormResult | None`.
-        """
+        """Get user task form."""
         return await self._arun(_d.getUserTaskForm, {"userTaskKey": user_task_key}, None, None)
 
     async def search_user_task_variables(
@@ -7076,16 +3607,7 @@ class AsyncCamundaOperations:
         data: UserTaskVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
     ) -> VariableSearchQueryResult:
-        """Search user task variables.
-
-        Args:
-            user_task_key: path parameter `userTaskKey`.
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `VariableSearchQueryResult`.
-        """
+        """Search user task variables."""
         return await self._arun(
             _d.searchUserTaskVariables,
             {"userTaskKey": user_task_key},
@@ -7096,24 +3618,9 @@ class AsyncCamundaOperations:
     async def search_variables(
         self, *, data: VariableSearchQuery | None = None, truncate_values: bool | None = None
     ) -> VariableSearchQueryResult:
-        """Search variables.
-
-        Args:
-            data: the JSON request body.
-            truncate_values: query parameter `truncateValues`.
-
-        Returns:
-            `VariableSearchQueryResult`.
-        """
+        """Search variables."""
         return await self._arun(_d.searchVariables, None, {"truncateValues": truncate_values}, data)
 
     async def get_variable(self, *, variable_key: VariableKey) -> VariableResult:
-        """Get variable.
-
-        Args:
-            variable_key: path parameter `variableKey`.
-
-        Returns:
-            `VariableResult`.
-        """
+        """Get variable."""
         return await self._arun(_d.getVariable, {"variableKey": variable_key}, None, None)

@@ -9,12 +9,14 @@ from camunda_sdk.pipeline.operation import Operation
 __all__ = ["OPERATIONS"]
 
 # `root=True`: the spec serves the path from the server root, not the `/v2` base.
+# `idempotent` and `drains`: decided by `operation_policy` in scripts/generate.py.
 
 getAgentDefinition = Operation(
     "getAgentDefinition",
     "GET",
     "/agent-definitions/{agentDefinitionKey}",
     result="AgentDefinitionResult",
+    idempotent=True,
 )
 searchAgentDefinitions = Operation(
     "searchAgentDefinitions",
@@ -30,9 +32,14 @@ createAgentInstance = Operation(
     "/agent-instances",
     body="json",
     result="AgentInstanceCreationResult",
+    idempotent=False,
 )
 getAgentInstance = Operation(
-    "getAgentInstance", "GET", "/agent-instances/{agentInstanceKey}", result="AgentInstanceResult"
+    "getAgentInstance",
+    "GET",
+    "/agent-instances/{agentInstanceKey}",
+    result="AgentInstanceResult",
+    idempotent=True,
 )
 updateAgentInstance = Operation(
     "updateAgentInstance",
@@ -40,6 +47,7 @@ updateAgentInstance = Operation(
     "/agent-instances/{agentInstanceKey}",
     body="json",
     result="AgentInstanceUpdateResult",
+    idempotent=False,
 )
 searchAgentInstances = Operation(
     "searchAgentInstances",
@@ -55,6 +63,7 @@ createAgentInstanceHistoryItem = Operation(
     "/agent-instances/{agentInstanceKey}/history",
     body="json",
     result="AgentInstanceHistoryItemCreationResult",
+    idempotent=False,
 )
 searchAgentInstanceHistory = Operation(
     "searchAgentInstanceHistory",
@@ -72,9 +81,11 @@ searchAuditLogs = Operation(
     result="AuditLogSearchQueryResult",
     idempotent=True,
 )
-getAuditLog = Operation("getAuditLog", "GET", "/audit-logs/{auditLogKey}", result="AuditLogResult")
+getAuditLog = Operation(
+    "getAuditLog", "GET", "/audit-logs/{auditLogKey}", result="AuditLogResult", idempotent=True
+)
 getAuthentication = Operation(
-    "getAuthentication", "GET", "/authentication/me", result="CamundaUserResult"
+    "getAuthentication", "GET", "/authentication/me", result="CamundaUserResult", idempotent=True
 )
 searchOwnAuthorizations = Operation(
     "searchOwnAuthorizations",
@@ -90,6 +101,7 @@ createAuthorization = Operation(
     "/authorizations",
     body="json",
     result="AuthorizationCreateResult",
+    idempotent=False,
 )
 searchAuthorizations = Operation(
     "searchAuthorizations",
@@ -100,41 +112,77 @@ searchAuthorizations = Operation(
     idempotent=True,
 )
 getAuthorization = Operation(
-    "getAuthorization", "GET", "/authorizations/{authorizationKey}", result="AuthorizationResult"
+    "getAuthorization",
+    "GET",
+    "/authorizations/{authorizationKey}",
+    result="AuthorizationResult",
+    idempotent=True,
 )
 updateAuthorization = Operation(
-    "updateAuthorization", "PUT", "/authorizations/{authorizationKey}", body="json"
+    "updateAuthorization", "PUT", "/authorizations/{authorizationKey}", body="json", idempotent=True
 )
 deleteAuthorization = Operation(
-    "deleteAuthorization", "DELETE", "/authorizations/{authorizationKey}"
+    "deleteAuthorization", "DELETE", "/authorizations/{authorizationKey}", idempotent=True
 )
 listRuntimeBackups = Operation(
-    "listRuntimeBackups", "GET", "/backups/runtime", result=("list", "BackupInfo")
+    "listRuntimeBackups", "GET", "/backups/runtime", result=("list", "BackupInfo"), idempotent=True
 )
 takeRuntimeBackup = Operation(
-    "takeRuntimeBackup", "POST", "/backups/runtime", body="json", result="TakeRuntimeBackupResponse"
+    "takeRuntimeBackup",
+    "POST",
+    "/backups/runtime",
+    body="json",
+    result="TakeRuntimeBackupResponse",
+    idempotent=False,
 )
 getRuntimeBackupState = Operation(
-    "getRuntimeBackupState", "GET", "/backups/runtime/state", result="RuntimeBackupState"
+    "getRuntimeBackupState",
+    "GET",
+    "/backups/runtime/state",
+    result="RuntimeBackupState",
+    idempotent=True,
 )
-deleteRuntimeBackupState = Operation("deleteRuntimeBackupState", "DELETE", "/backups/runtime/state")
+deleteRuntimeBackupState = Operation(
+    "deleteRuntimeBackupState", "DELETE", "/backups/runtime/state", idempotent=True
+)
 syncRuntimeBackupState = Operation(
-    "syncRuntimeBackupState", "POST", "/backups/runtime/state/sync", result="RuntimeBackupState"
+    "syncRuntimeBackupState",
+    "POST",
+    "/backups/runtime/state/sync",
+    result="RuntimeBackupState",
+    idempotent=False,
 )
 getRuntimeBackup = Operation(
-    "getRuntimeBackup", "GET", "/backups/runtime/{backupId}", result="BackupInfo"
+    "getRuntimeBackup", "GET", "/backups/runtime/{backupId}", result="BackupInfo", idempotent=True
 )
-deleteRuntimeBackup = Operation("deleteRuntimeBackup", "DELETE", "/backups/runtime/{backupId}")
+deleteRuntimeBackup = Operation(
+    "deleteRuntimeBackup", "DELETE", "/backups/runtime/{backupId}", idempotent=True
+)
 listHistoryBackups = Operation(
-    "listHistoryBackups", "GET", "/backups/history", result=("list", "HistoryBackupInfo")
+    "listHistoryBackups",
+    "GET",
+    "/backups/history",
+    result=("list", "HistoryBackupInfo"),
+    idempotent=True,
 )
 takeHistoryBackup = Operation(
-    "takeHistoryBackup", "POST", "/backups/history", body="json", result="TakeHistoryBackupResponse"
+    "takeHistoryBackup",
+    "POST",
+    "/backups/history",
+    body="json",
+    result="TakeHistoryBackupResponse",
+    idempotent=False,
 )
 getHistoryBackup = Operation(
-    "getHistoryBackup", "GET", "/backups/history/{backupId}", result="HistoryBackupInfo"
+    "getHistoryBackup",
+    "GET",
+    "/backups/history/{backupId}",
+    result="HistoryBackupInfo",
+    idempotent=True,
 )
-deleteHistoryBackup = Operation("deleteHistoryBackup", "DELETE", "/backups/history/{backupId}")
+deleteHistoryBackup = Operation(
+    "deleteHistoryBackup", "DELETE", "/backups/history/{backupId}", idempotent=True
+)
 searchBatchOperationItems = Operation(
     "searchBatchOperationItems",
     "POST",
@@ -156,33 +204,45 @@ getBatchOperation = Operation(
     "GET",
     "/batch-operations/{batchOperationKey}",
     result="BatchOperationResponse",
+    idempotent=True,
 )
 cancelBatchOperation = Operation(
     "cancelBatchOperation",
     "POST",
     "/batch-operations/{batchOperationKey}/cancellation",
     body="json",
+    idempotent=False,
 )
 resumeBatchOperation = Operation(
-    "resumeBatchOperation", "POST", "/batch-operations/{batchOperationKey}/resumption", body="json"
+    "resumeBatchOperation",
+    "POST",
+    "/batch-operations/{batchOperationKey}/resumption",
+    body="json",
+    idempotent=False,
 )
 suspendBatchOperation = Operation(
-    "suspendBatchOperation", "POST", "/batch-operations/{batchOperationKey}/suspension", body="json"
+    "suspendBatchOperation",
+    "POST",
+    "/batch-operations/{batchOperationKey}/suspension",
+    body="json",
+    idempotent=False,
 )
-pinClock = Operation("pinClock", "PUT", "/clock", body="json")
-resetClock = Operation("resetClock", "POST", "/clock/reset")
+pinClock = Operation("pinClock", "PUT", "/clock", body="json", idempotent=True)
+resetClock = Operation("resetClock", "POST", "/clock/reset", idempotent=False)
 createGlobalClusterVariable = Operation(
     "createGlobalClusterVariable",
     "POST",
     "/cluster-variables/global",
     body="json",
     result="ClusterVariableResult",
+    idempotent=False,
 )
 getGlobalClusterVariable = Operation(
     "getGlobalClusterVariable",
     "GET",
     "/cluster-variables/global/{name}",
     result="ClusterVariableResult",
+    idempotent=True,
 )
 updateGlobalClusterVariable = Operation(
     "updateGlobalClusterVariable",
@@ -190,9 +250,10 @@ updateGlobalClusterVariable = Operation(
     "/cluster-variables/global/{name}",
     body="json",
     result="ClusterVariableResult",
+    idempotent=True,
 )
 deleteGlobalClusterVariable = Operation(
-    "deleteGlobalClusterVariable", "DELETE", "/cluster-variables/global/{name}"
+    "deleteGlobalClusterVariable", "DELETE", "/cluster-variables/global/{name}", idempotent=True
 )
 searchClusterVariables = Operation(
     "searchClusterVariables",
@@ -208,12 +269,14 @@ createTenantClusterVariable = Operation(
     "/cluster-variables/tenants/{tenantId}",
     body="json",
     result="ClusterVariableResult",
+    idempotent=False,
 )
 getTenantClusterVariable = Operation(
     "getTenantClusterVariable",
     "GET",
     "/cluster-variables/tenants/{tenantId}/{name}",
     result="ClusterVariableResult",
+    idempotent=True,
 )
 updateTenantClusterVariable = Operation(
     "updateTenantClusterVariable",
@@ -221,9 +284,13 @@ updateTenantClusterVariable = Operation(
     "/cluster-variables/tenants/{tenantId}/{name}",
     body="json",
     result="ClusterVariableResult",
+    idempotent=True,
 )
 deleteTenantClusterVariable = Operation(
-    "deleteTenantClusterVariable", "DELETE", "/cluster-variables/tenants/{tenantId}/{name}"
+    "deleteTenantClusterVariable",
+    "DELETE",
+    "/cluster-variables/tenants/{tenantId}/{name}",
+    idempotent=True,
 )
 evaluateConditionals = Operation(
     "evaluateConditionals",
@@ -231,6 +298,7 @@ evaluateConditionals = Operation(
     "/conditionals/evaluation",
     body="json",
     result="EvaluateConditionalResult",
+    idempotent=False,
 )
 searchCorrelatedMessageSubscriptions = Operation(
     "searchCorrelatedMessageSubscriptions",
@@ -246,6 +314,7 @@ evaluateDecision = Operation(
     "/decision-definitions/evaluation",
     body="json",
     result="EvaluateDecisionResult",
+    idempotent=False,
 )
 searchDecisionDefinitions = Operation(
     "searchDecisionDefinitions",
@@ -260,12 +329,14 @@ getDecisionDefinition = Operation(
     "GET",
     "/decision-definitions/{decisionDefinitionKey}",
     result="DecisionDefinitionResult",
+    idempotent=True,
 )
 getDecisionDefinitionXML = Operation(
     "getDecisionDefinitionXML",
     "GET",
     "/decision-definitions/{decisionDefinitionKey}/xml",
     result="text",
+    idempotent=True,
 )
 searchDecisionInstances = Operation(
     "searchDecisionInstances",
@@ -280,12 +351,14 @@ getDecisionInstance = Operation(
     "GET",
     "/decision-instances/{decisionEvaluationInstanceKey}",
     result="DecisionInstanceGetQueryResult",
+    idempotent=True,
 )
 deleteDecisionInstance = Operation(
     "deleteDecisionInstance",
     "POST",
     "/decision-instances/{decisionEvaluationKey}/deletion",
     body="json",
+    idempotent=False,
 )
 deleteDecisionInstancesBatchOperation = Operation(
     "deleteDecisionInstancesBatchOperation",
@@ -293,6 +366,7 @@ deleteDecisionInstancesBatchOperation = Operation(
     "/decision-instances/deletion",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 searchDecisionRequirements = Operation(
     "searchDecisionRequirements",
@@ -307,18 +381,30 @@ getDecisionRequirements = Operation(
     "GET",
     "/decision-requirements/{decisionRequirementsKey}",
     result="DecisionRequirementsResult",
+    idempotent=True,
 )
 getDecisionRequirementsXML = Operation(
     "getDecisionRequirementsXML",
     "GET",
     "/decision-requirements/{decisionRequirementsKey}/xml",
     result="text",
+    idempotent=True,
 )
 createDeployment = Operation(
-    "createDeployment", "POST", "/deployments", body="multipart", result="DeploymentResult"
+    "createDeployment",
+    "POST",
+    "/deployments",
+    body="multipart",
+    result="DeploymentResult",
+    idempotent=False,
 )
 createDocument = Operation(
-    "createDocument", "POST", "/documents", body="multipart", result="DocumentReference"
+    "createDocument",
+    "POST",
+    "/documents",
+    body="multipart",
+    result="DocumentReference",
+    idempotent=False,
 )
 createDocuments = Operation(
     "createDocuments",
@@ -326,21 +412,26 @@ createDocuments = Operation(
     "/documents/batch",
     body="multipart",
     result="DocumentCreationBatchResponse",
+    idempotent=False,
 )
-getDocument = Operation("getDocument", "GET", "/documents/{documentId}", result="bytes")
-deleteDocument = Operation("deleteDocument", "DELETE", "/documents/{documentId}")
+getDocument = Operation(
+    "getDocument", "GET", "/documents/{documentId}", result="bytes", idempotent=True
+)
+deleteDocument = Operation("deleteDocument", "DELETE", "/documents/{documentId}", idempotent=True)
 createDocumentLink = Operation(
     "createDocumentLink",
     "POST",
     "/documents/{documentId}/links",
     body="json",
     result="DocumentLink",
+    idempotent=False,
 )
 activateAdHocSubProcessActivities = Operation(
     "activateAdHocSubProcessActivities",
     "POST",
     "/element-instances/ad-hoc-activities/{adHocSubProcessInstanceKey}/activation",
     body="json",
+    idempotent=False,
 )
 searchElementInstanceWaitStates = Operation(
     "searchElementInstanceWaitStates",
@@ -363,6 +454,7 @@ getElementInstance = Operation(
     "GET",
     "/element-instances/{elementInstanceKey}",
     result="ElementInstanceResult",
+    idempotent=True,
 )
 searchElementInstanceIncidents = Operation(
     "searchElementInstanceIncidents",
@@ -377,29 +469,38 @@ createElementInstanceVariables = Operation(
     "PUT",
     "/element-instances/{elementInstanceKey}/variables",
     body="json",
+    idempotent=True,
 )
 getExportingStatus = Operation(
-    "getExportingStatus", "GET", "/exporting", result="ExportingStatusResponse"
+    "getExportingStatus", "GET", "/exporting", result="ExportingStatusResponse", idempotent=True
 )
-pauseExporting = Operation("pauseExporting", "POST", "/exporting/pause")
-resumeExporting = Operation("resumeExporting", "POST", "/exporting/resume")
+pauseExporting = Operation("pauseExporting", "POST", "/exporting/pause", idempotent=False)
+resumeExporting = Operation("resumeExporting", "POST", "/exporting/resume", idempotent=False)
 evaluateExpression = Operation(
     "evaluateExpression",
     "POST",
     "/expression/evaluation",
     body="json",
     result="ExpressionEvaluationResult",
+    idempotent=False,
 )
-getFormByKey = Operation("getFormByKey", "GET", "/forms/{formKey}", result="FormResult")
+getFormByKey = Operation(
+    "getFormByKey", "GET", "/forms/{formKey}", result="FormResult", idempotent=True
+)
 createGlobalTaskListener = Operation(
     "createGlobalTaskListener",
     "POST",
     "/global-task-listeners",
     body="json",
     result="GlobalTaskListenerResult",
+    idempotent=False,
 )
 getGlobalTaskListener = Operation(
-    "getGlobalTaskListener", "GET", "/global-task-listeners/{id}", result="GlobalTaskListenerResult"
+    "getGlobalTaskListener",
+    "GET",
+    "/global-task-listeners/{id}",
+    result="GlobalTaskListenerResult",
+    idempotent=True,
 )
 updateGlobalTaskListener = Operation(
     "updateGlobalTaskListener",
@@ -407,9 +508,10 @@ updateGlobalTaskListener = Operation(
     "/global-task-listeners/{id}",
     body="json",
     result="GlobalTaskListenerResult",
+    idempotent=True,
 )
 deleteGlobalTaskListener = Operation(
-    "deleteGlobalTaskListener", "DELETE", "/global-task-listeners/{id}"
+    "deleteGlobalTaskListener", "DELETE", "/global-task-listeners/{id}", idempotent=True
 )
 searchGlobalTaskListeners = Operation(
     "searchGlobalTaskListeners",
@@ -419,7 +521,9 @@ searchGlobalTaskListeners = Operation(
     result="GlobalTaskListenerSearchQueryResult",
     idempotent=True,
 )
-createGroup = Operation("createGroup", "POST", "/groups", body="json", result="GroupCreateResult")
+createGroup = Operation(
+    "createGroup", "POST", "/groups", body="json", result="GroupCreateResult", idempotent=False
+)
 searchGroups = Operation(
     "searchGroups",
     "POST",
@@ -428,11 +532,16 @@ searchGroups = Operation(
     result="GroupSearchQueryResult",
     idempotent=True,
 )
-getGroup = Operation("getGroup", "GET", "/groups/{groupId}", result="GroupResult")
+getGroup = Operation("getGroup", "GET", "/groups/{groupId}", result="GroupResult", idempotent=True)
 updateGroup = Operation(
-    "updateGroup", "PUT", "/groups/{groupId}", body="json", result="GroupUpdateResult"
+    "updateGroup",
+    "PUT",
+    "/groups/{groupId}",
+    body="json",
+    result="GroupUpdateResult",
+    idempotent=True,
 )
-deleteGroup = Operation("deleteGroup", "DELETE", "/groups/{groupId}")
+deleteGroup = Operation("deleteGroup", "DELETE", "/groups/{groupId}", idempotent=True)
 searchClientsForGroup = Operation(
     "searchClientsForGroup",
     "POST",
@@ -442,10 +551,10 @@ searchClientsForGroup = Operation(
     idempotent=True,
 )
 assignClientToGroup = Operation(
-    "assignClientToGroup", "PUT", "/groups/{groupId}/clients/{clientId}"
+    "assignClientToGroup", "PUT", "/groups/{groupId}/clients/{clientId}", idempotent=True
 )
 unassignClientFromGroup = Operation(
-    "unassignClientFromGroup", "DELETE", "/groups/{groupId}/clients/{clientId}"
+    "unassignClientFromGroup", "DELETE", "/groups/{groupId}/clients/{clientId}", idempotent=True
 )
 searchMappingRulesForGroup = Operation(
     "searchMappingRulesForGroup",
@@ -456,10 +565,16 @@ searchMappingRulesForGroup = Operation(
     idempotent=True,
 )
 assignMappingRuleToGroup = Operation(
-    "assignMappingRuleToGroup", "PUT", "/groups/{groupId}/mapping-rules/{mappingRuleId}"
+    "assignMappingRuleToGroup",
+    "PUT",
+    "/groups/{groupId}/mapping-rules/{mappingRuleId}",
+    idempotent=True,
 )
 unassignMappingRuleFromGroup = Operation(
-    "unassignMappingRuleFromGroup", "DELETE", "/groups/{groupId}/mapping-rules/{mappingRuleId}"
+    "unassignMappingRuleFromGroup",
+    "DELETE",
+    "/groups/{groupId}/mapping-rules/{mappingRuleId}",
+    idempotent=True,
 )
 searchRolesForGroup = Operation(
     "searchRolesForGroup",
@@ -477,9 +592,11 @@ searchUsersForGroup = Operation(
     result="GroupUserSearchResult",
     idempotent=True,
 )
-assignUserToGroup = Operation("assignUserToGroup", "PUT", "/groups/{groupId}/users/{username}")
+assignUserToGroup = Operation(
+    "assignUserToGroup", "PUT", "/groups/{groupId}/users/{username}", idempotent=True
+)
 unassignUserFromGroup = Operation(
-    "unassignUserFromGroup", "DELETE", "/groups/{groupId}/users/{username}"
+    "unassignUserFromGroup", "DELETE", "/groups/{groupId}/users/{username}", idempotent=True
 )
 searchIncidents = Operation(
     "searchIncidents",
@@ -489,9 +606,11 @@ searchIncidents = Operation(
     result="IncidentSearchQueryResult",
     idempotent=True,
 )
-getIncident = Operation("getIncident", "GET", "/incidents/{incidentKey}", result="IncidentResult")
+getIncident = Operation(
+    "getIncident", "GET", "/incidents/{incidentKey}", result="IncidentResult", idempotent=True
+)
 resolveIncident = Operation(
-    "resolveIncident", "POST", "/incidents/{incidentKey}/resolution", body="json"
+    "resolveIncident", "POST", "/incidents/{incidentKey}/resolution", body="json", idempotent=False
 )
 getProcessInstanceStatisticsByDefinition = Operation(
     "getProcessInstanceStatisticsByDefinition",
@@ -510,7 +629,12 @@ getProcessInstanceStatisticsByError = Operation(
     idempotent=True,
 )
 activateJobs = Operation(
-    "activateJobs", "POST", "/jobs/activation", body="json", result="JobActivationResult"
+    "activateJobs",
+    "POST",
+    "/jobs/activation",
+    body="json",
+    result="JobActivationResult",
+    idempotent=False,
 )
 searchJobs = Operation(
     "searchJobs",
@@ -520,22 +644,32 @@ searchJobs = Operation(
     result="JobSearchQueryResult",
     idempotent=True,
 )
-updateJob = Operation("updateJob", "PATCH", "/jobs/{jobKey}", body="json")
-completeJob = Operation("completeJob", "POST", "/jobs/{jobKey}/completion", body="json")
-throwJobError = Operation("throwJobError", "POST", "/jobs/{jobKey}/error", body="json")
-failJob = Operation("failJob", "POST", "/jobs/{jobKey}/failure", body="json")
+updateJob = Operation(
+    "updateJob", "PATCH", "/jobs/{jobKey}", body="json", idempotent=False, drains=True
+)
+completeJob = Operation(
+    "completeJob", "POST", "/jobs/{jobKey}/completion", body="json", idempotent=False, drains=True
+)
+throwJobError = Operation(
+    "throwJobError", "POST", "/jobs/{jobKey}/error", body="json", idempotent=False, drains=True
+)
+failJob = Operation(
+    "failJob", "POST", "/jobs/{jobKey}/failure", body="json", idempotent=False, drains=True
+)
 updateJobsBatchOperation = Operation(
     "updateJobsBatchOperation",
     "POST",
     "/jobs/batch-update",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 getGlobalJobStatistics = Operation(
     "getGlobalJobStatistics",
     "GET",
     "/jobs/statistics/global",
     result="GlobalJobStatisticsQueryResult",
+    idempotent=True,
 )
 getJobTypeStatistics = Operation(
     "getJobTypeStatistics",
@@ -569,9 +703,14 @@ getJobErrorStatistics = Operation(
     result="JobErrorStatisticsQueryResult",
     idempotent=True,
 )
-getLicense = Operation("getLicense", "GET", "/license", result="LicenseResponse")
+getLicense = Operation("getLicense", "GET", "/license", result="LicenseResponse", idempotent=True)
 createMappingRule = Operation(
-    "createMappingRule", "POST", "/mapping-rules", body="json", result="MappingRuleCreateResult"
+    "createMappingRule",
+    "POST",
+    "/mapping-rules",
+    body="json",
+    result="MappingRuleCreateResult",
+    idempotent=False,
 )
 searchMappingRule = Operation(
     "searchMappingRule",
@@ -582,7 +721,11 @@ searchMappingRule = Operation(
     idempotent=True,
 )
 getMappingRule = Operation(
-    "getMappingRule", "GET", "/mapping-rules/{mappingRuleId}", result="MappingRuleResult"
+    "getMappingRule",
+    "GET",
+    "/mapping-rules/{mappingRuleId}",
+    result="MappingRuleResult",
+    idempotent=True,
 )
 updateMappingRule = Operation(
     "updateMappingRule",
@@ -590,8 +733,11 @@ updateMappingRule = Operation(
     "/mapping-rules/{mappingRuleId}",
     body="json",
     result="MappingRuleUpdateResult",
+    idempotent=True,
 )
-deleteMappingRule = Operation("deleteMappingRule", "DELETE", "/mapping-rules/{mappingRuleId}")
+deleteMappingRule = Operation(
+    "deleteMappingRule", "DELETE", "/mapping-rules/{mappingRuleId}", idempotent=True
+)
 searchMessageSubscriptions = Operation(
     "searchMessageSubscriptions",
     "POST",
@@ -606,6 +752,7 @@ correlateMessage = Operation(
     "/messages/correlation",
     body="json",
     result="MessageCorrelationResult",
+    idempotent=False,
 )
 publishMessage = Operation(
     "publishMessage",
@@ -613,6 +760,7 @@ publishMessage = Operation(
     "/messages/publication",
     body="json",
     result="MessagePublicationResult",
+    idempotent=False,
 )
 searchProcessDefinitions = Operation(
     "searchProcessDefinitions",
@@ -643,12 +791,14 @@ getProcessDefinition = Operation(
     "GET",
     "/process-definitions/{processDefinitionKey}",
     result="ProcessDefinitionResult",
+    idempotent=True,
 )
 getStartProcessForm = Operation(
     "getStartProcessForm",
     "GET",
     "/process-definitions/{processDefinitionKey}/form",
     result="FormResult",
+    idempotent=True,
 )
 getProcessDefinitionStatistics = Operation(
     "getProcessDefinitionStatistics",
@@ -671,6 +821,7 @@ getProcessDefinitionXML = Operation(
     "GET",
     "/process-definitions/{processDefinitionKey}/xml",
     result="text",
+    idempotent=True,
 )
 getProcessDefinitionInstanceVersionStatistics = Operation(
     "getProcessDefinitionInstanceVersionStatistics",
@@ -686,6 +837,7 @@ createProcessInstance = Operation(
     "/process-instances",
     body="json",
     result="CreateProcessInstanceResult",
+    idempotent=False,
 )
 cancelProcessInstancesBatchOperation = Operation(
     "cancelProcessInstancesBatchOperation",
@@ -693,6 +845,7 @@ cancelProcessInstancesBatchOperation = Operation(
     "/process-instances/cancellation",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 deleteProcessInstancesBatchOperation = Operation(
     "deleteProcessInstancesBatchOperation",
@@ -700,6 +853,7 @@ deleteProcessInstancesBatchOperation = Operation(
     "/process-instances/deletion",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 resolveIncidentsBatchOperation = Operation(
     "resolveIncidentsBatchOperation",
@@ -707,6 +861,7 @@ resolveIncidentsBatchOperation = Operation(
     "/process-instances/incident-resolution",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 migrateProcessInstancesBatchOperation = Operation(
     "migrateProcessInstancesBatchOperation",
@@ -714,6 +869,7 @@ migrateProcessInstancesBatchOperation = Operation(
     "/process-instances/migration",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 modifyProcessInstancesBatchOperation = Operation(
     "modifyProcessInstancesBatchOperation",
@@ -721,6 +877,7 @@ modifyProcessInstancesBatchOperation = Operation(
     "/process-instances/modification",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 resumeProcessInstancesBatchOperation = Operation(
     "resumeProcessInstancesBatchOperation",
@@ -728,6 +885,7 @@ resumeProcessInstancesBatchOperation = Operation(
     "/process-instances/resumption",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 searchProcessInstances = Operation(
     "searchProcessInstances",
@@ -743,39 +901,49 @@ suspendProcessInstancesBatchOperation = Operation(
     "/process-instances/suspension",
     body="json",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 getProcessInstance = Operation(
     "getProcessInstance",
     "GET",
     "/process-instances/{processInstanceKey}",
     result="ProcessInstanceResult",
+    idempotent=True,
 )
 assignProcessInstanceBusinessId = Operation(
     "assignProcessInstanceBusinessId",
     "POST",
     "/process-instances/{processInstanceKey}/business-id-assignment",
     body="json",
+    idempotent=False,
 )
 getProcessInstanceCallHierarchy = Operation(
     "getProcessInstanceCallHierarchy",
     "GET",
     "/process-instances/{processInstanceKey}/call-hierarchy",
     result=("list", "ProcessInstanceCallHierarchyEntry"),
+    idempotent=True,
 )
 cancelProcessInstance = Operation(
     "cancelProcessInstance",
     "POST",
     "/process-instances/{processInstanceKey}/cancellation",
     body="json",
+    idempotent=False,
 )
 deleteProcessInstance = Operation(
-    "deleteProcessInstance", "POST", "/process-instances/{processInstanceKey}/deletion", body="json"
+    "deleteProcessInstance",
+    "POST",
+    "/process-instances/{processInstanceKey}/deletion",
+    body="json",
+    idempotent=False,
 )
 resolveProcessInstanceIncidents = Operation(
     "resolveProcessInstanceIncidents",
     "POST",
     "/process-instances/{processInstanceKey}/incident-resolution",
     result="BatchOperationCreatedResult",
+    idempotent=False,
 )
 searchProcessInstanceIncidents = Operation(
     "searchProcessInstanceIncidents",
@@ -790,42 +958,49 @@ migrateProcessInstance = Operation(
     "POST",
     "/process-instances/{processInstanceKey}/migration",
     body="json",
+    idempotent=False,
 )
 modifyProcessInstance = Operation(
     "modifyProcessInstance",
     "POST",
     "/process-instances/{processInstanceKey}/modification",
     body="json",
+    idempotent=False,
 )
 resumeProcessInstance = Operation(
     "resumeProcessInstance",
     "POST",
     "/process-instances/{processInstanceKey}/resumption",
     body="json",
+    idempotent=False,
 )
 getProcessInstanceSequenceFlows = Operation(
     "getProcessInstanceSequenceFlows",
     "GET",
     "/process-instances/{processInstanceKey}/sequence-flows",
     result="ProcessInstanceSequenceFlowsQueryResult",
+    idempotent=True,
 )
 getProcessInstanceStatistics = Operation(
     "getProcessInstanceStatistics",
     "GET",
     "/process-instances/{processInstanceKey}/statistics/element-instances",
     result="ProcessInstanceElementStatisticsQueryResult",
+    idempotent=True,
 )
 getProcessInstanceWaitStateStatistics = Operation(
     "getProcessInstanceWaitStateStatistics",
     "GET",
     "/process-instances/{processInstanceKey}/statistics/wait-states",
     result="ProcessInstanceWaitStateStatisticsQueryResult",
+    idempotent=True,
 )
 suspendProcessInstance = Operation(
     "suspendProcessInstance",
     "POST",
     "/process-instances/{processInstanceKey}/suspension",
     body="json",
+    idempotent=False,
 )
 searchResources = Operation(
     "searchResources",
@@ -835,12 +1010,22 @@ searchResources = Operation(
     result="ResourceSearchQueryResult",
     idempotent=True,
 )
-getResource = Operation("getResource", "GET", "/resources/{resourceKey}", result="ResourceResult")
+getResource = Operation(
+    "getResource", "GET", "/resources/{resourceKey}", result="ResourceResult", idempotent=True
+)
 getResourceContent = Operation(
-    "getResourceContent", "GET", "/resources/{resourceKey}/content", result=("dict", None)
+    "getResourceContent",
+    "GET",
+    "/resources/{resourceKey}/content",
+    result=("dict", None),
+    idempotent=True,
 )
 getResourceContentBinary = Operation(
-    "getResourceContentBinary", "GET", "/resources/{resourceKey}/content/binary", result="bytes"
+    "getResourceContentBinary",
+    "GET",
+    "/resources/{resourceKey}/content/binary",
+    result="bytes",
+    idempotent=True,
 )
 deleteResource = Operation(
     "deleteResource",
@@ -848,8 +1033,11 @@ deleteResource = Operation(
     "/resources/{resourceKey}/deletion",
     body="json",
     result="DeleteResourceResponse",
+    idempotent=False,
 )
-createRole = Operation("createRole", "POST", "/roles", body="json", result="RoleCreateResult")
+createRole = Operation(
+    "createRole", "POST", "/roles", body="json", result="RoleCreateResult", idempotent=False
+)
 searchRoles = Operation(
     "searchRoles",
     "POST",
@@ -858,11 +1046,11 @@ searchRoles = Operation(
     result="RoleSearchQueryResult",
     idempotent=True,
 )
-getRole = Operation("getRole", "GET", "/roles/{roleId}", result="RoleResult")
+getRole = Operation("getRole", "GET", "/roles/{roleId}", result="RoleResult", idempotent=True)
 updateRole = Operation(
-    "updateRole", "PUT", "/roles/{roleId}", body="json", result="RoleUpdateResult"
+    "updateRole", "PUT", "/roles/{roleId}", body="json", result="RoleUpdateResult", idempotent=True
 )
-deleteRole = Operation("deleteRole", "DELETE", "/roles/{roleId}")
+deleteRole = Operation("deleteRole", "DELETE", "/roles/{roleId}", idempotent=True)
 searchClientsForRole = Operation(
     "searchClientsForRole",
     "POST",
@@ -871,9 +1059,11 @@ searchClientsForRole = Operation(
     result="RoleClientSearchResult",
     idempotent=True,
 )
-assignRoleToClient = Operation("assignRoleToClient", "PUT", "/roles/{roleId}/clients/{clientId}")
+assignRoleToClient = Operation(
+    "assignRoleToClient", "PUT", "/roles/{roleId}/clients/{clientId}", idempotent=True
+)
 unassignRoleFromClient = Operation(
-    "unassignRoleFromClient", "DELETE", "/roles/{roleId}/clients/{clientId}"
+    "unassignRoleFromClient", "DELETE", "/roles/{roleId}/clients/{clientId}", idempotent=True
 )
 searchGroupsForRole = Operation(
     "searchGroupsForRole",
@@ -883,9 +1073,11 @@ searchGroupsForRole = Operation(
     result="RoleGroupSearchResult",
     idempotent=True,
 )
-assignRoleToGroup = Operation("assignRoleToGroup", "PUT", "/roles/{roleId}/groups/{groupId}")
+assignRoleToGroup = Operation(
+    "assignRoleToGroup", "PUT", "/roles/{roleId}/groups/{groupId}", idempotent=True
+)
 unassignRoleFromGroup = Operation(
-    "unassignRoleFromGroup", "DELETE", "/roles/{roleId}/groups/{groupId}"
+    "unassignRoleFromGroup", "DELETE", "/roles/{roleId}/groups/{groupId}", idempotent=True
 )
 searchMappingRulesForRole = Operation(
     "searchMappingRulesForRole",
@@ -896,10 +1088,16 @@ searchMappingRulesForRole = Operation(
     idempotent=True,
 )
 assignRoleToMappingRule = Operation(
-    "assignRoleToMappingRule", "PUT", "/roles/{roleId}/mapping-rules/{mappingRuleId}"
+    "assignRoleToMappingRule",
+    "PUT",
+    "/roles/{roleId}/mapping-rules/{mappingRuleId}",
+    idempotent=True,
 )
 unassignRoleFromMappingRule = Operation(
-    "unassignRoleFromMappingRule", "DELETE", "/roles/{roleId}/mapping-rules/{mappingRuleId}"
+    "unassignRoleFromMappingRule",
+    "DELETE",
+    "/roles/{roleId}/mapping-rules/{mappingRuleId}",
+    idempotent=True,
 )
 searchUsersForRole = Operation(
     "searchUsersForRole",
@@ -909,31 +1107,56 @@ searchUsersForRole = Operation(
     result="RoleUserSearchResult",
     idempotent=True,
 )
-assignRoleToUser = Operation("assignRoleToUser", "PUT", "/roles/{roleId}/users/{username}")
+assignRoleToUser = Operation(
+    "assignRoleToUser", "PUT", "/roles/{roleId}/users/{username}", idempotent=True
+)
 unassignRoleFromUser = Operation(
-    "unassignRoleFromUser", "DELETE", "/roles/{roleId}/users/{username}"
+    "unassignRoleFromUser", "DELETE", "/roles/{roleId}/users/{username}", idempotent=True
 )
 resolveSecrets = Operation(
-    "resolveSecrets", "POST", "/secrets/resolve", body="json", result="SecretResolveResult"
+    "resolveSecrets",
+    "POST",
+    "/secrets/resolve",
+    body="json",
+    result="SecretResolveResult",
+    idempotent=False,
 )
 listSecrets = Operation(
     "listSecrets", "POST", "/secrets/list", body="json", result="SecretListResult", idempotent=True
 )
 createAdminUser = Operation(
-    "createAdminUser", "POST", "/setup/user", body="json", result="UserCreateResult"
+    "createAdminUser",
+    "POST",
+    "/setup/user",
+    body="json",
+    result="UserCreateResult",
+    idempotent=False,
 )
 broadcastSignal = Operation(
-    "broadcastSignal", "POST", "/signals/broadcast", body="json", result="SignalBroadcastResult"
+    "broadcastSignal",
+    "POST",
+    "/signals/broadcast",
+    body="json",
+    result="SignalBroadcastResult",
+    idempotent=False,
 )
-getStatus = Operation("getStatus", "GET", "/status")
+getStatus = Operation("getStatus", "GET", "/status", idempotent=True)
 getUsageMetrics = Operation(
-    "getUsageMetrics", "GET", "/system/usage-metrics", result="UsageMetricsResponse"
+    "getUsageMetrics",
+    "GET",
+    "/system/usage-metrics",
+    result="UsageMetricsResponse",
+    idempotent=True,
 )
 getSystemConfiguration = Operation(
-    "getSystemConfiguration", "GET", "/system/configuration", result="SystemConfigurationResponse"
+    "getSystemConfiguration",
+    "GET",
+    "/system/configuration",
+    result="SystemConfigurationResponse",
+    idempotent=True,
 )
 createTenant = Operation(
-    "createTenant", "POST", "/tenants", body="json", result="TenantCreateResult"
+    "createTenant", "POST", "/tenants", body="json", result="TenantCreateResult", idempotent=False
 )
 searchTenants = Operation(
     "searchTenants",
@@ -943,11 +1166,18 @@ searchTenants = Operation(
     result="TenantSearchQueryResult",
     idempotent=True,
 )
-getTenant = Operation("getTenant", "GET", "/tenants/{tenantId}", result="TenantResult")
-updateTenant = Operation(
-    "updateTenant", "PUT", "/tenants/{tenantId}", body="json", result="TenantUpdateResult"
+getTenant = Operation(
+    "getTenant", "GET", "/tenants/{tenantId}", result="TenantResult", idempotent=True
 )
-deleteTenant = Operation("deleteTenant", "DELETE", "/tenants/{tenantId}")
+updateTenant = Operation(
+    "updateTenant",
+    "PUT",
+    "/tenants/{tenantId}",
+    body="json",
+    result="TenantUpdateResult",
+    idempotent=True,
+)
+deleteTenant = Operation("deleteTenant", "DELETE", "/tenants/{tenantId}", idempotent=True)
 searchClientsForTenant = Operation(
     "searchClientsForTenant",
     "POST",
@@ -957,10 +1187,10 @@ searchClientsForTenant = Operation(
     idempotent=True,
 )
 assignClientToTenant = Operation(
-    "assignClientToTenant", "PUT", "/tenants/{tenantId}/clients/{clientId}"
+    "assignClientToTenant", "PUT", "/tenants/{tenantId}/clients/{clientId}", idempotent=True
 )
 unassignClientFromTenant = Operation(
-    "unassignClientFromTenant", "DELETE", "/tenants/{tenantId}/clients/{clientId}"
+    "unassignClientFromTenant", "DELETE", "/tenants/{tenantId}/clients/{clientId}", idempotent=True
 )
 searchGroupIdsForTenant = Operation(
     "searchGroupIdsForTenant",
@@ -971,10 +1201,10 @@ searchGroupIdsForTenant = Operation(
     idempotent=True,
 )
 assignGroupToTenant = Operation(
-    "assignGroupToTenant", "PUT", "/tenants/{tenantId}/groups/{groupId}"
+    "assignGroupToTenant", "PUT", "/tenants/{tenantId}/groups/{groupId}", idempotent=True
 )
 unassignGroupFromTenant = Operation(
-    "unassignGroupFromTenant", "DELETE", "/tenants/{tenantId}/groups/{groupId}"
+    "unassignGroupFromTenant", "DELETE", "/tenants/{tenantId}/groups/{groupId}", idempotent=True
 )
 searchMappingRulesForTenant = Operation(
     "searchMappingRulesForTenant",
@@ -985,10 +1215,16 @@ searchMappingRulesForTenant = Operation(
     idempotent=True,
 )
 assignMappingRuleToTenant = Operation(
-    "assignMappingRuleToTenant", "PUT", "/tenants/{tenantId}/mapping-rules/{mappingRuleId}"
+    "assignMappingRuleToTenant",
+    "PUT",
+    "/tenants/{tenantId}/mapping-rules/{mappingRuleId}",
+    idempotent=True,
 )
 unassignMappingRuleFromTenant = Operation(
-    "unassignMappingRuleFromTenant", "DELETE", "/tenants/{tenantId}/mapping-rules/{mappingRuleId}"
+    "unassignMappingRuleFromTenant",
+    "DELETE",
+    "/tenants/{tenantId}/mapping-rules/{mappingRuleId}",
+    idempotent=True,
 )
 searchRolesForTenant = Operation(
     "searchRolesForTenant",
@@ -998,9 +1234,11 @@ searchRolesForTenant = Operation(
     result="TenantRoleSearchResult",
     idempotent=True,
 )
-assignRoleToTenant = Operation("assignRoleToTenant", "PUT", "/tenants/{tenantId}/roles/{roleId}")
+assignRoleToTenant = Operation(
+    "assignRoleToTenant", "PUT", "/tenants/{tenantId}/roles/{roleId}", idempotent=True
+)
 unassignRoleFromTenant = Operation(
-    "unassignRoleFromTenant", "DELETE", "/tenants/{tenantId}/roles/{roleId}"
+    "unassignRoleFromTenant", "DELETE", "/tenants/{tenantId}/roles/{roleId}", idempotent=True
 )
 searchUsersForTenant = Operation(
     "searchUsersForTenant",
@@ -1010,28 +1248,37 @@ searchUsersForTenant = Operation(
     result="TenantUserSearchResult",
     idempotent=True,
 )
-assignUserToTenant = Operation("assignUserToTenant", "PUT", "/tenants/{tenantId}/users/{username}")
+assignUserToTenant = Operation(
+    "assignUserToTenant", "PUT", "/tenants/{tenantId}/users/{username}", idempotent=True
+)
 unassignUserFromTenant = Operation(
-    "unassignUserFromTenant", "DELETE", "/tenants/{tenantId}/users/{username}"
+    "unassignUserFromTenant", "DELETE", "/tenants/{tenantId}/users/{username}", idempotent=True
 )
-getTopology = Operation("getTopology", "GET", "/topology", result="TopologyResponse")
+getTopology = Operation(
+    "getTopology", "GET", "/topology", result="TopologyResponse", idempotent=True
+)
 changeClusterMode = Operation(
-    "changeClusterMode", "PATCH", "/mode", result="ClusterModeChangeResponse"
+    "changeClusterMode", "PATCH", "/mode", result="ClusterModeChangeResponse", idempotent=False
 )
-getRestoreStatus = Operation("getRestoreStatus", "GET", "/restore", result="RestoreStatusResponse")
-restore = Operation("restore", "POST", "/restore", body="json", result="ClusterRestoreResponse")
+getRestoreStatus = Operation(
+    "getRestoreStatus", "GET", "/restore", result="RestoreStatusResponse", idempotent=True
+)
+restore = Operation(
+    "restore", "POST", "/restore", body="json", result="ClusterRestoreResponse", idempotent=False
+)
 getClusterExportingStatus = Operation(
     "getClusterExportingStatus",
     "GET",
     "/cluster/v2/exporting",
     result="ExportingStatusResponse",
     root=True,
+    idempotent=True,
 )
 pauseClusterExporting = Operation(
-    "pauseClusterExporting", "POST", "/cluster/v2/exporting/pause", root=True
+    "pauseClusterExporting", "POST", "/cluster/v2/exporting/pause", root=True, idempotent=False
 )
 resumeClusterExporting = Operation(
-    "resumeClusterExporting", "POST", "/cluster/v2/exporting/resume", root=True
+    "resumeClusterExporting", "POST", "/cluster/v2/exporting/resume", root=True, idempotent=False
 )
 listRuntimeBackupsAsClusterAdmin = Operation(
     "listRuntimeBackupsAsClusterAdmin",
@@ -1039,6 +1286,7 @@ listRuntimeBackupsAsClusterAdmin = Operation(
     "/cluster/v2/backups/runtime",
     result=("list", "ClusterRuntimeBackupInfo"),
     root=True,
+    idempotent=True,
 )
 takeRuntimeBackupAsClusterAdmin = Operation(
     "takeRuntimeBackupAsClusterAdmin",
@@ -1047,6 +1295,7 @@ takeRuntimeBackupAsClusterAdmin = Operation(
     body="json",
     result="ClusterTakeRuntimeBackupResponse",
     root=True,
+    idempotent=False,
 )
 getRuntimeBackupStateAsClusterAdmin = Operation(
     "getRuntimeBackupStateAsClusterAdmin",
@@ -1054,12 +1303,14 @@ getRuntimeBackupStateAsClusterAdmin = Operation(
     "/cluster/v2/backups/runtime/state",
     result="ClusterRuntimeBackupState",
     root=True,
+    idempotent=True,
 )
 deleteRuntimeBackupStateAsClusterAdmin = Operation(
     "deleteRuntimeBackupStateAsClusterAdmin",
     "DELETE",
     "/cluster/v2/backups/runtime/state",
     root=True,
+    idempotent=True,
 )
 syncRuntimeBackupStateAsClusterAdmin = Operation(
     "syncRuntimeBackupStateAsClusterAdmin",
@@ -1067,6 +1318,7 @@ syncRuntimeBackupStateAsClusterAdmin = Operation(
     "/cluster/v2/backups/runtime/state/sync",
     result="ClusterRuntimeBackupState",
     root=True,
+    idempotent=False,
 )
 getRuntimeBackupAsClusterAdmin = Operation(
     "getRuntimeBackupAsClusterAdmin",
@@ -1074,12 +1326,14 @@ getRuntimeBackupAsClusterAdmin = Operation(
     "/cluster/v2/backups/runtime/{backupId}",
     result="ClusterRuntimeBackupInfo",
     root=True,
+    idempotent=True,
 )
 deleteRuntimeBackupAsClusterAdmin = Operation(
     "deleteRuntimeBackupAsClusterAdmin",
     "DELETE",
     "/cluster/v2/backups/runtime/{backupId}",
     root=True,
+    idempotent=True,
 )
 listHistoryBackupsAsClusterAdmin = Operation(
     "listHistoryBackupsAsClusterAdmin",
@@ -1087,6 +1341,7 @@ listHistoryBackupsAsClusterAdmin = Operation(
     "/cluster/v2/backups/history",
     result=("list", "ClusterHistoryBackupInfo"),
     root=True,
+    idempotent=True,
 )
 takeHistoryBackupAsClusterAdmin = Operation(
     "takeHistoryBackupAsClusterAdmin",
@@ -1095,6 +1350,7 @@ takeHistoryBackupAsClusterAdmin = Operation(
     body="json",
     result="ClusterTakeHistoryBackupResponse",
     root=True,
+    idempotent=False,
 )
 getHistoryBackupAsClusterAdmin = Operation(
     "getHistoryBackupAsClusterAdmin",
@@ -1102,12 +1358,14 @@ getHistoryBackupAsClusterAdmin = Operation(
     "/cluster/v2/backups/history/{backupId}",
     result="ClusterHistoryBackupInfo",
     root=True,
+    idempotent=True,
 )
 deleteHistoryBackupAsClusterAdmin = Operation(
     "deleteHistoryBackupAsClusterAdmin",
     "DELETE",
     "/cluster/v2/backups/history/{backupId}",
     root=True,
+    idempotent=True,
 )
 changeClusterModeAsClusterAdmin = Operation(
     "changeClusterModeAsClusterAdmin",
@@ -1115,6 +1373,7 @@ changeClusterModeAsClusterAdmin = Operation(
     "/cluster/v2/mode",
     result="ClusterModeChangeResponse",
     root=True,
+    idempotent=False,
 )
 restoreAsClusterAdmin = Operation(
     "restoreAsClusterAdmin",
@@ -1123,22 +1382,40 @@ restoreAsClusterAdmin = Operation(
     body="json",
     result="ClusterRestoreResponse",
     root=True,
+    idempotent=False,
 )
 getClusterStatus = Operation(
-    "getClusterStatus", "GET", "/cluster/v2/status", result="ClusterStatusResponse", root=True
+    "getClusterStatus",
+    "GET",
+    "/cluster/v2/status",
+    result="ClusterStatusResponse",
+    root=True,
+    idempotent=True,
 )
 getClusterTopology = Operation(
-    "getClusterTopology", "GET", "/cluster/v2/topology", result="ClusterTopologyResponse", root=True
+    "getClusterTopology",
+    "GET",
+    "/cluster/v2/topology",
+    result="ClusterTopologyResponse",
+    root=True,
+    idempotent=True,
 )
-createUser = Operation("createUser", "POST", "/users", body="json", result="UserCreateResult")
+createUser = Operation(
+    "createUser", "POST", "/users", body="json", result="UserCreateResult", idempotent=False
+)
 searchUsers = Operation(
     "searchUsers", "POST", "/users/search", body="json", result="UserSearchResult", idempotent=True
 )
-getUser = Operation("getUser", "GET", "/users/{username}", result="UserResult")
+getUser = Operation("getUser", "GET", "/users/{username}", result="UserResult", idempotent=True)
 updateUser = Operation(
-    "updateUser", "PUT", "/users/{username}", body="json", result="UserUpdateResult"
+    "updateUser",
+    "PUT",
+    "/users/{username}",
+    body="json",
+    result="UserUpdateResult",
+    idempotent=True,
 )
-deleteUser = Operation("deleteUser", "DELETE", "/users/{username}")
+deleteUser = Operation("deleteUser", "DELETE", "/users/{username}", idempotent=True)
 searchUserTasks = Operation(
     "searchUserTasks",
     "POST",
@@ -1147,11 +1424,17 @@ searchUserTasks = Operation(
     result="UserTaskSearchQueryResult",
     idempotent=True,
 )
-getUserTask = Operation("getUserTask", "GET", "/user-tasks/{userTaskKey}", result="UserTaskResult")
-updateUserTask = Operation("updateUserTask", "PATCH", "/user-tasks/{userTaskKey}", body="json")
-unassignUserTask = Operation("unassignUserTask", "DELETE", "/user-tasks/{userTaskKey}/assignee")
+getUserTask = Operation(
+    "getUserTask", "GET", "/user-tasks/{userTaskKey}", result="UserTaskResult", idempotent=True
+)
+updateUserTask = Operation(
+    "updateUserTask", "PATCH", "/user-tasks/{userTaskKey}", body="json", idempotent=False
+)
+unassignUserTask = Operation(
+    "unassignUserTask", "DELETE", "/user-tasks/{userTaskKey}/assignee", idempotent=True
+)
 assignUserTask = Operation(
-    "assignUserTask", "POST", "/user-tasks/{userTaskKey}/assignment", body="json"
+    "assignUserTask", "POST", "/user-tasks/{userTaskKey}/assignment", body="json", idempotent=False
 )
 searchUserTaskAuditLogs = Operation(
     "searchUserTaskAuditLogs",
@@ -1162,7 +1445,12 @@ searchUserTaskAuditLogs = Operation(
     idempotent=True,
 )
 completeUserTask = Operation(
-    "completeUserTask", "POST", "/user-tasks/{userTaskKey}/completion", body="json"
+    "completeUserTask",
+    "POST",
+    "/user-tasks/{userTaskKey}/completion",
+    body="json",
+    idempotent=False,
+    drains=True,
 )
 searchUserTaskEffectiveVariables = Operation(
     "searchUserTaskEffectiveVariables",
@@ -1173,7 +1461,7 @@ searchUserTaskEffectiveVariables = Operation(
     idempotent=True,
 )
 getUserTaskForm = Operation(
-    "getUserTaskForm", "GET", "/user-tasks/{userTaskKey}/form", result="FormResult"
+    "getUserTaskForm", "GET", "/user-tasks/{userTaskKey}/form", result="FormResult", idempotent=True
 )
 searchUserTaskVariables = Operation(
     "searchUserTaskVariables",
@@ -1191,7 +1479,9 @@ searchVariables = Operation(
     result="VariableSearchQueryResult",
     idempotent=True,
 )
-getVariable = Operation("getVariable", "GET", "/variables/{variableKey}", result="VariableResult")
+getVariable = Operation(
+    "getVariable", "GET", "/variables/{variableKey}", result="VariableResult", idempotent=True
+)
 
 OPERATIONS: dict[str, Operation] = {
     "getAgentDefinition": getAgentDefinition,

@@ -3,6 +3,8 @@
 The generator writes one `Operation` per operationId into
 `camunda_sdk.operations.descriptors`; the pipeline reads it to build requests and
 parse responses. It is plain data, built once at import, shared by every call.
+Per-operation policy (may it be replayed, does it drain work) is decided by the
+generator (`operation_policy` in `scripts/generate.py`) and passed in.
 """
 
 from __future__ import annotations
@@ -11,17 +13,8 @@ from typing import Any
 
 __all__ = ["Operation"]
 
-# Operations that drain work from the cluster. Backpressure never gates them:
-# holding them back would keep jobs and tasks alive longer and deepen the overload.
-DRAINING_OPERATIONS = frozenset(
-    {
-        "completeJob",
-        "failJob",
-        "throwJobError",
-        "completeUserTask",
-    }
-)
-
+# RFC 9110's idempotent methods: the default for descriptors built by hand (tests,
+# plugins); generated descriptors always state `idempotent` themselves.
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
@@ -37,10 +30,11 @@ class Operation:
             `"text"`, `"bytes"`, or None when the operation answers 204/no content.
         root: the path is relative to the server's root rather than the `/v2` base
             (the spec's cluster administration endpoints, `/cluster/v2/...`).
-        idempotent: whether replaying after an unknown outcome is safe: by the
-            method unless given (the generator marks read-only POSTs: searches,
-            statistics).
-        drains: whether the operation drains work (never gated by backpressure).
+        idempotent: whether replaying after an unknown outcome is safe (the retry
+            stage replays only these). Given by the generated descriptors; when
+            omitted, it follows the HTTP method.
+        drains: whether the operation drains work from the cluster (completes, fails
+            or extends a job, completes a user task); backpressure never gates it.
     """
 
     __slots__ = ("body", "drains", "id", "idempotent", "method", "path", "result", "root")
@@ -55,6 +49,7 @@ class Operation:
         result: Any = None,
         root: bool = False,
         idempotent: bool | None = None,
+        drains: bool = False,
     ) -> None:
         self.id = id
         self.method = method
@@ -63,7 +58,7 @@ class Operation:
         self.result = result
         self.root = root
         self.idempotent = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        self.drains = id in DRAINING_OPERATIONS
+        self.drains = drains
 
     def __repr__(self) -> str:
         return f"Operation({self.id!r}, {self.method} {self.path})"

@@ -1,6 +1,23 @@
-"""Test doubles for the SDK: a recording fake server, recording transports, spec helpers."""
+"""Test doubles for the SDK.
 
-from .recording import AsyncRecordingTransport, Exchange, Recorder, RecordingTransport
+- ``recording``: :class:`Recorder` (every HTTP exchange; also a scripted
+  ``httpx.MockTransport`` handler), recording transports, :class:`RecordingLogger`.
+- ``server``: :class:`FakeServer`, canned answers by method and path.
+- ``pipeline``: :class:`FakeTransport` and a context to build a stage chain on.
+- ``jobs``: activated-job JSON and :class:`~fakes.jobs.FakeJobServer` (in memory).
+- ``loopback``: an HTTP/1.1 server on a real loopback port, in a thread of its own.
+- ``spec``: the OpenAPI spec and example values made from it.
+"""
+
+from .pipeline import FakeTransport, handler_for, make_context
+from .recording import (
+    AsyncRecordingTransport,
+    Exchange,
+    Recorder,
+    RecordingLogger,
+    RecordingTransport,
+    Reply,
+)
 from .server import FakeServer, Part, RecordedRequest, canned
 from .spec import OperationSpec, SpecDoc, load_spec, snake_case, spec_file
 
@@ -8,14 +25,19 @@ __all__ = [
     "AsyncRecordingTransport",
     "Exchange",
     "FakeServer",
+    "FakeTransport",
     "OperationSpec",
     "Part",
     "RecordedRequest",
     "Recorder",
+    "RecordingLogger",
     "RecordingTransport",
+    "Reply",
     "SpecDoc",
     "canned",
+    "handler_for",
     "load_spec",
+    "make_context",
     "snake_case",
     "spec_file",
 ]

@@ -12,13 +12,22 @@ parts' names, filenames and form fields::
     assert [p.filename for p in request.parts("resources")] == ["a.bpmn", "b.dmn"]
 
 The same transport serves ``CamundaClient`` and ``CamundaAsyncClient``
-(``httpx.MockTransport`` implements both interfaces).
+(``httpx.MockTransport`` implements both interfaces). Where a real socket is
+needed (recording cassettes), :meth:`FakeServer.serve` puts the fake on a
+loopback port; a route's body may then be computed from the request::
+
+    fake = FakeServer(base_path="")
+    fake.add("POST", "/v2/echo", lambda request: {"echo": request.json()})
+    with fake.serve() as url:
+        httpx.post(url + "/v2/echo", json=[1])
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
@@ -27,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from .loopback import HttpRequest, HttpResponse, LoopbackServer
 
 __all__ = ["CANNED_DIR", "FakeServer", "Part", "RecordedRequest", "canned"]
 
@@ -116,12 +127,15 @@ class _Route:
 class FakeServer:
     """Answers canned responses by method and path template; records every request.
 
-    Paths are templates relative to ``/v2`` (``/process-instances/{processInstanceKey}``).
-    Requests that match no route get a 404 problem document.
+    Paths are templates relative to ``base_path`` (``/process-instances/{processInstanceKey}``).
+    Requests that match no route get a 404 problem document. ``headers`` are
+    added to every answer.
     """
 
-    def __init__(self, base_path: str = BASE_PATH) -> None:
+    def __init__(self, base_path: str = BASE_PATH, headers: dict[str, str] | None = None) -> None:
         self.base_path = base_path.rstrip("/")
+        self.headers = headers or {}
+        self.url: str | None = None  # while serve() runs: http://127.0.0.1:<port>
         self.requests: list[RecordedRequest] = []
         self._routes: list[_Route] = []
 
@@ -134,7 +148,10 @@ class FakeServer:
         status: int = 200,
         headers: dict[str, str] | None = None,
     ) -> FakeServer:
-        """Answer ``method path`` with ``status`` and the JSON ``body`` (None: no content)."""
+        """Answer ``method path`` with ``status`` and the JSON ``body`` (None: no content).
+
+        ``body`` may be a function of the :class:`RecordedRequest` returning the JSON body.
+        """
         regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(self.base_path + path))
         self._routes.append(
             _Route(method.upper(), re.compile(regex + "$"), status, body, headers or {})
@@ -157,9 +174,11 @@ class FakeServer:
         self.requests.append(recorded)
         for route in self._routes:
             if route.method == request.method and route.pattern.match(request.url.path):
-                if route.body is None:
-                    return httpx.Response(route.status, headers=route.headers)
-                return httpx.Response(route.status, json=route.body, headers=route.headers)
+                headers = {**self.headers, **route.headers}
+                body = route.body(recorded) if callable(route.body) else route.body
+                if body is None:
+                    return httpx.Response(route.status, headers=headers)
+                return httpx.Response(route.status, json=body, headers=headers)
         problem = {
             "type": "about:blank",
             "title": "Not Found",
@@ -168,5 +187,23 @@ class FakeServer:
             "instance": request.url.path,
         }
         return httpx.Response(
-            404, json=problem, headers={"content-type": "application/problem+json"}
+            404, json=problem, headers={**self.headers, "content-type": "application/problem+json"}
         )
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        """Serve this fake on a loopback port meanwhile; yields its URL (``http://127.0.0.1:N``)."""
+
+        async def answer(raw: HttpRequest) -> HttpResponse:
+            request = httpx.Request(
+                raw.method, "http://127.0.0.1" + raw.target, headers=raw.headers, content=raw.body
+            )
+            response = self.handle(request)
+            return HttpResponse(response.status_code, response.content, dict(response.headers))
+
+        with LoopbackServer(answer) as server:
+            self.url = server.url
+            try:
+                yield server.url
+            finally:
+                self.url = None

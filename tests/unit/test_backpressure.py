@@ -6,23 +6,21 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
+import fakes
 import httpx
-import pluggy
 import pytest
+from fakes import handler_for
 
 from camunda_sdk.config import resolve_config
 from camunda_sdk.errors import ConfigurationError
-from camunda_sdk.pipeline import hookspecs
 from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.effects import Send, Sleep
-from camunda_sdk.pipeline.hookspecs import hookimpl
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import backpressure
 from camunda_sdk.plugins.backpressure import (
@@ -38,28 +36,8 @@ TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 COMPLETE = Operation("completeJob", "POST", "/jobs/{jobKey}/completion")
 
 
-class FakeTransport:
-    """Innermost handler: sends a bare request for the call's path."""
-
-    @hookimpl(trylast=True)
-    def camunda_call_handler(self, context: ClientContext) -> Any:
-        def send(call: Call) -> Generator[Any, Any, httpx.Response]:
-            return (yield Send(httpx.Request(call.operation.method, "http://c.test/v2/x")))
-
-        return send
-
-
 def make_context(**settings: Any) -> ClientContext:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    pm.register(FakeTransport(), name="transport")
-    pm.register(backpressure, name="backpressure")
-    config = resolve_config(settings, environ={})
-    return ClientContext(config=config, logger=None, plugin_manager=pm)  # type: ignore[arg-type]
-
-
-def handler_for(context: ClientContext) -> Any:
-    return context.plugin_manager.hook.camunda_call_handler(context=context)
+    return fakes.make_context(backpressure, config=settings)
 
 
 def response(status: int, **kwargs: Any) -> httpx.Response:

@@ -11,14 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import vcr.stubs.httpx_stubs  # noqa: F401  (see _warm_imports)
+from fakes import FakeServer
 
 from camunda_sdk.client import CamundaClient
 from camunda_sdk.testing.matchers import camunda_body, camunda_path
@@ -49,72 +48,36 @@ def _warm_imports() -> None:
 # -- a loopback fake of the parts of Camunda the inner tests call ------------------------
 
 
-class FakeCamunda:
-    """A threaded HTTP server on 127.0.0.1 that answers like a tiny Camunda."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def _answer(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                fake.requests.append((self.command, self.path, headers, body))
-                status, payload = fake.route(self.command, self.path, body)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.send_header("set-cookie", f"session={TOKEN}")
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def route(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        if path == "/oauth/token":
-            return 200, {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300}
-        if path == "/v2/topology":
-            return 200, {
-                "brokers": [],
-                "clusterSize": 1,
-                "partitionsCount": 1,
-                "replicationFactor": 1,
-                "gatewayVersion": "8.8.0",
-            }
-        if path == "/v2/process-instances" and method == "POST":
-            sent = json.loads(body or b"{}")
-            return 200, {
-                "processInstanceKey": "2251799813685249",
-                "processDefinitionKey": "2251799813685250",
-                "processDefinitionId": sent.get("processDefinitionId"),
-                "processDefinitionVersion": 1,
-                "tenantId": "<default>",
-                "variables": {},
-            }
-        if path == "/v2/jobs/activation":
-            return 200, {"jobs": [{"jobKey": "2251799813685300", "type": "t", "retries": 3}]}
-        if path.startswith("/v2/echo"):
-            return 200, {"echo": body.decode() if body else None}
-        return 404, {"type": "about:blank", "title": "NOT_FOUND", "status": 404}
-
-    def __enter__(self) -> FakeCamunda:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def fake_camunda() -> FakeServer:
+    """Answers like a tiny Camunda (and its identity provider) to what the inner tests call."""
+    fake = FakeServer(base_path="", headers={"set-cookie": f"session={TOKEN}"})
+    token = {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300}
+    fake.add("POST", "/oauth/token", token)
+    topology = {
+        "brokers": [],
+        "clusterSize": 1,
+        "partitionsCount": 1,
+        "replicationFactor": 1,
+        "gatewayVersion": "8.8.0",
+    }
+    fake.add("GET", "/v2/topology", topology)
+    fake.add(
+        "POST",
+        "/v2/process-instances",
+        lambda request: {
+            "processInstanceKey": "2251799813685249",
+            "processDefinitionKey": "2251799813685250",
+            "processDefinitionId": request.json().get("processDefinitionId"),
+            "processDefinitionVersion": 1,
+            "tenantId": "<default>",
+            "variables": {},
+        },
+    )
+    job = {"jobKey": "2251799813685300", "type": "t", "retries": 3}
+    fake.add("POST", "/v2/jobs/activation", {"jobs": [job]})
+    for path in ("/v2/echo", "/v2/echo/{target}"):
+        fake.add("POST", path, lambda request: {"echo": request.content.decode() or None})
+    return fake
 
 
 @pytest.fixture
@@ -130,10 +93,12 @@ INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 
 
 @pytest.fixture
-def fake(clean_env: pytest.MonkeyPatch, pytester: pytest.Pytester) -> Iterator[FakeCamunda]:
+def fake(clean_env: pytest.MonkeyPatch, pytester: pytest.Pytester) -> Iterator[FakeServer]:
+    """The fake Camunda on a loopback port, named by ``CAMUNDA_REST_ADDRESS``."""
     pytester.makeini(INI)
-    with FakeCamunda() as server:
-        clean_env.setenv("CAMUNDA_REST_ADDRESS", server.url + "/v2")
+    server = fake_camunda()
+    with server.serve() as url:
+        clean_env.setenv("CAMUNDA_REST_ADDRESS", url + "/v2")
         yield server
 
 
@@ -177,13 +142,13 @@ def test_flow(camunda_client):
 
 
 def test_records_then_replays_without_server_or_credentials(
-    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, fake: FakeServer, clean_env: pytest.MonkeyPatch
 ) -> None:
     basic_env(clean_env)
     pytester.makepyfile(test_inner=FLOW)
     pytester.runpytest("--camunda-record-mode=once").assert_outcomes(passed=1)
     assert len(fake.requests) == 2
-    assert fake.requests[0][2]["authorization"].startswith("Basic ")
+    assert fake.requests[0].headers["authorization"].startswith("Basic ")
 
     text = cassette_text(pytester, "test_inner", "test_flow")
     assert "/v2/topology" in text and "/v2/process-instances" in text
@@ -204,7 +169,7 @@ def test_records_then_replays_without_server_or_credentials(
 
 
 def test_once_mode_replays_an_existing_cassette(
-    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, fake: FakeServer, clean_env: pytest.MonkeyPatch
 ) -> None:
     pytester.makepyfile(test_inner=FLOW)
     pytester.runpytest().assert_outcomes(passed=1)  # no CI: default once records
@@ -213,7 +178,7 @@ def test_once_mode_replays_an_existing_cassette(
 
 
 def test_all_mode_rerecords_the_cassette_from_scratch(
-    pytester: pytest.Pytester, fake: FakeCamunda
+    pytester: pytest.Pytester, fake: FakeServer
 ) -> None:
     pytester.makepyfile(test_inner=FLOW)
     pytester.runpytest("--camunda-record-mode=once").assert_outcomes(passed=1)
@@ -230,14 +195,14 @@ def test_flow(camunda_client):
 
 
 def test_oauth_secret_and_token_never_reach_the_cassette(
-    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, fake: FakeServer, clean_env: pytest.MonkeyPatch
 ) -> None:
+    assert fake.url is not None
     oauth_env(clean_env, fake.url)
     pytester.makepyfile(test_inner=FLOW)
     pytester.runpytest("--camunda-record-mode=once").assert_outcomes(passed=1)
-    token_request = fake.requests[0]
-    assert token_request[1] == "/oauth/token"
-    assert fake.requests[1][2]["authorization"] == f"Bearer {TOKEN}"
+    assert fake.requests[0].path == "/oauth/token"
+    assert fake.requests[1].headers["authorization"] == f"Bearer {TOKEN}"
 
     text = cassette_text(pytester, "test_inner", "test_flow")
     for secret in (SECRET, TOKEN, "s3cr3t", "Bearer "):
@@ -256,7 +221,7 @@ def test_oauth_secret_and_token_never_reach_the_cassette(
 
 
 def test_configured_secret_values_and_headers_are_scrubbed(
-    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, fake: FakeServer, clean_env: pytest.MonkeyPatch
 ) -> None:
     clean_env.setenv("MY_API_TOKEN", "env-token-987654")
     pytester.makeini(
@@ -281,7 +246,7 @@ def test_raw():
 """
     )
     pytester.runpytest("--camunda-record-mode=once").assert_outcomes(passed=1)
-    assert b"literal-secret-123" in fake.requests[0][3]
+    assert b"literal-secret-123" in fake.requests[0].content
     text = cassette_text(pytester, "test_inner", "test_raw")
     for secret in ("literal-secret-123", "env-token-987654", "tenant-key-abc", TOKEN):
         assert secret not in text, secret
@@ -304,7 +269,7 @@ def test_post():
 
 
 def test_json_key_order_headers_and_host_are_ignored(
-    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, fake: FakeServer, clean_env: pytest.MonkeyPatch
 ) -> None:
     pytester.makepyfile(
         test_inner=RAW_POST.format(target="x", trace="00-aa-01", body='{"a": 1, "b": [1, 2]}')
@@ -319,7 +284,7 @@ def test_json_key_order_headers_and_host_are_ignored(
 
 
 def test_changed_body_in_none_mode_fails_with_a_clear_message(
-    pytester: pytest.Pytester, fake: FakeCamunda
+    pytester: pytest.Pytester, fake: FakeServer
 ) -> None:
     pytester.makepyfile(test_inner=RAW_POST.format(target="x", trace="t", body='{"a": 1}'))
     pytester.runpytest("--camunda-record-mode=once").assert_outcomes(passed=1)
@@ -338,7 +303,7 @@ def test_changed_body_in_none_mode_fails_with_a_clear_message(
 
 
 def test_unrecorded_request_swallowed_by_the_code_under_test_still_fails(
-    pytester: pytest.Pytester, fake: FakeCamunda
+    pytester: pytest.Pytester, fake: FakeServer
 ) -> None:
     pytester.makepyfile(
         test_inner="""
@@ -365,7 +330,7 @@ def test_swallow():
 
 
 def test_new_episodes_adds_to_an_existing_cassette(
-    pytester: pytest.Pytester, fake: FakeCamunda
+    pytester: pytest.Pytester, fake: FakeServer
 ) -> None:
     pytester.makepyfile(test_inner=RAW_POST.format(target="x", trace="t", body='{"a": 1}'))
     pytester.runpytest("--camunda-record-mode=once").assert_outcomes(passed=1)
@@ -377,7 +342,7 @@ def test_new_episodes_adds_to_an_existing_cassette(
 
 
 def test_exhausted_job_activations_replay_as_empty_polls(
-    pytester: pytest.Pytester, fake: FakeCamunda
+    pytester: pytest.Pytester, fake: FakeServer
 ) -> None:
     inner = """
 import os, httpx, pytest
@@ -406,7 +371,7 @@ def test_poll():
 # -- naming, marker, fixtures --------------------------------------------------------------
 
 
-def test_marker_name_class_and_cassette_dir(pytester: pytest.Pytester, fake: FakeCamunda) -> None:
+def test_marker_name_class_and_cassette_dir(pytester: pytest.Pytester, fake: FakeServer) -> None:
     pytester.makeini(INI + "camunda_cassette_dir = recordings\n")
     pytester.makepyfile(
         test_names="""
@@ -434,7 +399,7 @@ def test_without_cassette(request):
 
 
 def test_async_client_records_and_replays(
-    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, fake: FakeServer, clean_env: pytest.MonkeyPatch
 ) -> None:
     basic_env(clean_env)
     pytester.makeini(INI + "asyncio_mode = auto\n")
@@ -453,7 +418,7 @@ async def test_topology(camunda_async_client):
 
 
 def test_missing_cassette_in_ci_names_the_file(
-    pytester: pytest.Pytester, fake: FakeCamunda, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, fake: FakeServer, clean_env: pytest.MonkeyPatch
 ) -> None:
     clean_env.setenv("CI", "1")
     pytester.makepyfile(test_inner=FLOW)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
+from fakes import Recorder, RecordingLogger
 
 from camunda_sdk import (
     CamundaAsyncClient,
@@ -30,18 +32,6 @@ from camunda_sdk.errors import (
 from camunda_sdk.pipeline.manager import PluginError
 
 BASE = {"CAMUNDA_REST_ADDRESS": "http://camunda.test:8080", "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "1"}
-
-
-class Recorder:
-    """A MockTransport handler that records requests and answers from a script."""
-
-    def __init__(self, *responses: httpx.Response) -> None:
-        self.requests: list[httpx.Request] = []
-        self.responses = list(responses)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.responses.pop(0) if self.responses else httpx.Response(204)
 
 
 def client_with(recorder: Recorder, **config: str) -> CamundaClient:
@@ -238,14 +228,7 @@ def test_missing_resource_file_is_a_clear_error(tmp_path: Any) -> None:
 
 
 def test_no_secret_in_logs_at_the_most_verbose_level() -> None:
-    lines: list[str] = []
-
-    class ListLogger:
-        def _keep(self, msg: object, *args: object, **kwargs: object) -> None:
-            lines.append(f"{msg} {args} {kwargs}")
-
-        debug = info = warning = error = trace = _keep
-
+    logger = RecordingLogger()
     recorder = Recorder(httpx.Response(200, json={}), httpx.Response(401, json={"title": "no"}))
     client = CamundaClient(
         {
@@ -255,43 +238,62 @@ def test_no_secret_in_logs_at_the_most_verbose_level() -> None:
             "CAMUNDA_BASIC_AUTH_PASSWORD": "s3cr3t-pw",
         },
         environ={},
-        logger=ListLogger(),
+        logger=logger,
         transport=httpx.MockTransport(recorder),
     )
     client.get_topology()
     with pytest.raises(Exception):  # noqa: B017 (any error: only the log matters here)
         client.get_topology()
     header = recorder.requests[0].headers["authorization"].split()[1]
-    assert lines, "the client logged nothing at the most verbose level"
-    assert not [line for line in lines if "s3cr3t-pw" in line or header in line]
+    assert logger.calls, "the client logged nothing at the most verbose level"
+    assert "s3cr3t-pw" not in logger.text() and header not in logger.text()
 
 
 def test_views_share_the_connection_pool_and_pipeline() -> None:
+    builds: list[object] = []
+
+    class Counter:
+        @hookimpl(wrapper=True)
+        def camunda_call_handler(self, context: Any) -> Generator[None, Any, Any]:
+            builds.append(context)
+            return (yield)
+
     recorder = Recorder(httpx.Response(200, json={}), httpx.Response(200, json={}))
-    client = client_with(recorder)
+    client = CamundaClient(
+        BASE, environ={}, transport=httpx.MockTransport(recorder), plugins=[Counter()]
+    )
     view = client.with_options(timeout=3.0)  # made before the first call
-    view.get_topology()
-    client.get_topology()
-    assert view._shared is client._shared and client._shared.driver is not None
+    with counting_http_clients() as created:
+        view.get_topology()
+        client.get_topology()
+    assert len(created) == 1 and len(recorder.requests) == 2
+    assert len(builds) == 1
 
 
 def test_concurrent_first_calls_create_one_http_client() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    client = client_with(Recorder())
-    created: list[object] = []
+    recorder = Recorder(default=lambda request: httpx.Response(200, json={}))
+    client = client_with(recorder)
+    with counting_http_clients(delay=0.01) as created, ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: client.get_topology(), range(8)))
+    assert len(created) == 1 and len(recorder.requests) == 8
+
+
+@contextmanager
+def counting_http_clients(delay: float = 0.0) -> Iterator[list[httpx.Client]]:
+    """Collect the ``httpx.Client`` objects made meanwhile; ``delay`` widens a race's window."""
+    created: list[httpx.Client] = []
     real_init = httpx.Client.__init__
 
-    def slow_init(self: httpx.Client, *args: Any, **kwargs: Any) -> None:
+    def init(self: httpx.Client, *args: Any, **kwargs: Any) -> None:
         created.append(self)
-        threading.Event().wait(0.01)  # widen the window a race would need
+        threading.Event().wait(delay)
         real_init(self, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(httpx.Client, "__init__", slow_init)
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda _: client._get_driver(), range(8)))
-    assert len(created) == 1
+        patch.setattr(httpx.Client, "__init__", init)
+        yield created
 
 
 def test_a_success_with_a_non_json_body_is_a_typed_error() -> None:

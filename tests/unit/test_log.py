@@ -8,34 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fakes import RecordingLogger
 from loguru import logger as loguru_logger
 
 from camunda_sdk.errors import ConfigurationError
 from camunda_sdk.log import BoundLogger, NullLogger, SdkLogger, make_logger
-
-
-class Recorder:
-    """A custom logger object recording (method, message, kwargs)."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, dict[str, Any]]] = []
-
-    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self.calls.append(("debug", msg, kwargs))
-
-    def info(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self.calls.append(("info", msg, kwargs))
-
-    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self.calls.append(("warning", msg, kwargs))
-
-    def error(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self.calls.append(("error", msg, kwargs))
-
-
-class TracingRecorder(Recorder):
-    def trace(self, msg: str, *args: Any, **kwargs: Any) -> None:
-        self.calls.append(("trace", msg, kwargs))
 
 
 @pytest.fixture
@@ -207,7 +184,7 @@ def test_stdlib_logger_survives_pickling(caplog: pytest.LogCaptureFixture) -> No
 
 
 def test_custom_object_gets_plain_strings_and_context() -> None:
-    target = Recorder()
+    target = RecordingLogger(trace=False)
     assert isinstance(target, SdkLogger)
     log = make_logger(target, "error").bind(job="123")
     log.trace("t {x}")
@@ -226,13 +203,13 @@ def test_custom_object_gets_plain_strings_and_context() -> None:
 
 
 def test_custom_object_trace_method_is_used() -> None:
-    target = TracingRecorder()
+    target = RecordingLogger()
     make_logger(target, "error").trace("fine-grained")
     assert target.calls == [("trace", "fine-grained", {})]
 
 
 def test_custom_object_receives_exception() -> None:
-    target = Recorder()
+    target = RecordingLogger()
     exc = RuntimeError("boom")
     make_logger(target, "error").error("failed", exc=exc)
     assert target.calls == [("error", "failed", {"exc_info": exc})]
@@ -270,7 +247,7 @@ def test_loguru_bound_logger_pickles_to_a_silent_one() -> None:
 
 
 def test_bound_logger_is_returned_unchanged() -> None:
-    log = make_logger(Recorder(), "error")
+    log = make_logger(RecordingLogger(), "error")
     assert make_logger(log, "debug") is log
 
 

@@ -9,22 +9,22 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
-import pluggy
 import pytest
+from fakes import FakeTransport, RecordingLogger, handler_for, make_context
 
 from camunda_sdk.config import CamundaConfig
 from camunda_sdk.errors import AuthenticationError, ConfigurationError
-from camunda_sdk.pipeline import hookspecs
+from camunda_sdk.log import make_logger
 from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
-from camunda_sdk.pipeline.effects import Send, Sleep
-from camunda_sdk.pipeline.hookspecs import hookimpl
+from camunda_sdk.pipeline.effects import Acquire, Send, Sleep
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import auth, oauth
 from camunda_sdk.plugins.oauth import (
@@ -45,60 +45,12 @@ CLIENT_ID = "worker-client"
 # -- fixtures and fakes ------------------------------------------------------------
 
 
-class ListLogger:
-    """The BoundLogger surface, collecting every message at every level."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[str, str]] = []
-
-    def _add(self, level: str, message: str, *args: Any, **kwargs: Any) -> None:
-        self.records.append((level, f"{message} {args!r} {kwargs!r}"))
-
-    def trace(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self._add("trace", message, *args, **kwargs)
-
-    def debug(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self._add("debug", message, *args, **kwargs)
-
-    def info(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self._add("info", message, *args, **kwargs)
-
-    def warning(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self._add("warning", message, *args, **kwargs)
-
-    def error(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self._add("error", message, *args, **kwargs)
-
-    def enabled(self, level: str) -> bool:
-        return True
-
-    def bind(self, **kwargs: Any) -> ListLogger:
-        return self
-
-    def text(self) -> str:
-        return "\n".join(message for _, message in self.records)
-
-
 class FakeClock:
     def __init__(self, now: float = 1_000_000.0) -> None:
         self.now = now
 
     def __call__(self) -> float:
         return self.now
-
-
-class FakeTransport:
-    """Innermost handler: sends the call with its headers to the fake API."""
-
-    @hookimpl(trylast=True)
-    def camunda_call_handler(self, context: ClientContext) -> Any:
-        def send(call: Call) -> Generator[Any, Any, httpx.Response]:
-            request = httpx.Request(
-                call.operation.method, API + call.operation.path, headers=call.headers
-            )
-            return (yield Send(request))
-
-        return send
 
 
 class Server:
@@ -177,13 +129,13 @@ def make_config(**overrides: Any) -> CamundaConfig:
     return CamundaConfig(**values)
 
 
-def make_provider(logger: Any = None, **overrides: Any) -> OAuthProvider:
+def make_provider(logger: RecordingLogger | None = None, **overrides: Any) -> OAuthProvider:
     kwargs: dict[str, Any] = {
         "oauth_url": TOKEN_URL,
         "client_id": CLIENT_ID,
         "client_secret": SECRET,
         "audience": "zeebe.camunda.io",
-        "logger": logger,
+        "logger": make_logger(logger) if logger is not None else None,
         "clock": FakeClock(),
         "rand": lambda: 0.5,
         "backoff_base": 0.001,
@@ -196,25 +148,21 @@ def make_provider(logger: Any = None, **overrides: Any) -> OAuthProvider:
 def make_handler(
     provider: OAuthProvider | None = None,
     config: CamundaConfig | None = None,
-    logger: ListLogger | None = None,
+    logger: RecordingLogger | None = None,
 ) -> tuple[Callable[[Call], Any], ClientContext]:
     """Build transport -> auth (+ oauth strategy) through pluggy, as the client does."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    pm.register(FakeTransport(), name="transport")
-    pm.register(auth, name="auth")
-    pm.register(oauth, name="oauth")
-    context = ClientContext(
+    context = make_context(
+        auth,
+        oauth,
+        transport=FakeTransport(API),
         config=config or make_config(),
-        logger=logger or ListLogger(),  # type: ignore[arg-type]
-        plugin_manager=pm,
+        logger=make_logger(logger or RecordingLogger()),
     )
     if provider is not None:
         # The hook reuses the client's provider from its state: this is how a
         # test injects one with a fake clock and millisecond backoff.
         context.state["oauth"] = provider
-    handler = pm.hook.camunda_call_handler(context=context)
-    return handler, context
+    return handler_for(context), context
 
 
 def sync_driver(server: Server) -> SyncDriver:
@@ -255,7 +203,7 @@ def test_hook_answers_only_oauth_and_keeps_one_provider_per_client() -> None:
 
 def test_hook_reads_the_configuration() -> None:
     config = make_config(token_scope="camunda", timeout_ms=1500)
-    _, context = make_handler(config=config)
+    handler, context = make_handler(config=config)
     provider = context.state["oauth"]
     assert (provider.oauth_url, provider.client_id, provider.scope) == (
         TOKEN_URL,
@@ -263,7 +211,9 @@ def test_hook_reads_the_configuration() -> None:
         "camunda",
     )
     assert provider.cache_file is None
-    assert provider._timeout["read"] == 1.5
+    server = Server()
+    run(sync_driver(server), handler)
+    assert server.token_requests[0].extensions["timeout"]["read"] == 1.5
 
 
 def test_missing_credentials_are_a_configuration_error() -> None:
@@ -399,7 +349,7 @@ def test_long_lived_token_refreshes_at_90_percent() -> None:
 def test_failed_early_refresh_keeps_the_still_valid_token() -> None:
     clock = FakeClock()
     start = clock.now
-    logger = ListLogger()
+    logger = RecordingLogger()
     server = Server((200, {"access_token": "t1", "expires_in": 100}), 503)
     server.valid = {"t1"}
     handler, _ = make_handler(make_provider(logger, clock=clock), logger=logger)
@@ -408,7 +358,7 @@ def test_failed_early_refresh_keeps_the_still_valid_token() -> None:
     clock.now = start + 80  # due for refresh, 20 s left
     assert run(driver, handler).status_code == 200
     assert len(server.token_requests) == 1 + 3
-    assert any(level == "warning" and "using the current" in m for level, m in logger.records)
+    assert any("using the current" in m for m in logger.messages("warning"))
     # It does not hammer the endpoint on every call: the next try is a little later.
     run(driver, handler)
     assert len(server.token_requests) == 4
@@ -511,7 +461,7 @@ def test_token_endpoint_always_500_raises_authentication_error(driver_kind: str)
     # The body echoes the secret, as some misconfigured proxies do.
     echo = (500, {"error": "server_error", "error_description": f"bad secret {SECRET}"})
     server = Server(echo)
-    logger = ListLogger()
+    logger = RecordingLogger()
     handler, _ = make_handler(make_provider(logger), logger=logger)
     with pytest.raises(AuthenticationError) as info:
         run(driver_for(driver_kind, server), handler)
@@ -593,23 +543,29 @@ def test_retry_backoff_grows_and_honours_retry_after() -> None:
             httpx.Response(503),
             httpx.Response(429, headers={"retry-after": "5"}),
             httpx.Response(200, json={"access_token": "t", "expires_in": 60}),
+            httpx.Response(200),  # the API call
         ]
     )
-    flow = provider._fetch()
+    handler, _ = make_handler(provider)
+    flow = handler(Call(TOPOLOGY))
     delays = []
+    sent: list[httpx.Request] = []
     effect = next(flow)
     try:
         while True:
             if isinstance(effect, Send):
+                sent.append(effect.request)
                 effect = flow.send(next(replies))
+            elif isinstance(effect, Acquire):
+                effect = flow.send(SimpleNamespace(release=lambda: None))
             else:
                 assert isinstance(effect, Sleep)
                 delays.append(effect.seconds)
                 effect = flow.send(None)
     except StopIteration as stop:
-        token = stop.value
+        assert stop.value.status_code == 200
     assert delays == [1.0, 5.0]
-    assert token.value == "t"
+    assert sent[-1].headers["authorization"] == "Bearer t"
 
 
 # -- disk cache --------------------------------------------------------------------
@@ -692,11 +648,11 @@ def test_corrupt_cache_file_is_ignored_and_overwritten(tmp_path: Any, content: b
 def test_unwritable_cache_dir_does_not_fail_calls(tmp_path: Any) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    logger = ListLogger()
+    logger = RecordingLogger()
     provider = make_provider(logger, cache_dir=blocker / "sub")
     response = run(sync_driver(Server()), make_handler(provider, logger=logger)[0])
     assert response.status_code == 200
-    assert any(level == "warning" and "cache file" in m for level, m in logger.records)
+    assert any("cache file" in m for m in logger.messages("warning"))
 
 
 def test_config_enables_and_disables_the_disk_cache(tmp_path: Any) -> None:
@@ -712,7 +668,7 @@ def test_config_enables_and_disables_the_disk_cache(tmp_path: Any) -> None:
 
 
 def test_secret_and_tokens_never_reach_logs_or_repr(tmp_path: Any) -> None:
-    logger = ListLogger()
+    logger = RecordingLogger()
     clock = FakeClock()
     server = Server(503, 200)
     server.valid = {"token-3"}  # token-2 will be answered 401 and replaced
@@ -725,8 +681,8 @@ def test_secret_and_tokens_never_reach_logs_or_repr(tmp_path: Any) -> None:
     with pytest.raises(AuthenticationError):
         run(sync_driver(Server((400, {"error": "invalid_client"}))), make_handler(failing)[0])
 
-    assert len(logger.records) >= 5
-    assert {level for level, _ in logger.records} >= {"debug", "warning"}
+    assert len(logger.calls) >= 5
+    assert {level for level, _, _ in logger.calls} >= {"debug", "warning"}
     everything = logger.text() + repr(provider) + repr(provider._current)
     assert SECRET not in everything
     for token in server.issued:

@@ -9,15 +9,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
-import pluggy
 import pytest
+from fakes import handler_for, make_context
 
-from camunda_sdk.pipeline import hookspecs
 from camunda_sdk.pipeline.call import Call, CallOptions
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.effects import Acquire, Send, Sleep
-from camunda_sdk.pipeline.hookspecs import hookimpl
+from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import transport
 
@@ -27,21 +26,13 @@ CANCEL = Operation(
 )
 
 
-def make_context(pm: pluggy.PluginManager) -> ClientContext:
+def handler_with(*stages: object) -> Handler:
+    """The real transport plugin wrapped by ``stages`` (later ones outside)."""
     config = SimpleNamespace(rest_address="http://camunda.test/v2", timeout_ms=5000)
-    return ClientContext(config=config, logger=None, plugin_manager=pm)  # type: ignore[arg-type]
+    return handler_for(make_context(*stages, transport=transport, config=config))
 
 
-def make_pm(*plugins: object) -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    pm.register(transport, name="transport")
-    for i, plugin in enumerate(plugins):
-        pm.register(plugin, name=f"p{i}")
-    return pm
-
-
-class Recorder:
+class TrailStage:
     """A stage that records the order in which calls enter and leave it."""
 
     def __init__(self, name: str, trail: list[str]) -> None:
@@ -67,8 +58,7 @@ def ok_transport(request: httpx.Request) -> httpx.Response:
 
 def test_later_registered_stages_wrap_earlier_ones() -> None:
     trail: list[str] = []
-    pm = make_pm(Recorder("first", trail), Recorder("second", trail))
-    handler = pm.hook.camunda_call_handler(context=make_context(pm))
+    handler = handler_with(TrailStage("first", trail), TrailStage("second", trail))
     driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(ok_transport)))
     response = driver.run(handler(Call(TOPOLOGY)))
     assert response.json() == {"path": "/v2/topology"}
@@ -77,8 +67,7 @@ def test_later_registered_stages_wrap_earlier_ones() -> None:
 
 def test_same_stage_runs_under_both_drivers() -> None:
     trail: list[str] = []
-    pm = make_pm(Recorder("only", trail))
-    handler = pm.hook.camunda_call_handler(context=make_context(pm))
+    handler = handler_with(TrailStage("only", trail))
     sync = SyncDriver(httpx.Client(transport=httpx.MockTransport(ok_transport)))
     asyn = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(ok_transport)))
     assert sync.run(handler(Call(TOPOLOGY))).status_code == 200

@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
+import fakes
 import httpx
-import pluggy
 import pytest
+from fakes import FakeTransport, Recorder, RecordingLogger, handler_for
 
 from camunda_sdk.config import resolve_config
-from camunda_sdk.pipeline import hookspecs
+from camunda_sdk.log import make_logger
 from camunda_sdk.pipeline.call import Call, CallOptions
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.effects import Send, Sleep
-from camunda_sdk.pipeline.hookspecs import hookimpl
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import backpressure, retry
 from camunda_sdk.plugins.backpressure import backpressure_state
@@ -29,39 +29,14 @@ CREATE = Operation("createProcessInstance", "POST", "/process-instances")
 NOW = 1_800_000_000.0
 
 
-class FakeTransport:
-    """Innermost handler: sends a bare request; adds a credential like auth would."""
-
-    @hookimpl(trylast=True)
-    def camunda_call_handler(self, context: ClientContext) -> Any:
-        def send(call: Call) -> Generator[Any, Any, httpx.Response]:
-            call.headers["authorization"] = "Bearer s3cr3t-token"
-            request = httpx.Request(call.operation.method, "http://c.test/v2/x")
-            return (yield Send(request))
-
-        return send
-
-
-class Logger:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def info(self, msg: str, **fields: object) -> None:
-        self.lines.append(msg + repr(fields))
+TRANSPORT = FakeTransport("http://c.test/v2", {"authorization": "Bearer s3cr3t-token"})
 
 
 def make_context(*plugins: Any, logger: Any = None, **settings: Any) -> ClientContext:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    pm.register(FakeTransport(), name="transport")
-    for plugin in plugins or (retry,):
-        pm.register(plugin, name=plugin.__name__.rsplit(".", 1)[-1])
-    config = resolve_config(settings, environ={})
-    return ClientContext(config=config, logger=logger, plugin_manager=pm)
-
-
-def handler_for(context: ClientContext) -> Any:
-    return context.plugin_manager.hook.camunda_call_handler(context=context)
+    """Retry (or ``plugins``) over a transport that adds a credential like auth would."""
+    return fakes.make_context(
+        *(plugins or (retry,)), transport=TRANSPORT, config=settings, logger=logger
+    )
 
 
 def response(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -315,34 +290,29 @@ def test_closing_during_the_backoff_stops_retrying() -> None:
 
 
 def test_retries_are_logged_at_info_without_secrets() -> None:
-    log = Logger()
-    handler = handler_for(make_context(logger=log))
+    log = RecordingLogger()
+    handler = handler_for(make_context(logger=make_logger(log)))
     call = Call(TOPOLOGY, options=fast())
     call.headers["x-api-key"] = "hunter2"
     step(handler(call), [response(503), httpx.ConnectError("refused"), response(200)])
-    assert len(log.lines) == 2
-    assert "getTopology" in log.lines[0] and "503" in log.lines[0]
-    assert "ConnectError" in log.lines[1]
-    text = "\n".join(log.lines)
+    lines = log.messages("info")
+    assert len(lines) == 2
+    assert "getTopology" in lines[0] and "503" in lines[0]
+    assert "ConnectError" in lines[1]
+    text = log.text()
     assert "s3cr3t" not in text and "hunter2" not in text and "c.test" not in text
 
 
 # -- both drivers ---------------------------------------------------------------------
 
 
-def scripted(script: list[Any]) -> Callable[[httpx.Request], httpx.Response]:
-    def serve(request: httpx.Request) -> httpx.Response:
-        outcome = script.pop(0)
-        if isinstance(outcome, int):
-            return httpx.Response(outcome, headers={"retry-after": "0"} if outcome == 429 else {})
-        raise outcome("scripted", request=request)  # an httpx.TransportError subclass
-
-    return serve
+def too_many(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(429, headers={"retry-after": "0"})
 
 
 SCENARIOS = [
     (TOPOLOGY, [503, 500, 200], 200, 3),
-    (CREATE, [httpx.ConnectError, 429, 201], 201, 3),
+    (CREATE, [httpx.ConnectError, too_many, 201], 201, 3),
     (CREATE, [502], 502, 1),
     (TOPOLOGY, [httpx.ReadTimeout, 200], 200, 2),
     (TOPOLOGY, [503, 503, 503, 503], 503, 4),
@@ -355,7 +325,7 @@ def test_scenarios_under_the_sync_driver(
     op: Operation, script: list[Any], status: int, sends: int
 ) -> None:
     handler = handler_for(make_context(**FAST))
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(scripted(list(script)))))
+    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(Recorder(*script))))
     call = Call(op)
     assert driver.run(handler(call)).status_code == status
     assert call.attempt == sends == len(call.extensions.get("attempts", [None]))
@@ -366,13 +336,7 @@ async def test_scenarios_under_the_async_driver(
     op: Operation, script: list[Any], status: int, sends: int
 ) -> None:
     handler = handler_for(make_context(**FAST))
-    pending = list(script)
-    sync_serve = scripted(pending)
-
-    async def serve(request: httpx.Request) -> httpx.Response:
-        return sync_serve(request)
-
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(serve)))
+    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(Recorder(*script))))
     call = Call(op)
     assert (await driver.run(handler(call))).status_code == status
     assert call.attempt == sends == len(call.extensions.get("attempts", [None]))
@@ -380,14 +344,10 @@ async def test_scenarios_under_the_async_driver(
 
 def test_connection_failure_that_persists_is_raised_under_both_drivers() -> None:
     handler = handler_for(make_context(**FAST))
-    always = scripted([httpx.ConnectError] * 4)
+    always = httpx.MockTransport(Recorder(default=httpx.ConnectError))
     with pytest.raises(httpx.ConnectError):
-        SyncDriver(httpx.Client(transport=httpx.MockTransport(always))).run(handler(Call(CREATE)))
-
-    async def serve(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
-
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(serve)))
+        SyncDriver(httpx.Client(transport=always)).run(handler(Call(CREATE)))
+    driver = AsyncDriver(httpx.AsyncClient(transport=always))
     with pytest.raises(httpx.ConnectError):
         asyncio.run(driver.run(handler(Call(CREATE))))
 
@@ -396,7 +356,7 @@ def test_each_retry_passes_through_backpressure() -> None:
     # Built-in order: retry (registered later) wraps backpressure.
     context = make_context(backpressure, retry, **FAST)
     handler = handler_for(context)
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(scripted([429, 200]))))
+    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(Recorder(too_many, 200))))
     call = Call(TOPOLOGY)
     assert driver.run(handler(call)).status_code == 200
     state = backpressure_state(context)

@@ -7,8 +7,8 @@ from collections.abc import Callable, Generator
 from typing import Any, ClassVar
 
 import httpx
-import pluggy
 import pytest
+from fakes import Recorder, Reply, handler_for, make_context
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.metrics import NoOpMeterProvider
@@ -21,7 +21,6 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 
 from camunda_sdk.config import CamundaConfig
-from camunda_sdk.pipeline import hookspecs
 from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
@@ -29,7 +28,6 @@ from camunda_sdk.pipeline.effects import Effect, Send, Sleep
 from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import tracing
-from camunda_sdk.plugins.transport import build_request
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 GET_INSTANCE = Operation(
@@ -37,20 +35,6 @@ GET_INSTANCE = Operation(
 )
 ADDRESS = "http://demo:s3cret-pw@camunda.test:8088/v2"
 SUPPRESS_KEY = otel_context._SUPPRESS_HTTP_INSTRUMENTATION_KEY
-
-
-class FakeTransport:
-    """Innermost handler: builds the request from the call and yields ``Send``."""
-
-    @hookimpl(trylast=True)
-    def camunda_call_handler(self, context: ClientContext) -> Handler:
-        base = context.config.rest_address
-
-        def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
-            # The real request builder: it marks API requests for the tracing stage.
-            return (yield Send(build_request(call, base, {})))
-
-        return send
 
 
 class FakeRetry:
@@ -135,20 +119,14 @@ def build(
     meter_provider: Any = None,
 ) -> tuple[Handler, ClientContext]:
     """A pipeline of FakeTransport, ``plugins`` (innermost first) and tracing."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
-    pm.register(FakeTransport(), name="transport")
-    for i, plugin in enumerate(plugins):
-        pm.register(plugin, name=f"p{i}")
-    pm.register(tracing, name="tracing")
-    context = ClientContext(
+    context = make_context(
+        *plugins,
+        tracing,
         config=config or CamundaConfig(rest_address=ADDRESS),
-        logger=None,  # type: ignore[arg-type]
-        plugin_manager=pm,
         tracer_provider=telemetry.tracer_provider if telemetry else tracer_provider,
         meter_provider=telemetry.meter_provider if telemetry else meter_provider,
     )
-    return pm.hook.camunda_call_handler(context=context), context
+    return handler_for(context), context
 
 
 Responder = Callable[[httpx.Request], httpx.Response]
@@ -162,21 +140,22 @@ def async_driver(respond: Any) -> AsyncDriver:
     return AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(respond)))
 
 
-class Server:
-    """Scripted responses; remembers the requests and whether HTTP spans were suppressed."""
+class Server(Recorder):
+    """Scripted statuses (the last repeats); notes whether HTTP spans were suppressed.
+
+    It also plays the identity provider of :class:`FakeTokenFetch`.
+    """
 
     def __init__(self, *statuses: int) -> None:
-        self.statuses = list(statuses) or [200]
-        self.requests: list[httpx.Request] = []
+        *first, last = statuses or (200,)
+        super().__init__(*first, default=last)
         self.suppressed: list[bool] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
+    def reply_for(self, request: httpx.Request) -> Reply:
         self.suppressed.append(bool(otel_context.get_value(SUPPRESS_KEY)))
         if request.url.host == "idp.test":
             return httpx.Response(200, json={"access_token": "tok-123"})
-        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        return httpx.Response(status, json={})
+        return super().reply_for(request)
 
 
 def traceparent_of(span: ReadableSpan) -> str:
@@ -342,17 +321,20 @@ def test_tracing_disabled_leaves_the_stage_out(telemetry: Telemetry) -> None:
     assert "traceparent" not in server.requests[0].headers
     assert server.suppressed == [False]
     assert telemetry.metrics() == {}
-    # the handler is the transport's own function: zero per-call overhead
-    assert handler.__name__ == "send"
 
 
-def test_tracing_disabled_through_the_raw_setting_of_a_stand_in_config() -> None:
+def test_tracing_disabled_through_the_raw_setting_of_a_stand_in_config(
+    telemetry: Telemetry,
+) -> None:
     class StandIn:
         rest_address = ADDRESS
         raw: ClassVar = {"CAMUNDA_SDK_TRACING": "false"}
 
-    handler, _ = build(config=StandIn())
-    assert handler.__name__ == "send"
+    handler, _ = build(config=StandIn(), telemetry=telemetry)
+    server = Server(200)
+    sync_driver(server).run(handler(Call(TOPOLOGY)))
+    assert telemetry.spans() == []
+    assert "traceparent" not in server.requests[0].headers
 
 
 async def test_async_driver_traces_and_propagates(telemetry: Telemetry) -> None:

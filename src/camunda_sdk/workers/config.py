@@ -52,7 +52,8 @@ class WorkerConfig:
         fetch_variables: names of the variables to fetch (None: all of them).
         worker_name: the worker name reported to Camunda.
             Default ``"camunda-python-sdk-worker"``.
-        tenant_ids: tenants to activate jobs of (None: the server's default).
+        tenant_ids: tenants to activate jobs of. Default ``CAMUNDA_TENANT_IDS``
+            (comma-separated), else ``CAMUNDA_TENANT_ID``, else the server's default.
         with_lease: ask the cluster for a lease token per job (newer servers); the
             token is sent back with the job's completion, failure or error.
     """
@@ -129,6 +130,12 @@ def resolve_worker_config(
         getattr(client_config, "worker_startup_jitter_max_seconds", None),
         0.0,
     )
+    tenant_ids = config.tenant_ids
+    if tenant_ids is None:
+        tenant_ids = tuple(getattr(client_config, "tenant_ids", None) or ()) or None
+    if tenant_ids is None:
+        tenant = getattr(client_config, "tenant_id", None)
+        tenant_ids = (tenant,) if tenant else None
     _check(int(timeout) >= 1, "job_timeout_milliseconds", timeout, "at least 1")
     _check(int(max_jobs) >= 1, "max_concurrent_jobs", max_jobs, "at least 1")
     _check(int(request_timeout) >= 0, "request_timeout_milliseconds", request_timeout, ">= 0")
@@ -140,7 +147,7 @@ def resolve_worker_config(
         max_concurrent_jobs=int(max_jobs),
         fetch_variables=config.fetch_variables,
         worker_name=str(name),
-        tenant_ids=config.tenant_ids,
+        tenant_ids=tenant_ids,
         startup_jitter_max_seconds=float(jitter),
         with_lease=bool(config.with_lease),
     )

@@ -34,20 +34,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 import random
 import signal
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
-import httpx
 
-from ..errors import AuthenticationError, CamundaConnectionError, ConfigurationError
+from ..errors import ConfigurationError
 from .config import ResolvedWorkerConfig, WorkerConfig, resolve_worker_config
 from .context import Completion, Ignored, JobContext, JobError, JobFailure
+from .outcomes import (
+    ActiveJob,
+    Complete,
+    Outcome,
+    complete,
+    describe,
+    encoding_problem,
+    fail,
+    failure,
+    is_transient,
+    throw,
+)
 from .plugin import STATE_KEY
 
 if TYPE_CHECKING:
@@ -55,9 +65,6 @@ if TYPE_CHECKING:
     from ..log import BoundLogger
     from ..operations.models import (
         ActivatedJobResult,
-        JobCompletionRequest,
-        JobErrorRequest,
-        JobFailRequest,
     )
     from ..operations.semantic_types import TenantId
     from .executors import JobExecutor
@@ -75,8 +82,6 @@ __all__ = [
 
 ExecutionStrategy = Literal["auto", "async", "thread", "process"]
 
-# Statuses worth sending an outcome again for: the cluster did not act on it.
-_TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # An empty activation answer faster than this means the server is not long-polling.
 _FAST_EMPTY_POLL_SECONDS = 0.5
 # Consecutive activation failures after which even transient ones are logged as errors.
@@ -130,179 +135,6 @@ def _is_async_callable(fn: object) -> bool:
         return True
     call = getattr(fn, "__call__", None)  # noqa: B004 - an instance with async __call__
     return call is not None and inspect.iscoroutinefunction(call)
-
-
-def _is_transient(exc: BaseException) -> bool:
-    """Whether sending again later may succeed (the cluster or token endpoint may heal)."""
-    if isinstance(exc, AuthenticationError):
-        return exc.transient
-    if isinstance(exc, (CamundaConnectionError, httpx.TransportError, asyncio.TimeoutError)):
-        return True
-    return getattr(exc, "status", None) in _TRANSIENT_STATUSES
-
-
-def _never_applied(exc: BaseException) -> bool:
-    """Whether the server certainly did not act on the request that raised ``exc``."""
-    if isinstance(exc, AuthenticationError) or getattr(exc, "status", None) in (429, 503):
-        return True  # no token, so never sent; or rejected by backpressure before any work
-    cause = exc.__cause__ if isinstance(exc, CamundaConnectionError) else exc
-    return isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _encoding_problem(body: object) -> str | None:
-    """Why ``body`` cannot be sent as JSON, or None when it can."""
-    from .._serde import to_wire
-
-    try:
-        json.dumps(to_wire(body), allow_nan=False)
-    except RecursionError:
-        return "it is nested too deeply or refers to itself"
-    except (TypeError, ValueError) as exc:
-        return str(exc)
-    return None
-
-
-def _next_retries(job: ActivatedJobResult) -> int:
-    retries = job.retries
-    # Unknown (a server that left the field out): 0 raises an incident rather
-    # than retrying forever.
-    return max(0, retries - 1) if isinstance(retries, int) else 0
-
-
-# -- outcomes ------------------------------------------------------------------------
-
-
-class _Outcome:
-    """One request that ends a job: what to send and whether sending it again is safe."""
-
-    __slots__ = ("request",)
-    #: For messages: "could not <verb> job 123".
-    verb = ""
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
-
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
-        raise NotImplementedError
-
-    def safe_to_resend(self, exc: BaseException) -> bool:
-        """Whether to send again after ``exc``; a repeat of an applied one answers 404."""
-        return True
-
-
-class _Complete(_Outcome):
-    __slots__ = ()
-    verb = "complete"
-    request: JobCompletionRequest
-
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
-        return client.complete_job(job_key=key, data=self.request)
-
-
-class _Fail(_Outcome):
-    __slots__ = ()
-    verb = "fail"
-    request: JobFailRequest
-
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
-        return client.fail_job(job_key=key, data=self.request)
-
-    def safe_to_resend(self, exc: BaseException) -> bool:
-        # An applied failure with retries left makes the job activatable again at
-        # once, and a repeat could fail that new activation. Safe when the lease
-        # ties it to ours, when no retries are left, or when it surely never arrived.
-        request = self.request
-        return bool(request.lease_token) or not request.retries or _never_applied(exc)
-
-
-class _ThrowError(_Outcome):
-    __slots__ = ()
-    verb = "throw a BPMN error for"
-    request: JobErrorRequest
-
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
-        return client.throw_job_error(job_key=key, data=self.request)
-
-
-def _fail(
-    job: ActivatedJobResult,
-    message: str,
-    retries: int | None = None,
-    retry_back_off: int = 0,
-    variables: Mapping[str, Any] | None = None,
-) -> _Fail:
-    from ..operations.models import JobFailRequest
-
-    return _Fail(
-        JobFailRequest(
-            retries=_next_retries(job) if retries is None else retries,
-            error_message=message,
-            retry_back_off=retry_back_off,
-            variables=dict(variables) if variables is not None else None,
-            lease_token=job.lease_token,
-        )
-    )
-
-
-def _failure(job: ActivatedJobResult, failure: JobFailure) -> _Fail:
-    return _fail(job, failure.message, failure.retries, failure.retry_back_off, failure.variables)
-
-
-def _throw(job: ActivatedJobResult, error: JobError) -> _ThrowError:
-    from ..operations.models import JobErrorRequest
-
-    return _ThrowError(
-        JobErrorRequest(
-            error_code=error.error_code,
-            error_message=error.message or None,
-            variables=error.variables,
-            lease_token=job.lease_token,
-        )
-    )
-
-
-def _complete(job: ActivatedJobResult, result: object) -> _Outcome:
-    from .._serde import Model
-    from ..operations.models import JobCompletionRequest
-
-    lease = job.lease_token
-    if result is None:
-        return _Complete(JobCompletionRequest(lease_token=lease))
-    if isinstance(result, JobCompletionRequest):
-        if lease is not None and result.lease_token is None:
-            result = attrs.evolve(result, lease_token=lease)
-        return _Complete(result)
-    if isinstance(result, Mapping):
-        # An empty dict sets nothing: leave the property out of the body.
-        return _Complete(JobCompletionRequest(variables=dict(result) or None, lease_token=lease))
-    if isinstance(result, Model):  # a generated model used as a bag of variables
-        return _Complete(JobCompletionRequest(variables=result.to_dict(), lease_token=lease))
-    return _fail(
-        job,
-        f"the job handler returned {type(result).__name__}; expected a dict of variables,"
-        " a JobCompletionRequest or None",
-    )
-
-
-class _ActiveJob:
-    """A job this client's workers hold: what the outcome stage and delivery need."""
-
-    __slots__ = ("give_up_at", "handler_running", "job", "lease_token", "reported")
-
-    def __init__(self, job: ActivatedJobResult, give_up_at: float) -> None:
-        self.job = job
-        self.lease_token: str | None = job.lease_token
-        #: Loop time after which sending the outcome is pointless (the job's deadline).
-        self.give_up_at = give_up_at
-        #: Whether the handler is running: only its own calls count as reporting.
-        self.handler_running = False
-        #: Whether the handler reported the outcome through the client.
-        self.reported = False
 
 
 class JobWorker:
@@ -547,11 +379,11 @@ class JobWorker:
                     break
                 delay = tuning.poll_backoff.delay(errors, tuning.random)
                 errors += 1
-                message = f"job activation failed ({_describe(exc)}); retrying in {delay:.2f} s"
+                message = f"job activation failed ({describe(exc)}); retrying in {delay:.2f} s"
                 # Credentials, tenants, a wrong address will not heal by waiting: say so
                 # at the default (error) level, once per streak; transient trouble only
                 # when it persists.
-                if (errors == 1 and not _is_transient(exc)) or errors == _PERSISTENT_ERRORS:
+                if (errors == 1 and not is_transient(exc)) or errors == _PERSISTENT_ERRORS:
                     self.log.error(message)
                 else:
                     self.log.warning(message)
@@ -624,7 +456,7 @@ class JobWorker:
     async def _give_back(self, job: ActivatedJobResult, activated_at: float) -> None:
         active = self._track(job, activated_at)
         try:
-            await self._deliver(active, _fail(job, _HANDED_BACK, retries=job.retries or 1))
+            await self._deliver(active, fail(job, _HANDED_BACK, retries=job.retries or 1))
         finally:
             self._registry.active.pop(str(job.job_key), None)
 
@@ -656,7 +488,7 @@ class JobWorker:
 
     # -- one job -----------------------------------------------------------------
 
-    def _track(self, job: ActivatedJobResult, activated_at: float) -> _ActiveJob:
+    def _track(self, job: ActivatedJobResult, activated_at: float) -> ActiveJob:
         timeout = self.config.job_timeout_milliseconds / 1000
         remaining = timeout
         deadline = job.deadline
@@ -667,7 +499,7 @@ class JobWorker:
             if 0 < by_server <= timeout + 60:
                 remaining = min(remaining, by_server)
         margin = min(self.tuning.deadline_margin, timeout / 10)
-        active = _ActiveJob(job, activated_at + remaining - margin)
+        active = ActiveJob(job, activated_at + remaining - margin)
         self._registry.active[str(job.job_key)] = active
         return active
 
@@ -685,7 +517,7 @@ class JobWorker:
         finally:
             self._registry.active.pop(str(key), None)
 
-    async def _handle(self, active: _ActiveJob) -> _Outcome | None:
+    async def _handle(self, active: ActiveJob) -> Outcome | None:
         """Run the handler; return the outcome to send (None: nothing to send)."""
         job = active.job
         log = self.log
@@ -693,7 +525,7 @@ class JobWorker:
             context = self.executor.make_context(job, self)
         except Exception as exc:
             log.error(f"job {job.job_key}: could not prepare the job context", exc=exc)
-            return _fail(job, f"worker could not prepare the job: {_describe(exc)}")
+            return fail(job, f"worker could not prepare the job: {describe(exc)}")
         result: object = None
         raised: Exception | None = None
         active.handler_running = True
@@ -703,7 +535,7 @@ class JobWorker:
             raised = exc
             expected = isinstance(exc, (JobFailure, JobError))
             if not expected and context.outcome is None and not active.reported:
-                log.error(f"job {job.job_key}: handler raised {_describe(exc)}", exc=exc)
+                log.error(f"job {job.job_key}: handler raised {describe(exc)}", exc=exc)
         finally:
             active.handler_running = False
         if active.reported:
@@ -717,12 +549,12 @@ class JobWorker:
         context: JobContext,
         result: object,
         raised: Exception | None,
-    ) -> _Outcome | None:
+    ) -> Outcome | None:
         recorded = context.outcome
         if recorded is not None:
             if raised is not None and not isinstance(raised, (JobFailure, JobError)):
                 self.log.warning(
-                    f"job {job.job_key}: handler raised {_describe(raised)} after recording"
+                    f"job {job.job_key}: handler raised {describe(raised)} after recording"
                     f" its outcome; sending the recorded outcome",
                     exc=raised,
                 )
@@ -730,17 +562,17 @@ class JobWorker:
                 self.log.debug(f"job {job.job_key}: ignored by the handler")
                 return None
             if isinstance(recorded, Completion):
-                return _complete(job, recorded.result)
+                return complete(job, recorded.result)
             raised = recorded
         if isinstance(raised, JobFailure):
-            return _failure(job, raised)
+            return failure(job, raised)
         if isinstance(raised, JobError):
-            return _throw(job, raised)
+            return throw(job, raised)
         if raised is not None:
-            return _fail(job, _describe(raised))
-        return _complete(job, result)
+            return fail(job, describe(raised))
+        return complete(job, result)
 
-    async def _deliver(self, active: _ActiveJob, outcome: _Outcome) -> None:
+    async def _deliver(self, active: ActiveJob, outcome: Outcome) -> None:
         """Send ``outcome`` until it arrives or the job's deadline is near; never raises.
 
         Cancellation (the drain deadline) is the only way out before that.
@@ -755,9 +587,9 @@ class JobWorker:
             try:
                 await outcome.send(client, key)
             except (TypeError, ValueError, RecursionError) as exc:
-                problem = _encoding_problem(outcome.request)
+                problem = encoding_problem(outcome.request)
                 if problem is None:
-                    self.log.error(f"could not {outcome.verb} job {key}: {_describe(exc)}")
+                    self.log.error(f"could not {outcome.verb} job {key}: {describe(exc)}")
                     return
                 if outcome.request.variables is None:  # nothing left to drop
                     self.log.error(f"could not {outcome.verb} job {key}: {problem}")
@@ -776,8 +608,8 @@ class JobWorker:
                             " (timed out, cancelled or finished)"
                         )
                     return
-                if not _is_transient(exc) or not outcome.safe_to_resend(exc):
-                    self.log.error(f"could not {outcome.verb} job {key}: {_describe(exc)}")
+                if not is_transient(exc) or not outcome.safe_to_resend(exc):
+                    self.log.error(f"could not {outcome.verb} job {key}: {describe(exc)}")
                     return
                 delay = tuning.outcome_backoff.delay(attempt, tuning.random)
                 retry_after = getattr(exc, "retry_after", None)
@@ -787,13 +619,13 @@ class JobWorker:
                 left = active.give_up_at - loop.time() - delay
                 if left <= 0:
                     self.log.error(
-                        f"could not {outcome.verb} job {key}: {_describe(exc)}; giving up after"
+                        f"could not {outcome.verb} job {key}: {describe(exc)}; giving up after"
                         f" {attempt} attempt(s), its deadline is near"
                     )
                     return
                 log = self.log.warning if attempt == 1 else self.log.debug
                 log(
-                    f"could not {outcome.verb} job {key} ({_describe(exc)}); sending again in"
+                    f"could not {outcome.verb} job {key} ({describe(exc)}); sending again in"
                     f" {delay:.2f} s (attempt {attempt + 1})"
                 )
                 await asyncio.sleep(delay)
@@ -806,11 +638,11 @@ class JobWorker:
                     self.log.info(f"job {key}: {outcome.verb} sent after {attempt + 1} attempts")
                 return
 
-    def _unencodable(self, job: ActivatedJobResult, outcome: _Outcome, problem: str) -> _Outcome:
+    def _unencodable(self, job: ActivatedJobResult, outcome: Outcome, problem: str) -> Outcome:
         """The outcome to send instead of one whose variables are not JSON."""
         request = outcome.request
-        if isinstance(outcome, _Complete):
-            return _fail(job, f"the job result is not valid JSON: {problem}")
+        if isinstance(outcome, Complete):
+            return fail(job, f"the job result is not valid JSON: {problem}")
         return type(outcome)(
             attrs.evolve(
                 request,
@@ -840,13 +672,13 @@ class WorkerRegistry:
     def __init__(self, log: BoundLogger) -> None:
         self.workers: list[JobWorker] = []
         #: Jobs being handled or reported, by job key (read by the outcome stage).
-        self.active: dict[str, _ActiveJob] = {}
+        self.active: dict[str, ActiveJob] = {}
         self._log = log
         self._running = False
         self._added: asyncio.Event | None = None
         self._signalled = False
 
-    def handler_job(self, key: object) -> _ActiveJob | None:
+    def handler_job(self, key: object) -> ActiveJob | None:
         """The job ``key`` if one of these workers' handlers is running it right now."""
         active = self.active.get(str(key))
         return active if active is not None and active.handler_running else None

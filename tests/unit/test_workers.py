@@ -197,7 +197,7 @@ async def test_unsupported_or_unserialisable_results_fail_the_job() -> None:
     create_job_worker(client, config(), handler, tuning=FAST)
     await run_until_done(client, server, 2)
     assert "returned int" in server.failed["1"]["errorMessage"]
-    assert server.failed["2"]["errorMessage"].startswith("job result could not be sent")
+    assert server.failed["2"]["errorMessage"].startswith("the job result is not valid JSON")
     assert server.completed == {}
     await client.close()
 

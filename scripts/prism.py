@@ -9,7 +9,8 @@ Everything lands in ``.tools/`` (git-ignored):
 
 - ``.tools/prism/``: the npm installation (installed once, then reused);
 - ``.tools/prism/spec-v2.json``: a copy of the spec whose paths carry the ``/v2``
-  prefix, because Prism ignores the base path of the spec's ``servers``.
+  prefix, because Prism ignores the base path of the spec's ``servers`` (a spec
+  named by ``CAMUNDA_SPEC`` gets its own ``spec-v2-<hash>.json``).
 
 The spec itself stays outside the repository: ``../shared/spec/main/rest-api.bundle.json``
 relative to the repository root, or the file named by ``CAMUNDA_SPEC``.
@@ -23,6 +24,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -52,6 +54,7 @@ PRISM_VERSION = "5.16.0"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOOLS_DIR = REPO_ROOT / ".tools" / "prism"
 V2_SPEC = TOOLS_DIR / "spec-v2.json"
+DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "spec" / "main" / "rest-api.bundle.json"
 READY_LINE = "Prism is listening"
 
 
@@ -64,7 +67,7 @@ def spec_path() -> Path:
     override = os.environ.get("CAMUNDA_SPEC")
     if override:
         return Path(override).expanduser().resolve()
-    return (REPO_ROOT / ".." / "shared" / "spec" / "main" / "rest-api.bundle.json").resolve()
+    return DEFAULT_SPEC.resolve()
 
 
 def prism_executable(tools_dir: Path = TOOLS_DIR) -> Path:
@@ -143,20 +146,46 @@ def v2_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_v2_spec(source: Path | None = None, target: Path = V2_SPEC) -> Path:
-    """Write the ``/v2``-prefixed spec copy to ``target`` (rewritten only when stale)."""
+def _default_target(source: Path) -> Path:
+    """``spec-v2.json`` for the shared main bundle; its own file for any other spec."""
+    if source.resolve() == DEFAULT_SPEC.resolve():
+        return V2_SPEC
+    tag = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:12]
+    return TOOLS_DIR / f"spec-v2-{tag}.json"
+
+
+def _source_stamp(source: Path) -> str:
+    """What the copy was made from: the spec's path, size and mtime, and this script's."""
+    spec_stat, script_stat = source.stat(), Path(__file__).stat()
+    return json.dumps(
+        [str(source.resolve()), spec_stat.st_size, spec_stat.st_mtime_ns, script_stat.st_mtime_ns]
+    )
+
+
+def write_v2_spec(source: Path | None = None, target: Path | None = None) -> Path:
+    """Write the ``/v2``-prefixed copy of ``source`` (default: :func:`spec_path`).
+
+    The copy of the shared main bundle is ``.tools/prism/spec-v2.json``; a spec named
+    by ``CAMUNDA_SPEC`` gets a file of its own, so switching specs never serves a
+    stale copy. A copy is rewritten whenever its spec's path, size or mtime changed.
+    """
     source = source or spec_path()
     if not source.exists():
         raise PrismError(f"spec not found at {source} (set CAMUNDA_SPEC)")
-    if target.exists() and target.stat().st_mtime >= max(
-        source.stat().st_mtime, Path(__file__).stat().st_mtime
-    ):
-        return target
+    target = target or _default_target(source)
+    stamp = target.with_name(target.name + ".source")
+    wanted = _source_stamp(source)
+    try:
+        if target.exists() and stamp.read_text(encoding="utf-8") == wanted:
+            return target
+    except OSError:
+        pass
     spec = json.loads(source.read_text(encoding="utf-8"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(v2_spec(spec)), encoding="utf-8")
     tmp.replace(target)
+    stamp.write_text(wanted, encoding="utf-8")
     return target
 
 

@@ -394,6 +394,74 @@ def test_operation_is_plain_data() -> None:
     assert not Operation("x", "GET", "/x", idempotent=False).idempotent
 
 
+# --------------------------------------------------------------------------- construction cost
+
+
+def test_constructing_a_client_builds_no_descriptor_and_skips_metadata() -> None:
+    from importlib.metadata import entry_points
+
+    code = (
+        "import sys\n"
+        "import camunda_sdk\n"
+        "camunda_sdk.CamundaClient(environ={})\n"
+        "print('camunda_sdk.operations.descriptors' in sys.modules,"
+        " 'importlib.metadata' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    descriptors_loaded, metadata_loaded = out.stdout.split()
+    assert descriptors_loaded == "False"
+    if not entry_points(group="camunda_sdk"):  # no third-party plugin installed here
+        assert metadata_loaded == "False"
+
+
+def write_dist(root: Path, name: str, entry_points: str | None) -> None:
+    dist = root / f"{name}-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    if entry_points is not None:
+        (dist / "entry_points.txt").write_text(entry_points)
+
+
+def test_plugin_scan_agrees_with_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib.metadata import entry_points
+
+    from camunda_sdk.pipeline.manager import _may_declare_plugins
+
+    # Our own distribution names camunda_sdk under another group: that is no plugin.
+    write_dist(tmp_path, "other", "[pytest11]\ncamunda_sdk = camunda_sdk.testing.plugin\n")
+    write_dist(tmp_path, "bare", None)
+    monkeypatch.setattr(sys, "path", [str(tmp_path), str(tmp_path / "missing")])
+    assert not _may_declare_plugins()
+    assert not entry_points(group="camunda_sdk")
+
+    write_dist(tmp_path, "team_header", "[camunda_sdk]\nteam = team_header\n")
+    assert _may_declare_plugins()
+    assert [ep.name for ep in entry_points(group="camunda_sdk")] == ["team"]
+
+
+def test_plugin_scan_defers_to_importlib_metadata_for_what_it_does_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from camunda_sdk.pipeline.manager import _may_declare_plugins
+
+    archive = tmp_path / "plugins.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip archive
+    monkeypatch.setattr(sys, "path", [str(archive)])
+    assert _may_declare_plugins()
+
+    class Finder:
+        @staticmethod
+        def find_distributions(*args: Any, **kwargs: Any) -> list[Any]:
+            return []
+
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing")])
+    assert not _may_declare_plugins()
+    monkeypatch.setattr(sys, "meta_path", [Finder, *sys.meta_path])
+    assert _may_declare_plugins()
+
+
 class RunRecorder(gen_client.CamundaOperations):
     """The generated methods over a ``_run`` that records what it is handed."""
 

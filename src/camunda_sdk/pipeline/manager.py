@@ -14,6 +14,8 @@ A plugin that fails to load raises :class:`PluginError` naming it.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -58,9 +60,55 @@ def plugin_names_setting(
 @lru_cache(maxsize=1)
 def _entry_points() -> tuple[Any, ...]:
     # Scanning installed distributions costs milliseconds: do it once per process.
+    if not _may_declare_plugins():
+        # Importing importlib.metadata alone costs about 12 ms, most of constructing a
+        # client, and most processes have no third-party plugin to find with it.
+        return ()
     from importlib.metadata import entry_points
 
     return tuple(sorted(entry_points(group=PROJECT), key=lambda ep: ep.name))
+
+
+def _may_declare_plugins() -> bool:
+    """Whether an installed distribution may declare an entry point of our group.
+
+    False only when ``importlib.metadata`` would find none: this reads the same
+    ``*.dist-info`` / ``*.egg-info`` folders on ``sys.path`` that its path finder
+    reads, and answers True (the real discovery then runs) for anything it does
+    not read itself: a zip file or an egg on the path, another finder that
+    discovers distributions, an unexpected read error, or a section header that
+    mentions the group at all.
+    """
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:
+        if finder is not PathFinder and hasattr(finder, "find_distributions"):
+            return True
+    for entry in sys.path:
+        if not isinstance(entry, str) or entry.lower().endswith(".egg"):
+            return True
+        root = entry or "."  # "" is the current directory, as for importlib.metadata
+        try:
+            names = os.listdir(root)
+        except NotADirectoryError:
+            return True  # a zip archive, which importlib.metadata reads
+        except OSError:
+            continue  # missing or unreadable: importlib.metadata skips it too
+        for name in names:
+            if not name.lower().endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(root, name, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+                continue  # importlib.metadata reads no entry points there either
+            except Exception:
+                return True
+            for line in text.splitlines():
+                line = line.strip()
+                if line.startswith("[") and PROJECT in line.lower():
+                    return True
+    return False
 
 
 def _builtin_plugins() -> Sequence[tuple[str, str]]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from ._serde import parse
+from .config import resolve_config
 from .errors import (
     CamundaConnectionError,
     CamundaError,
@@ -87,7 +88,7 @@ class _ClientBase:
     ) -> None:
         env = os.environ if environ is None else environ
         pm = create_plugin_manager(plugins=plugins, configuration=configuration, environ=env)
-        config = pm.hook.camunda_load_config(configuration=configuration, environ=env)
+        config = resolve_config(configuration, env, plugin_manager=pm)
         log = pm.hook.camunda_make_logger(logger=logger, config=config)
         context = ClientContext(
             config=config,

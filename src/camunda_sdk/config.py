@@ -1,5 +1,12 @@
 """Resolve the SDK's ``CAMUNDA_*`` configuration into one immutable object.
 
+Each plugin declares the settings it reads, from its ``camunda_add_settings``
+hook (as pytest plugins add options in ``pytest_addoption``); :func:`collect_settings`
+gathers them into a :class:`SettingRegistry`, and the engine here resolves whatever
+the registry holds. It knows no plugin's keys: the REST address and the other
+core settings are declared by the built-in ``config`` plugin, retry's by
+``retry``, and so on.
+
 Sources, lowest precedence first:
 
 1. a dotenv file, read only when ``CAMUNDA_LOAD_ENVFILE`` asks for it;
@@ -9,422 +16,509 @@ Sources, lowest precedence first:
 Within one source a canonical key wins over its aliases; across sources the
 higher source wins even when it uses an alias. An empty value counts as unset,
 so an explicit ``""`` clears a value inherited from the environment.
-
-:data:`SETTINGS` is the single source of truth for every recognised key: the
-resolver, :meth:`CamundaConfig.redacted` and the README's configuration table are
-all derived from it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from types import FunctionType, MappingProxyType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
 from .errors import ConfigurationError, redact_url
 
-__all__ = ["SETTINGS", "CamundaConfig", "Setting", "resolve_config"]
+if TYPE_CHECKING:
+    import pluggy
+
+__all__ = [
+    "LOAD_ENVFILE",
+    "CamundaConfig",
+    "Setting",
+    "SettingRegistry",
+    "builtin_settings",
+    "collect_settings",
+    "resolve_config",
+    "resolve_settings",
+]
+
+T = TypeVar("T")
 
 _MASK = "***"
 _PREFIXES = ("CAMUNDA_", "ZEEBE_")
 
 # Value kinds of a Setting, i.e. how its text is parsed:
-#   str      plain text                 secret   text never shown
-#   url      http(s) URL                address  the REST base URL (/v2 appended)
-#   path     file system path (~)       bool     true/false, 1/0, yes/no, on/off
-#   int      integer >= minimum         float    number >= minimum
-#   choice   one of `choices`           list     comma-separated names
-#   strategy upper-cased auth strategy name (plugins may add their own)
-_KINDS = frozenset(
-    (
-        "str",
-        "secret",
-        "url",
-        "address",
-        "path",
-        "bool",
-        "int",
-        "float",
-        "choice",
-        "list",
-        "strategy",
-    )
-)
+#   str     plain text                 url     http(s) URL
+#   path    file system path (~)       bool    true/false, 1/0, yes/no, on/off
+#   int     integer within bounds      float   finite number within bounds
+#   choice  one of `choices` (any case)
+#   list    comma-separated names, a tuple (empty when unset)
+_KINDS = frozenset(("str", "url", "path", "bool", "int", "float", "choice", "list"))
 
 
 @attrs.frozen
-class Setting:
-    """One recognised configuration key.
+class Setting(Generic[T]):
+    """One configuration key, declared by the plugin that reads it.
+
+    Declare it once, at module level, with the value type as its parameter, and
+    add it from the plugin's ``camunda_add_settings`` hook::
+
+        RETRY_MAX_ATTEMPTS: Setting[int] = Setting(
+            "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS", "int", default=4, minimum=1,
+            description="Attempts per request including the first.",
+        )
+
+    A setting without a default is ``Setting[X | None]``; a ``list`` setting is
+    ``Setting[tuple[str, ...]]`` with ``default=()``.
 
     Attributes:
-        key: the canonical ``CAMUNDA_*`` name.
+        key: the canonical ``CAMUNDA_*`` name; the :class:`CamundaConfig`
+            attribute is derived from it (see :attr:`field`).
+        kind: how the text is parsed: ``str``, ``url``, ``path``, ``bool``,
+            ``int``, ``float``, ``choice`` or ``list``.
+        description: one line for the README's configuration table (required).
+        default: the value when unset (already parsed; None: unset).
         aliases: older or alternative names accepted for the same setting.
-        default: the default as text (None: unset unless given).
-        kind: how the value is parsed (see the module source for the list).
-        description: one line for the README's configuration table.
-        choices: the accepted values of a ``choice`` setting.
+        choices: the accepted values of a ``choice`` setting (matched in any case).
         minimum: the lowest accepted value of an ``int``/``float`` setting.
+        maximum: the highest accepted value of an ``int``/``float`` setting.
+        secret: never shown: masked in ``repr``, :meth:`CamundaConfig.redacted`
+            and error messages.
+        convert: applied to the parsed value, to normalise it or to check what
+            the kind cannot; raise ``ValueError("what was expected")`` to reject it.
     """
 
     key: str
-    aliases: tuple[str, ...]
-    default: str | None
-    kind: str
-    description: str
-    choices: tuple[str, ...] = ()
-    minimum: float | None = None
+    kind: str = "str"
+    description: str = attrs.field(kw_only=True)
+    default: T | None = attrs.field(default=None, kw_only=True)
+    aliases: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    choices: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    minimum: float | None = attrs.field(default=None, kw_only=True)
+    maximum: float | None = attrs.field(default=None, kw_only=True)
+    secret: bool = attrs.field(default=False, kw_only=True)
+    convert: Callable[[Any], T] | None = attrs.field(default=None, kw_only=True)
+    #: The :class:`CamundaConfig` attribute: the key without ``CAMUNDA_[SDK_]``, lower case.
+    field: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        # Checked here, at the plugin's import: a bad declaration then fails as
+        # "plugin X failed to load", not at some user's first call.
+        def bad(problem: str) -> ValueError:
+            return ValueError(f"Setting {self.key!r}: {problem}")
+
+        if not re.fullmatch(r"CAMUNDA_[A-Z0-9_]+", self.key):
+            raise bad("the key must be an upper-case CAMUNDA_* name")
+        for alias in self.aliases:
+            # The environment is filtered by these prefixes before lookup.
+            if not (alias.startswith(_PREFIXES) and re.fullmatch(r"[A-Z0-9_]+", alias)):
+                raise bad(f"alias {alias!r} must be an upper-case CAMUNDA_* or ZEEBE_* name")
         if self.kind not in _KINDS:
-            raise ValueError(f"unknown setting kind {self.kind!r} for {self.key}")
+            raise bad(f"unknown kind {self.kind!r} (one of {', '.join(sorted(_KINDS))})")
+        if bool(self.choices) != (self.kind == "choice"):
+            raise bad("choices are required for, and only for, kind 'choice'")
+        bounded = self.minimum is not None or self.maximum is not None
+        if bounded and self.kind not in ("int", "float"):
+            raise bad("minimum/maximum apply to kinds 'int' and 'float' only")
+        if not self.description.strip() or "\n" in self.description:
+            raise bad("a one-line description is required (it goes into the README)")
+        # Computed once: the registry and attribute access look it up often.
+        prefix = "CAMUNDA_SDK_" if self.key.startswith("CAMUNDA_SDK_") else "CAMUNDA_"
+        object.__setattr__(self, "field", self.key.removeprefix(prefix).lower())
 
-    @property
-    def field(self) -> str:
-        """The :class:`CamundaConfig` attribute holding this setting's value."""
-        name = self.key
-        for prefix in ("CAMUNDA_SDK_", "CAMUNDA_"):
-            if name.startswith(prefix):
-                name = name[len(prefix) :]
-                break
-        return name.lower()
+    def read(self, config: object) -> T:
+        """This setting's value in ``config``.
 
-    @property
-    def secret(self) -> bool:
-        """Whether the value must never be shown."""
-        return self.kind == "secret"
+        A :class:`CamundaConfig` answers from its resolved values. Any other object
+        (a configuration a plugin's ``camunda_load_config`` built, a test's stand-in)
+        answers by its attribute :attr:`field`, else from its ``raw`` mapping, else
+        with the declared default; its values are parsed and validated the same way.
+
+        Raises:
+            ConfigurationError: the value is malformed (it names the variable).
+        """
+        if isinstance(config, CamundaConfig):
+            return config.get(self)
+        value = getattr(config, self.field, None)
+        if value is not None:
+            text = _to_text(value).strip()
+            if text:
+                return _parse(self, self.key, text)
+        raw = getattr(config, "raw", None)
+        return _from_sources(self, [raw] if isinstance(raw, Mapping) else [])[0]
 
 
-_LOG_LEVELS = ("silent", "error", "warn", "info", "debug", "trace", "silly")
+class SettingRegistry:
+    """The settings the plugins of one client declared, in declaration order.
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "CAMUNDA_REST_ADDRESS",
-        ("ZEEBE_REST_ADDRESS",),
-        "http://localhost:8080/v2",
-        "address",
-        "REST API base URL; `/v2` is appended when missing (alias ZEEBE_REST_ADDRESS).",
-    ),
-    Setting(
-        "CAMUNDA_AUTH_STRATEGY",
-        (),
-        None,
-        "strategy",
-        "Authentication strategy: NONE, OAUTH, BASIC or a plugin's; inferred from "
-        "the credentials when unset.",
-    ),
-    Setting(
-        "CAMUNDA_OAUTH_URL",
-        (),
-        "https://login.cloud.camunda.io/oauth/token",
-        "url",
-        "OAuth 2.0 token endpoint URL.",
-    ),
-    Setting(
-        "CAMUNDA_CLIENT_ID",
-        ("CAMUNDA_CLIENT_AUTH_CLIENTID",),
-        None,
-        "str",
-        "OAuth client id (alias CAMUNDA_CLIENT_AUTH_CLIENTID).",
-    ),
-    Setting(
-        "CAMUNDA_CLIENT_SECRET",
-        ("CAMUNDA_CLIENT_AUTH_CLIENTSECRET",),
-        None,
-        "secret",
-        "OAuth client secret (alias CAMUNDA_CLIENT_AUTH_CLIENTSECRET).",
-    ),
-    Setting("CAMUNDA_TOKEN_AUDIENCE", (), "zeebe.camunda.io", "str", "OAuth token audience."),
-    Setting("CAMUNDA_TOKEN_SCOPE", (), None, "str", "OAuth token scope, sent only when set."),
-    Setting(
-        "CAMUNDA_TOKEN_CACHE_DIR",
-        (),
-        None,
-        "path",
-        "Directory of the OAuth token disk cache; no disk cache when unset.",
-    ),
-    Setting(
-        "CAMUNDA_TOKEN_DISK_CACHE_DISABLE",
-        (),
-        "false",
-        "bool",
-        "Disable the OAuth token disk cache even when a directory is set.",
-    ),
-    Setting(
-        "CAMUNDA_BASIC_AUTH_USERNAME",
-        (),
-        None,
-        "str",
-        "Basic auth user name; required when CAMUNDA_AUTH_STRATEGY=BASIC.",
-    ),
-    Setting(
-        "CAMUNDA_BASIC_AUTH_PASSWORD",
-        (),
-        None,
-        "secret",
-        "Basic auth password; required when CAMUNDA_AUTH_STRATEGY=BASIC.",
-    ),
-    Setting(
-        "CAMUNDA_CA_CERTIFICATE_PATH",
-        (),
-        None,
-        "path",
-        "PEM file of CA certificates to trust besides the system store.",
-    ),
-    Setting(
-        "CAMUNDA_MTLS_CERT_PATH",
-        (),
-        None,
-        "path",
-        "PEM client certificate for mutual TLS (may also hold the key).",
-    ),
-    Setting(
-        "CAMUNDA_MTLS_KEY_PATH",
-        (),
-        None,
-        "path",
-        "PEM private key of the mutual-TLS client certificate.",
-    ),
-    Setting(
-        "CAMUNDA_TENANT_ID",
-        (),
-        None,
-        "str",
-        "Default tenant id for operations that accept a tenant id.",
-    ),
-    Setting(
-        "CAMUNDA_SDK_LOG_LEVEL",
-        (),
-        "error",
-        "choice",
-        "SDK log level: silent, error, warn, info, debug, trace or silly.",
-        choices=_LOG_LEVELS,
-    ),
-    Setting(
-        "CAMUNDA_SDK_BACKPRESSURE_PROFILE",
-        (),
-        "BALANCED",
-        "choice",
-        "Backpressure profile: BALANCED (adaptive gating) or LEGACY (observe only).",
-        choices=("BALANCED", "LEGACY"),
-    ),
-    Setting(
-        "CAMUNDA_SDK_TIMEOUT_MS",
-        (),
-        "30000",
-        "int",
-        "HTTP request timeout in milliseconds; 0 disables it.",
-        minimum=0,
-    ),
-    Setting(
-        "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS",
-        (),
-        "4",
-        "int",
-        "Attempts per request including the first; 1 disables retries.",
-        minimum=1,
-    ),
-    Setting(
-        "CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS",
-        (),
-        "100",
-        "int",
-        "First retry delay in milliseconds, grown exponentially with jitter.",
-        minimum=0,
-    ),
-    Setting(
-        "CAMUNDA_SDK_RETRY_MAX_DELAY_MS",
-        (),
-        "5000",
-        "int",
-        "Upper bound of a single retry delay in milliseconds.",
-        minimum=0,
-    ),
-    Setting(
-        "CAMUNDA_SDK_TRACING",
-        (),
-        "true",
-        "bool",
-        "Emit OpenTelemetry spans (a no-op unless an OpenTelemetry SDK is set up).",
-    ),
-    Setting(
-        "CAMUNDA_SDK_PLUGINS",
-        (),
-        None,
-        "list",
-        "Comma-separated module names to import and register as plugins"
-        " (for plugins without an entry point).",
-    ),
-    Setting(
-        "CAMUNDA_SDK_DISABLE_PLUGINS",
-        (),
-        None,
-        "list",
-        "Comma-separated names of plugins (built-in or installed) not to load.",
-    ),
-    Setting(
-        "CAMUNDA_WORKER_TIMEOUT",
-        (),
-        None,
-        "int",
-        "Default job timeout in milliseconds for job workers.",
-        minimum=1,
-    ),
-    Setting(
-        "CAMUNDA_WORKER_MAX_CONCURRENT_JOBS",
-        (),
-        None,
-        "int",
-        "Default maximum of jobs a worker runs at once.",
-        minimum=1,
-    ),
-    Setting(
-        "CAMUNDA_WORKER_REQUEST_TIMEOUT",
-        (),
-        None,
-        "int",
-        "Default long-poll timeout of job activation in milliseconds (0: server default).",
-        minimum=0,
-    ),
-    Setting("CAMUNDA_WORKER_NAME", (), None, "str", "Default worker name reported to Camunda."),
-    Setting(
-        "CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS",
-        (),
-        None,
-        "float",
-        "Default maximum random delay in seconds before a worker starts polling.",
-        minimum=0,
-    ),
-    Setting(
-        "CAMUNDA_LOAD_ENVFILE",
-        (),
-        None,
-        "str",
-        "Load a dotenv file first: `true`/`1`/`yes` for ./.env, or a file path.",
-    ),
-)
+    Plugins receive it in ``camunda_add_settings(settings)`` and call
+    :meth:`add`; :func:`collect_settings` asks them and then freezes it.
+    """
 
-_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
-_KNOWN_NAMES = frozenset(name for s in SETTINGS for name in (s.key, *s.aliases))
+    __slots__ = ("_by_field", "_by_name", "_frozen", "_owners", "_plugin", "_settings")
+
+    def __init__(self) -> None:
+        self._settings: list[Setting[Any]] = []
+        self._by_name: dict[str, Setting[Any]] = {}  # key and aliases
+        self._by_field: dict[str, Setting[Any]] = {}
+        self._owners: dict[str, str] = {}  # key -> declaring plugin
+        self._plugin = "?"  # the plugin currently declaring, set by collect_settings
+        self._frozen = False
+
+    def add(self, setting: Setting[Any]) -> None:
+        """Declare ``setting``.
+
+        Raises:
+            PluginError: another plugin (or this one) already declared its key, one
+                of its aliases, or a key that maps to the same attribute name.
+        """
+        if self._frozen:
+            raise RuntimeError("settings are declared from camunda_add_settings only")
+        names = (setting.key, *setting.aliases)
+        for name in names:
+            other = self._by_name.get(name)
+            if other is not None:
+                self._conflict(name, other)
+        field = setting.field
+        other = self._by_field.get(field)
+        if other is not None:
+            self._conflict(f"{setting.key} (config.{field}, as {other.key})", other)
+        if hasattr(CamundaConfig, field):
+            from .pipeline.manager import PluginError
+
+            raise PluginError(self._plugin, f"{setting.key} would hide CamundaConfig.{field}")
+        self._settings.append(setting)
+        self._by_field[field] = setting
+        for name in names:
+            self._by_name[name] = setting
+        self._owners[setting.key] = self._plugin
+
+    def _conflict(self, name: str, other: Setting[Any]) -> None:
+        from .pipeline.manager import PluginError
+
+        raise PluginError(
+            self._plugin,
+            f"cannot declare {name}: plugin {self._owners[other.key]!r} declares it already",
+        )
+
+    def get(self, name: str) -> Setting[Any] | None:
+        """The setting whose key or alias is ``name``."""
+        return self._by_name.get(name)
+
+    def for_field(self, field: str) -> Setting[Any] | None:
+        """The setting read as ``config.<field>``."""
+        return self._by_field.get(field)
+
+    def plugin_of(self, setting: Setting[Any]) -> str:
+        """The name of the plugin that declared ``setting``."""
+        return self._owners[setting.key]
+
+    def __iter__(self) -> Iterator[Setting[Any]]:
+        return iter(self._settings)
+
+    def __len__(self) -> int:
+        return len(self._settings)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __repr__(self) -> str:
+        return f"SettingRegistry({', '.join(s.key for s in self._settings)})"
+
+
+def collect_settings(plugin_manager: pluggy.PluginManager) -> SettingRegistry:
+    """Ask every registered plugin's ``camunda_add_settings`` for its settings.
+
+    Plugins are asked in registration order (built-ins, entry points,
+    ``CAMUNDA_SDK_PLUGINS``, ``plugins=[...]``), ``tryfirst`` implementations
+    first: that order is the README table's, and the built-in ``config`` plugin
+    is ``tryfirst`` so that the core settings lead it.
+
+    Declarations are static: the registry of a set of module-level
+    implementations (every built-in's) is collected once per process and shared.
+
+    Raises:
+        PluginError: a plugin declared a taken name, or its hook failed.
+    """
+    # pluggy keeps implementations as trylast, plain (in registration order),
+    # tryfirst; it would call them last-registered first. Called by hand instead,
+    # both to keep that readable order and to know who declares what.
+    impls = plugin_manager.hook.camunda_add_settings.get_hookimpls()
+    first = [impl for impl in impls if impl.tryfirst]
+    last = [impl for impl in impls if impl.trylast]
+    plain = [impl for impl in impls if not (impl.tryfirst or impl.trylast)]
+    ordered = first + plain + last
+    # Only plain functions make the key: a plugin object's bound method would
+    # keep the object alive in the cache.
+    key = tuple((impl.plugin_name, impl.function) for impl in ordered)
+    cacheable = all(type(impl.function) is FunctionType for impl in ordered)
+    registry = _COLLECTED.get(key) if cacheable else None
+    if registry is None:
+        registry = _collect(ordered)
+        if cacheable:
+            if len(_COLLECTED) >= 8:  # a handful of plugin sets per process at most
+                _COLLECTED.clear()
+            _COLLECTED[key] = registry
+    return registry
+
+
+# Registries by plugin set: collecting for every client would cost as much as resolving.
+_COLLECTED: dict[tuple[tuple[str, object], ...], SettingRegistry] = {}
+
+
+def _collect(impls: list[Any]) -> SettingRegistry:
+    from .errors import CamundaError
+    from .pipeline.manager import PluginError
+
+    registry = SettingRegistry()
+    arguments = {"settings": registry}
+    for impl in impls:
+        registry._plugin = impl.plugin_name
+        if impl.wrapper or impl.hookwrapper:
+            raise PluginError(impl.plugin_name, "camunda_add_settings cannot be a wrapper")
+        try:
+            impl.function(*(arguments[name] for name in impl.argnames))
+        except CamundaError:
+            raise
+        except Exception as exc:
+            raise PluginError(impl.plugin_name, f"camunda_add_settings failed: {exc!r}") from exc
+    registry._plugin = "?"
+    registry._frozen = True
+    return registry
+
+
+def builtin_settings(*plugins: object) -> SettingRegistry:
+    """The settings of the built-in plugins, then those of ``plugins``.
+
+    What ``CamundaConfig(...)`` built by hand knows, and what the README's
+    configuration table lists (``scripts/config_table.py`` passes plugins to
+    add theirs). Installed entry points are not consulted.
+    """
+    return _collect_builtin(plugins) if plugins else _builtin_only()
+
+
+@lru_cache(maxsize=1)
+def _builtin_only() -> SettingRegistry:
+    return _collect_builtin(())
+
+
+def _collect_builtin(plugins: tuple[object, ...]) -> SettingRegistry:
+    # Imported here: the built-in plugins import this module.
+    import importlib
+
+    import pluggy
+
+    from .pipeline import hookspecs
+    from .plugins import BUILTIN_PLUGINS
+
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name, module in BUILTIN_PLUGINS:
+        pm.register(importlib.import_module(module), name=name)
+    for plugin in plugins:
+        # Named as the client names plugins=[...]: a ``name`` attribute, else ``__name__``.
+        name = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
+        pm.register(plugin, name=name if isinstance(name, str) else None)
+    return collect_settings(pm)
+
+
 _TRUE = frozenset({"true", "1", "yes", "on", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "off", "n", "f"})
-_CHOICE_ALIASES = {"warning": "warn"}
-# Names of unknown (plugin) keys that probably hold credentials; masked too.
+# Names of undeclared keys that probably hold credentials; masked too.
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|_TOKEN$|PRIVATE_KEY$")
+_MISSING: Any = object()
 
 
-def _is_secret_key(key: str) -> bool:
-    setting = _setting_for_name(key)
-    if setting is not None:
-        return setting.secret
-    return bool(_SECRET_NAME.search(key))
-
-
-def _setting_for_name(name: str) -> Setting | None:
-    setting = _BY_KEY.get(name)
-    if setting is not None:
-        return setting
-    for candidate in SETTINGS:
-        if name in candidate.aliases:
-            return candidate
-    return None
-
-
-def _mask_value(key: str, value: str) -> str:
-    if _is_secret_key(key):
-        return _MASK if value else ""
-    if key in ("CAMUNDA_REST_ADDRESS", "ZEEBE_REST_ADDRESS", "CAMUNDA_OAUTH_URL"):
-        # URLs may embed user:password@.
-        return redact_url(value)
-    return value
-
-
-def _freeze(mapping: Mapping[str, str]) -> Mapping[str, str]:
+def _freeze(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
 
 
-@attrs.frozen(repr=False)
 class CamundaConfig:
     """The resolved, validated configuration of one client.
 
-    Build it with :func:`resolve_config`; every field has the documented default,
-    so ``CamundaConfig()`` is the zero-config local setup. ``raw`` holds every
-    ``CAMUNDA_*``/``ZEEBE_*`` key as merged from all sources, for plugins that read
-    keys of their own. ``repr()`` and :meth:`redacted` mask secrets.
+    Read a setting by its declaration (typed) with :meth:`get`, or by attribute:
+    ``config.rest_address``, ``config.retry_max_attempts`` (the key without
+    ``CAMUNDA_``/``CAMUNDA_SDK_``, lower case; see :attr:`Setting.field`).
+    ``raw`` holds every ``CAMUNDA_*``/``ZEEBE_*`` key as merged from all sources.
+    ``repr()`` and :meth:`redacted` mask secrets. Immutable and hashable.
+
+    :func:`resolve_config` builds it as a client does. ``CamundaConfig(**fields)``
+    builds one by hand (tests, a plugin's ``camunda_load_config``) from field
+    values, as given and unchecked; unset fields take their declared defaults.
+
+    Args:
+        raw: the merged raw keys, if any.
+        settings: the declarations ``fields`` refer to (default: the built-in
+            plugins', see :func:`builtin_settings`).
+        fields: values by field name.
     """
 
-    rest_address: str = "http://localhost:8080/v2"
-    auth_strategy: str = "NONE"
-    oauth_url: str = "https://login.cloud.camunda.io/oauth/token"
-    client_id: str | None = None
-    client_secret: str | None = None
-    token_audience: str = "zeebe.camunda.io"
-    token_scope: str | None = None
-    token_cache_dir: str | None = None
-    token_disk_cache_disable: bool = False
-    basic_auth_username: str | None = None
-    basic_auth_password: str | None = None
-    ca_certificate_path: str | None = None
-    mtls_cert_path: str | None = None
-    mtls_key_path: str | None = None
-    tenant_id: str | None = None
-    log_level: str = "error"
-    backpressure_profile: str = "BALANCED"
-    timeout_ms: int = 30000
-    retry_max_attempts: int = 4
-    retry_initial_delay_ms: int = 100
-    retry_max_delay_ms: int = 5000
-    tracing: bool = True
-    plugins: tuple[str, ...] = ()
-    disable_plugins: tuple[str, ...] = ()
-    worker_timeout: int | None = None
-    worker_max_concurrent_jobs: int | None = None
-    worker_request_timeout: int | None = None
-    worker_name: str | None = None
-    worker_startup_jitter_max_seconds: float | None = None
-    load_envfile: str | None = None
-    # Excluded from hashing: a mapping is not hashable, and the typed fields
-    # already identify the configuration.
-    raw: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze, hash=False)
+    __slots__ = ("_given", "_settings", "_values", "raw")
+
+    _given: Mapping[str, str]
+    _settings: SettingRegistry
+    _values: Mapping[str, Any]
+    raw: Mapping[str, str]
+
+    def __init__(
+        self,
+        *,
+        raw: Mapping[str, str] | None = None,
+        settings: SettingRegistry | None = None,
+        **fields: Any,
+    ) -> None:
+        settings = builtin_settings() if settings is None else settings
+        values = {s.key: s.default for s in settings}
+        for name, value in fields.items():
+            setting = settings.for_field(name)
+            if setting is None:
+                raise TypeError(f"CamundaConfig() got an unexpected keyword argument {name!r}")
+            values[setting.key] = value
+        self._init(settings, values, {}, raw or {})
+
+    @classmethod
+    def _create(
+        cls,
+        settings: SettingRegistry,
+        values: Mapping[str, Any],
+        given: Mapping[str, str],
+        raw: Mapping[str, str],
+    ) -> CamundaConfig:
+        config = cls.__new__(cls)
+        config._init(settings, values, given, raw)
+        return config
+
+    def _init(
+        self,
+        settings: SettingRegistry,
+        values: Mapping[str, Any],
+        given: Mapping[str, str],
+        raw: Mapping[str, str],
+    ) -> None:
+        set_ = object.__setattr__  # the class is frozen: __setattr__ refuses
+        set_(self, "_settings", settings)
+        set_(self, "_values", _freeze(values))
+        set_(self, "_given", _freeze(given))
+        set_(self, "raw", _freeze(raw))
+
+    # -- reading -----------------------------------------------------------------
+
+    def get(self, setting: Setting[T]) -> T:
+        """The value of ``setting`` (its default when unset).
+
+        A setting that was not declared when this configuration was resolved (its
+        plugin was registered later, with ``client.register_plugin``) is parsed
+        from :attr:`raw` on each read.
+        """
+        value = self._values.get(setting.key, _MISSING)
+        if value is _MISSING:
+            return _from_sources(setting, [self.raw])[0]
+        return value
+
+    def given_as(self, setting: Setting[Any]) -> str | None:
+        """The variable name ``setting`` was set under (its key or an alias), None if unset."""
+        if setting.key in self._values:
+            return self._given.get(setting.key)
+        return _from_sources(setting, [self.raw])[1]
+
+    @property
+    def settings(self) -> SettingRegistry:
+        """The declarations this configuration was resolved from."""
+        return self._settings
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only when normal lookup fails, i.e. for the settings' fields.
+        setting = None if name.startswith("_") else self._settings.for_field(name)
+        if setting is None:
+            raise AttributeError(f"'CamundaConfig' object has no attribute {name!r}")
+        return self._values.get(setting.key)
+
+    def replace(self, **fields: Any) -> CamundaConfig:
+        """A copy with the given fields (by field name) replaced, unchecked."""
+        values = dict(self._values)
+        for name, value in fields.items():
+            setting = self._settings.for_field(name)
+            if setting is None:
+                raise TypeError(f"CamundaConfig has no setting field {name!r}")
+            values[setting.key] = value
+        return CamundaConfig._create(self._settings, values, self._given, self.raw)
+
+    # -- immutability, equality, pickling -----------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CamundaConfig):
+            return NotImplemented
+        return self._values == other._values and self.raw == other.raw
+
+    def __hash__(self) -> int:
+        try:
+            return hash(frozenset(self._values.items()))
+        except TypeError:  # a hand-built config may hold a list: hash the keys only
+            return hash(frozenset(self._values))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            CamundaConfig._create,
+            (self._settings, dict(self._values), dict(self._given), dict(self.raw)),
+        )
+
+    # -- showing -------------------------------------------------------------------
+
+    def _masked(self, name: str, value: str) -> str:
+        setting = self._settings.get(name)
+        if setting is None:
+            return _MASK if value and _SECRET_NAME.search(name) else value
+        if setting.secret:
+            return _MASK if value else ""
+        if setting.kind == "url":
+            return redact_url(value)  # URLs may embed user:password@
+        return value
 
     def redacted(self) -> dict[str, str]:
         """Every set value as text, keyed by variable name, secrets masked.
 
         Meant for diagnostics (``print``, a debug log, a bug report). Unset
-        settings are left out; unknown keys from ``raw`` are included, masked
+        settings are left out; undeclared keys from ``raw`` are included, masked
         when their name suggests a credential.
         """
         out: dict[str, str] = {}
-        for setting in SETTINGS:
-            value = getattr(self, setting.field)
+        for setting in self._settings:
+            value = self._values.get(setting.key)
             if value is None or value == ():
                 continue
-            out[setting.key] = _mask_value(setting.key, _to_text(value))
+            out[setting.key] = self._masked(setting.key, _to_text(value))
         for key, value in self.raw.items():
-            if key not in _KNOWN_NAMES:
-                out[key] = _mask_value(key, value)
+            if key not in self._settings:
+                out[key] = self._masked(key, value)
         return out
 
     def __repr__(self) -> str:
         parts = []
-        for field in attrs.fields(CamundaConfig):
-            value = getattr(self, field.name)
-            if field.name == "raw":
-                shown: object = {k: _mask_value(k, v) for k, v in value.items()}
-            elif field.name in ("client_secret", "basic_auth_password"):
-                shown = _MASK if value else value
-            elif field.name in ("rest_address", "oauth_url"):
-                shown = redact_url(value)
-            else:
-                shown = value
-            parts.append(f"{field.name}={shown!r}")
+        for setting in self._settings:
+            value = self._values.get(setting.key)
+            if setting.secret and value:
+                value = _MASK
+            elif setting.kind == "url" and isinstance(value, str):
+                value = redact_url(value)
+            parts.append(f"{setting.field}={value!r}")
+        raw = {k: self._masked(k, v) for k, v in self.raw.items()}
+        parts.append(f"raw={raw!r}")
         return f"CamundaConfig({', '.join(parts)})"
 
     __str__ = __repr__
+
+
+# -- parsing ----------------------------------------------------------------------------
 
 
 def _to_text(value: object) -> str:
@@ -441,12 +535,12 @@ def _to_text(value: object) -> str:
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)?[^/@\s]*@", re.IGNORECASE)
 
 
-def _show(setting: Setting | None, name: str, text: str) -> str:
+def _show(setting: Setting[Any], name: str, text: str) -> str:
     # Error messages quote the offending value to help fixing it, except for
     # secrets, and never at unbounded length.
-    if setting is not None and setting.secret:
+    if setting.secret:
         return f"{name} (value hidden)"
-    if setting is not None and setting.kind in ("url", "address"):
+    if setting.kind == "url":
         # An address may carry credentials (user:password@host, ?client_secret=),
         # even a malformed one without a scheme.
         text = _USERINFO.sub("***@", redact_url(text))
@@ -454,13 +548,13 @@ def _show(setting: Setting | None, name: str, text: str) -> str:
     return f"{name}={shown!r}"
 
 
-def _fail(setting: Setting, name: str, text: str, expected: str) -> ConfigurationError:
+def _fail(setting: Setting[Any], name: str, text: str, expected: str) -> ConfigurationError:
     return ConfigurationError(
         f"{_show(setting, name, text)} is invalid: expected {expected}", variable=name
     )
 
 
-def _parse_bool(setting: Setting, name: str, text: str) -> bool:
+def _parse_bool(setting: Setting[Any], name: str, text: str) -> bool:
     lowered = text.lower()
     if lowered in _TRUE:
         return True
@@ -469,9 +563,17 @@ def _parse_bool(setting: Setting, name: str, text: str) -> bool:
     raise _fail(setting, name, text, "a boolean (true/false, 1/0, yes/no, on/off)")
 
 
-def _parse_number(setting: Setting, name: str, text: str) -> int | float:
-    lower = setting.minimum
-    bound = f" >= {lower:g}" if lower is not None else ""
+def _bounds(setting: Setting[Any]) -> str:
+    low, high = setting.minimum, setting.maximum
+    if low is not None and high is not None:
+        return f" between {low:g} and {high:g}"
+    if low is not None:
+        return f" >= {low:g}"
+    return f" <= {high:g}" if high is not None else ""
+
+
+def _parse_number(setting: Setting[Any], name: str, text: str) -> int | float:
+    noun = "an integer" if setting.kind == "int" else "a number"
     try:
         if setting.kind == "int":
             number: int | float = int(text)
@@ -480,60 +582,78 @@ def _parse_number(setting: Setting, name: str, text: str) -> int | float:
             if number != number or number in (float("inf"), float("-inf")):
                 raise ValueError(text)
     except ValueError:
-        noun = "an integer" if setting.kind == "int" else "a number"
-        raise _fail(setting, name, text, noun + bound) from None
-    if lower is not None and number < lower:
-        noun = "an integer" if setting.kind == "int" else "a number"
-        raise _fail(setting, name, text, noun + bound)
+        raise _fail(setting, name, text, noun + _bounds(setting)) from None
+    low, high = setting.minimum, setting.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise _fail(setting, name, text, noun + _bounds(setting))
     return number
 
 
-def _parse_choice(setting: Setting, name: str, text: str) -> str:
-    lowered = _CHOICE_ALIASES.get(text.lower(), text.lower())
+def _parse_choice(setting: Setting[Any], name: str, text: str) -> str:
+    lowered = text.lower()
     for choice in setting.choices:
         if choice.lower() == lowered:
             return choice
     raise _fail(setting, name, text, "one of " + ", ".join(setting.choices))
 
 
-def _parse_url(setting: Setting, name: str, text: str) -> str:
+def _parse_url(setting: Setting[Any], name: str, text: str) -> str:
     if not re.match(r"^https?://[^/\s]+", text, re.IGNORECASE):
         raise _fail(setting, name, text, "an http:// or https:// URL")
     return text
 
 
-def _parse_address(setting: Setting, name: str, text: str) -> str:
-    url = _parse_url(setting, name, text).rstrip("/")
-    # Users copy the cluster URL with or without the API version; the client
-    # joins operation paths onto ".../v2" without a trailing slash.
-    if not url.endswith("/v2"):
-        url += "/v2"
-    return url
+_PARSERS: dict[str, Callable[[Setting[Any], str, str], Any]] = {
+    "str": lambda setting, name, text: text,
+    "path": lambda setting, name, text: os.path.expanduser(text),
+    "bool": _parse_bool,
+    "int": _parse_number,
+    "float": _parse_number,
+    "choice": _parse_choice,
+    "url": _parse_url,
+    "list": lambda setting, name, text: tuple(
+        item.strip() for item in text.split(",") if item.strip()
+    ),
+}
 
 
-def _parse(setting: Setting, name: str, text: str) -> Any:
-    kind = setting.kind
-    if kind in ("str", "secret"):
-        return text
-    if kind == "path":
-        return os.path.expanduser(text)
-    if kind == "bool":
-        return _parse_bool(setting, name, text)
-    if kind in ("int", "float"):
-        return _parse_number(setting, name, text)
-    if kind == "choice":
-        return _parse_choice(setting, name, text)
-    if kind == "url":
-        return _parse_url(setting, name, text)
-    if kind == "address":
-        return _parse_address(setting, name, text)
-    if kind == "list":
-        return tuple(item.strip() for item in text.split(",") if item.strip())
-    if kind == "strategy":
-        if not re.fullmatch(r"[A-Za-z0-9_.-]+", text):
-            raise _fail(setting, name, text, "NONE, OAUTH, BASIC or a plugin's strategy name")
-        return text.upper()
-    raise AssertionError(kind)  # pragma: no cover - guarded by Setting
+def _parse(setting: Setting[T], name: str, text: str) -> T:
+    """Parse ``text``, found under ``name`` (the key or an alias), as ``setting``."""
+    value = _PARSERS[setting.kind](setting, name, text)
+    if setting.convert is not None:
+        try:
+            value = setting.convert(value)
+        except ValueError as exc:
+            raise _fail(setting, name, text, str(exc)) from None
+    return value
+
+
+def _from_sources(
+    setting: Setting[T], sources: Iterable[Mapping[str, str]]
+) -> tuple[T, str | None]:
+    """The value of ``setting`` and the name it was given under (None: the default).
+
+    Sources are searched highest first, the canonical key before the aliases.
+    """
+    names = (setting.key, *setting.aliases)
+    for source in sources:
+        for name in names:
+            if name in source:
+                text = str(source[name]).strip()
+                if not text:  # empty means unset: an explicit "" clears the environment
+                    return setting.default, None  # type: ignore[return-value]
+                return _parse(setting, name, text), name
+    return setting.default, None  # type: ignore[return-value]
+
+
+# -- sources ----------------------------------------------------------------------------
+
+#: The switch of the dotenv source. The engine reads it before anything else; the
+#: built-in ``config`` plugin declares it.
+LOAD_ENVFILE: Setting[str | None] = Setting(
+    "CAMUNDA_LOAD_ENVFILE",
+    description="Load a dotenv file first: `true`/`1`/`yes` for ./.env, or a file path.",
+)
 
 
 def _prefixed(mapping: Mapping[str, Any]) -> dict[str, str]:
@@ -585,114 +705,78 @@ def _read_envfile(path: Path) -> dict[str, str]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _lookup(setting: Setting, sources: list[dict[str, str]]) -> tuple[str, str] | None:
-    """Find (name, text) of a setting: highest source first, canonical before aliases."""
-    names = (setting.key, *setting.aliases)
-    for source in sources:
-        for name in names:
-            if name in source:
-                return name, source[name]
-    return None
-
-
-def resolve_config(
+def resolve_settings(
+    settings: SettingRegistry,
     configuration: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> CamundaConfig:
-    """Merge dotenv file, environment and explicit configuration into a CamundaConfig.
+    """Resolve every declared setting from dotenv file, environment and explicit values.
+
+    The engine alone: no plugin's cross-setting rules (see :func:`resolve_config`).
 
     Args:
+        settings: what to resolve (see :func:`collect_settings`).
         configuration: explicit ``CAMUNDA_*`` keys (highest precedence). Values
             may be strings, numbers or booleans; None means "not given".
         environ: the environment to read; ``os.environ`` when None. It is never
             modified.
 
     Raises:
-        ConfigurationError: a value is malformed, a required credential is
-            missing, or the auth strategy is ambiguous.
+        ConfigurationError: a value is malformed (the error names the variable).
     """
     explicit = _explicit(configuration or {})
     env = _prefixed(os.environ if environ is None else environ)
 
     dotenv: dict[str, str] = {}
-    flag = explicit.get("CAMUNDA_LOAD_ENVFILE", env.get("CAMUNDA_LOAD_ENVFILE"))
+    flag = _from_sources(LOAD_ENVFILE, [explicit, env])[0]
     if flag is not None:
         path = _envfile_path(flag)
         if path is not None:
             dotenv = _prefixed(_read_envfile(path))
 
     sources = [explicit, env, dotenv]  # highest precedence first
-    raw = {**dotenv, **env, **explicit}
-
     values: dict[str, Any] = {}
-    found: dict[str, str] = {}  # setting key -> the name it was found under
-    for setting in SETTINGS:
-        hit = _lookup(setting, sources)
-        name, text = setting.key, None
-        if hit is not None:
-            name, given = hit
-            text = given.strip()
-            if text:
-                found[setting.key] = name
-            else:
-                text = None  # empty means unset
-        if text is None:
-            if setting.default is None:
-                # An unset list is empty rather than None, so callers can iterate.
-                values[setting.field] = () if setting.kind == "list" else None
-                continue
-            name, text = setting.key, setting.default
-        values[setting.field] = _parse(setting, name, text)
-
-    values["auth_strategy"] = _auth_strategy(values, found)
-    if values["mtls_key_path"] and not values["mtls_cert_path"]:
-        raise ConfigurationError(
-            "CAMUNDA_MTLS_KEY_PATH is set but CAMUNDA_MTLS_CERT_PATH is missing: "
-            "mutual TLS needs the client certificate too",
-            variable="CAMUNDA_MTLS_CERT_PATH",
-        )
-    return CamundaConfig(raw=raw, **values)
+    given: dict[str, str] = {}
+    for setting in settings:
+        values[setting.key], name = _from_sources(setting, sources)
+        if name is not None:
+            given[setting.key] = name
+    return CamundaConfig._create(settings, values, given, {**dotenv, **env, **explicit})
 
 
-_OAUTH_KEYS = ("CAMUNDA_CLIENT_ID", "CAMUNDA_CLIENT_SECRET")
-_BASIC_KEYS = ("CAMUNDA_BASIC_AUTH_USERNAME", "CAMUNDA_BASIC_AUTH_PASSWORD")
+def resolve_config(
+    configuration: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> CamundaConfig:
+    """Resolve the configuration exactly as a client with these arguments does.
 
+    Collects the plugins' settings (:func:`collect_settings`) and calls the
+    ``camunda_load_config`` hook: the built-in ``config`` plugin resolves them
+    (:func:`resolve_settings`) and plugins apply their cross-setting rules (the
+    ``auth`` plugin infers ``CAMUNDA_AUTH_STRATEGY`` from the credentials set).
 
-def _require(keys: tuple[str, ...], found: Mapping[str, str], reason: str) -> None:
-    for key in keys:
-        if key not in found:
-            setting = _BY_KEY[key]
-            also = f" (or {', '.join(setting.aliases)})" if setting.aliases else ""
-            raise ConfigurationError(f"{key}{also} is not set, but {reason}", variable=key)
+    Args:
+        configuration: explicit ``CAMUNDA_*`` keys (highest precedence).
+        environ: the environment to read; ``os.environ`` when None.
+        plugin_manager: the client's plugins; when None, the built-ins and the
+            installed and configured plugins, as a client would load them.
 
+    Raises:
+        ConfigurationError: a value is malformed, a required credential is
+            missing, or the auth strategy is ambiguous.
+        PluginError: a plugin failed, or none resolved the configuration.
+    """
+    from .pipeline.manager import PluginError, create_plugin_manager
 
-def _auth_strategy(values: Mapping[str, Any], found: Mapping[str, str]) -> str:
-    strategy: str | None = values["auth_strategy"]
-    if strategy == "OAUTH":
-        _require(_OAUTH_KEYS, found, "CAMUNDA_AUTH_STRATEGY=OAUTH requires it")
-    elif strategy == "BASIC":
-        _require(_BASIC_KEYS, found, "CAMUNDA_AUTH_STRATEGY=BASIC requires it")
-    if strategy is not None:
-        # NONE, or a plugin's strategy which validates its own settings.
-        return strategy
-
-    oauth = [found[k] for k in _OAUTH_KEYS if k in found]
-    basic = [found[k] for k in _BASIC_KEYS if k in found]
-    if oauth and basic:
-        raise ConfigurationError(
-            "cannot infer the auth strategy: both OAuth credentials ("
-            + ", ".join(oauth)
-            + ") and Basic credentials ("
-            + ", ".join(basic)
-            + ") are set; set CAMUNDA_AUTH_STRATEGY to OAUTH or BASIC",
-            variable="CAMUNDA_AUTH_STRATEGY",
-        )
-    if oauth:
-        # A lone id or secret is almost certainly a mistake; failing here beats
-        # silently sending unauthenticated requests that come back as 401.
-        _require(_OAUTH_KEYS, found, f"{oauth[0]} is, so OAuth was inferred")
-        return "OAUTH"
-    if basic:
-        _require(_BASIC_KEYS, found, f"{basic[0]} is, so Basic auth was inferred")
-        return "BASIC"
-    return "NONE"
+    env = os.environ if environ is None else environ
+    pm = plugin_manager
+    if pm is None:
+        pm = create_plugin_manager(configuration=configuration, environ=env)
+    config = pm.hook.camunda_load_config(
+        configuration=configuration, environ=env, settings=collect_settings(pm)
+    )
+    if config is None:
+        raise PluginError("config", "no plugin resolved the configuration (is it disabled?)")
+    return config

@@ -1,4 +1,6 @@
-"""Unit tests of camunda_sdk.config: sources, precedence, parsing and secrecy."""
+"""Unit tests of camunda_sdk.config with the built-in plugins' settings: sources,
+precedence, parsing, cross-setting rules and secrecy. The declaration machinery
+itself (third-party settings, conflicts, the README table) is in test_settings.py."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from pathlib import Path
 import attrs
 import pytest
 
-from camunda_sdk.config import SETTINGS, CamundaConfig, resolve_config
+from camunda_sdk.config import CamundaConfig, builtin_settings, resolve_config, resolve_settings
 from camunda_sdk.errors import ConfigurationError
+from camunda_sdk.plugins import BUILTIN_PLUGINS, retry
 
 SECRET = "s3cr3t-Value-42"
 PASSWORD = "pa55-Word-99"
@@ -43,18 +46,36 @@ def test_zero_config_defaults() -> None:
     assert dict(config.raw) == {}
 
 
-def test_resolved_defaults_match_the_class_defaults() -> None:
-    assert resolve_config(environ={}) == CamundaConfig()
+def test_resolved_defaults_match_a_hand_built_config() -> None:
+    # Built by hand, the strategy is left unsettled: the auth plugin settles it.
+    assert CamundaConfig().auth_strategy is None
+    assert resolve_config(environ={}) == CamundaConfig(auth_strategy="NONE")
 
 
-def test_settings_table_is_complete_and_maps_to_fields() -> None:
-    fields = {f.name for f in attrs.fields(CamundaConfig)} - {"raw"}
-    assert {s.field for s in SETTINGS} == fields
-    keys = [s.key for s in SETTINGS]
-    assert len(keys) == len(set(keys))
-    for setting in SETTINGS:
-        assert setting.description.strip()
-        assert "\n" not in setting.description
+def test_every_builtin_plugin_with_settings_declares_its_own() -> None:
+    settings = builtin_settings()
+    owners = {s.key: settings.plugin_of(s) for s in settings}
+    assert owners["CAMUNDA_REST_ADDRESS"] == "config"
+    assert owners["CAMUNDA_SDK_PLUGINS"] == "config"
+    assert owners["CAMUNDA_AUTH_STRATEGY"] == "auth"
+    assert owners["CAMUNDA_CLIENT_SECRET"] == "oauth"
+    assert owners["CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT"] == "backpressure"
+    assert owners["CAMUNDA_SDK_LOG_LEVEL"] == "logging"
+    assert owners["CAMUNDA_SDK_RETRY_MAX_ATTEMPTS"] == "retry"
+    assert owners["CAMUNDA_SDK_TRACING"] == "tracing"
+    assert owners["CAMUNDA_WORKER_TIMEOUT"] == "workers"
+    # core first, then the plugins in registration order
+    order = [name for name, _ in BUILTIN_PLUGINS if name in owners.values()]
+    order.remove("config")
+    assert list(dict.fromkeys(owners.values())) == ["config", *order]
+
+
+def test_every_setting_is_an_attribute() -> None:
+    config = resolve_config(environ={})
+    for setting in config.settings:
+        assert getattr(config, setting.field) == config.get(setting)
+    with pytest.raises(AttributeError):
+        config.no_such_setting  # noqa: B018
 
 
 # --- sources and precedence ----------------------------------------------------------
@@ -188,7 +209,9 @@ def test_raw_is_read_only() -> None:
 
 
 def test_non_string_explicit_values_are_accepted() -> None:
-    config = resolve_config(
+    # The engine alone: a client would import the modules named in CAMUNDA_SDK_PLUGINS.
+    config = resolve_settings(
+        builtin_settings(),
         {
             "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": 7,
             "CAMUNDA_SDK_TRACING": False,
@@ -272,11 +295,25 @@ def test_paths_expand_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
 
 
 def test_plugin_lists_are_split_and_trimmed() -> None:
-    config = resolve_config(
-        environ={"CAMUNDA_SDK_PLUGINS": " a, b ,,c ", "CAMUNDA_SDK_DISABLE_PLUGINS": "retry"}
+    config = resolve_settings(
+        builtin_settings(),
+        environ={"CAMUNDA_SDK_PLUGINS": " a, b ,,c ", "CAMUNDA_SDK_DISABLE_PLUGINS": "retry"},
     )
     assert config.plugins == ("a", "b", "c")
     assert config.disable_plugins == ("retry",)
+
+
+def test_disabled_plugins_settings_are_not_declared_but_stay_readable() -> None:
+    config = resolve_config(
+        environ={"CAMUNDA_SDK_DISABLE_PLUGINS": "retry", "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "2"}
+    )
+    assert config.disable_plugins == ("retry",)
+    assert "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS" not in config.settings
+    with pytest.raises(AttributeError):
+        config.retry_max_attempts  # noqa: B018
+    # a replacement plugin may still read the key, parsed from raw
+    assert config.get(retry.MAX_ATTEMPTS) == 2
+    assert config.redacted()["CAMUNDA_SDK_RETRY_MAX_ATTEMPTS"] == "2"
 
 
 def test_mtls_key_without_cert_is_rejected() -> None:
@@ -427,6 +464,9 @@ def test_malformed_strategy_name() -> None:
         ("CAMUNDA_TOKEN_DISK_CACHE_DISABLE", "2", "true/false"),
         ("CAMUNDA_SDK_LOG_LEVEL", "verbose", "silent, error, warn, info, debug, trace, silly"),
         ("CAMUNDA_SDK_BACKPRESSURE_PROFILE", "FAST", "BALANCED, LEGACY"),
+        ("CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT", "0", ">= 1"),
+        ("CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT", "lots", "integer"),
+        ("CAMUNDA_AUTH_STRATEGY", "o auth", "NONE, OAUTH, BASIC or a plugin's strategy name"),
         ("CAMUNDA_OAUTH_URL", "login.example", "http"),
     ],
 )

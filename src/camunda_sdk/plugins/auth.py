@@ -4,21 +4,117 @@ The stage asks :func:`camunda_auth_provider` once per client for the provider of
 ``CAMUNDA_AUTH_STRATEGY`` and runs every call through its ``flow``. Strategies
 are plugins too: OAuth lives in ``camunda_sdk.plugins.oauth``; a user adds
 another by answering the hook for a new name.
+
+It declares ``CAMUNDA_AUTH_STRATEGY`` and the Basic credentials, and settles the
+strategy once the configuration is resolved: a named strategy must have its
+credentials; an unset one is inferred from which credentials are set.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Generator
 from typing import Any
 
 import httpx
 
+from ..config import CamundaConfig, Setting, SettingRegistry
 from ..errors import ConfigurationError
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import AuthProvider, Handler, hookimpl
+from .oauth import CLIENT_ID, CLIENT_SECRET
+
+
+def _strategy_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", text):
+        raise ValueError("NONE, OAUTH, BASIC or a plugin's strategy name")
+    return text.upper()
+
+
+AUTH_STRATEGY: Setting[str | None] = Setting(
+    "CAMUNDA_AUTH_STRATEGY",
+    convert=_strategy_name,
+    description="Authentication strategy: NONE, OAUTH, BASIC or a plugin's; inferred from "
+    "the credentials when unset.",
+)
+BASIC_AUTH_USERNAME: Setting[str | None] = Setting(
+    "CAMUNDA_BASIC_AUTH_USERNAME",
+    description="Basic auth user name; required when CAMUNDA_AUTH_STRATEGY=BASIC.",
+)
+BASIC_AUTH_PASSWORD: Setting[str | None] = Setting(
+    "CAMUNDA_BASIC_AUTH_PASSWORD",
+    secret=True,
+    description="Basic auth password; required when CAMUNDA_AUTH_STRATEGY=BASIC.",
+)
+
+_OAUTH = (CLIENT_ID, CLIENT_SECRET)
+_BASIC = (BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD)
+
+
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the strategy and the Basic credentials."""
+    for setting in (AUTH_STRATEGY, *_BASIC):
+        settings.add(setting)
+
+
+@hookimpl(wrapper=True)
+def camunda_load_config() -> Generator[None, CamundaConfig | None, CamundaConfig | None]:
+    """Settle ``CAMUNDA_AUTH_STRATEGY`` on the resolved configuration."""
+    config = yield
+    if not isinstance(config, CamundaConfig):
+        return config  # a plugin's own kind of configuration answers for itself
+    return config.replace(auth_strategy=settle_strategy(config))
+
+
+def settle_strategy(config: CamundaConfig) -> str:
+    """The auth strategy: the one named, once its credentials are checked, or the inferred one.
+
+    Raises:
+        ConfigurationError: credentials the strategy needs are missing, or both
+            OAuth and Basic credentials are set and no strategy is named.
+    """
+    strategy = config.get(AUTH_STRATEGY)
+    if strategy == "OAUTH":
+        _require(config, _OAUTH, "CAMUNDA_AUTH_STRATEGY=OAUTH requires it")
+    elif strategy == "BASIC":
+        _require(config, _BASIC, "CAMUNDA_AUTH_STRATEGY=BASIC requires it")
+    if strategy is not None:
+        # NONE, or a plugin's strategy which validates its own settings.
+        return strategy
+
+    oauth = [name for name in map(config.given_as, _OAUTH) if name]
+    basic = [name for name in map(config.given_as, _BASIC) if name]
+    if oauth and basic:
+        raise ConfigurationError(
+            "cannot infer the auth strategy: both OAuth credentials ("
+            + ", ".join(oauth)
+            + ") and Basic credentials ("
+            + ", ".join(basic)
+            + ") are set; set CAMUNDA_AUTH_STRATEGY to OAUTH or BASIC",
+            variable="CAMUNDA_AUTH_STRATEGY",
+        )
+    if oauth:
+        # A lone id or secret is almost certainly a mistake; failing here beats
+        # silently sending unauthenticated requests that come back as 401.
+        _require(config, _OAUTH, f"{oauth[0]} is, so OAuth was inferred")
+        return "OAUTH"
+    if basic:
+        _require(config, _BASIC, f"{basic[0]} is, so Basic auth was inferred")
+        return "BASIC"
+    return "NONE"
+
+
+def _require(config: CamundaConfig, settings: tuple[Setting[Any], ...], reason: str) -> None:
+    for setting in settings:
+        if config.given_as(setting) is None:
+            also = f" (or {', '.join(setting.aliases)})" if setting.aliases else ""
+            raise ConfigurationError(
+                f"{setting.key}{also} is not set, but {reason}", variable=setting.key
+            )
 
 
 class NoAuth(AuthProvider):
@@ -51,14 +147,15 @@ def camunda_auth_provider(strategy: str, context: ClientContext) -> AuthProvider
     if strategy == "NONE":
         return NoAuth()
     if strategy == "BASIC":
-        config = context.config
-        if not config.basic_auth_username or config.basic_auth_password is None:
+        username = BASIC_AUTH_USERNAME.read(context.config)
+        password = BASIC_AUTH_PASSWORD.read(context.config)
+        if not username or password is None:
             raise ConfigurationError(
                 "CAMUNDA_AUTH_STRATEGY=BASIC needs CAMUNDA_BASIC_AUTH_USERNAME and "
                 "CAMUNDA_BASIC_AUTH_PASSWORD",
                 variable="CAMUNDA_BASIC_AUTH_USERNAME",
             )
-        return BasicAuth(config.basic_auth_username, config.basic_auth_password)
+        return BasicAuth(username, password)
     return None
 
 
@@ -66,7 +163,7 @@ def camunda_auth_provider(strategy: str, context: ClientContext) -> AuthProvider
 def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Handler]:
     """Wrap the inner handler with the configured strategy's flow."""
     inner = yield
-    strategy = (context.config.auth_strategy or "NONE").upper()
+    strategy = (AUTH_STRATEGY.read(context.config) or "NONE").upper()
     provider = context.plugin_manager.hook.camunda_auth_provider(strategy=strategy, context=context)
     if provider is None:
         raise ConfigurationError(

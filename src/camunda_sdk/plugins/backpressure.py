@@ -24,10 +24,11 @@ for plugins). Its arithmetic is plain, lock-protected code shared by the sync
 and async clients; only waiting for a permit differs, inside
 :class:`AcquirePermit`.
 
-Settings (read from the configuration's raw keys):
+Settings (declared below):
 
 - ``CAMUNDA_SDK_BACKPRESSURE_PROFILE``: ``BALANCED`` (default) or ``LEGACY``;
-- ``CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT``: the starting limit (default 64);
+- ``CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT``: the starting limit (default 64, or
+  the maximum when that is lower);
 - ``CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT``: the ceiling of the limit (default 1024).
 """
 
@@ -39,11 +40,12 @@ import json
 import random
 import threading
 from collections import deque
-from collections.abc import Generator, Mapping
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ..config import Setting, SettingRegistry
 from ..errors import ConfigurationError
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
@@ -54,6 +56,9 @@ if TYPE_CHECKING:
     from ..pipeline.drivers import AsyncDriver, SyncDriver
 
 __all__ = [
+    "INITIAL_LIMIT",
+    "MAX_LIMIT",
+    "PROFILE",
     "PROFILES",
     "AcquirePermit",
     "BackpressureState",
@@ -64,13 +69,33 @@ __all__ = [
 
 PROFILES = ("BALANCED", "LEGACY")
 
-PROFILE_KEY = "CAMUNDA_SDK_BACKPRESSURE_PROFILE"
-INITIAL_LIMIT_KEY = "CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT"
-MAX_LIMIT_KEY = "CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT"
-
 DEFAULT_INITIAL_LIMIT = 64
 DEFAULT_MAX_LIMIT = 1024
 MIN_LIMIT = 1
+
+PROFILE: Setting[str] = Setting(
+    "CAMUNDA_SDK_BACKPRESSURE_PROFILE",
+    "choice",
+    default="BALANCED",
+    choices=PROFILES,
+    description="Backpressure profile: BALANCED (adaptive gating) or LEGACY (observe only).",
+)
+INITIAL_LIMIT: Setting[int] = Setting(
+    "CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT",
+    "int",
+    default=DEFAULT_INITIAL_LIMIT,
+    minimum=MIN_LIMIT,
+    description="Concurrent requests allowed before the first overload signal "
+    "(the default yields to a lower maximum).",
+)
+MAX_LIMIT: Setting[int] = Setting(
+    "CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT",
+    "int",
+    default=DEFAULT_MAX_LIMIT,
+    minimum=MIN_LIMIT,
+    description="Ceiling of the adaptive concurrency limit.",
+)
+
 #: Factor applied to the limit on an overload signal. 0.5 (TCP's choice) makes the
 #: limit oscillate between N/2 and N around a server that admits N; 0.75 keeps
 #: throughput closer to N while still converging within a few windows.
@@ -406,42 +431,25 @@ def backpressure_state(client: Any) -> BackpressureState | None:
     return state.get("backpressure") if state is not None else None
 
 
-def _int_setting(raw: Mapping[str, str], key: str, default: int) -> int:
-    text = raw.get(key)
-    if text is None or not str(text).strip():
-        return default
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise ConfigurationError(
-            f"{key}={str(text)[:40]!r} is invalid: expected an integer >= {MIN_LIMIT}",
-            variable=key,
-        ) from None
-    if value < MIN_LIMIT:
-        raise ConfigurationError(
-            f"{key}={value} is invalid: expected an integer >= {MIN_LIMIT}", variable=key
-        )
-    return value
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the profile and the limits."""
+    for setting in (PROFILE, INITIAL_LIMIT, MAX_LIMIT):
+        settings.add(setting)
 
 
 def state_from_config(config: Any) -> BackpressureState:
-    """Build a limiter from a configuration (its typed fields and ``raw`` keys)."""
-    raw: Mapping[str, str] = getattr(config, "raw", None) or {}
-    profile = getattr(config, "backpressure_profile", None) or raw.get(PROFILE_KEY) or "BALANCED"
-    profile = str(profile).strip().upper()
-    if profile not in PROFILES:
-        # resolve_config validates this already; a stand-in config might not.
-        raise ConfigurationError(
-            f"{PROFILE_KEY}={profile[:40]!r} is invalid: expected one of {', '.join(PROFILES)}",
-            variable=PROFILE_KEY,
-        )
-    max_limit = _int_setting(raw, MAX_LIMIT_KEY, DEFAULT_MAX_LIMIT)
-    initial = _int_setting(raw, INITIAL_LIMIT_KEY, min(DEFAULT_INITIAL_LIMIT, max_limit))
+    """Build a limiter from a configuration (or any object :meth:`Setting.read` accepts)."""
+    profile = PROFILE.read(config)
+    max_limit = MAX_LIMIT.read(config)
+    initial = INITIAL_LIMIT.read(config)
     if initial > max_limit:
-        raise ConfigurationError(
-            f"{INITIAL_LIMIT_KEY}={initial} exceeds {MAX_LIMIT_KEY}={max_limit}",
-            variable=INITIAL_LIMIT_KEY,
-        )
+        if initial != INITIAL_LIMIT.default:
+            raise ConfigurationError(
+                f"{INITIAL_LIMIT.key}={initial} exceeds {MAX_LIMIT.key}={max_limit}",
+                variable=INITIAL_LIMIT.key,
+            )
+        initial = max_limit  # only the default: a lower maximum alone is no mistake
     return BackpressureState(profile, initial_limit=initial, max_limit=max_limit)
 
 

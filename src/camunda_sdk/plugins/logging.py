@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from ..config import CamundaConfig
+from ..config import CamundaConfig, Setting, SettingRegistry
 from ..log import BoundLogger, make_logger
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
@@ -20,10 +20,30 @@ from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
 
 
+def _level(name: str) -> str:
+    return "warn" if name == "warning" else name  # the stdlib's spelling, accepted too
+
+
+LOG_LEVEL: Setting[str] = Setting(
+    "CAMUNDA_SDK_LOG_LEVEL",
+    "choice",
+    default="error",
+    choices=("silent", "error", "warn", "info", "debug", "trace", "silly", "warning"),
+    convert=_level,
+    description="SDK log level (`warning` means `warn`).",
+)
+
+
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the log level."""
+    settings.add(LOG_LEVEL)
+
+
 @hookimpl(trylast=True)
 def camunda_make_logger(logger: object | None, config: CamundaConfig) -> BoundLogger:
     """Wrap the user's logger (or loguru) at the configured level."""
-    return make_logger(logger, config.log_level)
+    return make_logger(logger, LOG_LEVEL.read(config))
 
 
 @hookimpl(wrapper=True)

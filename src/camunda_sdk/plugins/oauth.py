@@ -45,13 +45,63 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
+from ..config import Setting, SettingRegistry
 from ..errors import AuthenticationError, ConfigurationError, parse_retry_after, redact_url
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Acquire, Effect, Send, Sleep
 from ..pipeline.hookspecs import AuthProvider, Handler, hookimpl
+from .config import TIMEOUT_MS
 
-__all__ = ["LOCK_NAME", "OAuthProvider", "camunda_auth_provider", "expires_in_seconds"]
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "LOCK_NAME",
+    "OAUTH_URL",
+    "TOKEN_AUDIENCE",
+    "TOKEN_CACHE_DIR",
+    "TOKEN_DISK_CACHE_DISABLE",
+    "TOKEN_SCOPE",
+    "OAuthProvider",
+    "camunda_add_settings",
+    "camunda_auth_provider",
+    "expires_in_seconds",
+]
+
+OAUTH_URL: Setting[str] = Setting(
+    "CAMUNDA_OAUTH_URL",
+    "url",
+    default="https://login.cloud.camunda.io/oauth/token",
+    description="OAuth 2.0 token endpoint URL.",
+)
+CLIENT_ID: Setting[str | None] = Setting(
+    "CAMUNDA_CLIENT_ID",
+    aliases=("CAMUNDA_CLIENT_AUTH_CLIENTID",),
+    description="OAuth client id.",
+)
+CLIENT_SECRET: Setting[str | None] = Setting(
+    "CAMUNDA_CLIENT_SECRET",
+    aliases=("CAMUNDA_CLIENT_AUTH_CLIENTSECRET",),
+    secret=True,
+    description="OAuth client secret.",
+)
+TOKEN_AUDIENCE: Setting[str] = Setting(
+    "CAMUNDA_TOKEN_AUDIENCE", default="zeebe.camunda.io", description="OAuth token audience."
+)
+TOKEN_SCOPE: Setting[str | None] = Setting(
+    "CAMUNDA_TOKEN_SCOPE", description="OAuth token scope, sent only when set."
+)
+TOKEN_CACHE_DIR: Setting[str | None] = Setting(
+    "CAMUNDA_TOKEN_CACHE_DIR",
+    "path",
+    description="Directory of the OAuth token disk cache; no disk cache when unset.",
+)
+TOKEN_DISK_CACHE_DISABLE: Setting[bool] = Setting(
+    "CAMUNDA_TOKEN_DISK_CACHE_DISABLE",
+    "bool",
+    default=False,
+    description="Disable the OAuth token disk cache even when a directory is set.",
+)
 
 #: Name of the client-wide lock that makes token fetches single-flight.
 LOCK_NAME = "camunda_sdk.oauth"
@@ -197,9 +247,9 @@ class OAuthProvider(AuthProvider):
             ConfigurationError: the client id or secret is missing.
         """
         config = context.config
-        client_id = getattr(config, "client_id", None)
-        secret = getattr(config, "client_secret", None)
-        # resolve_config checks these already; a plugin-supplied config may not.
+        client_id = CLIENT_ID.read(config)
+        secret = CLIENT_SECRET.read(config)
+        # The auth plugin checks these already; a plugin-supplied config may not.
         if not client_id:
             raise ConfigurationError(
                 "CAMUNDA_AUTH_STRATEGY=OAUTH needs CAMUNDA_CLIENT_ID", variable="CAMUNDA_CLIENT_ID"
@@ -209,16 +259,16 @@ class OAuthProvider(AuthProvider):
                 "CAMUNDA_AUTH_STRATEGY=OAUTH needs CAMUNDA_CLIENT_SECRET",
                 variable="CAMUNDA_CLIENT_SECRET",
             )
-        cache_dir = getattr(config, "token_cache_dir", None)
-        if getattr(config, "token_disk_cache_disable", False):
+        cache_dir = TOKEN_CACHE_DIR.read(config)
+        if TOKEN_DISK_CACHE_DISABLE.read(config):
             cache_dir = None
-        timeout_ms = getattr(config, "timeout_ms", 30000)  # CAMUNDA_SDK_TIMEOUT_MS; 0: none
+        timeout_ms = TIMEOUT_MS.read(config)  # 0: none
         return cls(
-            oauth_url=config.oauth_url,
+            oauth_url=OAUTH_URL.read(config),
             client_id=client_id,
             client_secret=secret,
-            audience=getattr(config, "token_audience", None),
-            scope=getattr(config, "token_scope", None),
+            audience=TOKEN_AUDIENCE.read(config),
+            scope=TOKEN_SCOPE.read(config),
             logger=context.logger,
             timeout=timeout_ms / 1000 if timeout_ms else None,
             cache_dir=cache_dir or None,
@@ -492,6 +542,21 @@ class OAuthProvider(AuthProvider):
             )
             return
         self._log.debug(f"OAuth token written to cache file {path}")
+
+
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the OAuth endpoint, credentials, token fields and disk cache settings."""
+    for setting in (
+        OAUTH_URL,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        TOKEN_AUDIENCE,
+        TOKEN_SCOPE,
+        TOKEN_CACHE_DIR,
+        TOKEN_DISK_CACHE_DISABLE,
+    ):
+        settings.add(setting)
 
 
 @hookimpl

@@ -14,9 +14,10 @@ Delays grow exponentially with full jitter (a uniform draw between 0 and
 ``initial_delay * 2**(attempt - 1)``, capped at ``max_delay``); a ``Retry-After``
 header replaces the draw (see :func:`parse_retry_after`).
 
-Settings: ``CAMUNDA_SDK_RETRY_MAX_ATTEMPTS`` (4, including the first send),
-``CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS`` (100), ``CAMUNDA_SDK_RETRY_MAX_DELAY_MS``
-(5000). Per call, ``client.with_options(retry=False)`` disables retries and
+Settings (declared below): ``CAMUNDA_SDK_RETRY_MAX_ATTEMPTS`` (4, including
+the first send), ``CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS`` (100),
+``CAMUNDA_SDK_RETRY_MAX_DELAY_MS`` (5000). Per call,
+``client.with_options(retry=False)`` disables retries and
 ``client.with_options(retry=RetryPolicy(...))`` replaces the policy.
 
 Every attempt is recorded in ``call.extensions["attempts"]`` (attempt number,
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
+from ..config import Setting, SettingRegistry
 from ..errors import error_type, parse_retry_after
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
@@ -41,7 +43,40 @@ if TYPE_CHECKING:
     from ..pipeline.call import Call
     from ..pipeline.context import ClientContext
 
-__all__ = ["RetryPolicy", "delay_for", "parse_retry_after", "should_retry"]
+__all__ = [
+    "INITIAL_DELAY_MS",
+    "MAX_ATTEMPTS",
+    "MAX_DELAY_MS",
+    "RetryPolicy",
+    "delay_for",
+    "parse_retry_after",
+    "should_retry",
+]
+
+# Shared by the settings and RetryPolicy's own defaults.
+_MAX_ATTEMPTS, _INITIAL_DELAY_MS, _MAX_DELAY_MS = 4, 100, 5000
+
+MAX_ATTEMPTS: Setting[int] = Setting(
+    "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS",
+    "int",
+    default=_MAX_ATTEMPTS,
+    minimum=1,
+    description="Attempts per request including the first; 1 disables retries.",
+)
+INITIAL_DELAY_MS: Setting[int] = Setting(
+    "CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS",
+    "int",
+    default=_INITIAL_DELAY_MS,
+    minimum=0,
+    description="First retry delay in milliseconds, grown exponentially with jitter.",
+)
+MAX_DELAY_MS: Setting[int] = Setting(
+    "CAMUNDA_SDK_RETRY_MAX_DELAY_MS",
+    "int",
+    default=_MAX_DELAY_MS,
+    minimum=0,
+    description="Upper bound of a single retry delay in milliseconds.",
+)
 
 # The jitter source when a policy brings none; tests may seed or replace it.
 _random = random.Random()
@@ -78,9 +113,10 @@ class RetryPolicy:
         rng: the random source for the jitter (default: a module-level one).
     """
 
-    max_attempts: int = attrs.field(default=4, validator=attrs.validators.ge(1))
-    initial_delay: float = attrs.field(default=0.1, converter=_seconds)
-    max_delay: float = attrs.field(default=5.0, converter=_seconds)
+    # The settings' defaults: RetryPolicy() is the policy of an unconfigured client.
+    max_attempts: int = attrs.field(default=_MAX_ATTEMPTS, validator=attrs.validators.ge(1))
+    initial_delay: float = attrs.field(default=_INITIAL_DELAY_MS / 1000, converter=_seconds)
+    max_delay: float = attrs.field(default=_MAX_DELAY_MS / 1000, converter=_seconds)
     jitter: bool = True
     rng: random.Random | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -88,9 +124,9 @@ class RetryPolicy:
     def from_config(cls, config: Any) -> RetryPolicy:
         """The client-wide policy from ``CAMUNDA_SDK_RETRY_*`` settings."""
         return cls(
-            max_attempts=max(1, int(getattr(config, "retry_max_attempts", 4))),
-            initial_delay=getattr(config, "retry_initial_delay_ms", 100) / 1000,
-            max_delay=getattr(config, "retry_max_delay_ms", 5000) / 1000,
+            max_attempts=MAX_ATTEMPTS.read(config),
+            initial_delay=INITIAL_DELAY_MS.read(config) / 1000,
+            max_delay=MAX_DELAY_MS.read(config) / 1000,
         )
 
 
@@ -157,6 +193,13 @@ def _record(call: Call, attempts: list[dict[str, Any]], outcome: Any, delay: flo
     else:
         entry["error"] = error_type(outcome)
     attempts.append(entry)
+
+
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the retry settings."""
+    for setting in (MAX_ATTEMPTS, INITIAL_DELAY_MS, MAX_DELAY_MS):
+        settings.add(setting)
 
 
 @hookimpl(wrapper=True)

@@ -38,6 +38,7 @@ from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import __version__
+from ..config import Setting, SettingRegistry
 from ..errors import error_type
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
@@ -46,7 +47,15 @@ from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.operation import Operation
 from .transport import API_REQUEST, expand_path, server_root
 
-__all__ = ["INSTRUMENTATION_NAME", "UninstrumentedSend", "error_type"]
+__all__ = ["INSTRUMENTATION_NAME", "TRACING", "UninstrumentedSend", "error_type"]
+
+TRACING: Setting[bool] = Setting(
+    "CAMUNDA_SDK_TRACING",
+    "bool",
+    default=True,
+    description="Emit OpenTelemetry spans and metrics (a no-op unless an OpenTelemetry SDK "
+    "is set up).",
+)
 
 #: The instrumentation scope name of every span and instrument this plugin makes.
 INSTRUMENTATION_NAME = "camunda_sdk"
@@ -237,21 +246,17 @@ def _full_url(target: _Target, call: Call) -> str:
     return (target.root if call.operation.root else target.base) + expand_path(call)
 
 
-def _enabled(context: ClientContext) -> bool:
-    value = getattr(context.config, "tracing", None)
-    if isinstance(value, bool):
-        return value
-    # A stand-in config without the typed field: read the raw setting.
-    raw = getattr(context.config, "raw", None) or {}
-    text = str(raw.get("CAMUNDA_SDK_TRACING", "true")).strip().lower()
-    return text not in ("false", "0", "no", "off", "n", "f")
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the tracing switch."""
+    settings.add(TRACING)
 
 
 @hookimpl(wrapper=True)
 def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Handler]:
     """Wrap every call in a CLIENT span and record its duration and retries."""
     inner = yield
-    if not _enabled(context):
+    if not TRACING.read(context.config):
         return inner  # no per-call work at all
 
     target = _Target(context.config.rest_address)

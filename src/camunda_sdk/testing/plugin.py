@@ -118,10 +118,10 @@ def secret_values(
     env = os.environ if environ is None else environ
     keys: set[str] = set(_SECRET_ENV)
     try:
-        from camunda_sdk.config import SETTINGS
+        from camunda_sdk.config import builtin_settings
 
-        for setting in SETTINGS:
-            if setting.kind == "secret":
+        for setting in builtin_settings():
+            if setting.secret:
                 keys.add(setting.key)
                 keys.update(setting.aliases)
     except ImportError:  # pragma: no cover - the config module ships with the SDK

@@ -88,3 +88,50 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
         return response
 
     return note_reported_outcomes
+
+
+@hookimpl
+def camunda_add_settings(settings: Any) -> None:
+    """Declare the ``CAMUNDA_WORKER_*`` defaults that job workers inherit.
+
+    ``settings`` is the :class:`~camunda_sdk.config.SettingRegistry`. No defaults
+    here: unset, they leave :class:`~camunda_sdk.workers.WorkerConfig`'s own in
+    force (``resolve_worker_config`` reads them as ``config.worker_timeout``, ...).
+    """
+    from ..config import Setting  # imported here: this hook is its only user
+
+    for setting in (
+        Setting(
+            "CAMUNDA_WORKER_TIMEOUT",
+            "int",
+            minimum=1,
+            description="Default job timeout in milliseconds for job workers.",
+        ),
+        Setting(
+            "CAMUNDA_WORKER_MAX_CONCURRENT_JOBS",
+            "int",
+            minimum=1,
+            description="Default maximum of jobs a worker runs at once.",
+        ),
+        Setting(
+            "CAMUNDA_WORKER_REQUEST_TIMEOUT",
+            "int",
+            minimum=0,
+            description="Default long-poll timeout of job activation in milliseconds "
+            "(0: server default).",
+        ),
+        Setting("CAMUNDA_WORKER_NAME", description="Default worker name reported to Camunda."),
+        Setting(
+            "CAMUNDA_TENANT_IDS",
+            "list",
+            description="Tenants job workers activate jobs of, comma-separated "
+            "(default: CAMUNDA_TENANT_ID).",
+        ),
+        Setting(
+            "CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS",
+            "float",
+            minimum=0,
+            description="Default maximum random delay in seconds before a worker starts polling.",
+        ),
+    ):
+        settings.add(setting)

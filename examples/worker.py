@@ -8,6 +8,7 @@ Ctrl+C: the worker lets running jobs report their outcome, then exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from camunda_sdk import CamundaAsyncClient, ConnectedJobContext, JobFailure, WorkerConfig
@@ -32,7 +33,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
+    # Ctrl+C: the workers stop and let running jobs report; exit without a traceback.
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:  # Ctrl+C: the workers have already stopped
-        print("stopped")
+    print("stopped")

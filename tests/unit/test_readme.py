@@ -27,6 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 ZEEBE = "{http://camunda.org/schema/zeebe/1.0}"
+# asyncio.run(main()) inside try/except KeyboardInterrupt or contextlib.suppress(KeyboardInterrupt)
+CTRL_C_SAFE = re.compile(
+    r"try:\n\s+asyncio\.run\(main\(\)\)\n\s*except KeyboardInterrupt:"
+    r"|with contextlib\.suppress\(KeyboardInterrupt\):\n\s+asyncio\.run\(main\(\)\)"
+)
 
 
 def _load(path: Path, name: str) -> ModuleType:
@@ -64,9 +69,7 @@ def test_worker_examples_catch_ctrl_c() -> None:
     runners = {name: src for name, src in sources.items() if "run_workers()" in src}
     assert runners, "no worker example found"
     for name, source in runners.items():
-        assert re.search(
-            r"try:\n\s+asyncio\.run\(main\(\)\)\n\s*except KeyboardInterrupt:", source
-        ), f"{name}: wrap asyncio.run(main()) in try/except KeyboardInterrupt"
+        assert CTRL_C_SAFE.search(source), f"{name}: catch KeyboardInterrupt around asyncio.run"
 
 
 def test_order_bpmn_is_the_process_the_examples_use() -> None:

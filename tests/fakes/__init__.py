@@ -6,6 +6,8 @@
 - ``pipeline``: :class:`FakeTransport` and a context to build a stage chain on.
 - ``jobs``: activated-job JSON and :class:`~fakes.jobs.FakeJobServer` (in memory).
 - ``loopback``: an HTTP/1.1 server on a real loopback port, in a thread of its own.
+- ``job_cluster``: :class:`~fakes.job_cluster.JobCluster`, the job endpoints on a
+  real port (plus a token endpoint) with faults to inject and a ledger to check.
 - ``spec``: the OpenAPI spec and example values made from it.
 """
 

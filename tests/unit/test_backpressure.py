@@ -17,6 +17,7 @@ from fakes import handler_for
 
 from camunda_sdk.config import resolve_config
 from camunda_sdk.errors import ConfigurationError
+from camunda_sdk.operations import descriptors
 from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
@@ -33,7 +34,7 @@ from camunda_sdk.plugins.backpressure import (
 )
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
-COMPLETE = Operation("completeJob", "POST", "/jobs/{jobKey}/completion")
+COMPLETE = descriptors.completeJob  # the generator marks it draining
 
 
 def make_context(**settings: Any) -> ClientContext:

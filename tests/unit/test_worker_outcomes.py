@@ -13,14 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes.jobs import FakeJobServer, job_json
+from test_workers import FAST, SETTINGS, config, make_client, run_until_done
 
 from camunda_sdk.client import CamundaAsyncClient
 from camunda_sdk.errors import ConfigurationError
-from camunda_sdk.operations.models import JobCompletionRequest, JobFailRequest
+from camunda_sdk.operations.models import JobCompletionRequest
 from camunda_sdk.workers import ConnectedJobContext, JobContext, SyncJobContext
 from camunda_sdk.workers.runtime import Backoff, WorkerTuning, create_job_worker, run_workers
-from fakes.jobs import FakeJobServer, job_json
-from test_workers import FAST, SETTINGS, config, make_client, run_until_done
 
 # -- delivery lasts as long as the job ------------------------------------------------
 
@@ -45,7 +45,9 @@ class Outage:
         return self.server.handle(request)
 
 
-@pytest.mark.parametrize("error", [httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError])
+@pytest.mark.parametrize(
+    "error", [httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError]
+)
 async def test_outcomes_survive_an_outage_longer_than_the_old_attempt_budget(
     error: type[Exception],
 ) -> None:
@@ -114,9 +116,10 @@ async def test_a_failing_token_endpoint_delays_results_but_loses_none() -> None:
                     raise httpx.ConnectError("refused", request=request)
                 return httpx.Response(503, json={"error": "temporarily_unavailable"})
             return httpx.Response(200, json={"access_token": "t2", "expires_in": 300})
-        if "/jobs/" in request.url.path and request.headers["authorization"] == "Bearer t1":
-            if request.url.path != "/v2/jobs/activation":
-                return httpx.Response(401, json={"title": "token revoked"})
+        path = request.url.path
+        revoked = request.headers["authorization"] == "Bearer t1"
+        if revoked and path.startswith("/v2/jobs/") and path != "/v2/jobs/activation":
+            return httpx.Response(401, json={"title": "token revoked"})
         return server.handle(request)
 
     settings = {

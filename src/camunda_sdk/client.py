@@ -28,6 +28,7 @@ from .errors import (
     UnexpectedResponseError,
     api_error,
 )
+from .log import make_logger
 from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext
@@ -89,7 +90,11 @@ class _ClientBase:
         env = os.environ if environ is None else environ
         pm = create_plugin_manager(plugins=plugins, configuration=configuration, environ=env)
         config = resolve_config(configuration, env, plugin_manager=pm)
-        log = pm.hook.camunda_make_logger(logger=logger, config=config)
+        # An explicit logger= wins; plugins (or the default, loguru) answer otherwise.
+        if logger is not None:
+            log = make_logger(logger, config.log_level)
+        else:
+            log = pm.hook.camunda_make_logger(config=config)
         context = ClientContext(
             config=config,
             logger=log,

@@ -109,7 +109,7 @@ async def test_results_survive_a_token_endpoint_refusing_then_failing(
     await client.close()
     await runner
     cluster.assert_every_job_reported_once()
-    assert len(cluster.unauthorized) == 0 or all(p.endswith("completion") for *_, p in [])
+    assert len(cluster.token_requests) >= 3  # refused, failing, then issued again
 
 
 async def test_completions_answered_503_or_lost_are_sent_until_they_land(

@@ -1,29 +1,52 @@
 """The hook catalog: every extension point of the SDK, in one place.
 
 A plugin is any object or module with functions named like the specs below and
-marked with :data:`hookimpl`. Built-in plugins (``camunda_sdk.plugins.*``) use
-exactly the same hooks and registration as a third party's, so any of them can
-be disabled or replaced by name.
+marked with :data:`hookimpl`. Built-in plugins (``camunda_sdk.plugins.*`` and
+``camunda_sdk.workers.plugin``) use exactly the same hooks and registration as a
+third party's, so any of them can be disabled or replaced by name. A subsystem
+adds hooks of its own with :func:`camunda_add_hookspecs` (the job worker's are
+in ``camunda_sdk.workers.hookspecs``).
+
+When they are called, for one client::
+
+    construction   camunda_add_hookspecs -> camunda_add_settings -> camunda_load_config
+                   -> camunda_make_logger (only without logger=) -> camunda_call_handler
+                      (which asks camunda_auth_provider)
+    every call     the handler camunda_call_handler built (no hook is called per call)
+    close()        ClientContext.on_close callbacks -> camunda_client_closed
 
 The request path is assembled once per client by :func:`camunda_call_handler`:
+the transport implementation (``trylast``) returns the innermost handler, which
+sends the request; every *stage* is a ``wrapper=True`` implementation that
+receives the inner handler from ``yield`` and returns a handler wrapping it.
+pluggy calls wrappers registered later *outside* those registered earlier, so
+the built-ins (registered innermost first) give this order, outermost first::
 
-- the transport implementation (``trylast``) returns the innermost handler,
-  which sends the request;
-- every *stage* is a ``wrapper=True`` implementation that receives the inner
-  handler from ``yield`` and returns a handler wrapping it.
+    user plugins -> workers -> tracing -> config -> retry -> logging -> backpressure
+    -> auth -> transport
 
-A handler is a function ``handler(call) -> Generator[Effect, object, httpx.Response]``.
-It never performs I/O itself: it *yields effects* (send this request, sleep this
-long, take this lock) and the sync or async driver carries them out. One
-definition of a stage therefore serves both ``CamundaClient`` and
+A handler is a generator function ``handler(call) -> Generator[Effect, Any, httpx.Response]``.
+It does not wait on the network or the clock itself: it *yields effects* (send
+this request, sleep this long, take this lock) and the sync or async driver
+carries them out, so one definition serves both ``CamundaClient`` and
 ``CamundaAsyncClient``. Stages compose with ``response = yield from inner(call)``.
+Quick, local work between effects is fine (the OAuth stage reads and writes its
+token cache file while holding its lock).
 
-pluggy calls wrappers registered later *outside* those registered earlier, so the
-built-ins (registered innermost first) give this order, outermost first::
+The rules a stage author must know:
 
-    user plugins -> tracing -> config -> retry -> logging -> backpressure -> auth -> transport
-
-Hook implementations must be synchronous and free of I/O: pluggy does not await.
+- A driver throws a failure into the stage at its ``yield`` (a transport error,
+  ``CancelledError`` when the caller is cancelled) and closes the generator
+  (``GeneratorExit``) when the call ends early. A stage that catches
+  ``CancelledError``, ``GeneratorExit`` or ``BaseException`` must clean up and
+  re-raise, and must **not yield again**: there is nobody left to carry the
+  effect out (Python raises ``RuntimeError: generator ignored GeneratorExit``).
+  Release permits and end spans in ``finally`` with plain calls.
+- Hook implementations run synchronously at construction: pluggy does not await.
+  Do expensive set-up there, once, not per call; leave a stage out of the chain
+  (return ``inner``) when it has nothing to do for this client.
+- Per-client state goes in ``context.state`` under the plugin's name; per-call
+  state in ``call.extensions``.
 """
 
 from __future__ import annotations
@@ -65,6 +88,9 @@ class AuthProvider:
     def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, httpx.Response]:
         """Authenticate ``call`` and send it through ``inner``."""
         return (yield from inner(call))
+
+
+# -- construction ------------------------------------------------------------------
 
 
 @hookspec(historic=True)
@@ -115,25 +141,65 @@ def camunda_load_config(
 ) -> CamundaConfig | None:
     """Resolve the client's configuration from explicit settings and the environment.
 
-    Called once at client construction, after :func:`camunda_add_settings`
-    collected ``settings``. The built-in ``config`` plugin resolves them from
-    ``.env`` < environment < ``configuration``; return a config to replace it,
-    or refine the result with a ``wrapper=True`` implementation (the ``auth``
-    plugin infers ``CAMUNDA_AUTH_STRATEGY`` this way).
+    Args:
+        configuration: the ``configuration={...}`` given to the client, or None.
+        environ: the environment to read (``os.environ`` unless the client got
+            ``environ=``).
+        settings: every setting the plugins declared.
+
+    Returns:
+        The resolved :class:`~camunda_sdk.config.CamundaConfig`, or None to let
+        the next implementation answer.
+
+    First result wins. Called once at client construction, after
+    :func:`camunda_add_settings`. The built-in ``config`` plugin (``trylast``)
+    resolves ``.env`` < environment < ``configuration``; return a config to
+    replace it, or refine its result with a ``wrapper=True`` implementation (the
+    ``auth`` plugin infers ``CAMUNDA_AUTH_STRATEGY`` this way). Raise
+    ``ConfigurationError`` naming the variable for a bad value.
     """
 
 
 @hookspec(firstresult=True)
-def camunda_make_logger(logger: object | None, config: CamundaConfig) -> BoundLogger | None:
-    """Return the logger the SDK writes to, given the user's ``logger=`` argument."""
+def camunda_make_logger(config: CamundaConfig) -> BoundLogger | None:
+    """Return the logger the SDK writes to when the client was given no ``logger=``.
+
+    Args:
+        config: the resolved configuration (``config.log_level`` is
+            ``CAMUNDA_SDK_LOG_LEVEL``).
+
+    Returns:
+        A :class:`~camunda_sdk.log.BoundLogger`; ``camunda_sdk.log.make_logger(obj,
+        config.log_level)`` adapts a stdlib logger, loguru or any object with
+        ``debug``/``info``/``warning``/``error``. None lets the next plugin answer.
+
+    First result wins. Called once at construction, and only when the client got
+    no ``logger=`` argument: an explicit ``logger=`` always wins over plugins.
+    The built-in ``logging`` plugin answers last (``trylast``) with loguru, so an
+    installed plugin replaces the default logger (see ``docs/plugins.md``).
+    """
+
+
+# -- the call pipeline ------------------------------------------------------------
 
 
 @hookspec(firstresult=True)
 def camunda_auth_provider(strategy: str, context: ClientContext) -> AuthProvider | None:
-    """Return the auth provider for ``strategy`` (upper case), or None if not yours.
+    """Return the auth provider for ``strategy``, or None if not yours.
 
-    Built-ins answer ``NONE``, ``BASIC`` and ``OAUTH``; a plugin can add a new
-    strategy name or, registered with ``tryfirst=True``, replace a built-in one.
+    Args:
+        strategy: ``CAMUNDA_AUTH_STRATEGY``, upper case (inferred when unset).
+        context: the client's :class:`~camunda_sdk.pipeline.context.ClientContext`.
+
+    Returns:
+        An :class:`AuthProvider` whose ``flow`` the ``auth`` stage runs for every
+        call, or None.
+
+    First result wins. Called by the built-in ``auth`` stage when the handler is
+    built (at construction and after ``register_plugin``); keep the provider in
+    ``context.state`` so a token survives a rebuild. Built-ins answer ``NONE``,
+    ``BASIC`` and ``OAUTH``; a plugin can add a strategy name or, registered with
+    ``tryfirst=True``, replace a built-in one.
     """
 
 
@@ -141,6 +207,17 @@ def camunda_auth_provider(strategy: str, context: ClientContext) -> AuthProvider
 def camunda_call_handler(context: ClientContext) -> Handler | None:
     """Build the handler every call of this client runs through.
 
+    Args:
+        context: the client's :class:`~camunda_sdk.pipeline.context.ClientContext`.
+
+    Returns:
+        The outermost :data:`Handler`.
+
+    First result wins; the built-in ``transport`` answers (``trylast``) with the
+    innermost handler and every stage wraps it. Called at construction, again
+    when a plugin is registered with ``client.register_plugin``, and once for
+    the sync client ``CamundaAsyncClient.sync_client()`` derives. A hook that
+    raises fails the construction with a ``PluginError`` naming the hook.
     Stages implement this with ``@hookimpl(wrapper=True)``::
 
         @hookimpl(wrapper=True)
@@ -155,6 +232,21 @@ def camunda_call_handler(context: ClientContext) -> Handler | None:
     """
 
 
+# -- shutdown --------------------------------------------------------------------
+
+
 @hookspec
 def camunda_client_closed(context: ClientContext) -> None:
-    """The client was closed: release what the plugin holds for it."""
+    """The client was closed: release what the plugin holds for it.
+
+    Args:
+        context: the client's context, whose connections are already closed.
+
+    Returns:
+        Nothing; every implementation is called.
+
+    Called once by ``close()`` of the client that owns the context (not by views
+    or a derived sync client), after the ``context.on_close`` callbacks. Work
+    that needs the connections (stopping job workers, flushing) belongs in a
+    ``context.on_close`` callback instead.
+    """

@@ -41,9 +41,9 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
 
 
 @hookimpl(trylast=True)
-def camunda_make_logger(logger: object | None, config: CamundaConfig) -> BoundLogger:
-    """Wrap the user's logger (or loguru) at the configured level."""
-    return make_logger(logger, LOG_LEVEL.read(config))
+def camunda_make_logger(config: CamundaConfig) -> BoundLogger:
+    """The default logger: loguru at the configured level (imported on first message)."""
+    return make_logger(None, LOG_LEVEL.read(config))
 
 
 @hookimpl(wrapper=True)

@@ -34,6 +34,7 @@ __all__ = [
     "ConfigurationError",
     "CamundaConnectionError",
     "AuthenticationError",
+    "BackpressureQueueFullError",
     "ApiError",
     "UnexpectedResponseError",
     "parse_retry_after",
@@ -415,6 +416,30 @@ class ServiceUnavailableError(ServerError):
 
 class GatewayTimeoutError(ServerError):
     """504: a proxy in front of the cluster timed out."""
+
+
+class BackpressureQueueFullError(CamundaError):
+    """Too many calls already wait for a backpressure permit; this one was refused.
+
+    The cluster signalled overload, the client capped its concurrency, and calls
+    arrive faster than the capped client can send them. Queueing them without
+    bound would only grow memory and latency, so a call past
+    ``CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS`` fails at once, before anything is
+    sent: it is safe to try again later.
+
+    Attributes:
+        operation_id: the operation refused, if known.
+        max_waiters: the bound that was reached.
+    """
+
+    def __init__(self, max_waiters: int, *, operation_id: str | None = None) -> None:
+        prefix = f"{operation_id}: " if operation_id else ""
+        super().__init__(
+            f"{prefix}not sent: {max_waiters} calls already wait for a backpressure permit "
+            "(the cluster signalled overload; see CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS)"
+        )
+        self.operation_id = operation_id
+        self.max_waiters = max_waiters
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

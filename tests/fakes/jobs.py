@@ -16,7 +16,20 @@ from typing import Any
 
 import httpx
 
-__all__ = ["OUTCOME_PATH", "FakeJobServer", "job_json"]
+from camunda_sdk.client import CamundaAsyncClient
+from camunda_sdk.workers import WorkerConfig
+from camunda_sdk.workers.runtime import Backoff, WorkerTuning, run_workers, stop_workers
+
+__all__ = [
+    "FAST",
+    "OUTCOME_PATH",
+    "SETTINGS",
+    "FakeJobServer",
+    "config",
+    "job_json",
+    "make_client",
+    "run_until_done",
+]
 
 #: The path of a job outcome: ``/v2/jobs/<key>/completion|failure|error``.
 OUTCOME_PATH = re.compile(r"/v2/jobs/(?P<key>[^/]+)/(?P<kind>completion|failure|error)$")
@@ -117,3 +130,49 @@ class FakeJobServer:
             if self.expected and len(self.outcomes) >= self.expected:
                 self.done.set()
             return httpx.Response(204)
+
+
+# -- driving a worker against it -------------------------------------------------
+
+#: Worker timing for tests: every pause a millisecond or two.
+FAST = WorkerTuning(
+    poll_backoff=Backoff(0.001, 0.002),
+    idle_backoff=Backoff(0.001, 0.002),
+    outcome_backoff=Backoff(0.001, 0.002),
+    shutdown_timeout=2.0,
+    random=lambda: 0.5,
+)
+SETTINGS = {
+    "CAMUNDA_REST_ADDRESS": "http://camunda.test/v2",
+    "CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS": "1",
+    "CAMUNDA_SDK_RETRY_MAX_DELAY_MS": "2",
+}
+
+
+def make_client(server: FakeJobServer, **settings: str) -> CamundaAsyncClient:
+    """An async client whose requests ``server`` answers (no socket)."""
+    return CamundaAsyncClient(
+        configuration={**SETTINGS, **settings},
+        transport=httpx.MockTransport(server.handle),
+        environ={},
+    )
+
+
+def config(**overrides: Any) -> WorkerConfig:
+    """A worker configuration for job type ``work`` with ``overrides``."""
+    values: dict[str, Any] = {"job_type": "work", "job_timeout_milliseconds": 30_000}
+    values.update(overrides)
+    return WorkerConfig(**values)
+
+
+async def run_until_done(
+    client: CamundaAsyncClient, server: FakeJobServer, n: int, timeout: float = 5.0
+) -> None:
+    """Run the client's workers until ``server`` has outcomes for ``n`` jobs, then stop them."""
+    server.expect(n)
+    runner = asyncio.create_task(run_workers(client, handle_signals=False))
+    try:
+        await asyncio.wait_for(server.done.wait(), timeout)
+    finally:
+        await stop_workers(client, timeout=1.0)
+        await asyncio.wait_for(runner, 2.0)

@@ -13,8 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes.jobs import FakeJobServer, job_json
-from test_workers import FAST, SETTINGS, config, make_client, run_until_done
+from fakes.jobs import FAST, SETTINGS, FakeJobServer, config, job_json, make_client, run_until_done
 
 from camunda_sdk.client import CamundaAsyncClient
 from camunda_sdk.errors import ConfigurationError

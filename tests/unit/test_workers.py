@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes.jobs import FakeJobServer, job_json
+from fakes.jobs import FAST, SETTINGS, FakeJobServer, config, job_json, make_client, run_until_done
+from fakes.recording import RecordingLogger
 
 from camunda_sdk.client import CamundaAsyncClient, CamundaClient
 from camunda_sdk.errors import ConfigurationError
@@ -35,46 +36,6 @@ from camunda_sdk.workers.runtime import (
     run_workers,
     stop_workers,
 )
-
-FAST = WorkerTuning(
-    poll_backoff=Backoff(0.001, 0.002),
-    idle_backoff=Backoff(0.001, 0.002),
-    outcome_backoff=Backoff(0.001, 0.002),
-    shutdown_timeout=2.0,
-    random=lambda: 0.5,
-)
-SETTINGS = {
-    "CAMUNDA_REST_ADDRESS": "http://camunda.test/v2",
-    "CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS": "1",
-    "CAMUNDA_SDK_RETRY_MAX_DELAY_MS": "2",
-}
-
-
-def make_client(server: FakeJobServer, **settings: str) -> CamundaAsyncClient:
-    return CamundaAsyncClient(
-        configuration={**SETTINGS, **settings},
-        transport=httpx.MockTransport(server.handle),
-        environ={},
-    )
-
-
-def config(**overrides: Any) -> WorkerConfig:
-    values: dict[str, Any] = {"job_type": "work", "job_timeout_milliseconds": 30_000}
-    values.update(overrides)
-    return WorkerConfig(**values)
-
-
-async def run_until_done(
-    client: CamundaAsyncClient, server: FakeJobServer, n: int, timeout: float = 5.0
-) -> None:
-    server.expect(n)
-    runner = asyncio.create_task(run_workers(client))
-    try:
-        await asyncio.wait_for(server.done.wait(), timeout)
-    finally:
-        await stop_workers(client, timeout=1.0)
-        await asyncio.wait_for(runner, 2.0)
-
 
 # -- outcomes ------------------------------------------------------------------------
 
@@ -797,22 +758,13 @@ def test_contexts_pickle_only_without_a_client() -> None:
 
 
 async def test_job_log_is_bound_with_job_fields() -> None:
-    records: list[str] = []
-
-    class Recorder:
-        def debug(self, msg: str, *a: Any, **k: Any) -> None: ...
-        def warning(self, msg: str, *a: Any, **k: Any) -> None: ...
-        def error(self, msg: str, *a: Any, **k: Any) -> None: ...
-
-        def info(self, msg: str, *a: Any, **k: Any) -> None:
-            records.append(msg)
-
+    recorder = RecordingLogger()
     server = FakeJobServer([job_json(9)])
     client = CamundaAsyncClient(
         configuration=SETTINGS,
         transport=httpx.MockTransport(server.handle),
         environ={},
-        logger=Recorder(),
+        logger=recorder,
     )
 
     async def handler(job: ConnectedJobContext) -> dict[str, Any]:
@@ -821,7 +773,7 @@ async def test_job_log_is_bound_with_job_fields() -> None:
 
     create_job_worker(client, config(worker_name="w1"), handler, tuning=FAST)
     await run_until_done(client, server, 1)
-    hello = [r for r in records if r.startswith("hello")]
+    hello = [r for r in recorder.messages("info") if r.startswith("hello")]
     assert len(hello) == 1
     for part in ("job_type=work", "worker=w1", "job_key=9"):
         assert part in hello[0]

@@ -174,10 +174,16 @@ def wait_ready(child: subprocess.Popen[str]) -> None:
         raise AssertionError(f"child did not start: {line!r} {child.stderr.read()}")  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_drains_the_jobs_in_flight(cluster: JobCluster, sig: signal.Signals) -> None:
+@pytest.mark.parametrize(
+    ("strategy", "sig"),
+    [("async", signal.SIGTERM), ("async", signal.SIGINT), ("thread", signal.SIGTERM)],
+    ids=["async-SIGTERM", "async-SIGINT", "thread-SIGTERM"],
+)
+def test_a_signal_drains_the_jobs_in_flight(
+    cluster: JobCluster, strategy: str, sig: signal.Signals
+) -> None:
     cluster.add_jobs(32)
-    child = start_child(cluster, "async", 1.0)
+    child = start_child(cluster, strategy, 1.0)
     wait_ready(child)
     assert len(cluster.handouts) == 32
     child.send_signal(sig)

@@ -7,39 +7,23 @@ are skipped only when Prism is not installed and npm is missing.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from fakes.prism import load_prism_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _STATS: dict[str, Any] = {}
 
 
-def _load_prism_script() -> ModuleType:
-    """Import ``scripts/prism.py`` (``scripts`` is not a package)."""
-    name = "camunda_sdk_prism_script"
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / "prism.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def prism_url() -> Iterator[str]:
     """Base URL (``http://127.0.0.1:PORT/v2``) of a Prism mock of the main spec."""
-    prism = _load_prism_script()
+    prism = load_prism_script()
     if not prism.prism_executable().exists() and shutil.which("npm") is None:
         pytest.skip("Prism tests need npm (Node.js) to install @stoplight/prism-cli")
     started = time.monotonic()

@@ -8,7 +8,6 @@ only the quickstart's ``CAMUNDA_*`` settings in the environment.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -20,26 +19,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from fakes.prism import load_prism_script
 
 pytestmark = pytest.mark.prism
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-
-
-def _prism_script() -> ModuleType:
-    name = "camunda_sdk_prism_script"  # shared with conftest.py's loader
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "prism.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
 
 
 def readme_block(containing: str) -> str:
@@ -52,7 +39,7 @@ def readme_block(containing: str) -> str:
 @pytest.fixture(scope="module")
 def quickstart_env() -> Iterator[dict[str, str]]:
     """The environment ``scripts/quickstart.sh`` gives the example, around its own Prism."""
-    prism = _prism_script()
+    prism = load_prism_script()
     if not prism.prism_executable().exists() and shutil.which("npm") is None:
         pytest.skip("needs npm (Node.js) to install @stoplight/prism-cli")
     port = prism.free_port()

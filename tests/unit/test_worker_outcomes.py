@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from fakes.jobs import FAST, SETTINGS, FakeJobServer, config, job_json, make_client, run_until_done
@@ -19,7 +20,7 @@ from camunda_sdk.client import CamundaAsyncClient
 from camunda_sdk.errors import ConfigurationError
 from camunda_sdk.operations.models import JobCompletionRequest
 from camunda_sdk.workers import ConnectedJobContext, JobContext, SyncJobContext
-from camunda_sdk.workers.runtime import Backoff, WorkerTuning, create_job_worker, run_workers
+from camunda_sdk.workers.runtime import Backoff, create_job_worker, run_workers
 
 # -- delivery lasts as long as the job ------------------------------------------------
 
@@ -80,13 +81,7 @@ async def test_delivery_gives_up_shortly_before_the_jobs_deadline() -> None:
     client = CamundaAsyncClient(
         configuration=SETTINGS, transport=httpx.MockTransport(outage.handle), environ={}
     )
-    tuning = WorkerTuning(
-        poll_backoff=Backoff(0.001, 0.002),
-        idle_backoff=Backoff(0.01, 0.02),
-        outcome_backoff=Backoff(0.01, 0.02),
-        deadline_margin=0.2,
-        random=lambda: 0.5,
-    )
+    tuning = attrs.evolve(FAST, outcome_backoff=Backoff(0.01, 0.02), deadline_margin=0.2)
     worker = create_job_worker(client, config(), lambda job: None, tuning=tuning)
     runner = asyncio.create_task(run_workers(client, handle_signals=False))
     started = time.monotonic()

@@ -9,14 +9,11 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 from fakes import Recorder, Reply, handler_for, make_context
+from fakes.telemetry import Telemetry
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.metrics import NoOpMeterProvider
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -76,34 +73,6 @@ class FakeTokenFetch:
             return (yield from inner(call))
 
         return auth
-
-
-class Telemetry:
-    """An SDK tracer and meter provider with in-memory exporters."""
-
-    def __init__(self, sampler: Any = None) -> None:
-        self.exporter = InMemorySpanExporter()
-        kwargs = {"sampler": sampler} if sampler is not None else {}
-        self.tracer_provider = TracerProvider(**kwargs)
-        self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
-        self.reader = InMemoryMetricReader()
-        self.meter_provider = MeterProvider(metric_readers=[self.reader])
-
-    def spans(self, name: str | None = None) -> list[ReadableSpan]:
-        spans = list(self.exporter.get_finished_spans())
-        return [s for s in spans if name is None or s.name == name]
-
-    def metrics(self) -> dict[str, list[Any]]:
-        """Data points by metric name."""
-        out: dict[str, list[Any]] = {}
-        data = self.reader.get_metrics_data()
-        if data is None:
-            return out
-        for resource_metrics in data.resource_metrics:
-            for scope_metrics in resource_metrics.scope_metrics:
-                for metric in scope_metrics.metrics:
-                    out.setdefault(metric.name, []).extend(metric.data.data_points)
-        return out
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from .context import (
 if TYPE_CHECKING:
     from ..client import CamundaAsyncClient
     from .config import WorkerConfig
+    from .health import WorkerHealth
     from .runtime import (
         Backoff,
         ExecutionStrategy,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "WorkerConfig": "camunda_sdk.workers.config",
+    "WorkerHealth": "camunda_sdk.workers.health",
     "Backoff": "camunda_sdk.workers.runtime",
     "ExecutionStrategy": "camunda_sdk.workers.runtime",
     "JobWorker": "camunda_sdk.workers.runtime",
@@ -85,6 +87,7 @@ __all__ = [
     "SyncJobContext",
     "SyncJobHandler",
     "WorkerConfig",
+    "WorkerHealth",
     "WorkerMethods",
     "WorkerTuning",
     "create_job_worker",
@@ -164,6 +167,12 @@ class WorkerMethods:
         from .runtime import registry
 
         return list(registry(cast("CamundaAsyncClient", self)).workers)
+
+    def workers_health(self) -> list[WorkerHealth]:
+        """The health of every job worker of this client (state, last poll, load)."""
+        from .runtime import registry
+
+        return registry(cast("CamundaAsyncClient", self)).health()
 
     async def run_workers(self, *, handle_signals: bool = True) -> None:
         """Run every worker of this client until stopped (or this task is cancelled).

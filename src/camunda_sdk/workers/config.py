@@ -8,7 +8,7 @@ Precedence for every field marked "heritable" (see ``docs/workers.md``)::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -26,12 +26,69 @@ DEFAULT_WORKER_NAME = "camunda-python-sdk-worker"
 DEFAULT_MAX_CONCURRENT_JOBS = 10
 
 
-def _names(value: Sequence[str] | None) -> tuple[str, ...] | None:
+# The wire types of the activation request: maxJobsToActivate is an int32,
+# the timeouts are int64 milliseconds.
+_INT32_MAX = 2**31 - 1
+_INT64_MAX = 2**63 - 1
+
+
+def _field_error(name: str, value: object, expected: str) -> ConfigurationError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return ConfigurationError(
+        f"WorkerConfig.{name} must be {expected}, got {shown} ({type(value).__name__})",
+        variable=name,
+    )
+
+
+def _names(value: Sequence[str] | None, name: str) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str):  # a single name is a common slip: accept it
         return (value,)
-    return tuple(value)
+    expected = "a list of strings (or one string)"
+    # A mapping or a byte string iterates as something else than names.
+    if isinstance(value, (bytes, bytearray, dict)) or not isinstance(value, Iterable):
+        raise _field_error(name, value, expected)
+    names = tuple(value)
+    for item in names:
+        if not isinstance(item, str):
+            raise _field_error(name, value, expected)
+    return names
+
+
+def _fetch_variables(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    return _names(value, "fetch_variables")
+
+
+def _tenant_ids(value: Sequence[str] | None) -> tuple[str, ...] | None:
+    return _names(value, "tenant_ids")
+
+
+def _integer(minimum: int, maximum: int) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator: None, or an int (not a bool, not a float) within bounds."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        # 1.9 would be truncated and "10" is a typo of 10 in a typed API; True is
+        # an int to Python but never a count.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _field_error(attribute.name, value, "an integer")
+        if not minimum <= value <= maximum:
+            raise _field_error(attribute.name, value, f"an integer from {minimum} to {maximum}")
+
+    return check
+
+
+def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise _field_error(attribute.name, value, "a string")
+
+
+def _flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _field_error(attribute.name, value, "True or False")
 
 
 @attrs.frozen(kw_only=True)
@@ -39,7 +96,9 @@ class WorkerConfig:
     """What a job worker polls for and how many jobs it runs at once.
 
     Fields left as None inherit the client's ``CAMUNDA_WORKER_*`` defaults, then
-    the built-in default.
+    the built-in default. Values are type-checked when the config is made: a
+    wrong type or an out-of-range number raises
+    :class:`~camunda_sdk.errors.ConfigurationError` naming the field.
 
     Args:
         job_type: the BPMN service task type to poll for (required).
@@ -58,14 +117,18 @@ class WorkerConfig:
             token is sent back with the job's completion, failure or error.
     """
 
-    job_type: str
-    job_timeout_milliseconds: int | None = None
-    request_timeout_milliseconds: int | None = None
-    max_concurrent_jobs: int | None = None
-    fetch_variables: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
-    worker_name: str | None = None
-    tenant_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_names)
-    with_lease: bool = False
+    job_type: str = attrs.field(validator=_text)
+    job_timeout_milliseconds: int | None = attrs.field(
+        default=None, validator=_integer(1, _INT64_MAX)
+    )
+    request_timeout_milliseconds: int | None = attrs.field(
+        default=None, validator=_integer(0, _INT64_MAX)
+    )
+    max_concurrent_jobs: int | None = attrs.field(default=None, validator=_integer(1, _INT32_MAX))
+    fetch_variables: tuple[str, ...] | None = attrs.field(default=None, converter=_fetch_variables)
+    worker_name: str | None = attrs.field(default=None, validator=_text)
+    tenant_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_tenant_ids)
+    with_lease: bool = attrs.field(default=False, validator=_flag)
 
 
 @attrs.frozen(kw_only=True)

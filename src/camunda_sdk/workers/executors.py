@@ -22,6 +22,7 @@ process can exit as soon as ``stop()`` returns.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import queue
 import threading
@@ -181,7 +182,10 @@ class ThreadExecutor(JobExecutor):
     async def execute(self, handler: Callable[[Any], Any], context: JobContext) -> Any:
         """Run the handler in a pool thread without blocking the event loop."""
         assert self._pool is not None, "attach() was not called"
-        return await asyncio.wrap_future(self._pool.submit(call_handler, handler, context))
+        # The job's span (and other context) goes along, so the handler's own calls
+        # through the sync client are its children.
+        run = contextvars.copy_context().run
+        return await asyncio.wrap_future(self._pool.submit(run, call_handler, handler, context))
 
     def close(self) -> None:
         """Let the pool's threads end; running handlers are abandoned."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import httpx
@@ -95,6 +95,8 @@ class Outcome:
     __slots__ = ("request",)
     #: For messages: "could not <verb> job 123".
     verb = ""
+    #: What the job became, for spans and metrics: completed, failed or errored.
+    name = ""
 
     def __init__(self, request: Any) -> None:
         self.request = request
@@ -110,6 +112,7 @@ class Outcome:
 class Complete(Outcome):
     __slots__ = ()
     verb = "complete"
+    name = "completed"
     request: JobCompletionRequest
 
     def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
@@ -119,6 +122,7 @@ class Complete(Outcome):
 class Fail(Outcome):
     __slots__ = ()
     verb = "fail"
+    name = "failed"
     request: JobFailRequest
 
     def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
@@ -135,6 +139,7 @@ class Fail(Outcome):
 class ThrowError(Outcome):
     __slots__ = ()
     verb = "throw a BPMN error for"
+    name = "errored"
     request: JobErrorRequest
 
     def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
@@ -206,6 +211,13 @@ class ActiveJob:
 
     __slots__ = ("give_up_at", "handler_running", "job", "lease_token", "reported")
 
+    #: What an outcome the handler sent through the client made of the job, by operation.
+    REPORTED: ClassVar[Mapping[str, str]] = {
+        "completeJob": "completed",
+        "failJob": "failed",
+        "throwJobError": "errored",
+    }
+
     def __init__(self, job: ActivatedJobResult, give_up_at: float) -> None:
         self.job = job
         self.lease_token: str | None = job.lease_token
@@ -213,5 +225,5 @@ class ActiveJob:
         self.give_up_at = give_up_at
         #: Whether the handler is running: only its own calls count as reporting.
         self.handler_running = False
-        #: Whether the handler reported the outcome through the client.
-        self.reported = False
+        #: What the handler made of the job through the client (``REPORTED``), or None.
+        self.reported: str | None = None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .._serde import Model
+from ..config import Setting
 from ..pipeline.hookspecs import hookimpl
 from . import hookspecs
 from .executors import AsyncExecutor, JobExecutor, ProcessExecutor, ThreadExecutor
@@ -84,10 +85,25 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                 call.body = attrs.evolve(body, lease_token=lease)  # type: ignore[misc]
         response = yield from inner(call)
         if 200 <= response.status_code < 300:
-            job.reported = True
+            job.reported = job.REPORTED[call.operation.id]
         return response
 
     return note_reported_outcomes
+
+
+#: The port of the workers' health endpoint (``/live``, ``/ready``); unset: none.
+HEALTH_PORT: Setting[int | None] = Setting(
+    "CAMUNDA_WORKER_HEALTH_PORT",
+    "int",
+    minimum=0,
+    maximum=65535,
+    description="Port of the job workers' HTTP health probe (`/live`, `/ready`); off when unset.",
+)
+#: The interface it listens on.
+HEALTH_HOST: Setting[str | None] = Setting(
+    "CAMUNDA_WORKER_HEALTH_HOST",
+    description="Interface of the health probe (default: all interfaces).",
+)
 
 
 @hookimpl
@@ -98,8 +114,6 @@ def camunda_add_settings(settings: Any) -> None:
     here: unset, they leave :class:`~camunda_sdk.workers.WorkerConfig`'s own in
     force (``resolve_worker_config`` reads them as ``config.worker_timeout``, ...).
     """
-    from ..config import Setting  # imported here: this hook is its only user
-
     for setting in (
         Setting(
             "CAMUNDA_WORKER_TIMEOUT",
@@ -133,5 +147,7 @@ def camunda_add_settings(settings: Any) -> None:
             minimum=0,
             description="Default maximum random delay in seconds before a worker starts polling.",
         ),
+        HEALTH_PORT,
+        HEALTH_HOST,
     ):
         settings.add(setting)

@@ -46,6 +46,7 @@ import attrs
 from ..errors import ConfigurationError
 from .config import ResolvedWorkerConfig, WorkerConfig, resolve_worker_config
 from .context import Completion, Ignored, JobContext, JobError, JobFailure
+from .health import HealthServer, WorkerHealth, WorkerState
 from .outcomes import (
     ActiveJob,
     Complete,
@@ -58,7 +59,8 @@ from .outcomes import (
     is_transient,
     throw,
 )
-from .plugin import STATE_KEY
+from .plugin import HEALTH_HOST, HEALTH_PORT, STATE_KEY
+from .telemetry import WorkerTelemetry
 
 if TYPE_CHECKING:
     from ..client import CamundaAsyncClient
@@ -201,6 +203,10 @@ class JobWorker:
         self._poll_task: asyncio.Task[Any] | None = None
         self._stopping = False
         self._stop_deadline = 0.0
+        self._state: WorkerState = "stopped"
+        self._last_poll: float | None = None
+        self._errors = 0
+        self.telemetry = WorkerTelemetry(self)
         self._activation_client = self._client_for_activation()
         # The worker resends outcomes itself, until the job's deadline; stacking
         # the retry plugin's attempts on top would multiply them.
@@ -214,6 +220,20 @@ class JobWorker:
     def task(self) -> asyncio.Task[None] | None:
         """The worker's task while started (it ends when the worker has stopped)."""
         return self._task
+
+    def health(self) -> WorkerHealth:
+        """What the worker is doing: state, last successful poll, errors, load."""
+        in_flight = len(self._in_flight)
+        return WorkerHealth(
+            job_type=self.config.job_type,
+            state=self._state,
+            last_successful_poll=self._last_poll,
+            consecutive_errors=self._errors,
+            in_flight=in_flight,
+            free_capacity=max(0, self.config.max_concurrent_jobs - in_flight)
+            if self._state in ("polling", "backing off")
+            else 0,
+        )
 
     @property
     def running(self) -> bool:
@@ -269,6 +289,7 @@ class JobWorker:
             return
         self._stopping = True
         self._stop_deadline = deadline
+        self._state = "stopping"
         self.log.info(
             f"stopping: no more polls; {len(self._in_flight)} running job(s) get"
             f" {max(0.0, deadline - loop.time()):.1f} s to finish"
@@ -314,6 +335,9 @@ class JobWorker:
     async def _run(self) -> None:
         self._capacity = asyncio.Event()
         self._deadline_moved = asyncio.Event()
+        self._state = "polling"
+        capacity = self.config.max_concurrent_jobs
+        self.telemetry.free.add(capacity, self.telemetry.attributes)
         self.log.info(
             f"worker started ({self.execution_strategy},"
             f" at most {self.config.max_concurrent_jobs} jobs at once)"
@@ -331,6 +355,8 @@ class JobWorker:
                 self.executor.close()
             except Exception as exc:  # never let cleanup mask the reason we stopped
                 self.log.warning("closing the job executor failed", exc=exc)
+            self._state = "stopped"
+            self.telemetry.free.add(-capacity, self.telemetry.attributes)
             self.log.info("worker stopped")
 
     async def _poll_loop(self) -> None:
@@ -379,6 +405,8 @@ class JobWorker:
                     break
                 delay = tuning.poll_backoff.delay(errors, tuning.random)
                 errors += 1
+                self._errors = errors
+                self._state = "backing off"
                 message = f"job activation failed ({describe(exc)}); retrying in {delay:.2f} s"
                 # Credentials, tenants, a wrong address will not heal by waiting: say so
                 # at the default (error) level, once per streak; transient trouble only
@@ -391,8 +419,13 @@ class JobWorker:
                 continue
             finally:
                 self._poll_task = None
-            errors = 0
+            errors = self._errors = 0
+            self._last_poll = time.time()
+            if not self._stopping:
+                self._state = "polling"
             jobs = result.jobs if isinstance(result.jobs, list) else []
+            if jobs:
+                self.telemetry.activated.add(len(jobs), self.telemetry.attributes)
             if config.with_lease and any(job.lease_token is None for job in jobs):
                 self._hand_back(jobs, started)
                 raise ConfigurationError(
@@ -510,14 +543,30 @@ class JobWorker:
             self.log.error("activated job has no jobKey; ignored (it will time out)")
             return
         active = self._track(job, activated_at)
+        telemetry = self.telemetry
+        labels = telemetry.attributes
+        span = telemetry.start_job(job)
+        telemetry.in_flight.add(1, labels)
+        telemetry.free.add(-1, labels)
+        became, delivered = "abandoned", False
         try:
-            outcome = await self._handle(active)
-            if outcome is not None:
-                await self._deliver(active, outcome)
+            outcome = await self._handle(active, span)
+            if outcome is None:  # reported by the handler, or left to time out
+                became, delivered = active.reported or "ignored", True
+            else:
+                became = outcome.name
+                sent = await self._deliver(active, outcome)
+                if sent is not None:
+                    became, delivered = sent.name, True
+            if delivered:
+                telemetry.count(became)
         finally:
             self._registry.active.pop(str(key), None)
+            telemetry.in_flight.add(-1, labels)
+            telemetry.free.add(1, labels)
+            telemetry.end_job(span, became, delivered)
 
-    async def _handle(self, active: ActiveJob) -> Outcome | None:
+    async def _handle(self, active: ActiveJob, span: Any) -> Outcome | None:
         """Run the handler; return the outcome to send (None: nothing to send)."""
         job = active.job
         log = self.log
@@ -529,15 +578,18 @@ class JobWorker:
         result: object = None
         raised: Exception | None = None
         active.handler_running = True
+        started = time.perf_counter()
         try:
             result = await self.executor.execute(self.callback, context)
         except Exception as exc:
             raised = exc
+            self.telemetry.handler_failed(span, exc)
             expected = isinstance(exc, (JobFailure, JobError))
             if not expected and context.outcome is None and not active.reported:
                 log.error(f"job {job.job_key}: handler raised {describe(exc)}", exc=exc)
         finally:
             active.handler_running = False
+            self.telemetry.duration.record(time.perf_counter() - started, self.telemetry.attributes)
         if active.reported:
             log.debug(f"job {job.job_key}: the handler reported the outcome itself")
             return None
@@ -572,8 +624,11 @@ class JobWorker:
             return fail(job, describe(raised))
         return complete(job, result)
 
-    async def _deliver(self, active: ActiveJob, outcome: Outcome) -> None:
+    async def _deliver(self, active: ActiveJob, outcome: Outcome) -> Outcome | None:
         """Send ``outcome`` until it arrives or the job's deadline is near; never raises.
+
+        Returns the outcome that arrived (a failure replaces a completion whose
+        variables are not JSON), or None when none did.
 
         Cancellation (the drain deadline) is the only way out before that.
         """
@@ -590,10 +645,10 @@ class JobWorker:
                 problem = encoding_problem(outcome.request)
                 if problem is None:
                     self.log.error(f"could not {outcome.verb} job {key}: {describe(exc)}")
-                    return
+                    return None
                 if outcome.request.variables is None:  # nothing left to drop
                     self.log.error(f"could not {outcome.verb} job {key}: {problem}")
-                    return
+                    return None
                 self.log.error(f"job {key}: the variables are not valid JSON ({problem})")
                 outcome = self._unencodable(job, outcome, problem)
                 continue
@@ -602,15 +657,16 @@ class JobWorker:
                 if status == 404:
                     if attempt:  # the answer to an earlier attempt was lost, not the attempt
                         self.log.info(f"job {key}: gone when sent again; an earlier attempt won")
+                        return outcome
                     else:
                         self.log.warning(
                             f"could not {outcome.verb} job {key}: the cluster no longer knows it"
                             " (timed out, cancelled or finished)"
                         )
-                    return
+                    return None
                 if not is_transient(exc) or not outcome.safe_to_resend(exc):
                     self.log.error(f"could not {outcome.verb} job {key}: {describe(exc)}")
-                    return
+                    return None
                 delay = tuning.outcome_backoff.delay(attempt, tuning.random)
                 retry_after = getattr(exc, "retry_after", None)
                 if isinstance(retry_after, (int, float)) and retry_after > delay:
@@ -622,7 +678,7 @@ class JobWorker:
                         f"could not {outcome.verb} job {key}: {describe(exc)}; giving up after"
                         f" {attempt} attempt(s), its deadline is near"
                     )
-                    return
+                    return None
                 log = self.log.warning if attempt == 1 else self.log.debug
                 log(
                     f"could not {outcome.verb} job {key} ({describe(exc)}); sending again in"
@@ -636,7 +692,7 @@ class JobWorker:
             else:
                 if attempt and self.log.enabled("info"):
                     self.log.info(f"job {key}: {outcome.verb} sent after {attempt + 1} attempts")
-                return
+                return outcome
 
     def _unencodable(self, job: ActivatedJobResult, outcome: Outcome, problem: str) -> Outcome:
         """The outcome to send instead of one whose variables are not JSON."""
@@ -704,6 +760,7 @@ class WorkerRegistry:
         self._signalled = False
         self._added = added = asyncio.Event()
         restore = self._handle_signals(loop) if handle_signals else _nothing
+        health = await self._serve_health()
         try:
             for worker in list(self.workers):
                 worker.start()
@@ -734,6 +791,27 @@ class WorkerRegistry:
         finally:
             self._running = False
             restore()
+            if health is not None:
+                await health.close()
+
+    async def _serve_health(self) -> HealthServer | None:
+        if not self.workers:
+            return None
+        config = self.workers[0].client.config
+        port = HEALTH_PORT.read(config)
+        if port is None:
+            return None
+        server = HealthServer(self.health, port, HEALTH_HOST.read(config) or "")
+        await server.start()
+        self._log.info(
+            f"worker health at http://{HEALTH_HOST.read(config) or '*'}:{server.port}"
+            "/live and /ready"
+        )
+        return server
+
+    def health(self) -> list[WorkerHealth]:
+        """The health of every worker of the client."""
+        return [worker.health() for worker in self.workers]
 
     def _handle_signals(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
         if threading.current_thread() is not threading.main_thread():

@@ -1,0 +1,127 @@
+"""OpenTelemetry for job workers: a span per job, and the metrics fleets autoscale on.
+
+Spans: one CONSUMER span per job, ``process <job type>``, with the job's keys
+and the outcome; the completion (or failure) call's CLIENT span is its child,
+and activation polls are CLIENT spans of their own (made by the ``tracing``
+stage). A handler exception sets the span's status to ERROR and records it.
+
+Metrics (attribute ``camunda.job.type``):
+
+- ``camunda.worker.jobs.activated``, ``.completed``, ``.failed``, ``.errored``
+  (counters; ``errored`` counts BPMN errors thrown);
+- ``camunda.worker.handler.duration`` (histogram, seconds);
+- ``camunda.worker.jobs.in_flight`` and ``camunda.worker.capacity.free``
+  (up-down counters: their current value is the gauge to scale on).
+
+``CAMUNDA_SDK_TRACING=false`` turns both off. Without an OpenTelemetry SDK the
+API's no-op objects answer, so the cost is a few calls per job.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import metrics, trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from .. import __version__
+from ..plugins.tracing import TRACING
+
+if TYPE_CHECKING:
+    from ..operations.models import ActivatedJobResult
+    from .runtime import JobWorker
+
+__all__ = ["WorkerTelemetry"]
+
+_NAME = "camunda_sdk.workers"
+_DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class WorkerTelemetry:
+    """The spans and instruments of one worker, made once when it is created."""
+
+    def __init__(self, worker: JobWorker) -> None:
+        context = worker.client.context
+        self.enabled = TRACING.read(context.config)
+        job_type = worker.config.job_type
+        self.attributes = {"camunda.job.type": job_type}
+        self.span_name = f"process {job_type}"
+        tracer_provider = context.tracer_provider or trace.get_tracer_provider()
+        self._tracer = tracer_provider.get_tracer(_NAME, __version__)
+        meter_provider = context.meter_provider or metrics.get_meter_provider()
+        meter = meter_provider.get_meter(_NAME, __version__)
+        self.activated = meter.create_counter(
+            "camunda.worker.jobs.activated", unit="{job}", description="Jobs activated."
+        )
+        self.completed = meter.create_counter(
+            "camunda.worker.jobs.completed", unit="{job}", description="Jobs completed."
+        )
+        self.failed = meter.create_counter(
+            "camunda.worker.jobs.failed", unit="{job}", description="Jobs failed."
+        )
+        self.errored = meter.create_counter(
+            "camunda.worker.jobs.errored", unit="{job}", description="BPMN errors thrown."
+        )
+        self.duration = meter.create_histogram(
+            "camunda.worker.handler.duration",
+            unit="s",
+            description="Time job handlers took.",
+            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        )
+        self.in_flight = meter.create_up_down_counter(
+            "camunda.worker.jobs.in_flight", unit="{job}", description="Jobs being handled."
+        )
+        self.free = meter.create_up_down_counter(
+            "camunda.worker.capacity.free",
+            unit="{job}",
+            description="Jobs the worker could take on now.",
+        )
+
+    def count(self, outcome: str) -> None:
+        """Count a job that ended ``completed``, ``failed`` or ``errored``."""
+        counter = {"completed": self.completed, "failed": self.failed, "errored": self.errored}
+        instrument = counter.get(outcome)
+        if instrument is not None:
+            instrument.add(1, self.attributes)
+
+    def start_job(self, job: ActivatedJobResult) -> tuple[Any, object] | None:
+        """Start the job's span and make it current; return what :meth:`end_job` needs."""
+        if not self.enabled:
+            return None
+        span = self._tracer.start_span(
+            self.span_name,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "camunda.job.type": job.type_ or self.attributes["camunda.job.type"],
+                "camunda.job.key": str(job.job_key),
+                "camunda.process_instance.key": str(job.process_instance_key),
+                "camunda.process_definition.id": str(job.process_definition_id),
+                "camunda.element_id": str(job.element_id),
+                "camunda.job.retries": job.retries if isinstance(job.retries, int) else -1,
+            },
+        )
+        if not span.get_span_context().is_valid:
+            return None  # the no-op API: nothing records, nothing to make current
+        # Current for this job's task only (each job runs in a task of its own), so
+        # the outcome call started below becomes the span's child.
+        token = otel_context.attach(trace.set_span_in_context(span))
+        return span, token
+
+    def handler_failed(self, started: tuple[Any, object] | None, exc: BaseException) -> None:
+        """Record a handler's exception on the job's span."""
+        if started is not None:
+            span = started[0]
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+
+    def end_job(self, started: tuple[Any, object] | None, outcome: str, delivered: bool) -> None:
+        """Note the outcome on the span and end it."""
+        if started is None:
+            return
+        span, token = started
+        span.set_attribute("camunda.job.outcome", outcome)
+        if not delivered:
+            span.set_status(Status(StatusCode.ERROR, f"the job's outcome ({outcome}) was lost"))
+        otel_context.detach(token)  # type: ignore[arg-type]
+        span.end()

@@ -507,3 +507,27 @@ async def test_job_log_accepts_stdlib_style_arguments(caplog: pytest.LogCaptureF
     assert "customer=c1" in info and "job_key=7" in info
     warning = next(r for m, r in messages.items() if m.startswith("retrying job 7"))
     assert warning.exc_info is not None and warning.exc_info[0] is ValueError
+
+
+class ExplodingMapping(dict):  # type: ignore[type-arg]
+    """A result whose conversion raises: iterating it fails."""
+
+    def __iter__(self) -> Any:
+        raise RuntimeError("cannot iterate")
+
+    def keys(self) -> Any:
+        raise RuntimeError("cannot iterate")
+
+
+async def test_a_result_whose_conversion_raises_still_fails_the_job() -> None:
+    server = FakeJobServer([job_json(1)])
+    client = make_client(server)
+
+    async def handler(job: ConnectedJobContext) -> Any:
+        return ExplodingMapping(x=1)
+
+    create_job_worker(client, config(), handler, tuning=FAST)
+    await run_until_done(client, server, 1)
+    assert server.failed["1"]["errorMessage"] == (
+        "the worker could not prepare the job's outcome: RuntimeError: cannot iterate"
+    )

@@ -593,7 +593,11 @@ class JobWorker:
         if active.reported:
             log.debug(f"job {job.job_key}: the handler reported the outcome itself")
             return None
-        return self._outcome_of(job, context, result, raised)
+        try:
+            return self._outcome_of(job, context, result, raised)
+        except Exception as exc:  # a result whose conversion raises must not go unreported
+            log.error(f"job {job.job_key}: could not prepare its outcome", exc=exc)
+            return fail(job, f"the worker could not prepare the job's outcome: {describe(exc)}")
 
     def _outcome_of(
         self,

@@ -337,7 +337,9 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
     """Asynchronous client: every operation method is a coroutine.
 
     Takes the same arguments as :class:`CamundaClient` (``transport`` is an
-    ``httpx.AsyncBaseTransport``).
+    ``httpx.AsyncBaseTransport``). Without a ``transport``, it sends through
+    aiohttp when the ``aiohttp`` extra is installed, else through httpx's own
+    (``CAMUNDA_SDK_HTTP_TRANSPORT`` chooses; see :mod:`camunda_sdk.transports`).
     """
 
     def _get_driver(self) -> AsyncDriver:
@@ -364,6 +366,17 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
 
         result = await self.create_deployment(data=_deployment(paths, tenant_id))
         return Deployment.from_result(result)
+
+    def _http_options(self) -> dict[str, Any]:
+        options = super()._http_options()
+        if "transport" not in options:  # a transport= given to the client wins
+            # Imported here: aiohttp is loaded at the first call, never by construction.
+            from .transports import async_transport
+
+            transport = async_transport(self._context.config, verify=options.get("verify", True))
+            if transport is not None:
+                options["transport"] = transport
+        return options
 
     def sync_client(self) -> CamundaClient:
         """A sync :class:`CamundaClient` sharing this client's plugins and their state.

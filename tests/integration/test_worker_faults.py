@@ -20,6 +20,7 @@ import pytest
 from fakes.job_cluster import JobCluster
 
 from camunda_sdk import CamundaAsyncClient
+from camunda_sdk.transports import aiohttp_installed
 from camunda_sdk.workers import WorkerConfig
 from camunda_sdk.workers.runtime import Backoff, WorkerTuning, create_job_worker
 
@@ -33,6 +34,22 @@ TUNING = WorkerTuning(
     shutdown_timeout=10.0,
 )
 FAST_RETRY = {"CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS": "10", "CAMUNDA_SDK_RETRY_MAX_DELAY_MS": "50"}
+
+
+# Every test here runs on both async transports: the guarantees must not depend on
+# which library maps a refused, reset or cut connection onto an exception.
+@pytest.fixture(
+    params=[
+        "httpx",
+        pytest.param(
+            "aiohttp",
+            marks=pytest.mark.skipif(not aiohttp_installed(), reason="the aiohttp extra"),
+        ),
+    ]
+)
+def transport(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The setting that picks the async client's transport."""
+    return {"CAMUNDA_SDK_HTTP_TRANSPORT": request.param}
 
 
 @pytest.fixture
@@ -68,10 +85,10 @@ def sync_held_handler(job: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("strategy", ["async", "thread"])
 async def test_results_survive_the_cluster_going_away_and_coming_back(
-    cluster: JobCluster, strategy: str
+    cluster: JobCluster, strategy: str, transport: dict[str, str]
 ) -> None:
     cluster.add_jobs(48)
-    client = CamundaAsyncClient(cluster.settings(**FAST_RETRY), environ={})
+    client = CamundaAsyncClient(cluster.settings(**FAST_RETRY, **transport), environ={})
     handler = held_handler if strategy == "async" else sync_held_handler
     create_job_worker(client, worker_config(), handler, execution_strategy=strategy, tuning=TUNING)
     runner = asyncio.create_task(client.run_workers(handle_signals=False))
@@ -88,11 +105,11 @@ async def test_results_survive_the_cluster_going_away_and_coming_back(
 
 
 async def test_results_survive_a_token_endpoint_refusing_then_failing(
-    oauth_cluster: JobCluster,
+    oauth_cluster: JobCluster, transport: dict[str, str]
 ) -> None:
     cluster = oauth_cluster
     cluster.add_jobs(16)
-    client = CamundaAsyncClient(cluster.settings(**FAST_RETRY), environ={})
+    client = CamundaAsyncClient(cluster.settings(**FAST_RETRY, **transport), environ={})
     client.context.state["oauth"]._backoff_max = 0.2  # the token fetch's own backoff
     create_job_worker(client, worker_config(), held_handler, tuning=TUNING)
     runner = asyncio.create_task(client.run_workers(handle_signals=False))
@@ -113,13 +130,13 @@ async def test_results_survive_a_token_endpoint_refusing_then_failing(
 
 
 async def test_completions_answered_503_or_lost_are_sent_until_they_land(
-    cluster: JobCluster,
+    cluster: JobCluster, transport: dict[str, str]
 ) -> None:
     cluster.add_jobs(20)
     cluster.fail_next("/completion", 503, count=40)  # every result refused twice over
     cluster.fail_next("/completion", 504, count=10, applied=True)  # applied, answer lost
     cluster.fail_next("/completion", None, count=5, drop=True, applied=True)  # reset after
-    client = CamundaAsyncClient(cluster.settings(**FAST_RETRY), environ={})
+    client = CamundaAsyncClient(cluster.settings(**FAST_RETRY, **transport), environ={})
     create_job_worker(client, worker_config(), held_handler, tuning=TUNING)
     runner = asyncio.create_task(client.run_workers(handle_signals=False))
     await cluster.wait_for_outcomes_async(20, timeout=20)
@@ -129,9 +146,9 @@ async def test_completions_answered_503_or_lost_are_sent_until_they_land(
     assert all(o.kind == "completion" for o in cluster.finished.values())
 
 
-async def test_stop_during_a_long_poll_hands_its_jobs_back() -> None:
+async def test_stop_during_a_long_poll_hands_its_jobs_back(transport: dict[str, str]) -> None:
     with JobCluster(default_request_timeout_ms=30_000) as cluster:
-        client = CamundaAsyncClient(cluster.settings(), environ={})
+        client = CamundaAsyncClient(cluster.settings(**transport), environ={})
         ran: list[str] = []
         worker = create_job_worker(
             client, worker_config(), lambda job: ran.append(job.job_key), tuning=TUNING
@@ -151,11 +168,15 @@ async def test_stop_during_a_long_poll_hands_its_jobs_back() -> None:
 
 
 def start_child(
-    cluster: JobCluster, strategy: str, seconds: float, stop_timeout: float | None = None
+    cluster: JobCluster,
+    strategy: str,
+    seconds: float,
+    stop_timeout: float | None = None,
+    transport: dict[str, str] | None = None,
 ) -> subprocess.Popen[str]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CAMUNDA_", "ZEEBE_"))},
-        **cluster.settings(),
+        **cluster.settings(**(transport or {})),
         "PYTHONPATH": str(ROOT / "src"),
     }
     args = [sys.executable, str(CHILD), strategy, str(seconds)]
@@ -180,10 +201,10 @@ def wait_ready(child: subprocess.Popen[str]) -> None:
     ids=["async-SIGTERM", "async-SIGINT", "thread-SIGTERM"],
 )
 def test_a_signal_drains_the_jobs_in_flight(
-    cluster: JobCluster, strategy: str, sig: signal.Signals
+    cluster: JobCluster, strategy: str, sig: signal.Signals, transport: dict[str, str]
 ) -> None:
     cluster.add_jobs(32)
-    child = start_child(cluster, strategy, 1.0)
+    child = start_child(cluster, strategy, 1.0, transport=transport)
     wait_ready(child)
     assert len(cluster.handouts) == 32
     child.send_signal(sig)
@@ -198,10 +219,10 @@ def test_a_signal_drains_the_jobs_in_flight(
 
 @pytest.mark.parametrize("strategy", ["thread", "process"])
 def test_stop_timeout_is_the_last_word_for_thread_and_process_handlers(
-    cluster: JobCluster, strategy: str
+    cluster: JobCluster, strategy: str, transport: dict[str, str]
 ) -> None:
     cluster.add_jobs(4)
-    child = start_child(cluster, strategy, 20.0, stop_timeout=1.0)
+    child = start_child(cluster, strategy, 20.0, stop_timeout=1.0, transport=transport)
     wait_ready(child)
     started = time.monotonic()
     out, err = child.communicate(timeout=15)

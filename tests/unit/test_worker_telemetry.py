@@ -8,11 +8,14 @@ import socket
 from typing import Any
 
 import httpx
+import pytest
+from fakes.job_cluster import JobCluster
 from fakes.jobs import FAST, SETTINGS, FakeJobServer, config, job_json, run_until_done
 from fakes.telemetry import Telemetry
 from opentelemetry.trace import SpanKind, StatusCode
 
 from camunda_sdk.client import CamundaAsyncClient
+from camunda_sdk.transports import aiohttp_installed
 from camunda_sdk.workers import ConnectedJobContext, JobError
 from camunda_sdk.workers.runtime import create_job_worker, run_workers
 
@@ -73,6 +76,54 @@ async def test_a_consumer_span_per_job_with_the_outcome_call_as_its_child() -> N
         assert call.context.trace_id == jobs[key].context.trace_id
     polls = telemetry.spans("POST /jobs/activation")
     assert polls and all(p.parent is None for p in polls)
+
+
+@pytest.mark.parametrize(
+    "transport",
+    [
+        "httpx",
+        pytest.param(
+            "aiohttp",
+            marks=pytest.mark.skipif(not aiohttp_installed(), reason="the aiohttp extra"),
+        ),
+    ],
+)
+async def test_spans_are_alike_over_a_real_socket_on_each_transport(transport: str) -> None:
+    # The traced client of the other tests talks to a MockTransport; this one goes
+    # through each async transport to the loopback cluster fake.
+    telemetry = Telemetry()
+    with JobCluster() as cluster:
+        keys = cluster.add_jobs(3)
+        client = CamundaAsyncClient(
+            cluster.settings(CAMUNDA_SDK_HTTP_TRANSPORT=transport),
+            environ={},
+            tracer_provider=telemetry.tracer_provider,
+            meter_provider=telemetry.meter_provider,
+        )
+        create_job_worker(client, config(), handler, tuning=FAST)
+        runner = asyncio.create_task(run_workers(client, handle_signals=False))
+        await cluster.wait_for_outcomes_async(3, timeout=10)
+        await client.close()
+        await runner
+        port = cluster.api.port
+    jobs = {s.attributes["camunda.job.key"]: s for s in telemetry.spans("process work")}
+    assert sorted(jobs) == sorted(keys)
+    calls = telemetry.spans("POST /jobs/{jobKey}/completion")
+    assert len(calls) == 3
+    for call in calls:
+        assert call.parent is not None
+        assert call.parent.span_id in {job.context.span_id for job in jobs.values()}
+        attributes = dict(call.attributes or {})
+        assert attributes["http.request.method"] == "POST"
+        assert attributes["server.address"] == "127.0.0.1"
+        assert attributes["server.port"] == port
+        assert attributes["http.response.status_code"] == 204
+        assert str(attributes["url.full"]).endswith("/completion")
+    polls = telemetry.spans("POST /jobs/activation")
+    assert polls and {p.attributes["http.response.status_code"] for p in polls} == {200}  # type: ignore[index]
+    # Only the SDK's spans: neither transport adds spans of its own.
+    names = {s.name for s in telemetry.spans()}
+    assert names == {"process work", "POST /jobs/{jobKey}/completion", "POST /jobs/activation"}
 
 
 async def test_job_counters_duration_and_capacity_move_as_jobs_run() -> None:

@@ -18,6 +18,7 @@ import httpx
 
 from .. import __version__
 from .._serde import Model, to_wire
+from ..config import Setting, SettingRegistry
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect, Send
@@ -33,6 +34,22 @@ _ACCEPT = {
 _ACCEPT_JSON = f"application/json, {PROBLEM}"
 #: Key of the ``httpx.Request.extensions`` entry (the Operation) on API requests.
 API_REQUEST = "camunda_sdk.operation"
+
+#: Which transport the async client sends through (see ``camunda_sdk.transports``);
+#: read when it builds its ``httpx.AsyncClient``. The sync client always uses httpx's.
+HTTP_TRANSPORT: Setting[str] = Setting(
+    "CAMUNDA_SDK_HTTP_TRANSPORT",
+    "choice",
+    choices=("auto", "httpx", "aiohttp"),
+    default="auto",
+    description="Async client transport: auto (aiohttp when installed), httpx or aiohttp.",
+)
+
+
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the transport setting."""
+    settings.add(HTTP_TRANSPORT)
 
 
 @hookimpl(trylast=True)

@@ -1,0 +1,267 @@
+"""The async client's transport: chosen by CAMUNDA_SDK_HTTP_TRANSPORT, failing alike on both.
+
+Over real loopback sockets, each failure must raise the same httpx exception on
+the aiohttp transport as on httpx's own, because retry, backpressure and the job
+worker decide from the exception class whether the request may have been applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Generator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from camunda_sdk import CamundaAsyncClient, hookimpl
+from camunda_sdk.errors import CamundaConnectionError, ConfigurationError
+from camunda_sdk.pipeline.effects import Send
+from camunda_sdk.transports import AiohttpTransport, aiohttp_installed
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_aiohttp = pytest.mark.skipif(not aiohttp_installed(), reason="the aiohttp extra")
+TRANSPORTS = ["httpx", pytest.param("aiohttp", marks=needs_aiohttp)]
+
+
+def client(transport: str | None = None, **settings: str) -> CamundaAsyncClient:
+    configuration = {"CAMUNDA_REST_ADDRESS": "http://127.0.0.1:1/v2", **settings}
+    if transport is not None:
+        configuration["CAMUNDA_SDK_HTTP_TRANSPORT"] = transport
+    return CamundaAsyncClient(configuration, environ={})
+
+
+def http_transport(sdk: CamundaAsyncClient) -> Any:
+    return sdk._get_driver().http._transport  # pyright: ignore[reportPrivateUsage]
+
+
+# -- selection ---------------------------------------------------------------------------
+
+
+@needs_aiohttp
+async def test_auto_and_aiohttp_send_through_aiohttp_when_installed() -> None:
+    for choice in (None, "auto", "AIOHTTP"):
+        sdk = client(choice)
+        assert isinstance(http_transport(sdk), AiohttpTransport)
+        await sdk.close()
+
+
+async def test_httpx_keeps_httpx_s_own_transport() -> None:
+    sdk = client("httpx")
+    assert isinstance(http_transport(sdk), httpx.AsyncHTTPTransport)
+    await sdk.close()
+
+
+async def test_a_transport_given_to_the_client_wins() -> None:
+    mock = httpx.MockTransport(lambda request: httpx.Response(204))
+    sdk = CamundaAsyncClient({"CAMUNDA_SDK_HTTP_TRANSPORT": "aiohttp"}, transport=mock, environ={})
+    assert http_transport(sdk) is mock
+    await sdk.close()
+
+
+def test_a_malformed_choice_names_the_variable() -> None:
+    with pytest.raises(ConfigurationError, match="CAMUNDA_SDK_HTTP_TRANSPORT"):
+        client("curl")
+
+
+async def test_without_the_extra_auto_falls_back_and_aiohttp_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)  # import fails: not installed
+    sdk = client("auto")
+    assert isinstance(http_transport(sdk), httpx.AsyncHTTPTransport)
+    await sdk.close()
+    sdk = client("aiohttp")
+    with pytest.raises(ConfigurationError, match=r"pip install 'camunda-sdk\[aiohttp\]'"):
+        await sdk.get_topology()
+    await sdk.close()
+
+
+def test_constructing_either_client_imports_no_aiohttp() -> None:
+    code = (
+        "import sys; import camunda_sdk;"
+        "camunda_sdk.CamundaClient(); camunda_sdk.CamundaAsyncClient();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'httpx_aiohttp')))"
+    )
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+# -- failures over real sockets ----------------------------------------------------------
+
+
+async def _answer(mode: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    if mode == "hang":
+        await asyncio.sleep(30)
+    elif mode == "partial":
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+        await writer.drain()
+    elif mode == "garbage":
+        writer.write(b"NOT HTTP AT ALL\r\n\r\n")
+        await writer.drain()
+    elif mode == "reset":  # RST instead of FIN
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    elif mode == "ok":
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: s=1\r\n\r\nok")
+        await writer.drain()
+        return
+    writer.close()
+
+
+@contextlib.asynccontextmanager
+async def _serve(mode: str) -> AsyncIterator[str]:
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        tasks.add(task)
+        try:
+            while True:
+                await _answer(mode, reader, writer)
+                if mode != "ok":
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    if mode == "refused":
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+        return
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        for task in tasks:
+            task.cancel()
+
+
+def _raw_client(transport: str, timeout: float = 10.0) -> httpx.AsyncClient:
+    # A plain httpx.AsyncClient: no SDK deadline around the send, so the
+    # transport's own handling of the per-request timeout is what is tested.
+    inner = AiohttpTransport() if transport == "aiohttp" else None
+    return httpx.AsyncClient(transport=inner, timeout=timeout)
+
+
+FAILURES = {
+    "refused": httpx.ConnectError,  # never sent: safe to send again
+    "close": httpx.RemoteProtocolError,  # sent, no answer: maybe applied
+    "partial": httpx.RemoteProtocolError,
+    "garbage": httpx.RemoteProtocolError,
+    "reset": httpx.ReadError,
+}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("mode", sorted(FAILURES))
+async def test_each_failure_raises_the_same_httpx_exception_on_both(
+    transport: str, mode: str
+) -> None:
+    async with _serve(mode) as url:
+        async with _raw_client(transport) as http:
+            with pytest.raises(httpx.TransportError) as caught:
+                response = await http.post(url + "/v2/jobs/1/completion", content=b"{}")
+                await response.aread()
+        assert type(caught.value) is FAILURES[mode]
+        assert caught.value.request.url.path == "/v2/jobs/1/completion"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_the_per_request_timeout_extension_is_honoured(transport: str) -> None:
+    async with _serve("hang") as url, _raw_client(transport, timeout=60.0) as http:
+        request = http.build_request("GET", url + "/v2/topology", timeout=0.2)
+        # The client's 60 s would outlast the guard; the request's 0.2 s must apply.
+        with pytest.raises(httpx.ReadTimeout):
+            await asyncio.wait_for(http.send(request), 20)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_the_sdk_reports_a_cut_connection_as_a_connection_error(transport: str) -> None:
+    async with _serve("close") as url:
+        sdk = CamundaAsyncClient(
+            {
+                "CAMUNDA_REST_ADDRESS": url + "/v2",
+                "CAMUNDA_SDK_HTTP_TRANSPORT": transport,
+                "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "1",
+            },
+            environ={},
+        )
+        with pytest.raises(CamundaConnectionError) as caught:
+            await sdk.create_process_instance(data={"processDefinitionId": "order"})  # type: ignore[arg-type]
+        await sdk.close()
+        assert type(caught.value.__cause__) is httpx.RemoteProtocolError
+
+
+@needs_aiohttp
+async def test_cookies_are_kept_by_httpx_alone() -> None:
+    async with _serve("ok") as url:
+        seen: list[str | None] = []
+
+        async def log(request: httpx.Request) -> None:
+            seen.append(request.headers.get("cookie"))
+
+        inner = AiohttpTransport()
+        async with httpx.AsyncClient(transport=inner, event_hooks={"request": [log]}) as http:
+            await http.get(url + "/a")
+            await http.get(url + "/b")
+            assert dict(http.cookies) == {"s": "1"}
+            session = inner._inner.client  # pyright: ignore[reportPrivateUsage]
+            assert len(session.cookie_jar) == 0  # type: ignore[union-attr]
+        assert seen == [None, "s=1"]
+
+
+# -- stages see httpx objects on both ----------------------------------------------------
+
+
+class _Seen:
+    def __init__(self) -> None:
+        self.types: list[tuple[type, type]] = []
+
+    @hookimpl(wrapper=True)
+    def camunda_call_handler(self, context: Any) -> Generator[None, Any, Any]:
+        inner = yield
+
+        def stage(call: Any) -> Generator[Any, Any, Any]:
+            gen = inner(call)
+            try:
+                effect = next(gen)
+                while True:
+                    outcome = yield effect
+                    if isinstance(effect, Send):
+                        self.types.append((type(effect.request), type(outcome)))
+                    effect = gen.send(outcome)
+            except StopIteration as stop:
+                return stop.value
+
+        return stage
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_stages_see_httpx_requests_and_responses(transport: str) -> None:
+    async with _serve("ok") as url:
+        seen = _Seen()
+        sdk = CamundaAsyncClient(
+            {"CAMUNDA_REST_ADDRESS": url + "/v2", "CAMUNDA_SDK_HTTP_TRANSPORT": transport},
+            environ={},
+            plugins=[seen],
+        )
+        with pytest.raises(Exception):  # noqa: B017  # "ok" is not a topology
+            await sdk.get_topology()
+        await sdk.close()
+        assert seen.types and set(seen.types) == {(httpx.Request, httpx.Response)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import stat
 import sys
 import threading
@@ -18,9 +19,9 @@ import httpx
 import pytest
 from fakes import FakeTransport, RecordingLogger, handler_for, make_context
 
-from camunda_sdk.config import CamundaConfig
+from camunda_sdk.config import CamundaConfig, resolve_config
 from camunda_sdk.errors import AuthenticationError, ConfigurationError
-from camunda_sdk.log import make_logger
+from camunda_sdk.log import BoundLogger, make_logger
 from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
@@ -302,6 +303,200 @@ async def test_cancelled_fetch_releases_the_lock() -> None:
     gate.set()
     response = await asyncio.wait_for(driver.run(handler(Call(TOPOLOGY))), 1)
     assert response.status_code == 200
+
+
+# -- a failed fetch is shared, then cooled down -----------------------------------------
+# Backoff of these tests: 0.1 s then 0.2 s, jittered to half (rand 0.5): one fetch of
+# three attempts sleeps 0.15 s in all. Before the fix every waiter repeated the whole
+# fetch in turn, so N callers took N times that and sent 3 * N token requests.
+SLOW_BACKOFF: dict[str, Any] = {"backoff_base": 0.1, "backoff_max": 0.2}
+ONE_FETCH_SLEEPS = 0.05 + 0.1
+ATTEMPTS = 3
+
+
+def refused_url() -> str:
+    """A loopback token URL on a port nobody listens on: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/oauth/token"
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """A real transport that counts the requests it is asked to send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+        self.lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.sent += 1
+        return super().handle_request(request)
+
+
+class AsyncCountingTransport(httpx.AsyncHTTPTransport):
+    """The async twin of :class:`CountingTransport`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent += 1
+        return await super().handle_async_request(request)
+
+
+async def test_32_concurrent_calls_share_one_failed_fetch_of_a_refusing_endpoint() -> None:
+    provider = make_provider(oauth_url=refused_url(), **SLOW_BACKOFF)
+    handler, _ = make_handler(provider)
+    transport = AsyncCountingTransport()
+    driver = AsyncDriver(httpx.AsyncClient(transport=transport))
+    started = time.monotonic()
+    outcomes = await asyncio.gather(
+        *(driver.run(handler(Call(TOPOLOGY))) for _ in range(32)), return_exceptions=True
+    )
+    elapsed = time.monotonic() - started
+    assert all(isinstance(o, AuthenticationError) for o in outcomes), outcomes
+    errors = [o for o in outcomes if isinstance(o, AuthenticationError)]
+    assert {(e.status, e.transient, str(e)) for e in errors} == {(None, True, str(errors[0]))}
+    assert "ConnectError" in str(errors[0])
+    assert transport.sent == ATTEMPTS  # one fetch, not 32 (96 requests before)
+    assert elapsed < ONE_FETCH_SLEEPS + 1.0  # 32 fetches took over 4.8 s
+    await driver.http.aclose()
+
+
+def test_8_threads_share_one_failed_fetch_of_a_refusing_endpoint() -> None:
+    provider = make_provider(oauth_url=refused_url(), **SLOW_BACKOFF)
+    handler, _ = make_handler(provider)
+    transport = CountingTransport()
+    driver = SyncDriver(httpx.Client(transport=transport))
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            driver.run(handler(Call(TOPOLOGY)))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    assert len(errors) == 8
+    assert all(isinstance(e, AuthenticationError) and e.transient for e in errors)
+    assert transport.sent == ATTEMPTS  # 24 before
+    assert elapsed < ONE_FETCH_SLEEPS + 1.0  # 8 fetches took over 1.2 s
+    driver.http.close()
+
+
+async def test_waiters_share_a_rejection_of_the_credentials_too() -> None:
+    reply = (400, {"error": "invalid_client", "error_description": "bad credentials"})
+    server = Server(reply, token_delay=0.02)
+    # No cooldown: sharing the outcome alone keeps the 19 waiters from fetching.
+    handler, _ = make_handler(make_provider(failure_cooldown=0))
+    driver = async_driver(server)
+    outcomes = await asyncio.gather(
+        *(driver.run(handler(Call(TOPOLOGY))) for _ in range(20)), return_exceptions=True
+    )
+    assert all(isinstance(o, AuthenticationError) for o in outcomes)
+    assert {(o.status, o.transient) for o in outcomes if isinstance(o, AuthenticationError)} == {
+        (400, False)
+    }
+    assert len(server.token_requests) == 1
+
+
+@DRIVERS
+def test_failure_cooldown_fails_fast_then_expires(driver_kind: str) -> None:
+    refused = httpx.ConnectError("connection refused")
+    server = Server(refused, refused, refused, 200)
+    clock = FakeClock()
+    start = clock.now
+    logger = RecordingLogger()
+    handler, _ = make_handler(make_provider(logger, clock=clock), logger=logger)
+    driver = driver_for(driver_kind, server)
+    with pytest.raises(AuthenticationError) as first:
+        run(driver, handler)
+    assert len(server.token_requests) == ATTEMPTS
+    for later in (0.5, 2.9):  # the default cooldown is 3 s
+        clock.now = start + later
+        with pytest.raises(AuthenticationError) as again:
+            run(driver, handler)
+        # The same error: message, status, transience and cause; nothing sent.
+        assert str(again.value) == str(first.value)
+        assert (again.value.status, again.value.transient) == (None, True)
+        assert isinstance(again.value.__cause__, httpx.ConnectError)
+        assert len(server.token_requests) == ATTEMPTS
+    assert any("not attempted" in m for m in logger.messages("debug"))
+    clock.now = start + 3.0  # cooldown over: a new fetch, which now succeeds
+    assert run(driver, handler).status_code == 200
+    assert len(server.token_requests) == ATTEMPTS + 1
+    clock.now = start + 3.5  # a success ends the failure for good
+    assert run(driver, handler).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "transient", "requests"),
+    [
+        (httpx.ConnectError("connection refused"), None, True, ATTEMPTS),
+        (503, 503, True, ATTEMPTS),
+        (429, 429, True, ATTEMPTS),
+        ((400, {"error": "invalid_client"}), 400, False, 1),
+        ((401, {"error": "unauthorized_client"}), 401, False, 1),
+    ],
+)
+def test_rejected_credentials_and_an_unreachable_endpoint_are_told_apart(
+    reply: Any, status: int | None, transient: bool, requests: int
+) -> None:
+    server = Server(reply)
+    clock = FakeClock()
+    handler, _ = make_handler(make_provider(clock=clock))
+    driver = sync_driver(server)
+    for _ in range(2):  # the second call fails fast, classified the same way
+        with pytest.raises(AuthenticationError) as info:
+            run(driver, handler)
+        assert (info.value.status, info.value.transient) == (status, transient)
+        clock.now += 1
+    assert len(server.token_requests) == requests
+
+
+def test_failure_cooldown_is_a_setting() -> None:
+    config = make_config(oauth_failure_cooldown_ms=10_000)
+    _, context = make_handler(config=config)
+    provider = context.state["oauth"]
+    clock = FakeClock()
+    provider._clock = clock
+    server = Server(503)
+    provider._backoff_base = provider._backoff_max = 0.001
+    handler = handler_for(context)
+    with pytest.raises(AuthenticationError):
+        run(sync_driver(server), handler)
+    clock.now += 9.0  # past the default 3 s, within the configured 10 s
+    with pytest.raises(AuthenticationError):
+        run(sync_driver(server), handler)
+    assert len(server.token_requests) == ATTEMPTS
+    clock.now += 1.0
+    with pytest.raises(AuthenticationError):
+        run(sync_driver(server), handler)
+    assert len(server.token_requests) == 2 * ATTEMPTS
+
+
+def test_failure_cooldown_setting_is_bounded() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_config({"CAMUNDA_SDK_OAUTH_FAILURE_COOLDOWN_MS": "-1"}, environ={})
+    assert info.value.variable == "CAMUNDA_SDK_OAUTH_FAILURE_COOLDOWN_MS"
+
+
+def test_a_provider_without_a_logger_logs_nowhere() -> None:
+    provider = OAuthProvider(oauth_url=TOKEN_URL, client_id=CLIENT_ID, client_secret=SECRET)
+    assert isinstance(provider._log, BoundLogger)
+    assert not hasattr(oauth, "_SilentLogger")  # one null logger in the SDK, not two
 
 
 # -- expiry and refresh ------------------------------------------------------------

@@ -21,7 +21,13 @@ Behaviour:
   replaced the rejected token) and one replay; a second 401 is returned as is;
 - connection errors, 408, 429 and 5xx from the token endpoint are retried with
   exponential backoff (3 attempts), then :class:`~camunda_sdk.errors.AuthenticationError`
-  is raised; other refusals (400 ``invalid_client`` ...) fail at once;
+  is raised (``transient`` True); other refusals (400 ``invalid_client`` ...)
+  fail at once (``transient`` False);
+- a fetch's outcome is shared: calls that queued on the lock while it ran get
+  its error too instead of each repeating the fetch, and for
+  ``CAMUNDA_SDK_OAUTH_FAILURE_COOLDOWN_MS`` after a failure further fetches fail
+  at once with the same error, so a fleet of clients with a broken endpoint or
+  wrong credentials does not hammer the identity provider;
 - optional disk cache (``CAMUNDA_TOKEN_CACHE_DIR``), one ``0o600`` file per
   set of credentials, written atomically.
 
@@ -47,6 +53,7 @@ import httpx
 
 from ..config import Setting, SettingRegistry
 from ..errors import AuthenticationError, ConfigurationError, parse_retry_after, redact_url
+from ..log import NullLogger, make_logger
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Acquire, Effect, Send, Sleep
@@ -56,6 +63,7 @@ from .config import TIMEOUT_MS
 __all__ = [
     "CLIENT_ID",
     "CLIENT_SECRET",
+    "FAILURE_COOLDOWN_MS",
     "LOCK_NAME",
     "OAUTH_URL",
     "TOKEN_AUDIENCE",
@@ -101,6 +109,15 @@ TOKEN_DISK_CACHE_DISABLE: Setting[bool] = Setting(
     "bool",
     default=False,
     description="Disable the OAuth token disk cache even when a directory is set.",
+)
+FAILURE_COOLDOWN_MS: Setting[int] = Setting(
+    "CAMUNDA_SDK_OAUTH_FAILURE_COOLDOWN_MS",
+    "int",
+    default=3000,
+    minimum=0,
+    maximum=600_000,
+    description="After a failed OAuth token fetch, calls needing a token within this time "
+    "fail at once with the same error (0: no cooldown).",
 )
 
 #: Name of the client-wide lock that makes token fetches single-flight.
@@ -161,16 +178,6 @@ class _Token:
         return f"_Token(<redacted>, expires_at={self.expires_at:.0f})"
 
 
-class _SilentLogger:
-    """Stand-in when no logger is given: drops everything."""
-
-    def debug(self, message: str) -> None:
-        pass
-
-    def warning(self, message: str) -> None:
-        pass
-
-
 class OAuthProvider(AuthProvider):
     """The ``OAUTH`` strategy: bearer tokens from an OAuth 2.0 client-credentials grant.
 
@@ -193,6 +200,8 @@ class OAuthProvider(AuthProvider):
         max_attempts: token requests per fetch, the first included.
         backoff_base: first backoff delay in seconds (doubled per attempt).
         backoff_max: upper bound of one backoff delay in seconds.
+        failure_cooldown: seconds after a failed fetch during which calls that
+            need a token fail at once with that failure (0: none).
     """
 
     name = "OAUTH"
@@ -213,13 +222,14 @@ class OAuthProvider(AuthProvider):
         max_attempts: int = 3,
         backoff_base: float = 0.5,
         backoff_max: float = 5.0,
+        failure_cooldown: float = 3.0,
     ) -> None:
         self.oauth_url = oauth_url
         self.client_id = client_id
         self.audience = audience
         self.scope = scope
         self._secret = client_secret
-        self._log = logger if logger is not None else _SilentLogger()
+        self._log = logger if logger is not None else make_logger(NullLogger())
         self._safe_url = redact_url(oauth_url)
         self._timeout = httpx.Timeout(timeout).as_dict()
         self._clock = clock
@@ -228,6 +238,13 @@ class OAuthProvider(AuthProvider):
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._current: _Token | None = None
+        self._cooldown = max(0.0, failure_cooldown)
+        # The last fetch's failure (None after a success), when it ended, and how
+        # many fetches have ended: a call compares the count from before it
+        # queued on the lock to learn whether a fetch ended while it waited.
+        self._failure: AuthenticationError | None = None
+        self._failed_at = 0.0
+        self._fetches = 0
         form = {"grant_type": "client_credentials", "client_id": client_id}
         form["client_secret"] = client_secret
         if audience:
@@ -272,6 +289,7 @@ class OAuthProvider(AuthProvider):
             logger=context.logger,
             timeout=timeout_ms / 1000 if timeout_ms else None,
             cache_dir=cache_dir or None,
+            failure_cooldown=FAILURE_COOLDOWN_MS.read(config) / 1000,
         )
 
     def __repr__(self) -> str:
@@ -313,7 +331,13 @@ class OAuthProvider(AuthProvider):
 
         ``rejected`` is the token a 401 was answered to: any other usable token
         (a concurrent call's refresh, another process's disk entry) will do.
+
+        A call that finds the last fetch failed, either while it waited for the
+        lock or within the cooldown, raises a copy of that failure instead of
+        fetching again: 32 calls waiting on a fetch that failed get its error
+        within that one fetch's retry budget, not each after a fetch of its own.
         """
+        seen = self._fetches  # read before queueing: what ends meanwhile is ours
         lock = yield Acquire(LOCK_NAME)
         try:
             now = self._clock()
@@ -327,7 +351,16 @@ class OAuthProvider(AuthProvider):
                     self._current = cached
                     return cached
             try:
-                token = yield from self._fetch()
+                shared = self._shared_failure(now, seen)
+                if shared is not None:
+                    raise shared
+                try:
+                    token = yield from self._fetch()
+                except AuthenticationError as error:
+                    self._fetches += 1
+                    self._failure = error
+                    self._failed_at = self._clock()
+                    raise
             except AuthenticationError:
                 old = self._current
                 if rejected is None and old is not None and now < old.expires_at:
@@ -342,12 +375,41 @@ class OAuthProvider(AuthProvider):
                     )
                     return self._current
                 raise
+            self._fetches += 1
+            self._failure = None
             self._current = token
             if self.cache_file is not None:
                 self._write_disk(token)
             return token
         finally:
             lock.release()
+
+    def _shared_failure(self, now: float, seen: int) -> AuthenticationError | None:
+        """A copy of the last fetch's failure if this call must not fetch again.
+
+        That is when a fetch failed while the call waited for the lock (whatever
+        the cooldown), or the last failure is younger than the cooldown. A copy,
+        not the object itself: raising one exception object from many calls at
+        once would make them share and grow one traceback.
+        """
+        failure = self._failure
+        if failure is None:
+            return None
+        age = now - self._failed_at
+        # A clock that went backwards (wall time) ends the cooldown rather than
+        # stretching it.
+        if self._fetches == seen and not 0 <= age < self._cooldown:
+            return None
+        self._log.debug(
+            f"OAuth token fetch from {self._safe_url} not attempted: the last one failed "
+            f"{max(age, 0.0):.1f} s ago (cooldown {self._cooldown:g} s)"
+        )
+        again = AuthenticationError(failure.detail, url=self.oauth_url, status=failure.status)
+        # Same cause as the original (the transport error, if any), so the copy
+        # reads exactly like the failure it repeats.
+        again.__cause__ = failure.__cause__
+        again.__suppress_context__ = True
+        return again
 
     @staticmethod
     def _usable(token: _Token | None, now: float, rejected: _Token | None) -> bool:
@@ -546,7 +608,7 @@ class OAuthProvider(AuthProvider):
 
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
-    """Declare the OAuth endpoint, credentials, token fields and disk cache settings."""
+    """Declare the OAuth endpoint, credentials, token fields, disk cache and cooldown settings."""
     for setting in (
         OAUTH_URL,
         CLIENT_ID,
@@ -555,6 +617,7 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
         TOKEN_SCOPE,
         TOKEN_CACHE_DIR,
         TOKEN_DISK_CACHE_DISABLE,
+        FAILURE_COOLDOWN_MS,
     ):
         settings.add(setting)
 

@@ -19,4 +19,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("config", "camunda_sdk.plugins.config"),
     ("tracing", "camunda_sdk.plugins.tracing"),
     ("workers", "camunda_sdk.workers.plugin"),
+    # Job handler middleware (camunda_job_handler), innermost first.
+    ("job-logging", "camunda_sdk.workers.joblog"),
+    ("job-telemetry", "camunda_sdk.workers.telemetry"),
 )

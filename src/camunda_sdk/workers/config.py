@@ -86,6 +86,11 @@ def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise _field_error(attribute.name, value, "a string")
 
 
+def _job_type(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise _field_error(attribute.name, value, "a string")
+
+
 def _flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, bool):
         raise _field_error(attribute.name, value, "True or False")
@@ -117,7 +122,7 @@ class WorkerConfig:
             token is sent back with the job's completion, failure or error.
     """
 
-    job_type: str = attrs.field(validator=_text)
+    job_type: str = attrs.field(validator=_job_type)
     job_timeout_milliseconds: int | None = attrs.field(
         default=None, validator=_integer(1, _INT64_MAX)
     )

@@ -169,7 +169,7 @@ class JobContext:
     The other properties read the matching field of :attr:`job`.
     """
 
-    __slots__ = ("_log", "_log_parent", "custom_headers", "job", "outcome", "variables")
+    __slots__ = ("_done", "_log", "_log_parent", "custom_headers", "job", "outcome", "variables")
 
     def __init__(
         self,
@@ -188,6 +188,26 @@ class JobContext:
         #: The outcome the handler recorded (``complete``/``fail``/``throw_error``/
         #: ``ignore``), or None: then its return value or exception decides.
         self.outcome: RecordedOutcome | None = None
+        self._done: list[Callable[[str, bool], None]] | None = None
+
+    def on_done(self, callback: Callable[[str, bool], None]) -> None:
+        """Call ``callback(outcome, delivered)`` when the worker is done with the job.
+
+        ``outcome`` is ``completed``, ``failed``, ``errored``, ``ignored`` or
+        ``abandoned``; ``delivered`` says whether the cluster got it. For
+        middleware that must outlive the handler (a span ending after the
+        completion was sent). Callbacks stay in the worker's process.
+        """
+        if self._done is None:
+            self._done = []
+        self._done.append(callback)
+
+    def _finish(self, outcome: str, delivered: bool, log: Any) -> None:
+        for callback in self._done or ():
+            try:
+                callback(outcome, delivered)
+            except Exception as exc:  # one broken callback must not hide the others
+                log.error(f"job {self.job.job_key}: on_done callback failed", exc=exc)
 
     # -- reporting the outcome ----------------------------------------------------
 
@@ -347,12 +367,22 @@ class JobContext:
         return self.job.root_process_instance_key
 
     def __getstate__(self) -> dict[str, Any]:
-        # The "process" strategy pickles the context: the logger stays behind.
-        return {"job": self.job, "log": self._log, "outcome": self.outcome}
+        # The "process" strategy pickles the context: the logger and on_done
+        # callbacks stay behind; variables travel as middleware left them.
+        return {
+            "job": self.job,
+            "log": self._log,
+            "outcome": self.outcome,
+            "variables": dict(self.variables),
+            "custom_headers": self.custom_headers,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         JobContext.__init__(self, state["job"], log=state["log"])
         self.outcome = state.get("outcome")
+        if "variables" in state:
+            self.variables = JobVariables(state["variables"])
+            self.custom_headers = state["custom_headers"]
 
     def __repr__(self) -> str:
         # Variables and headers carry business data: keep them out of reprs.

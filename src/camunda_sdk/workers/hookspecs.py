@@ -8,7 +8,8 @@ third-party subsystem would add its own.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -16,7 +17,13 @@ from ..pipeline.hookspecs import PROJECT
 
 if TYPE_CHECKING:
     from ..pipeline.context import ClientContext
+    from .context import JobContext
     from .executors import JobExecutor
+    from .runtime import JobWorker
+
+#: A job handler chain link: takes the job's context, returns the handler's result
+#: (or raises ``JobFailure``/``JobError``/anything), or records an outcome on the context.
+JobHandler = Callable[["JobContext"], Awaitable[Any]]
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 
@@ -39,4 +46,42 @@ def camunda_worker_executor(strategy: str, context: ClientContext) -> JobExecuto
     built-in ``workers`` plugin answers ``async``, ``thread`` and ``process`` as
     ``trylast``; a plugin adds a strategy name, or replaces a built-in one by
     answering its name.
+    """
+
+
+@hookspec(firstresult=True)
+def camunda_job_handler(worker: JobWorker) -> JobHandler | None:
+    """Build the chain every job of ``worker`` runs through: handler middleware.
+
+    Args:
+        worker: the :class:`~camunda_sdk.workers.JobWorker` (``worker.config``,
+            ``worker.log``, ``worker.client``, ``worker.telemetry``).
+
+    Returns:
+        The outermost :data:`JobHandler`.
+
+    First result wins; the built-in ``workers`` plugin answers (``trylast``) with
+    the innermost link, which runs the user's handler through the worker's
+    executor. Middleware is a ``wrapper=True`` implementation that receives the
+    inner link from ``yield`` and returns an ``async`` function wrapping it::
+
+        @hookimpl(wrapper=True)
+        def camunda_job_handler(worker):
+            inner = yield
+            async def map_errors(job):
+                try:
+                    return await inner(job)
+                except ValidationError as exc:
+                    raise JobError("INVALID_INPUT", str(exc)) from exc
+            return map_errors
+
+    A link may read or enrich the job's context, time the rest, map exceptions to
+    outcomes, or short-circuit: record ``job.complete()``, ``job.fail()``,
+    ``job.throw_error()`` or ``job.ignore()`` (or raise) without awaiting
+    ``inner``. ``job.on_done(callback)`` runs ``callback(outcome, delivered)``
+    after the outcome was sent. Middleware runs on the event loop under every
+    execution strategy (only the innermost link hands the handler to a thread or
+    process). Called once per worker, at construction, on the client's plugins
+    plus the worker's own ``middleware=[...]`` (outermost); later registrations
+    wrap earlier ones, so built-ins are innermost.
     """

@@ -3,6 +3,8 @@
 - adds the worker's hook specifications (:mod:`camunda_sdk.workers.hookspecs`);
 - answers ``camunda_worker_executor`` for the built-in strategies ``async``,
   ``thread`` and ``process`` (``trylast``: a plugin may replace any of them);
+- answers ``camunda_job_handler`` with the innermost link of the job chain, the
+  handler run by the executor (middleware wraps it);
 - adds a call stage that notices a handler reporting its own job's outcome
   through the client (``complete_job``, ``fail_job``, ``throw_job_error``): the
   job's lease token is added when the body lacks it, and the worker sends
@@ -29,7 +31,9 @@ if TYPE_CHECKING:
     from ..pipeline.context import ClientContext
     from ..pipeline.effects import Effect
     from ..pipeline.hookspecs import Handler
-    from .runtime import WorkerRegistry
+    from .context import JobContext
+    from .hookspecs import JobHandler
+    from .runtime import JobWorker, WorkerRegistry
 
 #: ``ClientContext.state`` key of the client's :class:`~camunda_sdk.workers.runtime.WorkerRegistry`.
 STATE_KEY = "workers"
@@ -59,6 +63,18 @@ def camunda_worker_executor(strategy: str, context: ClientContext) -> JobExecuto
     # Pools are sized in JobExecutor.attach: the hook's arguments carry no worker settings.
     executor = _STRATEGIES.get(strategy)
     return executor() if executor is not None else None
+
+
+@hookimpl(trylast=True)
+def camunda_job_handler(worker: JobWorker) -> JobHandler:
+    """The innermost link of the job chain: the user's handler, through the executor."""
+    execute = worker.executor.execute
+    callback = worker.callback
+
+    async def run_handler(job: JobContext) -> Any:
+        return await execute(callback, job)
+
+    return run_handler
 
 
 @hookimpl(wrapper=True)

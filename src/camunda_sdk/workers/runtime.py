@@ -38,12 +38,14 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import attrs
 
 from ..errors import ConfigurationError
+from ..pipeline.hookspecs import PROJECT
+from ..pipeline.manager import PluginError
 from .config import ResolvedWorkerConfig, WorkerConfig, resolve_worker_config
 from .context import Completion, Ignored, JobContext, JobError, JobFailure
 from .health import HealthServer, WorkerHealth, WorkerState
@@ -70,6 +72,7 @@ if TYPE_CHECKING:
     )
     from ..operations.semantic_types import TenantId
     from .executors import JobExecutor
+    from .hookspecs import JobHandler
 
 __all__ = [
     "Backoff",
@@ -156,6 +159,8 @@ class JobWorker:
         startup_jitter_max_seconds: wait a random time up to this before the
             first poll (default: ``CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS``, 0).
         tuning: timing knobs (see :class:`WorkerTuning`).
+        middleware: plugin objects implementing ``camunda_job_handler`` for this
+            worker only, outermost last (see ``camunda_sdk.workers.hookspecs``).
 
     Raises:
         ConfigurationError: the configuration is incomplete or out of range.
@@ -171,6 +176,7 @@ class JobWorker:
         execution_strategy: str = "auto",
         startup_jitter_max_seconds: float | None = None,
         tuning: WorkerTuning | None = None,
+        middleware: Sequence[object] = (),
     ) -> None:
         self.client = client
         self.config: ResolvedWorkerConfig = resolve_worker_config(
@@ -212,7 +218,32 @@ class JobWorker:
         # the retry plugin's attempts on top would multiply them.
         self._outcome_client = client.with_options(retry=False)
         self.executor.attach(self)
+        self._chain: JobHandler = self._build_chain(middleware)
         self._registry.add(self)
+
+    def _build_chain(self, middleware: Sequence[object]) -> JobHandler:
+        """The job chain: the client's job middleware, then this worker's (outermost)."""
+        import pluggy
+
+        from . import hookspecs
+
+        pm = pluggy.PluginManager(PROJECT)
+        pm.add_hookspecs(hookspecs)
+        # Plugins may sit in several managers: the client's keep serving its calls.
+        for name, plugin in self.client.context.plugin_manager.list_name_plugin():
+            if plugin is not None and hasattr(plugin, "camunda_job_handler"):
+                pm.register(plugin, name=name)
+        for index, plugin in enumerate(middleware):
+            pm.register(plugin, name=f"{self.config.job_type}-middleware-{index}")
+        try:
+            chain = pm.hook.camunda_job_handler(worker=self)
+        except Exception as exc:
+            raise PluginError(
+                "camunda_job_handler", f"building the job chain failed: {exc!r}"
+            ) from exc
+        if chain is None:
+            raise PluginError("workers", "no plugin provides the innermost job handler")
+        return chain
 
     # -- public ------------------------------------------------------------------
 
@@ -545,12 +576,20 @@ class JobWorker:
         active = self._track(job, activated_at)
         telemetry = self.telemetry
         labels = telemetry.attributes
-        span = telemetry.start_job(job)
         telemetry.in_flight.add(1, labels)
         telemetry.free.add(-1, labels)
         became, delivered = "abandoned", False
+        context: JobContext | None = None
         try:
-            outcome = await self._handle(active, span)
+            try:
+                context = self.executor.make_context(job, self)
+            except Exception as exc:
+                self.log.error(f"job {key}: could not prepare the job context", exc=exc)
+                outcome: Outcome | None = fail(
+                    job, f"worker could not prepare the job: {describe(exc)}"
+                )
+            else:
+                outcome = await self._handle(active, context)
             if outcome is None:  # reported by the handler, or left to time out
                 became, delivered = active.reported or "ignored", True
             else:
@@ -564,39 +603,30 @@ class JobWorker:
             self._registry.active.pop(str(key), None)
             telemetry.in_flight.add(-1, labels)
             telemetry.free.add(1, labels)
-            telemetry.end_job(span, became, delivered)
+            if context is not None:
+                context._finish(became, delivered, self.log)
 
-    async def _handle(self, active: ActiveJob, span: Any) -> Outcome | None:
-        """Run the handler; return the outcome to send (None: nothing to send)."""
+    async def _handle(self, active: ActiveJob, context: JobContext) -> Outcome | None:
+        """Run the job's chain (middleware, then the handler); return the outcome to send."""
         job = active.job
-        log = self.log
-        try:
-            context = self.executor.make_context(job, self)
-        except Exception as exc:
-            log.error(f"job {job.job_key}: could not prepare the job context", exc=exc)
-            return fail(job, f"worker could not prepare the job: {describe(exc)}")
         result: object = None
         raised: Exception | None = None
         active.handler_running = True
         started = time.perf_counter()
         try:
-            result = await self.executor.execute(self.callback, context)
+            result = await self._chain(context)
         except Exception as exc:
             raised = exc
-            self.telemetry.handler_failed(span, exc)
-            expected = isinstance(exc, (JobFailure, JobError))
-            if not expected and context.outcome is None and not active.reported:
-                log.error(f"job {job.job_key}: handler raised {describe(exc)}", exc=exc)
         finally:
             active.handler_running = False
             self.telemetry.duration.record(time.perf_counter() - started, self.telemetry.attributes)
         if active.reported:
-            log.debug(f"job {job.job_key}: the handler reported the outcome itself")
+            self.log.debug(f"job {job.job_key}: the handler reported the outcome itself")
             return None
         try:
             return self._outcome_of(job, context, result, raised)
         except Exception as exc:  # a result whose conversion raises must not go unreported
-            log.error(f"job {job.job_key}: could not prepare its outcome", exc=exc)
+            self.log.error(f"job {job.job_key}: could not prepare its outcome", exc=exc)
             return fail(job, f"the worker could not prepare the job's outcome: {describe(exc)}")
 
     def _outcome_of(
@@ -881,6 +911,7 @@ def create_job_worker(
     execution_strategy: str = "auto",
     startup_jitter_max_seconds: float | None = None,
     tuning: WorkerTuning | None = None,
+    middleware: Sequence[object] = (),
 ) -> JobWorker:
     """Create a worker on ``client`` (started by :func:`run_workers`)."""
     return JobWorker(
@@ -890,6 +921,7 @@ def create_job_worker(
         execution_strategy=execution_strategy,
         startup_jitter_max_seconds=startup_jitter_max_seconds,
         tuning=tuning,
+        middleware=middleware,
     )
 
 

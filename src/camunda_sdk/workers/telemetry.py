@@ -15,24 +15,32 @@ Metrics (attribute ``camunda.job.type``):
 
 ``CAMUNDA_SDK_TRACING=false`` turns both off. Without an OpenTelemetry SDK the
 API's no-op objects answer, so the cost is a few calls per job.
+
+The span comes from built-in handler middleware (this module is the plugin
+``job-telemetry``), registered exactly as a user's middleware would be; the
+counters are kept by the runtime, which alone knows when an outcome arrived.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, trace
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import __version__
+from ..pipeline.hookspecs import hookimpl
 from ..plugins.tracing import TRACING
 
 if TYPE_CHECKING:
     from ..operations.models import ActivatedJobResult
+    from .context import JobContext
+    from .hookspecs import JobHandler
     from .runtime import JobWorker
 
-__all__ = ["WorkerTelemetry"]
+__all__ = ["WorkerTelemetry", "camunda_job_handler"]
 
 _NAME = "camunda_sdk.workers"
 _DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -49,6 +57,9 @@ class WorkerTelemetry:
         self.span_name = f"process {job_type}"
         tracer_provider = context.tracer_provider or trace.get_tracer_provider()
         self._tracer = tracer_provider.get_tracer(_NAME, __version__)
+        # Imported here: this module is loaded by every client, workers or not.
+        from opentelemetry import metrics
+
         meter_provider = context.meter_provider or metrics.get_meter_provider()
         meter = meter_provider.get_meter(_NAME, __version__)
         self.activated = meter.create_counter(
@@ -125,3 +136,25 @@ class WorkerTelemetry:
             span.set_status(Status(StatusCode.ERROR, f"the job's outcome ({outcome}) was lost"))
         otel_context.detach(token)  # type: ignore[arg-type]
         span.end()
+
+
+@hookimpl(wrapper=True)
+def camunda_job_handler(worker: JobWorker) -> Generator[None, JobHandler, JobHandler]:
+    """Middleware: a CONSUMER span around the job, ended once its outcome was sent."""
+    inner = yield
+    telemetry = worker.telemetry
+    if not telemetry.enabled:
+        return inner
+
+    async def trace_job(job: JobContext) -> Any:
+        started = telemetry.start_job(job.job)
+        if started is None:
+            return await inner(job)
+        job.on_done(lambda outcome, delivered: telemetry.end_job(started, outcome, delivered))
+        try:
+            return await inner(job)
+        except BaseException as exc:
+            telemetry.handler_failed(started, exc)
+            raise
+
+    return trace_job

@@ -22,6 +22,10 @@ What is generated:
 - `aliases.py`: the friendlier public names of some models (`MODEL_ALIASES`).
 - `client.py`: the `CamundaOperations` / `AsyncCamundaOperations` mixins with
   one thin typed method per operation and a one-line docstring.
+- `errors.py` / `errors.pyi`: the per-operation error classes
+  (`CreateProcessInstanceBadRequest`, one per operation and error status the spec
+  lists), as a table that makes each class on first use, and a stub that declares
+  them for type checkers. `camunda_sdk.errors` exposes them by name.
 """
 
 from __future__ import annotations
@@ -108,6 +112,39 @@ MODEL_ALIASES: dict[str, str] = {
     "ProcessCreationByKey": "ProcessInstanceCreationInstructionByKey",
     "ProcessCreationById": "ProcessInstanceCreationInstructionById",
 }
+
+
+# Per-operation error classes: `<OperationId><Suffix>` for every error status the spec lists
+# for an operation (`CreateProcessInstanceBadRequest`), each a subclass of the status class
+# of `camunda_sdk.errors` named here. The suffixes are the statuses' reason phrases, as the
+# reference SDK names its classes. A status the spec uses that is missing here is an error:
+# add it with the status class `error_class_for_status` returns for it.
+ERROR_STATUSES: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "BadRequestError"),
+    401: ("Unauthorized", "UnauthorizedError"),
+    403: ("Forbidden", "ForbiddenError"),
+    404: ("NotFound", "NotFoundError"),
+    405: ("MethodNotAllowed", "MethodNotAllowedError"),
+    406: ("NotAcceptable", "NotAcceptableError"),
+    408: ("RequestTimeout", "RequestTimeoutError"),
+    409: ("Conflict", "ConflictError"),
+    410: ("Gone", "GoneError"),
+    412: ("PreconditionFailed", "PreconditionFailedError"),
+    413: ("PayloadTooLarge", "PayloadTooLargeError"),
+    415: ("UnsupportedMediaType", "UnsupportedMediaTypeError"),
+    422: ("UnprocessableEntity", "UnprocessableEntityError"),
+    429: ("TooManyRequests", "TooManyRequestsError"),
+    500: ("InternalServerError", "InternalServerError"),
+    501: ("NotImplemented", "NotImplementedServerError"),
+    502: ("BadGateway", "BadGatewayError"),
+    503: ("ServiceUnavailable", "ServiceUnavailableError"),
+    504: ("GatewayTimeout", "GatewayTimeoutError"),
+}
+
+
+def error_class_name(op_id: str, status: int) -> str:
+    """`createProcessInstance`, 400 -> `CreateProcessInstanceBadRequest`."""
+    return op_id[:1].upper() + op_id[1:] + ERROR_STATUSES[status][0]
 
 
 # --------------------------------------------------------------------------- naming
@@ -240,6 +277,7 @@ class OpDef:
     result_ann: str
     root_server: bool
     roots: set[str] = field(default_factory=set)
+    errors: list[int] = field(default_factory=list)  # the error statuses the spec lists
 
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -543,6 +581,10 @@ class Generator:
                 raise SystemExit(f"{op_id}: unsupported response media {sorted(content)}")
         if found and optional:
             result_ann += " | None"
+        errors = sorted(int(c) for c in op["responses"] if c[:1] in "45" and c.isdigit())
+        unknown = [c for c in errors if c not in ERROR_STATUSES]
+        if unknown:
+            raise SystemExit(f"{op_id}: error statuses {unknown} are not in ERROR_STATUSES")
         names = [p.py for p in params] + (["data"] if body else [])
         if len(set(names)) != len(names) or "self" in names:
             raise SystemExit(f"{op_id}: parameter names collide: {names}")
@@ -560,6 +602,7 @@ class Generator:
             result=result,
             result_ann=result_ann,
             root_server=root_server,
+            errors=errors,
         )
         for ann in [p.ann for p in params] + [body_ann or "", result_ann]:
             d.roots |= self.names_in(ann)
@@ -621,8 +664,8 @@ class Generator:
         files["__init__.py"] = self.header() + (
             '"""Generated from the Orchestration Cluster OpenAPI spec by scripts/generate.py.\n\n'
             "`models` holds the attrs models, `semantic_types` the key types, `descriptors`\n"
-            "the operation descriptors, `aliases` the models' friendlier public names and\n"
-            "`client` the typed client methods.\n"
+            "the operation descriptors, `aliases` the models' friendlier public names,\n"
+            "`client` the typed client methods and `errors` the per-operation error classes.\n"
             '"""\n'
         )
         files["semantic_types.py"] = self.render_semantic()
@@ -636,7 +679,72 @@ class Generator:
         files["descriptors.py"] = self.render_descriptors()
         files["aliases.py"] = self.render_aliases()
         files["client.py"] = self.render_client()
+        files["errors.py"] = self.render_errors()
+        files["errors.pyi"] = self.render_errors_stub()
         return files
+
+    def error_classes(self) -> list[tuple[str, str, int]]:
+        """(class name, operationId, status) of every per-operation error class, by name."""
+        out = [(error_class_name(op.id, s), op.id, s) for op in self.ops for s in op.errors]
+        names = [n for n, _, _ in out]
+        if len(set(names)) != len(names):
+            raise SystemExit("per-operation error class names collide")
+        clash = set(names) & (set(self.defs) | self.semantic_set)
+        if clash:
+            raise SystemExit(f"error class names clash with models: {sorted(clash)}")
+        return sorted(out)
+
+    def render_errors(self) -> str:
+        classes = self.error_classes()
+        used = sorted({s for _, _, s in classes})
+        table = ", ".join(f"{s}: {ERROR_STATUSES[s]!r}" for s in used)
+        # No trailing commas, so that `ruff format` keeps each entry on one line.
+        errors = ", ".join(f"{op.id!r}: {tuple(op.errors)!r}" for op in self.ops if op.errors)
+        return "\n".join(
+            [
+                self.header(),
+                '"""Per-operation error classes, made on first use from a table.\n\n'
+                "`CreateProcessInstanceBadRequest` is the error `createProcessInstance` raises\n"
+                "for a 400: a subclass of `camunda_sdk.errors.BadRequestError`. There is one per\n"
+                "operation and error status the spec lists; `camunda_sdk.errors` exposes them by\n"
+                "name and `api_error` raises them. Nothing is built until a class is asked for,\n"
+                "and `errors.pyi` declares the classes for type checkers.\n"
+                '"""\n',
+                "from __future__ import annotations\n",
+                "from typing import TYPE_CHECKING, Any\n",
+                "if TYPE_CHECKING:",
+                "    from camunda_sdk.errors import ApiError\n",
+                "#: status -> (class name suffix, status class in `camunda_sdk.errors`)",
+                f"STATUS_CLASSES: dict[int, tuple[str, str]] = {{{table}}}\n",
+                "#: operationId -> the error statuses the spec lists for it",
+                f"ERRORS: dict[str, tuple[int, ...]] = {{{errors}}}\n",
+                "_names: dict[str, tuple[str, int]] | None = None  # name -> (operationId, status)",
+                "_classes: dict[str, type[ApiError]] = {}\n",
+                ERRORS_RUNTIME,
+            ]
+        )
+
+    def render_errors_stub(self) -> str:
+        classes = self.error_classes()
+        bases = sorted({ERROR_STATUSES[s][1] for _, _, s in classes})
+        out = [
+            self.header(),
+            '"""Type declarations of the per-operation error classes (generated)."""\n',
+            "from camunda_sdk.errors import ApiError",
+            f"from camunda_sdk.errors import {', '.join(bases)}\n",
+            "__all__ = [" + ", ".join(f'"{n}"' for n, _, _ in classes) + "]\n",
+            "STATUS_CLASSES: dict[int, tuple[str, str]]",
+            "ERRORS: dict[str, tuple[int, ...]]\n",
+            "def error_class(operation_id: str, status: int) -> type[ApiError] | None:",
+            '    """The class for `status` from `operation_id`; None if the spec lists none."""\n',
+            "def error_class_named(name: str) -> type[ApiError] | None:",
+            '    """The class called `name`; None if there is none."""\n',
+        ]
+        for name, op_id, status in classes:
+            base = ERROR_STATUSES[status][1]
+            out.append(f"class {name}({base}):")
+            out.append(f'    """{error_doc(op_id, status, base)}"""\n')
+        return "\n".join(out)
 
     def render_aliases(self) -> str:
         names = sorted(MODEL_ALIASES)
@@ -977,6 +1085,60 @@ class Generator:
         return self.render_all()
 
 
+def error_doc(op_id: str, status: int, base: str) -> str:
+    """The docstring of a per-operation error class (the runtime builds the same text)."""
+    return f"`{op_id}` answered {status} (a `{base}` subclass)."
+
+
+# The hand-written part of the generated `errors.py`, below its tables.
+ERRORS_RUNTIME = '''
+def error_class(operation_id: str, status: int) -> type[ApiError] | None:
+    """The class for `status` from `operation_id`; None if the spec lists no such pair."""
+    statuses = ERRORS.get(operation_id)
+    if statuses is None or status not in statuses:
+        return None
+    return _make(operation_id, status)
+
+
+def error_class_named(name: str) -> type[ApiError] | None:
+    """The class called `name` (`CreateProcessInstanceBadRequest`); None if there is none."""
+    global _names
+    names = _names
+    if names is None:
+        names = {}
+        for operation_id, statuses in ERRORS.items():
+            prefix = operation_id[:1].upper() + operation_id[1:]
+            for status in statuses:
+                names[prefix + STATUS_CLASSES[status][0]] = (operation_id, status)
+        _names = names  # published whole: another thread never sees it half-built
+    found = names.get(name)
+    return None if found is None else _make(*found)
+
+
+def _make(operation_id: str, status: int) -> type[ApiError]:
+    suffix, base_name = STATUS_CLASSES[status]
+    name = operation_id[:1].upper() + operation_id[1:] + suffix
+    cls = _classes.get(name)
+    if cls is None:
+        from camunda_sdk import errors
+
+        base: type[ApiError] = getattr(errors, base_name)
+        doc = f"`{operation_id}` answered {status} (a `{base_name}` subclass)."
+        # Public (and pickled) as `camunda_sdk.errors.<name>`, where users import it from.
+        made = type(name, (base,), {"__doc__": doc, "__module__": "camunda_sdk.errors"})
+        cls = _classes.setdefault(name, made)  # one class per name, even across threads
+    return cls
+
+
+def __getattr__(name: str) -> Any:
+    cls = error_class_named(name)
+    if cls is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    return cls
+'''
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -1024,8 +1186,8 @@ def existing_files(out_dir: Path) -> set[str]:
         return set()
     return {
         p.relative_to(out_dir).as_posix()
-        for p in out_dir.rglob("*.py")
-        if "__pycache__" not in p.parts
+        for p in out_dir.rglob("*.py*")
+        if "__pycache__" not in p.parts and p.suffix in (".py", ".pyi")
     }
 
 

@@ -26,7 +26,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 __all__ = [
@@ -514,7 +514,11 @@ def api_error(
             "detail": _text_field(problem, "detail", "message", "error_description"),
             "instance": _text_field(problem, "instance", "path"),
         }
-    cls = error_class_for_status(status)
+    # The per-operation class (CreateProcessInstanceBadRequest, a BadRequestError) when the
+    # spec lists this status for the operation; its table is loaded at the first error.
+    from camunda_sdk.operations.errors import error_class
+
+    cls = error_class(operation_id, status) or error_class_for_status(status)
     return cls(
         operation_id,
         status,
@@ -526,3 +530,22 @@ def api_error(
         headers=headers,
         problem=problem,
     )
+
+
+# The per-operation classes (`CreateProcessInstanceBadRequest`, ...) are generated in
+# `camunda_sdk.operations.errors` and made on first use: this module exposes them by name
+# without importing that table, and type checkers read their declarations from its stub.
+if TYPE_CHECKING:
+    from camunda_sdk.operations.errors import *  # noqa: F403
+else:
+
+    def __getattr__(name: str) -> type[ApiError]:
+        """A per-operation error class, such as ``CreateProcessInstanceBadRequest``."""
+        if name[:1].isupper():  # dunder probes (``__path__``, ...) never load the table
+            from camunda_sdk.operations.errors import error_class_named
+
+            cls = error_class_named(name)
+            if cls is not None:
+                globals()[name] = cls
+                return cls
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,6 +2,6 @@
 """Generated from the Orchestration Cluster OpenAPI spec by scripts/generate.py.
 
 `models` holds the attrs models, `semantic_types` the key types, `descriptors`
-the operation descriptors, `aliases` the models' friendlier public names and
-`client` the typed client methods.
+the operation descriptors, `aliases` the models' friendlier public names,
+`client` the typed client methods and `errors` the per-operation error classes.
 """

@@ -13,7 +13,7 @@ import json
 import os
 import ssl
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -155,7 +155,7 @@ class _ClientBase:
     def _http_options(self) -> dict[str, Any]:
         config = self._context.config
         options: dict[str, Any] = {"timeout": config.timeout_ms / 1000}
-        if config.ca_certificate_path or config.mtls_cert_path:
+        if _tls_configured(config):
             options["verify"] = tls_context(config)
         if self._transport is not None:
             options["transport"] = self._transport
@@ -190,25 +190,84 @@ class _ClientBase:
             self._context.plugin_manager.hook.camunda_client_closed(context=self._context)
 
 
-def tls_context(config: CamundaConfig) -> ssl.SSLContext:
-    """The TLS context for a custom CA and/or a mutual-TLS client certificate.
+def _tls_configured(config: CamundaConfig) -> bool:
+    from .plugins import config as core
 
+    settings = (core.CA_CERTIFICATE_PATH, core.MTLS_CA, core.MTLS_CERT_PATH, core.MTLS_CERT)
+    return any(setting.read(config) for setting in settings)
+
+
+def tls_context(config: CamundaConfig) -> ssl.SSLContext:
+    """The TLS context for custom CAs and/or a mutual-TLS client certificate.
+
+    CAs come from ``CAMUNDA_CA_CERTIFICATE_PATH`` and the inline
+    ``CAMUNDA_MTLS_CA`` (both are trusted); the client certificate and key from
+    the inline ``CAMUNDA_MTLS_CERT``/``CAMUNDA_MTLS_KEY``, which win over their
+    ``..._PATH`` variables, with ``CAMUNDA_MTLS_KEY_PASSPHRASE`` for an encrypted key.
     Built here rather than passing paths to httpx, which deprecated them; a bad
     file is a configuration error naming the variable, not an ``ssl`` traceback.
     """
+    from .plugins import config as core
+
     context = ssl.create_default_context()
-    variable = "CAMUNDA_CA_CERTIFICATE_PATH"
+    variable = core.CA_CERTIFICATE_PATH.key
     try:
-        if config.ca_certificate_path:
-            context.load_verify_locations(cafile=config.ca_certificate_path)
-        if config.mtls_cert_path:
-            variable = "CAMUNDA_MTLS_CERT_PATH"
-            context.load_cert_chain(config.mtls_cert_path, config.mtls_key_path)
+        ca_path = core.CA_CERTIFICATE_PATH.read(config)
+        if ca_path:
+            variable = config.given_as(core.CA_CERTIFICATE_PATH) or variable
+            context.load_verify_locations(cafile=ca_path)
+        ca_pem = core.MTLS_CA.read(config)
+        if ca_pem:
+            variable = core.MTLS_CA.key
+            context.load_verify_locations(cadata=ca_pem)
+        cert_pem = core.MTLS_CERT.read(config)
+        if cert_pem or core.MTLS_CERT_PATH.read(config):
+            variable = core.MTLS_CERT.key if cert_pem else core.MTLS_CERT_PATH.key
+            _load_client_certificate(context, config)
     except (OSError, ssl.SSLError) as exc:
+        # "from None": the chained ssl traceback adds nothing to the message, and
+        # a traceback printed with local variables must not show key material.
         raise ConfigurationError(
             f"{variable}: the certificate could not be loaded ({exc})", variable=variable
-        ) from exc
+        ) from None
     return context
+
+
+def _load_client_certificate(context: ssl.SSLContext, config: CamundaConfig) -> None:
+    from .plugins import config as core
+
+    cert_pem, key_pem = core.MTLS_CERT.read(config), core.MTLS_KEY.read(config)
+    cert_file = core.MTLS_CERT_PATH.read(config)
+    key_file = None if key_pem else core.MTLS_KEY_PATH.read(config)
+    # A callable, so that the passphrase is not an argument a traceback shows.
+    passphrase = _passphrase(config) if core.MTLS_KEY_PASSPHRASE.read(config) else None
+    if not (cert_pem or key_pem):
+        context.load_cert_chain(cert_file or "", key_file, password=passphrase)
+        return
+    # ssl loads certificate chains from files only: write the inline PEM to a
+    # file only this user can read (mkstemp creates it 0600), deleted at once.
+    import tempfile
+
+    written: list[str] = []
+    try:
+        for pem in (cert_pem, key_pem):
+            if pem:
+                fd, path = tempfile.mkstemp(prefix="camunda-mtls-", suffix=".pem")
+                written.append(path)
+                with os.fdopen(fd, "w", encoding="utf-8") as file:
+                    file.write(pem)
+        cert_path = written[0] if cert_pem else cert_file or ""
+        key_path = written[-1] if key_pem else key_file
+        context.load_cert_chain(cert_path, key_path, password=passphrase)
+    finally:
+        for path in written:
+            os.unlink(path)
+
+
+def _passphrase(config: CamundaConfig) -> Callable[[], str]:
+    from .plugins.config import MTLS_KEY_PASSPHRASE
+
+    return lambda: MTLS_KEY_PASSPHRASE.read(config) or ""
 
 
 def decode(op: Operation, response: httpx.Response) -> Any:

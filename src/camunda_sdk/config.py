@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import FunctionType, MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -37,7 +40,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOAD_ENVFILE",
+    "NUMBER_CEILING",
+    "STRICT_CONFIG",
     "CamundaConfig",
+    "ConfigurationWarning",
     "Setting",
     "SettingRegistry",
     "builtin_settings",
@@ -58,6 +64,21 @@ _PREFIXES = ("CAMUNDA_", "ZEEBE_")
 #   choice  one of `choices` (any case)
 #   list    comma-separated names, a tuple (empty when unset)
 _KINDS = frozenset(("str", "url", "path", "bool", "int", "float", "choice", "list"))
+
+#: The highest value an ``int``/``float`` setting without a declared ``maximum``
+#: accepts. Far beyond any sensible count or duration, yet low enough that a
+#: millisecond value still fits the platform's socket and lock timeouts: a typo
+#: such as ``1e30`` is a ConfigurationError here, not an OverflowError at the first call.
+NUMBER_CEILING = 10**12
+
+
+class ConfigurationWarning(UserWarning):
+    """A configuration key the SDK does not know (probably a typo) was given.
+
+    Raised as a :class:`~camunda_sdk.errors.ConfigurationError` instead when
+    ``CAMUNDA_SDK_STRICT_CONFIG`` is true. Silence it with the ``warnings``
+    module, e.g. ``warnings.simplefilter("ignore", ConfigurationWarning)``.
+    """
 
 
 @attrs.frozen
@@ -85,7 +106,8 @@ class Setting(Generic[T]):
         aliases: older or alternative names accepted for the same setting.
         choices: the accepted values of a ``choice`` setting (matched in any case).
         minimum: the lowest accepted value of an ``int``/``float`` setting.
-        maximum: the highest accepted value of an ``int``/``float`` setting.
+        maximum: the highest accepted value of an ``int``/``float`` setting
+            (undeclared: :data:`NUMBER_CEILING`).
         secret: never shown: masked in ``repr``, :meth:`CamundaConfig.redacted`
             and error messages.
         convert: applied to the parsed value, to normalise it or to check what
@@ -447,6 +469,26 @@ class CamundaConfig:
             values[setting.key] = value
         return CamundaConfig._create(self._settings, values, self._given, self.raw)
 
+    def _evolve(
+        self,
+        values: Mapping[str, Any],
+        *,
+        given: Mapping[str, str],
+        raw: Mapping[str, str] | None = None,
+    ) -> CamundaConfig:
+        """A copy with values (by key), the names they count as given under, and ``raw`` replaced.
+
+        For a ``camunda_load_config`` implementation that moves a value from one
+        setting to another (the ``config`` plugin turns address credentials into
+        Basic ones): ``given_as`` then reports where it came from.
+        """
+        return CamundaConfig._create(
+            self._settings,
+            {**self._values, **values},
+            {**self._given, **given},
+            self.raw if raw is None else raw,
+        )
+
     # -- immutability, equality, pickling -----------------------------------------
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -563,13 +605,18 @@ def _parse_bool(setting: Setting[Any], name: str, text: str) -> bool:
     raise _fail(setting, name, text, "a boolean (true/false, 1/0, yes/no, on/off)")
 
 
+def _number(value: float) -> str:
+    # 86400000 rather than 8.64e+07: the user compares it with what they typed.
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
 def _bounds(setting: Setting[Any]) -> str:
     low, high = setting.minimum, setting.maximum
     if low is not None and high is not None:
-        return f" between {low:g} and {high:g}"
+        return f" between {_number(low)} and {_number(high)}"
     if low is not None:
-        return f" >= {low:g}"
-    return f" <= {high:g}" if high is not None else ""
+        return f" >= {_number(low)}"
+    return f" <= {_number(high)}" if high is not None else ""
 
 
 def _parse_number(setting: Setting[Any], name: str, text: str) -> int | float:
@@ -586,6 +633,8 @@ def _parse_number(setting: Setting[Any], name: str, text: str) -> int | float:
     low, high = setting.minimum, setting.maximum
     if (low is not None and number < low) or (high is not None and number > high):
         raise _fail(setting, name, text, noun + _bounds(setting))
+    if number > NUMBER_CEILING:
+        raise _fail(setting, name, text, f"{noun}{_bounds(setting)} (at most {NUMBER_CEILING:g})")
     return number
 
 
@@ -597,9 +646,41 @@ def _parse_choice(setting: Setting[Any], name: str, text: str) -> str:
     raise _fail(setting, name, text, "one of " + ", ".join(setting.choices))
 
 
+_URL_EXPECTED = "an http:// or https:// URL"
+
+
 def _parse_url(setting: Setting[Any], name: str, text: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", text, re.IGNORECASE):
-        raise _fail(setting, name, text, "an http:// or https:// URL")
+    # Checked here so that a malformed address fails at construction naming the
+    # variable, not at the first call as an httpx error about some URL.
+    if re.search(r"[\s\x00-\x1f\x7f]", text):
+        raise _fail(setting, name, text, _URL_EXPECTED + " without spaces")
+    if not re.match(r"^https?://[^/]", text, re.IGNORECASE):
+        raise _fail(setting, name, text, _URL_EXPECTED)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
+        host = parts.hostname
+    except ValueError as exc:  # unbalanced [ ], a bad port
+        # Not quoting exc: "http://user:secret" would show "secret" as the bad port.
+        if "Port" in str(exc):
+            # "user:secret" without its "@host" parses as host:port: not quoted.
+            shown = re.sub(r"^([^:]+://[^/:@]*:)[^/@]*", r"\1***", text)
+            expected = f"{_URL_EXPECTED} (a port is a number 0-65535)"
+            raise _fail(setting, name, shown, expected) from None
+        raise _fail(setting, name, text, f"{_URL_EXPECTED} (unbalanced [ ])") from None
+    if not host:
+        raise _fail(setting, name, text, _URL_EXPECTED + " with a host name")
+    if "[" in parts.netloc.rsplit("@", 1)[-1]:
+        import ipaddress  # rare: only bracketed hosts pay for it
+
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise _fail(
+                setting, name, text, _URL_EXPECTED + " ([...] holds an IPv6 address)"
+            ) from None
+    elif re.search(r"[\[\]]", parts.netloc.rsplit("@", 1)[-1] + parts.path):
+        raise _fail(setting, name, text, _URL_EXPECTED + " (brackets enclose IPv6 hosts only)")
     return text
 
 
@@ -634,16 +715,40 @@ def _from_sources(
     """The value of ``setting`` and the name it was given under (None: the default).
 
     Sources are searched highest first, the canonical key before the aliases.
+
+    Raises:
+        ConfigurationError: a value is malformed, or two names of the setting
+            (key and alias) carry different values in the same source.
     """
     names = (setting.key, *setting.aliases)
     for source in sources:
-        for name in names:
+        for index, name in enumerate(names):
             if name in source:
                 text = str(source[name]).strip()
                 if not text:  # empty means unset: an explicit "" clears the environment
                     return setting.default, None  # type: ignore[return-value]
-                return _parse(setting, name, text), name
+                value = _parse(setting, name, text)
+                for other in names[index + 1 :]:
+                    _check_same(setting, source, name, text, value, other)
+                return value, name
     return setting.default, None  # type: ignore[return-value]
+
+
+def _check_same(
+    setting: Setting[Any], source: Mapping[str, str], name: str, text: str, value: Any, other: str
+) -> None:
+    # Two spellings of one setting that disagree: which one wins is a rule few
+    # remember, and the loser may be the one the user just edited. Say so.
+    if other not in source:
+        return
+    other_text = str(source[other]).strip()
+    if not other_text or other_text == text or _parse(setting, other, other_text) == value:
+        return
+    raise ConfigurationError(
+        f"{_show(setting, name, text)} and {_show(setting, other, other_text)} set one "
+        "setting to different values: remove one of them",
+        variable=name,
+    )
 
 
 # -- sources ----------------------------------------------------------------------------
@@ -653,6 +758,39 @@ def _from_sources(
 LOAD_ENVFILE: Setting[str | None] = Setting(
     "CAMUNDA_LOAD_ENVFILE",
     description="Load a dotenv file first: `true`/`1`/`yes` for ./.env, or a file path.",
+)
+#: Unknown keys are errors rather than warnings. The engine reads it; the
+#: built-in ``config`` plugin declares it.
+STRICT_CONFIG: Setting[bool] = Setting(
+    "CAMUNDA_SDK_STRICT_CONFIG",
+    "bool",
+    default=False,
+    description="Make an unknown `CAMUNDA_*` key (a probable typo) a ConfigurationError "
+    "instead of a warning.",
+)
+
+# How alike an environment variable must be to a known key to be reported as a
+# typo of it (difflib ratio). Measured against keys of other Camunda tools: 0.88
+# catches one or two wrong letters and none of those.
+_TYPO_CUTOFF = 0.88
+# Keys of other Camunda SDKs and tools that resemble ours; a process may well have
+# them in its environment, so they are never reported from there.
+_OTHER_TOOLS = frozenset(
+    {
+        "CAMUNDA_LOG_LEVEL",
+        "CAMUNDA_DEFAULT_TENANT_ID",
+        "CAMUNDA_CLIENT_MODE",
+        "CAMUNDA_CLIENT_REST_ADDRESS",
+        "CAMUNDA_CLIENT_RESTADDRESS",
+        "CAMUNDA_CLIENT_AUTH_CLIENT_ID",
+        "CAMUNDA_CLIENT_AUTH_CLIENT_SECRET",
+        "CAMUNDA_CONSOLE_CLIENT_ID",
+        "CAMUNDA_CONSOLE_CLIENT_SECRET",
+        "CAMUNDA_CLUSTER_ID",
+        "CAMUNDA_OAUTH_CACHE_DIR",
+        "CAMUNDA_OAUTH_TIMEOUT_MS",
+        "CAMUNDA_SDK_HTTP_RETRY_MAX_ATTEMPTS",
+    }
 )
 
 
@@ -664,8 +802,10 @@ def _prefixed(mapping: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _explicit(configuration: Mapping[str, Any]) -> dict[str, str]:
+def _explicit(configuration: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The explicit keys, normalised to upper case, and the spelling each was given in."""
     out: dict[str, str] = {}
+    spelled: dict[str, str] = {}
     for key, value in configuration.items():
         if not isinstance(key, str):
             raise ConfigurationError(f"configuration keys must be strings, got {key!r}")
@@ -678,9 +818,20 @@ def _explicit(configuration: Mapping[str, Any]) -> dict[str, str]:
                 "variable names (e.g. CAMUNDA_REST_ADDRESS)",
                 variable=key,
             )
-        if value is not None:  # None means "not given", not "clear"
-            out[name] = _to_text(value)
-    return out
+        if value is None:  # None means "not given", not "clear"
+            continue
+        text = _to_text(value)
+        first = spelled.get(name)
+        if first is not None and out[name].strip() != text.strip():
+            # {"CAMUNDA_X": 1, "camunda_x": 2}: the dict order would decide silently.
+            raise ConfigurationError(
+                f"configuration keys {first!r} and {key!r} name the same setting {name} "
+                "with different values: remove one of them",
+                variable=name,
+            )
+        out[name] = text
+        spelled.setdefault(name, key)
+    return out, spelled
 
 
 def _envfile_path(flag: str) -> Path | None:
@@ -724,7 +875,7 @@ def resolve_settings(
     Raises:
         ConfigurationError: a value is malformed (the error names the variable).
     """
-    explicit = _explicit(configuration or {})
+    explicit, spelled = _explicit(configuration or {})
     env = _prefixed(os.environ if environ is None else environ)
 
     dotenv: dict[str, str] = {}
@@ -735,6 +886,7 @@ def resolve_settings(
             dotenv = _prefixed(_read_envfile(path))
 
     sources = [explicit, env, dotenv]  # highest precedence first
+    _report_unknown(settings, spelled, env, dotenv, _from_sources(STRICT_CONFIG, sources)[0])
     values: dict[str, Any] = {}
     given: dict[str, str] = {}
     for setting in settings:
@@ -742,6 +894,78 @@ def resolve_settings(
         if name is not None:
             given[setting.key] = name
     return CamundaConfig._create(settings, values, given, {**dotenv, **env, **explicit})
+
+
+def _report_unknown(
+    settings: SettingRegistry,
+    explicit: Mapping[str, str],
+    env: Mapping[str, str],
+    dotenv: Mapping[str, str],
+    strict: bool,
+) -> None:
+    """Warn about (or, when strict, refuse) keys no setting declares.
+
+    Every unknown explicit key is reported: it was written for this client. An
+    environment or dotenv key only when it is close to a known key: other Camunda
+    tools read ``CAMUNDA_*``/``ZEEBE_*`` variables of their own, and a process
+    that has them must not warn on every client.
+    """
+    unknown = [k for k in explicit if k not in settings]
+    unknown_env = [k for k in (*env, *dotenv) if k not in settings and k not in explicit]
+    if not unknown and not unknown_env:
+        return  # the common case: no import, no work
+    # Settings of built-in plugins that are disabled stay known: a replacement
+    # plugin may read them from config.raw.
+    builtin = builtin_settings()
+    known = {*settings._by_name, *builtin._by_name}
+    problems: list[tuple[str, str]] = []  # (key, message)
+    import difflib  # only when some key is unknown
+
+    for name in unknown:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(
+            (name, f"configuration key {explicit[name]!r} is not a known setting{hint}")
+        )
+    for name in dict.fromkeys(unknown_env):
+        if name in known or name in _OTHER_TOOLS or not name.startswith("CAMUNDA_"):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=_TYPO_CUTOFF)
+        if close:
+            where = "environment variable" if name in env else "key in the .env file"
+            problems.append(
+                (name, f"{where} {name} is not a known setting (did you mean {close[0]}?)")
+            )
+    if not problems:
+        return
+    if strict:
+        raise ConfigurationError(
+            "; ".join(message for _, message in problems) + " (CAMUNDA_SDK_STRICT_CONFIG is on)",
+            variable=problems[0][0] if len(problems) == 1 else None,
+        )
+    for _, problem in problems:
+        warnings.warn(
+            f"{problem}: no plugin declares it, so nothing may read it "
+            "(CAMUNDA_SDK_STRICT_CONFIG=true makes this an error)",
+            ConfigurationWarning,
+            stacklevel=_caller_level(),
+        )
+
+
+def _caller_level() -> int:
+    # Point the warning at the user's line (CamundaClient(...)), past the SDK's
+    # and pluggy's frames, so that warning filters by module work as expected.
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module != "camunda_sdk" and not module.startswith(("camunda_sdk.", "pluggy")):
+            return level
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return 1
 
 
 def resolve_config(

@@ -483,6 +483,44 @@ def _text_field(problem: Mapping[str, Any], *names: str) -> str | None:
     return None
 
 
+# An Authorization value a server or proxy echoed back: "Bearer <token>",
+# "Basic <base64 of user:password>", or a bare JWT.
+_AUTH_VALUE = re.compile(r"\b(bearer|basic)(\s+)([A-Za-z0-9._~+/-]+=*)", re.IGNORECASE)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
+
+def _mask_auth_value(match: re.Match[str]) -> str:
+    scheme, space, value = match.groups()
+    if scheme.lower() == "basic":
+        # Only what decodes to "user:password": "Basic authentication failed" stays.
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return match.group(0)
+        if ":" not in decoded:
+            return match.group(0)
+    elif len(value) < 16 and not any(c.isdigit() for c in value):
+        return match.group(0)  # "Bearer token", "Bearer realm": words, not tokens
+    return f"{scheme}{space}{_MASK}"
+
+
+def _scrub_credentials(text: str) -> str:
+    """``text`` with echoed ``Bearer``/``Basic`` credentials and JWTs replaced by ``***``.
+
+    The values a client sent are masked by value before the response reaches
+    here (see the ``auth`` plugin); this catches the shapes of credentials the
+    client did not send itself (a header given per call, a proxy's token).
+    """
+    if "earer" in text or "asic" in text or "BEARER" in text or "BASIC" in text:
+        text = _AUTH_VALUE.sub(_mask_auth_value, text)
+    if "eyJ" in text:
+        text = _JWT.sub(_MASK, text)
+    return text
+
+
 def api_error(
     operation_id: str,
     status: int,
@@ -494,6 +532,10 @@ def api_error(
     The body is read as RFC 9457 problem JSON when possible, otherwise as any
     JSON object (Spring's ``error``/``message`` shape fills ``title``/``detail``);
     a body that is not JSON leaves the problem fields None and is kept raw.
+
+    Credentials echoed in the body (a ``Bearer``/``Basic`` value, a JWT) are masked in
+    the problem fields, ``problem`` and so the message; ``body`` keeps the bytes
+    as received, and is never part of ``str()`` or ``repr()`` of the error.
     """
     raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
     problem: dict[str, Any] | None = None
@@ -501,8 +543,10 @@ def api_error(
     # Cheap pre-check: only try JSON when it can be an object.
     if stripped[:1] == b"{":
         try:
-            parsed = json.loads(stripped.decode("utf-8", errors="replace"))
-        except ValueError:
+            # Scrubbed as text: the masks keep the JSON valid, and nested members
+            # of the problem are covered without walking them.
+            parsed = json.loads(_scrub_credentials(stripped.decode("utf-8", errors="replace")))
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep JSON
             parsed = None
         if isinstance(parsed, dict):
             problem = parsed

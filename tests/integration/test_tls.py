@@ -9,7 +9,9 @@ import json
 import shutil
 import ssl
 import subprocess
+import tempfile
 import threading
+import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,7 +45,7 @@ class Topology(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -116,3 +118,72 @@ def test_mutual_tls_server_refuses_a_client_without_certificate(mtls: str, certs
     config = settings(mtls, CAMUNDA_CA_CERTIFICATE_PATH=str(certs / "cert.pem"))
     with CamundaClient(config, environ={}) as client, pytest.raises(CamundaConnectionError):
         client.get_topology()
+
+
+# -- inline PEM (the reference SDKs' CAMUNDA_MTLS_CA / _CERT / _KEY) ---------------------
+
+
+def test_inline_pem_ca_certificate_and_key(mtls: str, certs: Path) -> None:
+    cert = (certs / "cert.pem").read_text()
+    key = (certs / "key.pem").read_text()
+    config = settings(
+        mtls,
+        CAMUNDA_MTLS_CA=cert,
+        CAMUNDA_MTLS_CERT=cert.replace("\n", "\\n"),  # one line, as .env files carry it
+        CAMUNDA_MTLS_KEY=key,
+    )
+    with CamundaClient(config, environ={}) as client:
+        assert client.get_topology().cluster_size == 1
+
+
+def test_the_mtls_ca_path_alias_is_trusted(https: str, certs: Path) -> None:
+    config = settings(https, CAMUNDA_MTLS_CA_PATH=str(certs / "cert.pem"))
+    with CamundaClient(config, environ={}) as client:
+        assert client.get_topology().cluster_size == 1
+
+
+@pytest.fixture(scope="module")
+def encrypted_key(certs: Path) -> Path:
+    path = certs / "key.enc.pem"
+    subprocess.run(
+        ["openssl", "pkey", "-in", str(certs / "key.pem"), "-aes256", "-passout",
+         "pass:open-sesame-42", "-out", str(path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return path
+
+
+def test_an_encrypted_inline_key_with_its_passphrase(
+    mtls: str, certs: Path, encrypted_key: Path, tmp_path: Path
+) -> None:
+    config = settings(
+        mtls,
+        CAMUNDA_CA_CERTIFICATE_PATH=str(certs / "cert.pem"),
+        CAMUNDA_MTLS_CERT_PATH=str(certs / "cert.pem"),
+        CAMUNDA_MTLS_KEY=encrypted_key.read_text(),
+        CAMUNDA_MTLS_KEY_PASSPHRASE="open-sesame-42",
+    )
+    before = set(Path(tempfile.gettempdir()).glob("camunda-mtls-*"))
+    with CamundaClient(config, environ={}) as client:
+        assert client.get_topology().cluster_size == 1
+    # the key was written to a private file only while it was loaded
+    assert set(Path(tempfile.gettempdir()).glob("camunda-mtls-*")) == before
+
+
+def test_a_wrong_passphrase_names_the_variable_and_shows_no_key(
+    mtls: str, certs: Path, encrypted_key: Path
+) -> None:
+    key = encrypted_key.read_text()
+    config = settings(
+        mtls,
+        CAMUNDA_MTLS_CERT=(certs / "cert.pem").read_text(),
+        CAMUNDA_MTLS_KEY=key,
+        CAMUNDA_MTLS_KEY_PASSPHRASE="wrong-passphrase",
+    )
+    with (
+        CamundaClient(config, environ={}) as client,
+        pytest.raises(ConfigurationError, match="CAMUNDA_MTLS_CERT") as info,
+    ):
+        client.get_topology()
+    shown = "".join(traceback.format_exception(info.value))
+    assert "wrong-passphrase" not in shown and key.splitlines()[1] not in shown

@@ -5,13 +5,21 @@ itself (third-party settings, conflicts, the README table) is in test_settings.p
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import attrs
 import pytest
 
-from camunda_sdk.config import CamundaConfig, builtin_settings, resolve_config, resolve_settings
+from camunda_sdk import CamundaClient
+from camunda_sdk.config import (
+    CamundaConfig,
+    ConfigurationWarning,
+    builtin_settings,
+    resolve_config,
+    resolve_settings,
+)
 from camunda_sdk.errors import ConfigurationError
-from camunda_sdk.plugins import BUILTIN_PLUGINS, retry
+from camunda_sdk.plugins import BUILTIN_PLUGINS, auth, retry
 
 SECRET = "s3cr3t-Value-42"
 PASSWORD = "pa55-Word-99"
@@ -188,7 +196,8 @@ def test_explicit_none_means_not_given() -> None:
 
 
 def test_unknown_camunda_keys_are_kept_in_raw() -> None:
-    config = resolve_config({"CAMUNDA_MY_PLUGIN_OPTION": 5}, environ={})
+    with pytest.warns(ConfigurationWarning, match="CAMUNDA_MY_PLUGIN_OPTION"):
+        config = resolve_config({"CAMUNDA_MY_PLUGIN_OPTION": 5}, environ={})
     assert config.raw["CAMUNDA_MY_PLUGIN_OPTION"] == "5"
 
 
@@ -239,11 +248,39 @@ def test_zeebe_rest_address_alias() -> None:
     assert config.rest_address == "http://zeebe:8080/v2"
 
 
-def test_canonical_beats_alias_in_the_same_source() -> None:
+def test_key_and_alias_with_one_value_in_the_same_source_are_fine() -> None:
     config = resolve_config(
-        environ={"ZEEBE_REST_ADDRESS": "http://old:1", "CAMUNDA_REST_ADDRESS": "http://new:2"}
+        environ={"ZEEBE_REST_ADDRESS": "http://one:1", "CAMUNDA_REST_ADDRESS": " http://one:1"}
     )
-    assert config.rest_address == "http://new:2/v2"
+    assert config.rest_address == "http://one:1/v2"
+
+
+def test_key_and_alias_with_different_values_in_the_same_source_name_both() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_config(
+            environ={"ZEEBE_REST_ADDRESS": "http://old:1", "CAMUNDA_REST_ADDRESS": "http://new:2"}
+        )
+    message = str(info.value)
+    assert "CAMUNDA_REST_ADDRESS='http://new:2'" in message
+    assert "ZEEBE_REST_ADDRESS='http://old:1'" in message
+
+
+def test_secret_aliases_that_disagree_are_named_without_their_values() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_config(
+            {"CAMUNDA_CLIENT_SECRET": SECRET, "CAMUNDA_CLIENT_AUTH_CLIENTSECRET": PASSWORD},
+            environ={},
+        )
+    message = str(info.value)
+    assert "CAMUNDA_CLIENT_SECRET" in message and "CAMUNDA_CLIENT_AUTH_CLIENTSECRET" in message
+    assert SECRET not in message and PASSWORD not in message
+
+
+def test_two_spellings_of_one_explicit_key_that_disagree_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="'CAMUNDA_TENANT_ID' and 'camunda_tenant_id'"):
+        resolve_config({"CAMUNDA_TENANT_ID": "a", "camunda_tenant_id": "b"}, environ={})
+    config = resolve_config({"CAMUNDA_TENANT_ID": "a", "camunda_tenant_id": "a"}, environ={})
+    assert config.tenant_id == "a"
 
 
 def test_higher_source_wins_even_through_an_alias() -> None:
@@ -456,7 +493,13 @@ def test_malformed_strategy_name() -> None:
         ("CAMUNDA_SDK_RETRY_MAX_ATTEMPTS", "four", "integer"),
         ("CAMUNDA_SDK_RETRY_MAX_ATTEMPTS", "0", ">= 1"),
         ("CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS", "1.5", "integer"),
-        ("CAMUNDA_SDK_TIMEOUT_MS", "-1", ">= 0"),
+        ("CAMUNDA_SDK_TIMEOUT_MS", "-1", "between 0 and 86400000"),
+        ("CAMUNDA_SDK_TIMEOUT_MS", "1" + "0" * 30, "between 0 and 86400000"),
+        ("CAMUNDA_SDK_RETRY_MAX_DELAY_MS", "1e30", "integer"),
+        ("CAMUNDA_SDK_RETRY_MAX_DELAY_MS", "1" + "0" * 30, "at most 1e+12"),
+        ("CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS", "1e30", "at most 1e+12"),
+        ("CAMUNDA_REST_ADDRESS_EXACT", "exactly", "true/false"),
+        ("CAMUNDA_SDK_STRICT_CONFIG", "very", "true/false"),
         ("CAMUNDA_WORKER_MAX_CONCURRENT_JOBS", "many", "integer"),
         ("CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS", "soon", "number"),
         ("CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS", "nan", "number"),
@@ -512,9 +555,15 @@ def test_boolean_given_for_a_number_is_rejected() -> None:
 
 
 def secret_config() -> CamundaConfig:
+    with pytest.warns(ConfigurationWarning, match="CAMUNDA_MY_PLUGIN_API_KEY"):
+        return _secret_config()
+
+
+def _secret_config() -> CamundaConfig:
     return resolve_config(
         {
-            "CAMUNDA_AUTH_STRATEGY": "OAUTH",
+            # BASIC: the credentials in the address are Basic ones (the same as below)
+            "CAMUNDA_AUTH_STRATEGY": "BASIC",
             "CAMUNDA_CLIENT_ID": "the-id",
             "CAMUNDA_CLIENT_SECRET": SECRET,
             "CAMUNDA_BASIC_AUTH_USERNAME": "user",
@@ -544,7 +593,7 @@ def test_redacted_masks_secrets_and_keeps_the_rest() -> None:
     assert redacted["CAMUNDA_BASIC_AUTH_PASSWORD"] == "***"
     assert redacted["CAMUNDA_MY_PLUGIN_API_KEY"] == "***"
     assert redacted["CAMUNDA_CLIENT_ID"] == "the-id"
-    assert redacted["CAMUNDA_REST_ADDRESS"] == "https://***@cluster.example/v2"
+    assert redacted["CAMUNDA_REST_ADDRESS"] == "https://cluster.example/v2"  # taken out
     assert "CAMUNDA_TENANT_ID" not in redacted  # unset settings are left out
     # the real values stay available to the auth stage
     assert config.client_secret == SECRET
@@ -564,3 +613,203 @@ def test_an_invalid_address_is_quoted_without_its_credentials(key: str, value: s
     with pytest.raises(ConfigurationError) as info:
         resolve_config({key: value}, {})
     assert "hunter2" not in str(info.value) and key in str(info.value)
+
+
+# --- unknown keys ----------------------------------------------------------------------
+
+
+def test_a_misspelt_environment_variable_warns_with_a_suggestion() -> None:
+    with pytest.warns(ConfigurationWarning, match=r"CAMUNDA_REST_ADRESS .*CAMUNDA_REST_ADDRESS\?"):
+        config = resolve_config(environ={"CAMUNDA_REST_ADRESS": "http://cluster:8080"})
+    assert config.rest_address == "http://localhost:8080/v2"
+
+
+def test_the_warning_points_at_the_callers_line() -> None:
+    with pytest.warns(ConfigurationWarning) as record:
+        resolve_config(environ={"CAMUNDA_CLIENT_SECRT": "x"})
+    assert record[0].filename == __file__
+
+
+def test_strict_config_makes_a_typo_an_error() -> None:
+    with pytest.raises(ConfigurationError, match="did you mean CAMUNDA_REST_ADDRESS") as info:
+        resolve_config(
+            environ={"CAMUNDA_REST_ADRESS": "http://x", "CAMUNDA_SDK_STRICT_CONFIG": "true"}
+        )
+    assert info.value.variable == "CAMUNDA_REST_ADRESS"
+    with pytest.raises(ConfigurationError, match="'camunda_tennant_id'"):
+        resolve_config({"camunda_tennant_id": "t", "CAMUNDA_SDK_STRICT_CONFIG": True}, environ={})
+
+
+@pytest.mark.filterwarnings("error::camunda_sdk.config.ConfigurationWarning")
+def test_other_camunda_tools_variables_in_the_environment_do_not_warn() -> None:
+    environ = {
+        "ZEEBE_ADDRESS": "zeebe:26500",
+        "ZEEBE_GRPC_ADDRESS": "grpc://zeebe:26500",
+        "ZEEBE_CLIENT_SECRET": "x",
+        "ZEEBE_REST_ADRESS": "x",  # all ZEEBE_* keys belong to other tools but our alias
+        "CAMUNDA_OPERATE_BASE_URL": "http://operate",
+        "CAMUNDA_TASKLIST_BASE_URL": "http://tasklist",
+        "CAMUNDA_CONSOLE_CLIENT_SECRET": "x",
+        "CAMUNDA_CLUSTER_ID": "c",
+        "CAMUNDA_LOG_LEVEL": "info",
+        "CAMUNDA_CLIENT_MODE": "saas",
+        "CAMUNDA_MY_PLUGIN_OPTION": "5",
+    }
+    config = resolve_config(environ={**environ, "CAMUNDA_SDK_STRICT_CONFIG": "true"})
+    assert config.raw["CAMUNDA_MY_PLUGIN_OPTION"] == "5"
+
+
+def test_every_unknown_explicit_key_warns() -> None:
+    with pytest.warns(ConfigurationWarning, match="'CAMUNDA_OPERATE_BASE_URL'"):
+        resolve_config({"CAMUNDA_OPERATE_BASE_URL": "http://operate"}, environ={})
+
+
+@pytest.mark.filterwarnings("error::camunda_sdk.config.ConfigurationWarning")
+def test_settings_of_a_disabled_builtin_stay_known() -> None:
+    resolve_config(
+        {"CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": 2, "CAMUNDA_SDK_DISABLE_PLUGINS": "retry"}, environ={}
+    )
+
+
+def test_a_lower_case_explicit_typo_is_reported_as_written() -> None:
+    with pytest.warns(ConfigurationWarning, match="'camunda_rest_adress'.*CAMUNDA_REST_ADDRESS"):
+        resolve_config({"camunda_rest_adress": "http://x"}, environ={})
+
+
+# --- addresses -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "http://cluster .example:8080",
+        " http://cluster:80 80/v2",
+        "http://[::1",
+        "http://::1]:8080",
+        "http://[cluster]:8080",
+        "http://cluster/v2]",
+        "http://cluster:port/v2",
+        "http://cluster:99999",
+        "grpc://cluster:26500",
+        "http://",
+        "http://cluster/v2?tenant=a",
+        "http://cluster/v2#top",
+    ],
+)
+def test_malformed_addresses_are_configuration_errors(bad: str) -> None:
+    with pytest.raises(ConfigurationError, match="CAMUNDA_REST_ADDRESS"):
+        resolve_config({"CAMUNDA_REST_ADDRESS": bad}, environ={})
+
+
+def test_an_ipv6_address_is_accepted() -> None:
+    config = resolve_config({"CAMUNDA_REST_ADDRESS": "http://[::1]:8080"}, environ={})
+    assert config.rest_address == "http://[::1]:8080/v2"
+
+
+def test_a_bad_port_after_credentials_is_not_quoted() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_config({"CAMUNDA_REST_ADDRESS": "http://demo:hunter2"}, environ={})
+    assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize("flag", ["true", "1", "yes"])
+def test_rest_address_exact_keeps_the_address_as_given(flag: str) -> None:
+    config = resolve_config(
+        {"CAMUNDA_REST_ADDRESS": "https://gateway.example/api", "CAMUNDA_REST_ADDRESS_EXACT": flag},
+        environ={},
+    )
+    assert config.rest_address == "https://gateway.example/api"
+    assert config.rest_address_exact is True
+
+
+def test_credentials_in_the_address_become_basic_auth() -> None:
+    config = resolve_config(
+        environ={"CAMUNDA_REST_ADDRESS": f"https://demo:{quote(PASSWORD)}@cluster.example:8443/"}
+    )
+    assert config.rest_address == "https://cluster.example:8443/v2"
+    assert config.auth_strategy == "BASIC"
+    assert (config.basic_auth_username, config.basic_auth_password) == ("demo", PASSWORD)
+    assert config.given_as(auth.BASIC_AUTH_PASSWORD) == "CAMUNDA_REST_ADDRESS"
+    assert PASSWORD not in repr(config) and PASSWORD not in repr(dict(config.raw))
+    assert config.raw["CAMUNDA_REST_ADDRESS"] == "https://cluster.example:8443/"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"CAMUNDA_AUTH_STRATEGY": "OAUTH", "CAMUNDA_CLIENT_ID": "id", "CAMUNDA_CLIENT_SECRET": "s"},
+        {"CAMUNDA_AUTH_STRATEGY": "NONE"},
+        {"CAMUNDA_CLIENT_ID": "id", "CAMUNDA_CLIENT_SECRET": "s"},
+        {"CAMUNDA_BASIC_AUTH_PASSWORD": "another-one"},
+    ],
+)
+def test_credentials_in_the_address_that_compete_are_refused(other: dict[str, str]) -> None:
+    with pytest.raises(ConfigurationError, match="CAMUNDA_REST_ADDRESS") as info:
+        resolve_config(
+            {"CAMUNDA_REST_ADDRESS": f"https://demo:{PASSWORD}@cluster.example", **other},
+            environ={},
+        )
+    assert PASSWORD not in str(info.value)
+
+
+# --- reference SDK keys and TLS --------------------------------------------------------
+
+PEM_CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+PEM_KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"
+
+
+def test_reference_tls_keys_are_accepted() -> None:
+    config = resolve_config(
+        environ={
+            "CAMUNDA_MTLS_CA_PATH": "/ca.pem",
+            "CAMUNDA_MTLS_CA": PEM_CERT,
+            "CAMUNDA_MTLS_CERT": PEM_CERT,
+            "CAMUNDA_MTLS_KEY": PEM_KEY.replace("\n", "\\n"),  # one line, as env files hold it
+            "CAMUNDA_MTLS_KEY_PASSPHRASE": SECRET,
+            "CAMUNDA_TENANT_IDS": "a,b",
+        }
+    )
+    assert config.ca_certificate_path == "/ca.pem"
+    assert config.mtls_ca == config.mtls_cert == PEM_CERT + "\n"
+    assert config.mtls_key == PEM_KEY + "\n"
+    assert config.mtls_key_passphrase == SECRET
+    assert config.tenant_ids == ("a", "b")
+    shown = repr(config) + repr(config.redacted())
+    assert "MIIE" not in shown and SECRET not in shown
+
+
+def test_inline_pem_that_is_not_pem_is_refused_without_quoting_a_key() -> None:
+    with pytest.raises(ConfigurationError, match=r"CAMUNDA_MTLS_CERT.*PEM"):
+        resolve_config(
+            environ={"CAMUNDA_MTLS_CERT": "/path/to/cert.pem", "CAMUNDA_MTLS_KEY": PEM_KEY}
+        )
+    with pytest.raises(ConfigurationError, match="CAMUNDA_MTLS_KEY") as info:
+        resolve_config(environ={"CAMUNDA_MTLS_CERT": PEM_CERT, "CAMUNDA_MTLS_KEY": "hunter2-key"})
+    assert "hunter2" not in str(info.value)
+
+
+def test_inline_key_or_passphrase_without_certificate_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="CAMUNDA_MTLS_KEY is set"):
+        resolve_config(environ={"CAMUNDA_MTLS_KEY": PEM_KEY})
+    with pytest.raises(ConfigurationError, match="CAMUNDA_MTLS_KEY_PASSPHRASE"):
+        resolve_config(environ={"CAMUNDA_MTLS_KEY_PASSPHRASE": SECRET})
+
+
+# --- plugin selection ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["config", "transport", "logging"])
+def test_required_plugins_cannot_be_disabled(name: str) -> None:
+    with pytest.raises(ConfigurationError, match=f"names {name}: the client cannot work") as info:
+        resolve_config({"CAMUNDA_SDK_DISABLE_PLUGINS": f"retry,{name}"}, environ={})
+    assert info.value.variable == "CAMUNDA_SDK_DISABLE_PLUGINS"
+    with pytest.raises(ConfigurationError, match=name):
+        CamundaClient(environ={"CAMUNDA_SDK_DISABLE_PLUGINS": name})
+
+
+def test_lower_case_disable_plugins_works_like_upper_case() -> None:
+    config = resolve_config({"camunda_sdk_disable_plugins": "retry"}, environ={})
+    assert "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS" not in config.settings
+    client = CamundaClient({"camunda_sdk_disable_plugins": ["tracing"]}, environ={})
+    assert not client.plugin_manager.has_plugin("tracing")
+    client.close()

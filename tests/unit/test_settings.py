@@ -321,3 +321,19 @@ def test_a_hand_built_config_and_replace() -> None:
         CamundaConfig(team_header="billing")
     with pytest.raises(TypeError, match="nope"):
         config.replace(nope=1)
+
+
+@pytest.mark.filterwarnings("error::camunda_sdk.config.ConfigurationWarning")
+def test_a_plugins_declared_keys_are_known_to_the_typo_check() -> None:
+    with client(CAMUNDA_TEAM="billing", CAMUNDA_TEAM_TOKEN=TOKEN) as sdk:
+        assert sdk.config.team_header == "billing"
+
+
+def test_a_typo_of_a_plugins_key_gets_a_suggestion() -> None:
+    from camunda_sdk.config import ConfigurationWarning
+
+    with (
+        pytest.warns(ConfigurationWarning, match="did you mean CAMUNDA_TEAM_HEADER"),
+        client(environ={"CAMUNDA_TEAM_HEADRE": "billing"}),
+    ):
+        pass

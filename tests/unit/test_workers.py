@@ -786,3 +786,49 @@ def test_backoff_is_capped_and_jittered() -> None:
     assert backoff.delay(0, lambda: 1.0) == pytest.approx(0.1)
     assert backoff.delay(10, lambda: 1.0) == pytest.approx(1.0)
     assert backoff.delay(10_000, lambda: 0.5) == pytest.approx(0.75)
+
+
+# -- WorkerConfig type checks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("max_concurrent_jobs", "abc", "must be an integer, got 'abc' (str)"),
+        ("max_concurrent_jobs", 1.9, "must be an integer, got 1.9 (float)"),
+        ("max_concurrent_jobs", True, "must be an integer"),
+        ("max_concurrent_jobs", 0, "must be an integer from 1 to 2147483647"),
+        ("max_concurrent_jobs", 2**31, "must be an integer from 1 to 2147483647"),
+        ("job_timeout_milliseconds", "30000", "must be an integer"),
+        ("job_timeout_milliseconds", 10**30, "must be an integer from 1 to"),
+        ("request_timeout_milliseconds", -1, "must be an integer from 0 to"),
+        ("tenant_ids", 5, "must be a list of strings (or one string), got 5 (int)"),
+        ("tenant_ids", ["a", 5], "must be a list of strings"),
+        ("fetch_variables", {"a": 1}, "must be a list of strings"),
+        ("fetch_variables", b"ab", "must be a list of strings"),
+        ("worker_name", 7, "must be a string"),
+        ("job_type", None, "must be a string"),
+        ("with_lease", "yes", "must be True or False"),
+    ],
+)
+def test_worker_config_fields_are_type_checked(field: str, value: Any, expected: str) -> None:
+    values: dict[str, Any] = {"job_type": "charge", field: value}
+    with pytest.raises(ConfigurationError) as info:
+        WorkerConfig(**values)
+    assert f"WorkerConfig.{field} {expected}" in str(info.value)
+    assert info.value.variable == field
+
+
+def test_worker_config_keeps_accepting_what_it_accepted() -> None:
+    config = WorkerConfig(
+        job_type="charge",
+        job_timeout_milliseconds=30_000,
+        request_timeout_milliseconds=0,
+        max_concurrent_jobs=32,
+        fetch_variables=("a", "b"),
+        tenant_ids="t1",  # one name for a list: accepted
+        worker_name="w",
+        with_lease=True,
+    )
+    assert config.tenant_ids == ("t1",)
+    assert config.fetch_variables == ("a", "b")

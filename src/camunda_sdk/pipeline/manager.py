@@ -7,7 +7,8 @@ Order of registration (and so of wrapping, see ``hookspecs``):
 3. modules named in ``CAMUNDA_SDK_PLUGINS`` (imported and registered by module name);
 4. the objects passed as ``plugins=[...]`` to the client, in the given order.
 
-Any of them is skipped when its name is listed in ``CAMUNDA_SDK_DISABLE_PLUGINS``.
+Any of them is skipped when its name is listed in ``CAMUNDA_SDK_DISABLE_PLUGINS``,
+except the built-ins the client cannot work without (:data:`REQUIRED_PLUGINS`).
 A plugin that fails to load raises :class:`PluginError` naming it.
 """
 
@@ -26,7 +27,15 @@ from ..errors import CamundaError
 from . import hookspecs
 from .hookspecs import PROJECT
 
-__all__ = ["PluginError", "create_plugin_manager", "plugin_names_setting"]
+__all__ = ["REQUIRED_PLUGINS", "PluginError", "create_plugin_manager", "plugin_names_setting"]
+
+#: Built-in plugins that cannot be disabled, with the hook that replaces each: the
+#: client has no configuration, no transport or no logger without them.
+REQUIRED_PLUGINS: Mapping[str, str] = {
+    "config": "camunda_load_config",
+    "transport": "camunda_call_handler",
+    "logging": "camunda_make_logger",
+}
 
 
 class PluginError(CamundaError):
@@ -45,11 +54,14 @@ def plugin_names_setting(
     Read here, raw, rather than from ``CamundaConfig``: the configuration is itself
     resolved by a plugin (``camunda_load_config``), so which plugins exist must be
     known first. A ``.env`` file is therefore not consulted for these two keys.
+    Explicit keys are matched in any case, as the configuration matches them.
     """
     raw = None
-    if configuration is not None and key in configuration:
-        raw = configuration[key]
-    elif key in environ:
+    if configuration:
+        for name, value in configuration.items():
+            if isinstance(name, str) and name.strip().upper() == key and value is not None:
+                raw = value  # the resolver refuses two spellings with different values
+    if raw is None and key in environ:
         raw = environ[key]
     if raw is None:
         return []
@@ -129,6 +141,17 @@ def create_plugin_manager(
     # Historic: plugins registered below that add hook specs are called at registration.
     pm.hook.camunda_add_hookspecs.call_historic(kwargs={"plugin_manager": pm})
     disabled = set(plugin_names_setting("CAMUNDA_SDK_DISABLE_PLUGINS", configuration, environ))
+    required = sorted(disabled.intersection(REQUIRED_PLUGINS))
+    if required:
+        from ..errors import ConfigurationError
+
+        hooks = ", ".join(f"{name}: {REQUIRED_PLUGINS[name]}" for name in required)
+        raise ConfigurationError(
+            f"CAMUNDA_SDK_DISABLE_PLUGINS names {', '.join(required)}: the client cannot "
+            "work without them. To replace one, register a plugin whose non-wrapper "
+            f"implementation of its hook answers first ({hooks})",
+            variable="CAMUNDA_SDK_DISABLE_PLUGINS",
+        )
 
     for name, module in _builtin_plugins():
         if name not in disabled:

@@ -7,15 +7,22 @@ another by answering the hook for a new name.
 
 It declares ``CAMUNDA_AUTH_STRATEGY`` and the Basic credentials, and settles the
 strategy once the configuration is resolved: a named strategy must have its
-credentials; an unset one is inferred from which credentials are set.
+credentials; an unset one is inferred from which credentials are set (credentials
+in the REST address count as Basic ones: the ``config`` plugin moves them there).
+
+The stage also keeps the credentials it sent from coming back: an error response
+whose body echoes them (a debugging proxy, a server quoting the request) has
+them replaced by ``***`` before any other stage, log or exception sees it.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Generator
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 
@@ -25,6 +32,7 @@ from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import AuthProvider, Handler, hookimpl
+from .config import REST_ADDRESS
 from .oauth import CLIENT_ID, CLIENT_SECRET
 
 
@@ -78,6 +86,17 @@ def settle_strategy(config: CamundaConfig) -> str:
             OAuth and Basic credentials are set and no strategy is named.
     """
     strategy = config.get(AUTH_STRATEGY)
+    from_address = config.given_as(BASIC_AUTH_USERNAME)
+    if from_address in (REST_ADDRESS.key, *REST_ADDRESS.aliases) and strategy not in (
+        None,
+        "BASIC",
+    ):
+        # Dropping them silently would leave a user wondering why they are ignored.
+        raise ConfigurationError(
+            f"{from_address} carries credentials (user:password@), but "
+            f"CAMUNDA_AUTH_STRATEGY={strategy}: remove them from the address",
+            variable=from_address,
+        )
     if strategy == "OAUTH":
         _require(config, _OAUTH, "CAMUNDA_AUTH_STRATEGY=OAUTH requires it")
     elif strategy == "BASIC":
@@ -87,7 +106,7 @@ def settle_strategy(config: CamundaConfig) -> str:
         return strategy
 
     oauth = [name for name in map(config.given_as, _OAUTH) if name]
-    basic = [name for name in map(config.given_as, _BASIC) if name]
+    basic = list(dict.fromkeys(name for name in map(config.given_as, _BASIC) if name))
     if oauth and basic:
         raise ConfigurationError(
             "cannot infer the auth strategy: both OAuth credentials ("
@@ -178,6 +197,64 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     flow = provider.flow
 
     def authenticate(call: Call) -> Generator[Effect, Any, httpx.Response]:
-        return (yield from flow(call, inner))
+        response = yield from flow(call, inner)
+        if response.status_code >= 400:
+            return unecho(response, call.headers.get("authorization"))
+        return response
 
     return authenticate
+
+
+_MASK = b"***"
+
+
+def unecho(response: httpx.Response, authorization: str | None) -> httpx.Response:
+    """``response`` with the credential of ``authorization`` masked in its body.
+
+    The credential is looked for as sent (``Bearer <token>``), alone (the token,
+    the Basic ``user:password`` blob), decoded (a Basic password) and in the
+    escaped forms a server quoting it in JSON or a URL would write. A response
+    that does not contain it is returned as is, unread bodies included.
+    """
+    if not authorization:
+        return response
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:  # streamed: nothing in memory to leak
+        return response
+    values = _credential_forms(authorization)
+    found = [value for value in values if value in content]
+    if not found:
+        return response
+    for value in found:
+        content = content.replace(value, _MASK)
+    # A new response rather than an edited one: httpx caches decoded text.
+    scrubbed = httpx.Response(
+        response.status_code,
+        headers=[(k, v) for k, v in response.headers.multi_items() if k != "content-length"],
+        content=content,
+        request=response.request,
+        extensions=response.extensions,
+    )
+    return scrubbed
+
+
+def _credential_forms(authorization: str) -> list[bytes]:
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    values = {authorization.strip(), credential}
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except ValueError:  # not base64, or not UTF-8: nothing more to look for
+            decoded = ""
+        username, _, password = decoded.partition(":")
+        values.update((decoded, password))
+        if username != password:
+            values.discard(username)  # no secret, and often legitimately quoted
+    forms: set[str] = set()
+    for value in values:
+        if len(value) >= 4:  # shorter ones would mask unrelated text; no real secret is
+            forms.update((value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]))
+    # Longest first, so a header is masked whole before the credential inside it.
+    return sorted((form.encode() for form in forms), key=len, reverse=True)

@@ -2,9 +2,12 @@
 
 It declares the core settings, those of the client itself rather than of one
 stage: the REST address, the default tenant, the request timeout, TLS, the
-dotenv switch and plugin selection. At construction it resolves every declared
-setting from ``.env`` < environment < ``configuration={...}`` (see
-:func:`camunda_sdk.config.resolve_settings`). On each call it fills in the
+dotenv switch, strictness and plugin selection. At construction it resolves every
+declared setting from ``.env`` < environment < ``configuration={...}`` (see
+:func:`camunda_sdk.config.resolve_settings`), appends ``/v2`` to the address
+unless ``CAMUNDA_REST_ADDRESS_EXACT``, and takes any ``user:password@`` out of
+it: they become the Basic credentials, so that the password is never part of a
+URL that httpx logs or an error quotes. On each call it fills in the
 configured default tenant (``CAMUNDA_TENANT_ID``) on bodies that have a
 ``tenant_id`` left empty.
 """
@@ -13,12 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import attrs
 import httpx
 
 from .._serde import Model
-from ..config import LOAD_ENVFILE, CamundaConfig, Setting, SettingRegistry, resolve_settings
+from ..config import (
+    LOAD_ENVFILE,
+    STRICT_CONFIG,
+    CamundaConfig,
+    Setting,
+    SettingRegistry,
+    resolve_settings,
+)
 from ..errors import ConfigurationError
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
@@ -33,13 +44,40 @@ def _api_base(url: str) -> str:
     return url if url.endswith("/v2") else url + "/v2"
 
 
+def _base_address(url: str) -> str:
+    # Operation paths are appended to the address: a query or fragment would end
+    # up in the middle of every URL.
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError("a base URL without ?query or #fragment")
+    return url
+
+
+def _pem(text: str) -> str:
+    # Environment variables and .env files often carry PEM on one line with
+    # literal "\n" escapes; accept them as the reference SDKs do.
+    if "\n" not in text and "\\n" in text:
+        text = text.replace("\\n", "\n")
+    if "-----BEGIN " not in text:
+        raise ValueError("PEM text (-----BEGIN ...-----), not a file path")
+    return text + "\n"
+
+
 REST_ADDRESS: Setting[str] = Setting(
     "CAMUNDA_REST_ADDRESS",
     "url",
     default="http://localhost:8080/v2",
     aliases=("ZEEBE_REST_ADDRESS",),
-    convert=_api_base,
-    description="REST API base URL; `/v2` is appended when missing.",
+    convert=_base_address,
+    description="REST API base URL; `/v2` is appended when missing. Credentials in it "
+    "(`user:password@`) are taken out and used as Basic auth.",
+)
+REST_ADDRESS_EXACT: Setting[bool] = Setting(
+    "CAMUNDA_REST_ADDRESS_EXACT",
+    "bool",
+    default=False,
+    description="Use CAMUNDA_REST_ADDRESS as given, without appending `/v2` (an API "
+    "gateway that maps its own path).",
 )
 TENANT_ID: Setting[str | None] = Setting(
     "CAMUNDA_TENANT_ID",
@@ -50,22 +88,47 @@ TIMEOUT_MS: Setting[int] = Setting(
     "int",
     default=30000,
     minimum=0,
+    maximum=86_400_000,  # a day: beyond it, a typo rather than a wish
     description="HTTP request timeout in milliseconds (token requests too); 0 disables it.",
 )
 CA_CERTIFICATE_PATH: Setting[str | None] = Setting(
     "CAMUNDA_CA_CERTIFICATE_PATH",
     "path",
+    aliases=("CAMUNDA_MTLS_CA_PATH",),
     description="PEM file of CA certificates to trust besides the system store.",
+)
+MTLS_CA: Setting[str | None] = Setting(
+    "CAMUNDA_MTLS_CA",
+    convert=_pem,
+    description="Inline PEM CA certificates to trust besides the system store (with "
+    "CAMUNDA_CA_CERTIFICATE_PATH: both).",
 )
 MTLS_CERT_PATH: Setting[str | None] = Setting(
     "CAMUNDA_MTLS_CERT_PATH",
     "path",
     description="PEM client certificate for mutual TLS (may also hold the key).",
 )
+MTLS_CERT: Setting[str | None] = Setting(
+    "CAMUNDA_MTLS_CERT",
+    convert=_pem,
+    description="Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
+)
 MTLS_KEY_PATH: Setting[str | None] = Setting(
     "CAMUNDA_MTLS_KEY_PATH",
     "path",
     description="PEM private key of the mutual-TLS client certificate.",
+)
+MTLS_KEY: Setting[str | None] = Setting(
+    "CAMUNDA_MTLS_KEY",
+    convert=_pem,
+    secret=True,
+    description="Inline PEM private key of the mutual-TLS client certificate; wins over "
+    "CAMUNDA_MTLS_KEY_PATH.",
+)
+MTLS_KEY_PASSPHRASE: Setting[str | None] = Setting(
+    "CAMUNDA_MTLS_KEY_PASSPHRASE",
+    secret=True,
+    description="Passphrase of an encrypted mutual-TLS private key.",
 )
 # Plugin discovery reads these two raw, before the configuration exists (see
 # pipeline/manager.py); declared all the same, so they are validated and documented.
@@ -86,12 +149,18 @@ DISABLE_PLUGINS: Setting[tuple[str, ...]] = Setting(
 
 SETTINGS = (
     REST_ADDRESS,
+    REST_ADDRESS_EXACT,
     TENANT_ID,
     TIMEOUT_MS,
     CA_CERTIFICATE_PATH,
+    MTLS_CA,
     MTLS_CERT_PATH,
+    MTLS_CERT,
     MTLS_KEY_PATH,
+    MTLS_KEY,
+    MTLS_KEY_PASSPHRASE,
     LOAD_ENVFILE,
+    STRICT_CONFIG,
     PLUGINS,
     DISABLE_PLUGINS,
 )
@@ -111,13 +180,73 @@ def camunda_load_config(
 ) -> CamundaConfig:
     """Resolve the declared settings from ``.env``, the environment and explicit values."""
     config = resolve_settings(settings, configuration, environ)
-    if config.get(MTLS_KEY_PATH) and not config.get(MTLS_CERT_PATH):
+    has_cert = config.get(MTLS_CERT) or config.get(MTLS_CERT_PATH)
+    key = config.given_as(MTLS_KEY) or (config.get(MTLS_KEY_PATH) and "CAMUNDA_MTLS_KEY_PATH")
+    if key and not has_cert:
         raise ConfigurationError(
-            "CAMUNDA_MTLS_KEY_PATH is set but CAMUNDA_MTLS_CERT_PATH is missing: "
+            f"{key} is set but CAMUNDA_MTLS_CERT_PATH (or CAMUNDA_MTLS_CERT) is missing: "
             "mutual TLS needs the client certificate too",
             variable="CAMUNDA_MTLS_CERT_PATH",
         )
-    return config
+    if config.get(MTLS_KEY_PASSPHRASE) and not has_cert:
+        raise ConfigurationError(
+            "CAMUNDA_MTLS_KEY_PASSPHRASE is set but no client certificate and key are "
+            "(CAMUNDA_MTLS_CERT_PATH, CAMUNDA_MTLS_KEY_PATH or the inline CAMUNDA_MTLS_*)",
+            variable="CAMUNDA_MTLS_KEY_PASSPHRASE",
+        )
+    address = config.get(REST_ADDRESS)
+    if not config.get(REST_ADDRESS_EXACT):
+        address = _api_base(address)
+    if address != config.rest_address:
+        config = config.replace(rest_address=address)
+    return _take_userinfo(config, settings)
+
+
+def _strip_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without ``user:password@``, and the user-info (None when there was none)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=host)), userinfo
+
+
+def _take_userinfo(config: CamundaConfig, settings: SettingRegistry) -> CamundaConfig:
+    # httpx would send user:password@ as Basic auth by itself, but also write the
+    # URL, password included, into its log lines and exceptions; and a traceback
+    # with local variables would show it. So it leaves the URL here, once.
+    address, userinfo = _strip_userinfo(config.rest_address)
+    if userinfo is None:
+        return config
+    given = config.given_as(REST_ADDRESS) or REST_ADDRESS.key
+    raw = {
+        key: _strip_userinfo(value)[0]
+        if key in (REST_ADDRESS.key, *REST_ADDRESS.aliases)
+        else value
+        for key, value in config.raw.items()
+    }
+    username, _, password = userinfo.partition(":")
+    username, password = unquote(username), unquote(password)
+    user_setting = settings.get("CAMUNDA_BASIC_AUTH_USERNAME")
+    password_setting = settings.get("CAMUNDA_BASIC_AUTH_PASSWORD")
+    if user_setting is None or password_setting is None:
+        raise ConfigurationError(
+            f"{given} carries credentials (user:password@), but no plugin reads Basic "
+            "credentials (is the auth plugin disabled?): remove them from the address",
+            variable=given,
+        )
+    for setting, value in ((user_setting, username), (password_setting, password)):
+        if config.given_as(setting) is not None and config.get(setting) != value:
+            raise ConfigurationError(
+                f"{given} carries credentials (user:password@) and {setting.key} is set "
+                "to another value: keep one of them",
+                variable=given,
+            )
+    return config._evolve(
+        {REST_ADDRESS.key: address, user_setting.key: username, password_setting.key: password},
+        given={user_setting.key: given, password_setting.key: given},
+        raw=raw,
+    )
 
 
 @hookimpl(wrapper=True)

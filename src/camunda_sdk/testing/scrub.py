@@ -12,7 +12,12 @@ What is scrubbed:
 - OAuth fields (``client_secret``, ``access_token``, ...) in form bodies, JSON
   bodies and query strings;
 - every occurrence of a known secret value (and its URL- and JSON-escaped forms)
-  in URLs, headers and bodies.
+  in URLs, headers and bodies. Known are the values given to the scrubber and
+  every credential it sees go by: the ``Authorization`` header's token or Basic
+  password, and the values of :data:`SECRET_FIELDS` in requests and responses
+  (the client secret of a token request, the access token of its answer). A
+  secret therefore stays out of a cassette however its setting was spelt, and
+  a server echoing a token later in an error body does not write it there.
 
 Nothing here imports vcrpy: the hooks work on vcrpy's duck-typed request object
 and response dict.
@@ -20,6 +25,8 @@ and response dict.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -74,13 +81,34 @@ class Scrubber:
 
     def __init__(self, values: Iterable[str | None] = (), headers: Iterable[str] = ()) -> None:
         self.headers = DEFAULT_SCRUB_HEADERS | {h.strip().lower() for h in headers if h.strip()}
-        variants: set[str] = set()
+        self._variants: set[str] = set()
+        self._text: list[str] = []
+        self._bytes: list[bytes] = []
+        self.learn(*values)
+
+    def learn(self, *values: str | None) -> None:
+        """Add secret values to replace from now on (short ones are ignored)."""
+        new = set()
         for value in values:
             if value and len(value) >= MIN_SECRET_LENGTH:
-                variants.update(_escaped_forms(value))
+                new.update(_escaped_forms(value))
+        if new <= self._variants:
+            return
+        self._variants |= new
         # Longest first, so a secret is replaced before a shorter one inside it.
-        self._text = sorted(variants, key=len, reverse=True)
+        self._text = sorted(self._variants, key=len, reverse=True)
         self._bytes = [v.encode() for v in self._text]
+
+    def _learn_authorization(self, value: str) -> None:
+        scheme, _, credential = value.strip().partition(" ")
+        credential = credential.strip()
+        self.learn(credential)
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+            except (binascii.Error, ValueError):
+                return
+            self.learn(decoded, decoded.partition(":")[2])
 
     def __repr__(self) -> str:
         # Never show the values themselves.
@@ -111,6 +139,13 @@ class Scrubber:
 
     def request(self, request: Any) -> Any:
         """``before_record_request``: scrub a vcrpy request (a copy made by vcrpy)."""
+        content_type = str(request.headers.get("content-type") or "")
+        for name in list(request.headers.keys()):
+            if name.lower() in ("authorization", "proxy-authorization"):
+                value = request.headers[name]
+                if isinstance(value, str):
+                    self._learn_authorization(value)
+        self.learn(*_field_values(request.body, content_type))
         for name in list(request.headers.keys()):
             value = request.headers[name]
             if name.lower() in self.headers:
@@ -118,7 +153,6 @@ class Scrubber:
             elif isinstance(value, str):
                 request.headers[name] = self.text(value)
         request.uri = self.text(_scrub_query(request.uri))
-        content_type = str(request.headers.get("content-type") or "")
         request.body = self.body(_scrub_fields(request.body, content_type))
         return request
 
@@ -127,13 +161,16 @@ class Scrubber:
         headers: dict[str, list[str]] = response.get("headers") or {}
         content_type = ""
         for name, values in headers.items():
+            if name.lower() == "content-type" and values:
+                content_type = str(values[0])
+        body = response.get("body")
+        if isinstance(body, dict):
+            self.learn(*_field_values(body.get("string"), content_type))  # a token response
+        for name, values in headers.items():
             if name.lower() in self.headers:
                 headers[name] = [SCRUBBED for _ in values]
             else:
                 headers[name] = [self.text(v) if isinstance(v, str) else v for v in values]
-            if name.lower() == "content-type" and values:
-                content_type = str(values[0])
-        body = response.get("body")
         if isinstance(body, dict) and "string" in body:
             before = body["string"]
             after = self.body(_scrub_fields(before, content_type))
@@ -151,6 +188,40 @@ def _escaped_forms(value: str) -> set[str]:
         quote(value, safe=""),
         json.dumps(value)[1:-1],  # inside a JSON string
     }
+
+
+def _field_values(body: Any, content_type: str) -> list[str]:
+    """The values of :data:`SECRET_FIELDS` in a form-encoded or JSON body."""
+    if not isinstance(body, (bytes, bytearray, str)) or not body:
+        return []
+    raw = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else body
+    head = raw.lstrip()[:1]
+    if head in ("{", "["):
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            return []
+        found: list[str] = []
+        stack = [data]
+        while stack:  # iterative: a deep body must not exhaust the stack
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if isinstance(key, str) and key.lower() in SECRET_FIELDS:
+                        if isinstance(value, str):
+                            found.append(value)
+                    else:
+                        stack.append(value)
+            elif isinstance(node, list):
+                stack.extend(node)
+        return found
+    if "json" in content_type.lower() or "=" not in raw:
+        return []
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        return []
+    return [v for k, v in pairs if k.lower() in SECRET_FIELDS]
 
 
 def _scrub_query(uri: str) -> str:

@@ -18,8 +18,8 @@ the built-in ``workers`` plugin, ``camunda_sdk.workers.plugin``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, cast, overload
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 # The contexts are light; the runtime (attrs classes, httpx) is imported on first
 # use, because the workers plugin in this package is loaded by every client.
@@ -96,6 +96,9 @@ __all__ = [
 ]
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
 class WorkerMethods:
     """Worker methods of ``CamundaAsyncClient`` (a mixin of its bases)."""
 
@@ -160,6 +163,53 @@ class WorkerMethods:
             execution_strategy=execution_strategy,
             startup_jitter_max_seconds=startup_jitter_max_seconds,
         )
+
+    def job_worker(
+        self,
+        job_type: str,
+        *,
+        timeout: int | None = None,
+        execution_strategy: str = "auto",
+        startup_jitter_max_seconds: float | None = None,
+        middleware: Sequence[object] = (),
+        **options: Any,
+    ) -> Callable[[_F], _F]:
+        """Register the decorated function as the handler of a job worker for ``job_type``.
+
+        ``timeout`` is the job timeout in milliseconds (``job_timeout_milliseconds``);
+        ``options`` are the other :class:`WorkerConfig` fields (``max_concurrent_jobs``,
+        ``fetch_variables``, ``worker_name``, ``tenant_ids``, ``with_lease``...). The
+        handler takes the job context, or the job's variables as typed keyword
+        parameters (``async def charge(amount: float, customer: str) -> dict``), plus
+        optionally the context (a parameter annotated with a job context type, or
+        named ``job``). Without a context parameter only the declared variables are
+        fetched. The function is returned unchanged; :meth:`run_workers` starts it::
+
+            @client.job_worker("payment", timeout=30_000)
+            async def charge(amount: float, customer: str) -> dict:
+                return {"charged": amount}
+        """
+        from .config import WorkerConfig
+        from .runtime import JobWorker
+        from .typed import typed_handler
+
+        def register(fn: _F) -> _F:
+            handler, names = typed_handler(fn)
+            fields = dict(options)
+            if names is not None:
+                fields.setdefault("fetch_variables", names)
+            config = WorkerConfig(job_type=job_type, job_timeout_milliseconds=timeout, **fields)
+            JobWorker(
+                cast("CamundaAsyncClient", self),
+                config,
+                handler,
+                execution_strategy=execution_strategy,
+                startup_jitter_max_seconds=startup_jitter_max_seconds,
+                middleware=middleware,
+            )
+            return fn
+
+        return register
 
     @property
     def workers(self) -> list[JobWorker]:

@@ -7,11 +7,13 @@ its operation, and loaded only when a name is asked for or an error is raised.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -36,6 +38,7 @@ from camunda_sdk.errors import (
 from camunda_sdk.operations import errors as generated
 from camunda_sdk.operations.descriptors import OPERATIONS
 
+ROOT = Path(__file__).resolve().parents[2]
 STUB = Path(generated.__file__).with_suffix(".pyi")
 BASE = {"CAMUNDA_REST_ADDRESS": "http://camunda.test:8080", "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "1"}
 PROBLEM = {
@@ -182,3 +185,44 @@ print(before, after, issubclass(CreateProcessInstanceBadRequest, BadRequestError
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True"]
+
+
+def load_generator() -> Any:
+    spec = importlib.util.spec_from_file_location("_generate_errors", ROOT / "scripts/generate.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def tiny_spec(*statuses: str) -> dict[str, Any]:
+    responses = {code: {"description": code} for code in ("204", *statuses)}
+    return {
+        "info": {"version": "test"},
+        "components": {"schemas": {}},
+        "paths": {
+            "/things/{id}": {"delete": {"operationId": "deleteThing", "responses": responses}}
+        },
+    }
+
+
+def generate_errors(spec: dict[str, Any]) -> tuple[str, str]:
+    """The generated errors.py and errors.pyi of a spec (the other tables are not checked)."""
+    gen = load_generator().Generator(spec, {"semanticKeys": []})
+    gen.build_components()
+    gen.build_operations()
+    return gen.render_errors(), gen.render_errors_stub()
+
+
+def test_the_generator_names_each_listed_error_status_and_refuses_unknown_ones() -> None:
+    module, stub = generate_errors(tiny_spec("400", "404", "500"))
+    assert "ERRORS: dict[str, tuple[int, ...]] = {'deleteThing': (400, 404, 500)}" in module
+    for declaration in (
+        "class DeleteThingBadRequest(BadRequestError):",
+        "class DeleteThingNotFound(NotFoundError):",
+        "class DeleteThingInternalServerError(InternalServerError):",
+    ):
+        assert declaration in stub
+    with pytest.raises(SystemExit, match="418"):
+        generate_errors(tiny_spec("418"))

@@ -7,6 +7,7 @@ inspect the outcome and the cassette file it wrote.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import vcr.stubs.httpx_stubs  # noqa: F401  (see _warm_imports)
 from fakes import FakeServer
@@ -43,6 +45,20 @@ def _warm_imports() -> None:
 
     for name in models.__all__:
         getattr(models, name)
+    # httpx imports its connection stack (httpcore, h11, anyio) at the first real
+    # request; imported again after a restore, httpcore's exceptions would exist
+    # twice and httpx would stop translating them, breaking later socket tests.
+    fake = FakeServer(base_path="")
+    fake.add("GET", "/warm", {})
+    with fake.serve() as url:
+        with httpx.Client() as http:
+            http.get(url + "/warm")
+
+        async def fetch() -> None:
+            async with httpx.AsyncClient() as http:
+                await http.get(url + "/warm")
+
+        asyncio.run(fetch())
 
 
 # -- a loopback fake of the parts of Camunda the inner tests call ------------------------

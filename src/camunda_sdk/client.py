@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from ._serde import parse
+from ._serde import Model, parse, resolve
 from .config import resolve_config
 from .errors import (
     CamundaConnectionError,
     CamundaError,
+    ClientClosedError,
     ConfigurationError,
     UnexpectedResponseError,
     api_error,
@@ -32,7 +33,13 @@ from .log import make_logger
 from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext
-from .pipeline.drivers import AsyncDriver, SyncDriver
+from .pipeline.drivers import (
+    AsyncDeadlineClient,
+    AsyncDriver,
+    DeadlineClient,
+    SyncDriver,
+    exchange_timeout,
+)
 from .pipeline.manager import PluginError, create_plugin_manager
 from .workers import WorkerMethods
 
@@ -59,12 +66,15 @@ _C = TypeVar("_C", bound="_ClientBase")
 class _Shared:
     """What a client and the views ``with_options`` makes of it have in common."""
 
-    __slots__ = ("driver", "handler", "lock")
+    __slots__ = ("closed", "driver", "handler", "lock")
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.driver: Any = None  # created at the first call: see _get_driver
         self.lock = threading.Lock()  # so concurrent first calls create one driver
+        # Set by close (with driver back to None), so the next call takes _get_driver's
+        # slow path and fails there: no check on the fast path.
+        self.closed = False
 
 
 class _ClientBase:
@@ -271,7 +281,13 @@ def _passphrase(config: CamundaConfig) -> Callable[[], str]:
 
 
 def decode(op: Operation, response: httpx.Response) -> Any:
-    """Turn a response into the operation's result, or raise its typed error."""
+    """Turn a response into the operation's result, or raise its typed error.
+
+    A success whose body cannot be the operation's result (not JSON, empty, or
+    JSON of the wrong shape: a list or a string where an object is promised)
+    raises :class:`UnexpectedResponseError`; the fields inside a well-shaped
+    body are still read liberally.
+    """
     status = response.status_code
     if 200 <= status < 300:
         result = op.result
@@ -283,28 +299,79 @@ def decode(op: Operation, response: httpx.Response) -> Any:
             return response.content
         content = response.content
         if not content.strip():
-            return None
+            raise _unexpected(op, response, f"the body is empty; expected {_shape(result)}")
         try:
             data = json.loads(content)
+        except RecursionError as exc:  # absurdly deep nesting: json's recursion limit
+            raise _unexpected(op, response, _TOO_DEEP) from exc
         except ValueError as exc:
-            raise UnexpectedResponseError(
-                op.id,
-                status,
-                detail=f"the body is not JSON ({response.headers.get('content-type', 'untyped')})",
-                body=content,
-                headers=response.headers,
-            ) from exc
-        return parse(result, data)
+            kind = response.headers.get("content-type", "untyped")
+            raise _unexpected(op, response, f"the body is not JSON ({kind})") from exc
+        expected = _json_type(result)
+        if expected is not None and type(data) is not expected:
+            got = _JSON_NAMES.get(type(data), "another JSON value")
+            raise _unexpected(op, response, f"expected {_shape(result)}, got {got}")
+        try:
+            return parse(result, data)
+        except RecursionError as exc:
+            raise _unexpected(op, response, _TOO_DEEP) from exc
     raise api_error(op.id, status, response.content, response.headers)
 
 
-def _connection_error(op: Operation, exc: httpx.RequestError) -> CamundaConnectionError:
+_TOO_DEEP = "the JSON body is nested too deeply"
+_JSON_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+# The JSON type each result spec requires, by spec (None: any JSON value).
+_json_types: dict[Any, type | None] = {}
+
+
+def _json_type(spec: Any) -> type | None:
     try:
-        # The full URL: the error redacts it, and finds it again in the cause's text.
-        url = str(exc.request.url)
+        return _json_types[spec]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable spec (a union carrying its mapping): any JSON value
+        return None
+    kind: type | None = None
+    if isinstance(spec, str):
+        cls = resolve(spec)
+        kind = dict if isinstance(cls, type) and issubclass(cls, Model) else None
+    elif isinstance(spec, tuple) and spec and spec[0] in ("list", "dict"):
+        kind = list if spec[0] == "list" else dict
+    _json_types[spec] = kind
+    return kind
+
+
+def _shape(spec: Any) -> str:
+    kind = _json_type(spec)
+    return "JSON" if kind is None else _JSON_NAMES[kind]
+
+
+def _unexpected(op: Operation, response: httpx.Response, detail: str) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        op.id, response.status_code, detail=detail, body=response.content, headers=response.headers
+    )
+
+
+def _connection_error(op: Operation, exc: httpx.RequestError) -> CamundaConnectionError:
+    timeout = getattr(exc, "seconds", None)
+    try:
+        request = exc.request
     except RuntimeError:  # the error carries no request
         url = op.path
-    return CamundaConnectionError(op.method, url, exc, operation_id=op.id)
+    else:
+        # The full URL: the error redacts it, and finds it again in the cause's text.
+        url = str(request.url)
+        if timeout is None and isinstance(exc, httpx.TimeoutException):
+            timeout = exchange_timeout(request, httpx.Timeout(None))
+    return CamundaConnectionError(op.method, url, exc, operation_id=op.id, timeout=timeout)
 
 
 def _resource_files(paths: Sequence[str | os.PathLike[str]]) -> list[FileContent]:
@@ -352,17 +419,24 @@ class CamundaClient(_ClientBase, CamundaOperations):
         driver = shared.driver
         if driver is None:
             with shared.lock:
+                if shared.closed:
+                    raise ClientClosedError(type(self).__name__)
                 driver = shared.driver
                 if driver is None:
-                    driver = shared.driver = SyncDriver(httpx.Client(**self._http_options()))
+                    driver = shared.driver = SyncDriver(DeadlineClient(**self._http_options()))
         return driver
 
     def _run(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
         call = Call(op, path, query, body, self._options)
+        driver = self._get_driver()
         try:
-            response = self._get_driver().run(self._shared.handler(call))
+            response = driver.run(self._shared.handler(call))
         except httpx.RequestError as exc:
             raise _connection_error(op, exc) from exc
+        except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
+            if driver.http.is_closed:
+                raise ClientClosedError(type(self).__name__, operation_id=op.id) from exc
+            raise
         return decode(op, response)
 
     def deploy_resources_from_files(
@@ -378,11 +452,14 @@ class CamundaClient(_ClientBase, CamundaOperations):
 
         Views made by ``with_options`` share the pool: closing one of them does nothing.
         """
-        if self._owner:
+        if self._owner and not self._shared.closed:
             if self._owns_context:
                 self._context.run_close_callbacks()
-            if self._shared.driver is not None:
-                self._shared.driver.http.close()
+            shared = self._shared
+            with shared.lock:
+                driver, shared.driver, shared.closed = shared.driver, None, True
+            if driver is not None:
+                driver.http.close()
             self._closed()
 
     def __enter__(self) -> CamundaClient:
@@ -406,15 +483,22 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
         shared = self._shared
         driver = shared.driver
         if driver is None:
-            driver = shared.driver = AsyncDriver(httpx.AsyncClient(**self._http_options()))
+            if shared.closed:
+                raise ClientClosedError(type(self).__name__)
+            driver = shared.driver = AsyncDriver(AsyncDeadlineClient(**self._http_options()))
         return driver
 
     async def _arun(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
         call = Call(op, path, query, body, self._options)
+        driver = self._get_driver()
         try:
-            response = await self._get_driver().run(self._shared.handler(call))
+            response = await driver.run(self._shared.handler(call))
         except httpx.RequestError as exc:
             raise _connection_error(op, exc) from exc
+        except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
+            if driver.http.is_closed:
+                raise ClientClosedError(type(self).__name__, operation_id=op.id) from exc
+            raise
         return decode(op, response)
 
     async def deploy_resources_from_files(
@@ -463,10 +547,12 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
 
         Views made by ``with_options`` share the pool: closing one of them does nothing.
         """
-        if self._owner:
+        if self._owner and not self._shared.closed:
             await self._context.arun_close_callbacks()
-            if self._shared.driver is not None:
-                await self._shared.driver.http.aclose()
+            shared = self._shared
+            driver, shared.driver, shared.closed = shared.driver, None, True
+            if driver is not None:
+                await driver.http.aclose()
             self._closed()
 
     async def __aenter__(self) -> CamundaAsyncClient:

@@ -4,7 +4,8 @@ Everything the SDK raises on purpose derives from :class:`CamundaError`:
 
 - :class:`ConfigurationError`: a ``CAMUNDA_*`` setting is missing or malformed.
 - :class:`CamundaConnectionError`: the request never got an HTTP answer
-  (DNS, refused connection, TLS, timeout, ...).
+  (DNS, refused connection, TLS, timeout, ...); its message says which.
+- :class:`ClientClosedError`: a call on a client that has been closed.
 - :class:`AuthenticationError`: the OAuth token endpoint refused or failed.
 - :class:`ApiError`: the cluster answered with an error status. One subclass per
   status the REST API documents (``NotFoundError`` for 404, ...), grouped under
@@ -33,6 +34,7 @@ __all__ = [
     "CamundaError",
     "ConfigurationError",
     "CamundaConnectionError",
+    "ClientClosedError",
     "AuthenticationError",
     "BackpressureQueueFullError",
     "ApiError",
@@ -53,6 +55,33 @@ __all__ = [
     "BadGatewayError",
     "ServiceUnavailableError",
     "GatewayTimeoutError",
+    "PaymentRequiredError",
+    "MethodNotAllowedError",
+    "ProxyAuthenticationRequiredError",
+    "RequestTimeoutError",
+    "GoneError",
+    "LengthRequiredError",
+    "PreconditionFailedError",
+    "PayloadTooLargeError",
+    "URITooLongError",
+    "RangeNotSatisfiableError",
+    "ExpectationFailedError",
+    "MisdirectedRequestError",
+    "UnprocessableEntityError",
+    "LockedError",
+    "FailedDependencyError",
+    "TooEarlyError",
+    "UpgradeRequiredError",
+    "PreconditionRequiredError",
+    "RequestHeaderFieldsTooLargeError",
+    "UnavailableForLegalReasonsError",
+    "NotImplementedServerError",
+    "HTTPVersionNotSupportedError",
+    "InsufficientStorageError",
+    "LoopDetectedError",
+    "NetworkAuthenticationRequiredError",
+    "InternalServerErrorError",
+    "NotImplementedError_",
     "api_error",
     "error_class_for_status",
     "redact_url",
@@ -180,24 +209,69 @@ class ConfigurationError(CamundaError):
         self.variable = variable
 
 
-def _describe_cause(cause: BaseException | None, url: str, safe: str) -> str:
+# What a transport failure means, by exception class name (httpx's, and the SDK's
+# ExchangeTimeout), so this module needs no httpx import. Timeouts get the seconds.
+_TIMEOUTS = {
+    "ExchangeTimeout": "timed out waiting for the response",
+    "ReadTimeout": "timed out reading the response",
+    "WriteTimeout": "timed out sending the request",
+    "ConnectTimeout": "timed out connecting",
+    "PoolTimeout": "timed out waiting for a free connection",
+    "TimeoutException": "timed out",
+    "TimeoutError": "timed out",
+}
+_FAILURES = {
+    "ConnectError": "could not connect",
+    "ReadError": "the connection failed while reading the response",
+    "WriteError": "the connection failed while sending the request",
+    "RemoteProtocolError": "the server closed the connection or broke the HTTP protocol",
+    "LocalProtocolError": "the request could not be sent as valid HTTP",
+    "ProxyError": "the proxy failed",
+    "UnsupportedProtocol": "the address's scheme is not supported",
+}
+
+
+def _seconds_text(seconds: float) -> str:
+    return f"{seconds:.1f}" if seconds == round(seconds, 1) else f"{seconds:g}"
+
+
+def _describe_cause(
+    cause: BaseException | None, url: str, safe: str, timeout: float | None = None
+) -> str:
     if cause is None:
         return "no response"
-    text = str(cause) or type(cause).__name__
+    name = type(cause).__name__
+    for cls in type(cause).__mro__:
+        phrase = _TIMEOUTS.get(cls.__name__)
+        if phrase is not None:
+            # The class name is the whole story: httpx's own text is "timed out".
+            after = f" after {_seconds_text(timeout)} s" if timeout is not None else ""
+            return f"{phrase}{after} ({name})"
+        phrase = _FAILURES.get(cls.__name__)
+        if phrase is not None:
+            break
+    else:
+        phrase = "failed"
+    text = str(cause)
     # Transport errors sometimes quote the URL they failed on; swap in the
     # redacted form so credentials in it cannot leak through the cause text.
     if url and url != safe:
         text = text.replace(url, safe)
-    return f"{type(cause).__name__}: {text}"
+    return f"{phrase} ({name}: {text})" if text and text != name else f"{phrase} ({name})"
 
 
 class CamundaConnectionError(CamundaError):
     """The request got no HTTP response: connection, TLS, DNS or timeout failure.
 
+    The message says what happened, e.g. ``getTopology: GET http://host/v2/topology:
+    timed out reading the response after 1.0 s (ReadTimeout)``.
+
     Attributes:
         operation_id: the REST operation being called, if known.
         method: the HTTP method.
         url: the redacted request URL.
+        timeout: the timeout in seconds that ran out, when the cause is a timeout
+            and it is known; else None.
         cause: the underlying transport exception (also ``__cause__`` when raised
             with ``raise ... from``); not carried across pickling.
     """
@@ -211,16 +285,32 @@ class CamundaConnectionError(CamundaError):
         cause: BaseException | None = None,
         *,
         operation_id: str | None = None,
+        timeout: float | None = None,
     ) -> None:
         safe = redact_url(url)
         prefix = f"{operation_id}: " if operation_id else ""
-        super().__init__(
-            f"{prefix}{method.upper()} {safe} failed: {_describe_cause(cause, url, safe)}"
-        )
+        what = _describe_cause(cause, url, safe, timeout)
+        super().__init__(f"{prefix}{method.upper()} {safe}: {what}")
         self.operation_id = operation_id
         self.method = method.upper()
         self.url = safe
+        self.timeout = timeout
         self.cause = cause
+
+
+class ClientClosedError(CamundaError):
+    """A call on a client after its ``close()`` (views and derived clients included).
+
+    Attributes:
+        operation_id: the operation that was called, when known.
+    """
+
+    def __init__(self, client: str = "client", *, operation_id: str | None = None) -> None:
+        prefix = f"{operation_id}: " if operation_id else ""
+        super().__init__(
+            f"{prefix}the {client} is closed; make calls before closing it, or create a new one"
+        )
+        self.operation_id = operation_id
 
 
 class AuthenticationError(CamundaError):
@@ -305,12 +395,13 @@ class ApiError(CamundaError):
 
     Attributes:
         operation_id: the spec's operation id (``getTopology``).
-        status: the HTTP status code.
+        status: the HTTP status code (also as ``status_code``, the reference
+            SDK's name).
         type, title, detail, instance: the RFC 9457 problem fields, None when the
             body did not carry them.
         problem: the whole parsed JSON object of the body (extension members
             included), None when the body was not a JSON object.
-        body: the raw response body.
+        body: the raw response body (also as ``content``, the reference SDK's name).
         headers: an allow-listed subset of the response headers (lower-case
             names); never contains credentials.
     """
@@ -347,6 +438,16 @@ class ApiError(CamundaError):
     def text(self) -> str:
         """The body decoded as UTF-8 (undecodable bytes replaced)."""
         return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status code: ``status`` under the reference SDK's name."""
+        return self.status
+
+    @property
+    def content(self) -> bytes:
+        """The raw response body: ``body`` under the reference SDK's name."""
+        return self.body
 
     @property
     def retry_after(self) -> float | None:
@@ -418,6 +519,115 @@ class GatewayTimeoutError(ServerError):
     """504: a proxy in front of the cluster timed out."""
 
 
+# Statuses the REST API does not document but a server, proxy or load balancer
+# in front of it may send; named as RFC 9110 and the IANA registry name them.
+
+
+class PaymentRequiredError(ClientError):
+    """402: payment required (sent by some gateways and SaaS proxies)."""
+
+
+class MethodNotAllowedError(ClientError):
+    """405: the resource does not support this HTTP method (often a wrong address)."""
+
+
+class ProxyAuthenticationRequiredError(ClientError):
+    """407: a proxy between client and cluster wants credentials."""
+
+
+class RequestTimeoutError(ClientError):
+    """408: the server gave up waiting for the request; sending again may help."""
+
+
+class GoneError(ClientError):
+    """410: the resource existed but has been removed for good."""
+
+
+class LengthRequiredError(ClientError):
+    """411: the server requires a ``Content-Length``."""
+
+
+class PreconditionFailedError(ClientError):
+    """412: a precondition of the request did not hold."""
+
+
+class PayloadTooLargeError(ClientError):
+    """413: the request body is larger than the server accepts (a deployment, a document)."""
+
+
+class URITooLongError(ClientError):
+    """414: the URL is longer than the server accepts."""
+
+
+class RangeNotSatisfiableError(ClientError):
+    """416: the requested byte range is outside the resource."""
+
+
+class ExpectationFailedError(ClientError):
+    """417: the server cannot meet the ``Expect`` header."""
+
+
+class MisdirectedRequestError(ClientError):
+    """421: the request reached a server that cannot answer for this address."""
+
+
+class UnprocessableEntityError(ClientError):
+    """422: the request is well-formed but its content is invalid."""
+
+
+class LockedError(ClientError):
+    """423: the resource is locked."""
+
+
+class FailedDependencyError(ClientError):
+    """424: the request depended on another that failed."""
+
+
+class TooEarlyError(ClientError):
+    """425: the server will not risk processing a request that might be replayed."""
+
+
+class UpgradeRequiredError(ClientError):
+    """426: the server requires another protocol."""
+
+
+class PreconditionRequiredError(ClientError):
+    """428: the server requires a conditional request."""
+
+
+class RequestHeaderFieldsTooLargeError(ClientError):
+    """431: the request headers are larger than the server accepts."""
+
+
+class UnavailableForLegalReasonsError(ClientError):
+    """451: the resource is unavailable for legal reasons."""
+
+
+class NotImplementedServerError(ServerError):
+    """501: the server does not support the operation (an older cluster); retrying will not help."""
+
+
+class HTTPVersionNotSupportedError(ServerError):
+    """505: the server does not support the HTTP version of the request."""
+
+
+class InsufficientStorageError(ServerError):
+    """507: the server cannot store what the request needs."""
+
+
+class LoopDetectedError(ServerError):
+    """508: the server detected an infinite loop while processing the request."""
+
+
+class NetworkAuthenticationRequiredError(ServerError):
+    """511: a captive portal or network gateway wants credentials."""
+
+
+#: The reference SDK's names of two status classes, for code moving over from it.
+InternalServerErrorError = InternalServerError
+NotImplementedError_ = NotImplementedServerError
+
+
 class BackpressureQueueFullError(CamundaError):
     """Too many calls already wait for a backpressure permit; this one was refused.
 
@@ -445,16 +655,41 @@ class BackpressureQueueFullError(CamundaError):
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequestError,
     401: UnauthorizedError,
+    402: PaymentRequiredError,
     403: ForbiddenError,
     404: NotFoundError,
+    405: MethodNotAllowedError,
     406: NotAcceptableError,
+    407: ProxyAuthenticationRequiredError,
+    408: RequestTimeoutError,
     409: ConflictError,
+    410: GoneError,
+    411: LengthRequiredError,
+    412: PreconditionFailedError,
+    413: PayloadTooLargeError,
+    414: URITooLongError,
     415: UnsupportedMediaTypeError,
+    416: RangeNotSatisfiableError,
+    417: ExpectationFailedError,
+    421: MisdirectedRequestError,
+    422: UnprocessableEntityError,
+    423: LockedError,
+    424: FailedDependencyError,
+    425: TooEarlyError,
+    426: UpgradeRequiredError,
+    428: PreconditionRequiredError,
     429: TooManyRequestsError,
+    431: RequestHeaderFieldsTooLargeError,
+    451: UnavailableForLegalReasonsError,
     500: InternalServerError,
+    501: NotImplementedServerError,
     502: BadGatewayError,
     503: ServiceUnavailableError,
     504: GatewayTimeoutError,
+    505: HTTPVersionNotSupportedError,
+    507: InsufficientStorageError,
+    508: LoopDetectedError,
+    511: NetworkAuthenticationRequiredError,
 }
 
 

@@ -23,6 +23,7 @@ from camunda_sdk import (
 )
 from camunda_sdk.errors import (
     CamundaConnectionError,
+    ClientClosedError,
     ConfigurationError,
     InternalServerError,
     NotFoundError,
@@ -330,3 +331,160 @@ def test_read_only_posts_are_retried_on_server_errors_but_commands_are_not() -> 
     with pytest.raises(InternalServerError):
         client_with(command, **fast).publish_message(data=MessagePublicationRequest(name="m"))
     assert len(command.requests) == 1
+
+
+# -- a success body that does not fit the operation's result ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"[1,2,3]", "expected an object, got an array"),
+        (b'"hello"', "expected an object, got a string"),
+        (b"42", "expected an object, got a number"),
+        (b"null", "expected an object, got null"),
+        (b"", "the body is empty; expected an object"),
+        (b"  \n", "the body is empty"),
+    ],
+)
+def test_a_success_body_of_the_wrong_shape_is_a_typed_error(body: bytes, says: str) -> None:
+    recorder = Recorder(httpx.Response(200, content=body))
+    with pytest.raises(UnexpectedResponseError, match=says) as info:
+        client_with(recorder).get_topology()
+    assert info.value.operation_id == "getTopology" and info.value.body == body
+    assert info.value.status == 200
+
+
+def test_absurdly_deep_json_is_a_typed_error_not_a_recursion_error() -> None:
+    body = b"[" * 200_000 + b"]" * 200_000
+    recorder = Recorder(httpx.Response(200, content=b'{"brokers": ' + body + b"}"))
+    with pytest.raises(UnexpectedResponseError, match="nested too deeply") as info:
+        client_with(recorder).get_topology()
+    assert isinstance(info.value.__cause__, RecursionError)
+
+
+def test_results_that_are_lists_dicts_text_or_bytes_per_spec_still_parse() -> None:
+    key = ProcessInstanceKey("1")
+    recorder = Recorder(
+        httpx.Response(200, json=[{"processInstanceKey": "1", "processDefinitionName": "p"}]),
+        httpx.Response(200, json={"free": ["form"]}),
+        httpx.Response(200, text="<definitions/>"),
+        httpx.Response(200, content=b"\x00\x01"),
+        httpx.Response(204),
+    )
+    client = client_with(recorder)
+    hierarchy = client.get_process_instance_call_hierarchy(process_instance_key=key)
+    assert [entry.process_instance_key for entry in hierarchy] == ["1"]
+    assert client.get_resource_content(resource_key="9") == {"free": ["form"]}
+    assert client.get_process_definition_xml(process_definition_key="2") == "<definitions/>"
+    assert client.get_document(document_id="d") == b"\x00\x01"
+    assert client.get_resource_content(resource_key="9") is None
+
+
+def test_a_list_where_a_list_is_promised_must_be_a_list() -> None:
+    recorder = Recorder(httpx.Response(200, json={"items": []}))
+    with pytest.raises(UnexpectedResponseError, match="expected an array, got an object"):
+        client_with(recorder).get_process_instance_call_hierarchy(
+            process_instance_key=ProcessInstanceKey("1")
+        )
+
+
+# -- closed clients --------------------------------------------------------------------
+
+
+def test_a_call_on_a_closed_client_or_its_views_says_the_client_is_closed() -> None:
+    recorder = Recorder(default=lambda request: httpx.Response(200, json={}))
+    client = client_with(recorder)
+    early_view = client.with_options(timeout=2.0)
+    client.get_topology()
+    client.close()
+    client.close()  # closing twice is harmless
+    late_view = client.with_options(retry=False)
+    for target in (client, early_view, late_view):
+        with pytest.raises(ClientClosedError, match="CamundaClient is closed"):
+            target.get_topology()
+    assert len(recorder.requests) == 1
+
+
+def test_a_client_closed_before_its_first_call_opens_no_connection_pool() -> None:
+    client = client_with(Recorder())
+    client.close()
+    with counting_http_clients() as created, pytest.raises(ClientClosedError):
+        client.get_topology()
+    assert created == []
+
+
+def test_a_call_in_flight_when_the_client_closes_gets_the_closed_error() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        started.set()
+        release.wait(5)
+        return httpx.Response(503, json={})  # retried: the next attempt finds the pool closed
+
+    client = client_with(
+        Recorder(default=slow),
+        CAMUNDA_SDK_RETRY_MAX_ATTEMPTS="2",
+        CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS="0",
+    )
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            client.get_topology()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    assert started.wait(5)
+    client.close()
+    release.set()
+    thread.join(5)
+    assert len(errors) == 1 and isinstance(errors[0], ClientClosedError)
+    assert str(errors[0]).startswith("getTopology: the CamundaClient is closed")
+
+
+def test_async_client_views_and_derived_sync_client_refuse_calls_once_closed() -> None:
+    async def main() -> None:
+        recorder = Recorder(default=lambda request: httpx.Response(200, json={}))
+        client = CamundaAsyncClient(BASE, environ={}, transport=httpx.MockTransport(recorder))
+        view = client.with_options(retry=False)
+        derived = client.sync_client()
+        await client.get_topology()
+        derived.get_topology()
+        await client.close()
+        for target in (client, view, client.with_options(timeout=1.0)):
+            with pytest.raises(ClientClosedError, match="CamundaAsyncClient is closed"):
+                await target.get_topology()
+        with pytest.raises(ClientClosedError, match="CamundaClient is closed"):
+            derived.get_topology()
+        with pytest.raises(ClientClosedError):
+            derived.with_options(retry=False).get_topology()
+        assert len(recorder.requests) == 2
+
+    asyncio.run(main())
+
+
+# -- transport errors say what happened -------------------------------------------------
+
+
+def test_an_async_read_timeout_says_what_timed_out_and_after_how_long() -> None:
+    def stall(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("", request=request)
+
+    async def main() -> CamundaConnectionError:
+        config = {**BASE, "CAMUNDA_SDK_TIMEOUT_MS": "1500"}
+        async with CamundaAsyncClient(
+            config, environ={}, transport=httpx.MockTransport(stall)
+        ) as client:
+            with pytest.raises(CamundaConnectionError) as info:
+                await client.get_topology()
+            return info.value
+
+    error = asyncio.run(main())
+    assert str(error) == (
+        "getTopology: GET http://camunda.test:8080/v2/topology:"
+        " timed out reading the response after 1.5 s (ReadTimeout)"
+    )
+    assert error.timeout == 1.5 and isinstance(error.cause, httpx.ReadTimeout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 
+import httpx
 import pytest
 
 from camunda_sdk import errors
@@ -15,18 +16,28 @@ from camunda_sdk.errors import (
     BadRequestError,
     CamundaConnectionError,
     CamundaError,
+    ClientClosedError,
     ClientError,
     ConfigurationError,
     ConflictError,
     ForbiddenError,
     GatewayTimeoutError,
+    GoneError,
     InternalServerError,
+    InternalServerErrorError,
+    MethodNotAllowedError,
     NotAcceptableError,
     NotFoundError,
+    NotImplementedError_,
+    NotImplementedServerError,
+    PayloadTooLargeError,
+    PreconditionFailedError,
+    RequestTimeoutError,
     ServerError,
     ServiceUnavailableError,
     TooManyRequestsError,
     UnauthorizedError,
+    UnprocessableEntityError,
     UnsupportedMediaTypeError,
     api_error,
     error_class_for_status,
@@ -52,17 +63,23 @@ PROBLEM = {
         (401, UnauthorizedError, ClientError),
         (403, ForbiddenError, ClientError),
         (404, NotFoundError, ClientError),
+        (405, MethodNotAllowedError, ClientError),
         (406, NotAcceptableError, ClientError),
+        (408, RequestTimeoutError, ClientError),
         (409, ConflictError, ClientError),
+        (410, GoneError, ClientError),
+        (412, PreconditionFailedError, ClientError),
+        (413, PayloadTooLargeError, ClientError),
         (415, UnsupportedMediaTypeError, ClientError),
+        (422, UnprocessableEntityError, ClientError),
         (429, TooManyRequestsError, ClientError),
         (500, InternalServerError, ServerError),
+        (501, NotImplementedServerError, ServerError),
         (502, BadGatewayError, ServerError),
         (503, ServiceUnavailableError, ServerError),
         (504, GatewayTimeoutError, ServerError),
         (418, ClientError, ClientError),
-        (422, ClientError, ClientError),
-        (501, ServerError, ServerError),
+        (499, ClientError, ClientError),
         (599, ServerError, ServerError),
     ],
 )
@@ -75,6 +92,26 @@ def test_class_chosen_by_status(status: int, cls: type[ApiError], family: type[A
     assert isinstance(err, CamundaError)
     assert err.status == status
     assert err.operation_id == "op"
+
+
+def test_every_error_status_of_the_spec_and_rfc_9110_has_its_own_class() -> None:
+    import http
+
+    for status in http.HTTPStatus:
+        if status.value < 400 or status.value in (418, 506, 510):
+            continue  # a teapot and two experimental statuses fall back to their family
+        cls = error_class_for_status(status.value)
+        assert cls not in (ClientError, ServerError), status
+        assert cls.__doc__ and cls.__doc__.startswith(str(status.value)), cls
+
+
+def test_reference_sdk_names_are_aliases() -> None:
+    err = api_error("createProcessInstance", 400, b'{"title": "bad"}')
+    assert err.status_code == err.status == 400
+    assert err.content == err.body == b'{"title": "bad"}'
+    assert InternalServerErrorError is InternalServerError
+    assert NotImplementedError_ is NotImplementedServerError
+    assert not issubclass(NotImplementedServerError, NotImplementedError)
 
 
 def test_unexpected_status_falls_back_to_api_error() -> None:
@@ -210,8 +247,37 @@ def test_connection_error_message_and_redaction() -> None:
 
 def test_connection_error_without_cause_or_operation() -> None:
     err = CamundaConnectionError("POST", "http://localhost:8080/v2/jobs/activation")
-    assert str(err) == "POST http://localhost:8080/v2/jobs/activation failed: no response"
+    assert str(err) == "POST http://localhost:8080/v2/jobs/activation: no response"
     assert err.operation_id is None
+
+
+@pytest.mark.parametrize(
+    ("cause", "timeout", "says"),
+    [
+        (httpx.ReadTimeout("timed out"), 1.0, "timed out reading the response after 1.0 s"),
+        (httpx.ConnectTimeout("timed out"), 2.5, "timed out connecting after 2.5 s"),
+        (httpx.WriteTimeout(""), 0.25, "timed out sending the request after 0.25 s"),
+        (httpx.PoolTimeout(""), None, "timed out waiting for a free connection (PoolTimeout)"),
+        (httpx.ConnectError("[Errno 111] refused"), None, "could not connect (ConnectError: "),
+        (httpx.RemoteProtocolError("Server disconnected"), None, "closed the connection"),
+        (httpx.ReadError(""), None, "failed while reading the response (ReadError)"),
+        (OSError("boom"), None, "failed (OSError: boom)"),
+    ],
+)
+def test_connection_error_says_what_happened(
+    cause: BaseException, timeout: float | None, says: str
+) -> None:
+    url = f"https://user:{PASSWORD}@host/v2/topology"
+    err = CamundaConnectionError("GET", url, cause, operation_id="getTopology", timeout=timeout)
+    assert str(err).startswith("getTopology: GET https://***@host/v2/topology: ")
+    assert says in str(err)
+    assert PASSWORD not in str(err) and err.timeout == timeout
+
+
+def test_client_closed_error() -> None:
+    err = ClientClosedError("CamundaClient", operation_id="getTopology")
+    assert str(err).startswith("getTopology: the CamundaClient is closed")
+    assert isinstance(err, CamundaError) and err.operation_id == "getTopology"
 
 
 def test_authentication_error() -> None:
@@ -242,6 +308,8 @@ def test_configuration_error_variable() -> None:
         ConfigurationError("bad", variable="CAMUNDA_X"),
         CamundaConnectionError("GET", "http://h/v2/x", OSError("refused"), operation_id="op"),
         AuthenticationError("nope", url="https://login/token", status=400),
+        ClientClosedError("CamundaClient", operation_id="getTopology"),
+        CamundaConnectionError("GET", "http://h/x", httpx.ReadTimeout("t"), timeout=1.0),
     ],
 )
 def test_errors_survive_pickling(err: CamundaError) -> None:
@@ -263,9 +331,15 @@ def test_redact_url() -> None:
 def test_all_is_complete() -> None:
     for name in errors.__all__:
         assert hasattr(errors, name)
+    from camunda_sdk.operations.errors import error_class_named
+
+    # Per-operation classes are made on first use and cached in the module (another
+    # test may have loaded some); they are reached by name, not listed in __all__.
     public_classes = {
         name
         for name, value in vars(errors).items()
-        if isinstance(value, type) and issubclass(value, CamundaError)
+        if isinstance(value, type)
+        and issubclass(value, CamundaError)
+        and error_class_named(name) is not value
     }
     assert public_classes <= set(errors.__all__)

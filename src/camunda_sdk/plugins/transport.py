@@ -57,13 +57,24 @@ def camunda_call_handler(context: ClientContext) -> Handler:
     """Return the handler that sends the request (innermost)."""
     base = context.config.rest_address.rstrip("/")
     origin = server_root(base)
-    timeout = httpx.Timeout(context.config.timeout_ms / 1000).as_dict()
+    timeout = httpx.Timeout(seconds(context.config.timeout_ms / 1000)).as_dict()
 
     def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
         url_base = origin if call.operation.root else base
         return (yield Send(build_request(call, url_base, timeout)))
 
     return send
+
+
+def seconds(timeout: float | None) -> float | None:
+    """A timeout as httpx takes it: 0 (the settings' "no timeout") becomes None.
+
+    Passed on as it is, 0 would make httpx's sockets non-blocking (every read
+    fails at once) and end the SDK's deadline before the exchange starts.
+    Each timeout is the deadline of one whole attempt: the drivers' httpx
+    clients (``camunda_sdk.pipeline.drivers``) enforce it.
+    """
+    return timeout if timeout else None
 
 
 def server_root(base: str) -> str:
@@ -98,7 +109,7 @@ def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> ht
         headers.update(call.headers)
     params = _query(call.query) if call.query else None
     if call.options.timeout is not None:
-        timeout = httpx.Timeout(call.options.timeout).as_dict()
+        timeout = httpx.Timeout(seconds(call.options.timeout)).as_dict()
     extensions = {"timeout": timeout, API_REQUEST: op}
     url = base + path
     if op.body == "multipart" and call.body is not None:

@@ -122,6 +122,7 @@ async def test_a_failing_token_endpoint_delays_results_but_loses_none() -> None:
         "CAMUNDA_OAUTH_URL": "http://camunda.test/oauth/token",
         "CAMUNDA_CLIENT_ID": "worker",
         "CAMUNDA_CLIENT_SECRET": "s3cr3t-value",
+        "CAMUNDA_SDK_OAUTH_FAILURE_COOLDOWN_MS": "20",  # fail fast only briefly
     }
     client = CamundaAsyncClient(
         configuration=settings, transport=httpx.MockTransport(handle), environ={}

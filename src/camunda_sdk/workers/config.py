@@ -120,6 +120,15 @@ class WorkerConfig:
             (comma-separated), else ``CAMUNDA_TENANT_ID``, else the server's default.
         with_lease: ask the cluster for a lease token per job (newer servers); the
             token is sent back with the job's completion, failure or error.
+        extend_timeout: keep a long-running job with this worker: once its handler
+            has run for half the job timeout, extend the job's timeout
+            (``updateJob``) by another job timeout, again and again until the
+            handler returns. Off by default.
+        max_job_duration_milliseconds: the most a handler may run. Past it an
+            ``async`` handler is cancelled (a thread or process one is abandoned)
+            and the job is failed saying so, so that it is not done twice by
+            accident. None: no maximum (without ``extend_timeout`` the job
+            timeout is the practical one).
     """
 
     job_type: str = attrs.field(validator=_job_type)
@@ -134,6 +143,10 @@ class WorkerConfig:
     worker_name: str | None = attrs.field(default=None, validator=_text)
     tenant_ids: tuple[str, ...] | None = attrs.field(default=None, converter=_tenant_ids)
     with_lease: bool = attrs.field(default=False, validator=_flag)
+    extend_timeout: bool = attrs.field(default=False, validator=_flag)
+    max_job_duration_milliseconds: int | None = attrs.field(
+        default=None, validator=_integer(1, _INT64_MAX)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -149,6 +162,8 @@ class ResolvedWorkerConfig:
     tenant_ids: tuple[str, ...] | None
     startup_jitter_max_seconds: float
     with_lease: bool = False
+    extend_timeout: bool = False
+    max_job_duration_milliseconds: int | None = None
 
 
 def _first(*values: Any) -> Any:
@@ -218,6 +233,8 @@ def resolve_worker_config(
         tenant_ids=tenant_ids,
         startup_jitter_max_seconds=float(jitter),
         with_lease=bool(config.with_lease),
+        extend_timeout=config.extend_timeout,
+        max_job_duration_milliseconds=config.max_job_duration_milliseconds,
     )
 
 

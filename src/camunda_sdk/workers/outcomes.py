@@ -209,7 +209,7 @@ def complete(job: ActivatedJobResult, result: object) -> Outcome:
 class ActiveJob:
     """A job this client's workers hold: what the outcome stage and delivery need."""
 
-    __slots__ = ("give_up_at", "handler_running", "job", "lease_token", "reported")
+    __slots__ = ("deadline", "handler_running", "job", "lease_token", "margin", "reported")
 
     #: What an outcome the handler sent through the client made of the job, by operation.
     REPORTED: ClassVar[Mapping[str, str]] = {
@@ -218,12 +218,19 @@ class ActiveJob:
         "throwJobError": "errored",
     }
 
-    def __init__(self, job: ActivatedJobResult, give_up_at: float) -> None:
+    def __init__(self, job: ActivatedJobResult, deadline: float, margin: float) -> None:
         self.job = job
         self.lease_token: str | None = job.lease_token
-        #: Loop time after which sending the outcome is pointless (the job's deadline).
-        self.give_up_at = give_up_at
+        #: Loop time at which the cluster takes the job back (moved by extensions).
+        self.deadline = deadline
+        #: How long before the deadline sending anything becomes pointless.
+        self.margin = margin
         #: Whether the handler is running: only its own calls count as reporting.
         self.handler_running = False
         #: What the handler made of the job through the client (``REPORTED``), or None.
         self.reported: str | None = None
+
+    @property
+    def give_up_at(self) -> float:
+        """Loop time after which sending anything for the job is pointless."""
+        return self.deadline - self.margin

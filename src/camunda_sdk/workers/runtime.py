@@ -563,7 +563,7 @@ class JobWorker:
             if 0 < by_server <= timeout + 60:
                 remaining = min(remaining, by_server)
         margin = min(self.tuning.deadline_margin, timeout / 10)
-        active = ActiveJob(job, activated_at + remaining - margin)
+        active = ActiveJob(job, activated_at + remaining, margin)
         self._registry.active[str(job.job_key)] = active
         return active
 
@@ -613,12 +613,29 @@ class JobWorker:
         raised: Exception | None = None
         active.handler_running = True
         started = time.perf_counter()
+        extender = self._start_extending(active)
+        maximum = self.config.max_job_duration_milliseconds
         try:
-            result = await self._chain(context)
+            if maximum is None:
+                result = await self._chain(context)
+            else:
+                result = await asyncio.wait_for(self._chain(context), maximum / 1000)
+        except asyncio.TimeoutError:
+            if maximum is None:
+                raise
+            self.log.error(
+                f"job {job.job_key}: the handler ran past its maximum of {maximum / 1000:g} s;"
+                " cancelled (or abandoned, in a thread or process) and the job failed"
+            )
+            raised = JobFailure(
+                f"the job handler ran past its maximum duration of {maximum} ms and was stopped"
+            )
         except Exception as exc:
             raised = exc
         finally:
             active.handler_running = False
+            if extender is not None:
+                extender.cancel()  # the handler returned: no extension after this
             self.telemetry.duration.record(time.perf_counter() - started, self.telemetry.attributes)
         if active.reported:
             self.log.debug(f"job {job.job_key}: the handler reported the outcome itself")
@@ -628,6 +645,50 @@ class JobWorker:
         except Exception as exc:  # a result whose conversion raises must not go unreported
             self.log.error(f"job {job.job_key}: could not prepare its outcome", exc=exc)
             return fail(job, f"the worker could not prepare the job's outcome: {describe(exc)}")
+
+    def _start_extending(self, active: ActiveJob) -> asyncio.Task[None] | None:
+        if not self.config.extend_timeout:
+            return None
+        return asyncio.get_running_loop().create_task(self._extend(active))
+
+    async def _extend(self, active: ActiveJob) -> None:
+        """While the handler runs, push the job's deadline out before it is reached.
+
+        Each extension asks for a fresh job timeout (``updateJob``; it drains work,
+        so backpressure never holds it back) when half of it is used up; a failed
+        attempt is retried until shortly before the deadline, like an outcome.
+        """
+        from ..operations.models import JobChangeset, JobUpdateRequest
+
+        loop = asyncio.get_running_loop()
+        timeout = self.config.job_timeout_milliseconds / 1000
+        job = active.job
+        request = JobUpdateRequest(
+            changeset=JobChangeset(timeout=self.config.job_timeout_milliseconds),
+            lease_token=active.lease_token,
+        )
+        extensions = 0
+        while True:
+            # Extend once half of the current timeout is used up.
+            await asyncio.sleep(max(0.0, active.deadline - timeout / 2 - loop.time()))
+            while True:
+                sent = loop.time()
+                try:
+                    await self._outcome_client.update_job(job_key=job.job_key, data=request)
+                except Exception as exc:
+                    if not is_transient(exc) or loop.time() >= active.give_up_at:
+                        self.log.error(
+                            f"job {job.job_key}: could not extend its timeout: {describe(exc)}"
+                        )
+                        return
+                    await asyncio.sleep(self.tuning.outcome_backoff.delay(0, self.tuning.random))
+                    continue
+                break
+            # The new timeout counts from when the cluster got the request: at the
+            # latest now, at the earliest when it was sent. The earlier is safe.
+            active.deadline = sent + timeout
+            extensions += 1
+            self.log.debug(f"job {job.job_key}: timeout extended ({extensions})")
 
     def _outcome_of(
         self,

@@ -18,6 +18,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("retry", "camunda_sdk.plugins.retry"),
     ("config", "camunda_sdk.plugins.config"),
     ("tracing", "camunda_sdk.plugins.tracing"),
+    ("trace-context", "camunda_sdk.plugins.trace_context"),
     ("workers", "camunda_sdk.workers.plugin"),
     # Job handler middleware (camunda_job_handler), innermost first.
     ("job-logging", "camunda_sdk.workers.joblog"),

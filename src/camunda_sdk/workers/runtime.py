@@ -401,6 +401,9 @@ class JobWorker:
         # TenantId is a NewType of str: the configured names are tenant ids.
         tenant_ids = cast("list[TenantId] | None", _list(config.tenant_ids))
         fetch_variables = _list(config.fetch_variables)
+        carried = self.telemetry.trace_variable
+        if fetch_variables is not None and carried is not None and carried not in fetch_variables:
+            fetch_variables.append(carried)  # the trace the process carries comes along
         errors = 0
         idle = 0
         while not self._stopping:

@@ -32,6 +32,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import __version__
 from ..pipeline.hookspecs import hookimpl
+from ..plugins.trace_context import PROPAGATION, TRACE_LINK, TRACE_VARIABLE, extract
 from ..plugins.tracing import TRACING
 
 if TYPE_CHECKING:
@@ -55,6 +56,11 @@ class WorkerTelemetry:
         job_type = worker.config.job_type
         self.attributes = {"camunda.job.type": job_type}
         self.span_name = f"process {job_type}"
+        # A trace the job's process carries (plugins.trace_context), joined as a child or a link.
+        self.trace_variable = (
+            TRACE_VARIABLE.read(context.config) if PROPAGATION.read(context.config) else None
+        )
+        self.trace_link = TRACE_LINK.read(context.config) == "link"
         tracer_provider = context.tracer_provider or trace.get_tracer_provider()
         self._tracer = tracer_provider.get_tracer(_NAME, __version__)
         # Imported here: this module is loaded by every client, workers or not.
@@ -100,9 +106,18 @@ class WorkerTelemetry:
         """Start the job's span and make it current; return what :meth:`end_job` needs."""
         if not self.enabled:
             return None
+        parent, links = None, None
+        if self.trace_variable is not None and isinstance(job.variables, dict):
+            carried = extract(job.variables, self.trace_variable)
+            if carried is not None and self.trace_link:
+                links = [trace.Link(trace.get_current_span(carried).get_span_context())]
+            else:
+                parent = carried
         span = self._tracer.start_span(
             self.span_name,
+            parent,
             kind=SpanKind.CONSUMER,
+            links=links,
             attributes={
                 "camunda.job.type": job.type_ or self.attributes["camunda.job.type"],
                 "camunda.job.key": str(job.job_key),

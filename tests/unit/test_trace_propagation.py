@@ -103,3 +103,34 @@ async def test_a_job_span_continues_the_trace_its_process_carries(mode: str) -> 
         assert [link.context.span_id for link in job_span.links] == [context.span_id]
     # a worker that fetches only some variables fetches the trace context too
     assert server.activations[0]["fetchVariable"] == ["n", "traceContext"]
+
+
+async def test_one_trace_from_the_creation_call_to_the_job_handler() -> None:
+    telemetry = Telemetry()
+    bodies: list[Any] = []
+    starter = recording_client(telemetry, bodies)
+    tracer = telemetry.tracer_provider.get_tracer("app")
+    with tracer.start_as_current_span("checkout") as checkout:
+        starter.create_process_instance(
+            data=ProcessInstanceCreationInstructionById(process_definition_id="order")
+        )
+    # the cluster hands the instance's variables to its job
+    server = FakeJobServer([job_json(1, variables=bodies[0]["variables"])])
+    worker_client = CamundaAsyncClient(
+        configuration=ON,
+        transport=httpx.MockTransport(server.handle),
+        environ={},
+        tracer_provider=telemetry.tracer_provider,
+        meter_provider=telemetry.meter_provider,
+    )
+    create_job_worker(worker_client, config(), lambda job: {"ok": True}, tuning=FAST)
+    await run_until_done(worker_client, server, 1)
+    await worker_client.close()
+    (job_span,) = telemetry.spans("process work")
+    (completion,) = telemetry.spans("POST /jobs/{jobKey}/completion")
+    (creation,) = telemetry.spans("POST /process-instances")
+    trace_id = checkout.get_span_context().trace_id
+    assert {s.context.trace_id for s in (creation, job_span, completion)} == {trace_id}
+    assert job_span.parent is not None
+    assert job_span.parent.span_id == checkout.get_span_context().span_id
+    assert completion.parent is not None and completion.parent.span_id == job_span.context.span_id

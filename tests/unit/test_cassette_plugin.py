@@ -471,6 +471,8 @@ def test_secret_values_sources() -> None:
         env, ["$MINE", "e-secret", "$UNSET"], {"CAMUNDA_CLIENT_SECRET": "f-secret"}
     )
     assert set(values) == {"a-secret", "b-secret", "c-secret", "d-secret", "e-secret", "f-secret"}
+    # a configuration key in any case counts, as the client accepts it
+    assert secret_values({}, [], {"camunda_client_secret": "g-secret"}) == ["g-secret"]
 
 
 class _Req:

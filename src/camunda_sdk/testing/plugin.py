@@ -128,7 +128,9 @@ def secret_values(
         pass
     values = [env.get(key) for key in sorted(keys)]
     if configuration:
-        values += [str(configuration[k]) for k in sorted(keys) if configuration.get(k)]
+        # Keys of configuration={...} are accepted in any case (camunda_client_secret).
+        given = {str(k).strip().upper(): v for k, v in configuration.items()}
+        values += [str(given[k]) for k in sorted(keys) if given.get(k)]
     for entry in ini_values:
         entry = entry.strip()
         if entry.startswith("$"):

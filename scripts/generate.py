@@ -711,15 +711,11 @@ class Generator:
                 "and `errors.pyi` declares the classes for type checkers.\n"
                 '"""\n',
                 "from __future__ import annotations\n",
-                "from typing import TYPE_CHECKING, Any\n",
-                "if TYPE_CHECKING:",
-                "    from camunda_sdk.errors import ApiError\n",
+                "from typing import Any\n",
                 "#: status -> (class name suffix, status class in `camunda_sdk.errors`)",
                 f"STATUS_CLASSES: dict[int, tuple[str, str]] = {{{table}}}\n",
                 "#: operationId -> the error statuses the spec lists for it",
                 f"ERRORS: dict[str, tuple[int, ...]] = {{{errors}}}\n",
-                "_names: dict[str, tuple[str, int]] | None = None  # name -> (operationId, status)",
-                "_classes: dict[str, type[ApiError]] = {}\n",
                 ERRORS_RUNTIME,
             ]
         )
@@ -1090,53 +1086,14 @@ def error_doc(op_id: str, status: int, base: str) -> str:
     return f"`{op_id}` answered {status} (a `{base}` subclass)."
 
 
-# The hand-written part of the generated `errors.py`, below its tables.
-ERRORS_RUNTIME = '''
-def error_class(operation_id: str, status: int) -> type[ApiError] | None:
-    """The class for `status` from `operation_id`; None if the spec lists no such pair."""
-    statuses = ERRORS.get(operation_id)
-    if statuses is None or status not in statuses:
-        return None
-    return _make(operation_id, status)
-
-
-def error_class_named(name: str) -> type[ApiError] | None:
-    """The class called `name` (`CreateProcessInstanceBadRequest`); None if there is none."""
-    global _names
-    names = _names
-    if names is None:
-        names = {}
-        for operation_id, statuses in ERRORS.items():
-            prefix = operation_id[:1].upper() + operation_id[1:]
-            for status in statuses:
-                names[prefix + STATUS_CLASSES[status][0]] = (operation_id, status)
-        _names = names  # published whole: another thread never sees it half-built
-    found = names.get(name)
-    return None if found is None else _make(*found)
-
-
-def _make(operation_id: str, status: int) -> type[ApiError]:
-    suffix, base_name = STATUS_CLASSES[status]
-    name = operation_id[:1].upper() + operation_id[1:] + suffix
-    cls = _classes.get(name)
-    if cls is None:
-        from camunda_sdk import errors
-
-        base: type[ApiError] = getattr(errors, base_name)
-        doc = f"`{operation_id}` answered {status} (a `{base_name}` subclass)."
-        # Public (and pickled) as `camunda_sdk.errors.<name>`, where users import it from.
-        made = type(name, (base,), {"__doc__": doc, "__module__": "camunda_sdk.errors"})
-        cls = _classes.setdefault(name, made)  # one class per name, even across threads
-    return cls
+# The generated `errors.py` is data; `camunda_sdk._operation_errors` builds the classes.
+ERRORS_RUNTIME = """
+from camunda_sdk._operation_errors import error_class, error_class_named, module_getattr
 
 
 def __getattr__(name: str) -> Any:
-    cls = error_class_named(name)
-    if cls is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    return cls
-'''
+    return module_getattr(__name__, name)
+"""
 
 
 # --------------------------------------------------------------------------- output

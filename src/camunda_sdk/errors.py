@@ -795,7 +795,7 @@ def api_error(
         }
     # The per-operation class (CreateProcessInstanceBadRequest, a BadRequestError) when the
     # spec lists this status for the operation; its table is loaded at the first error.
-    from camunda_sdk.operations.errors import error_class
+    from camunda_sdk._operation_errors import error_class
 
     cls = error_class(operation_id, status) or error_class_for_status(status)
     return cls(
@@ -821,7 +821,7 @@ else:
     def __getattr__(name: str) -> type[ApiError]:
         """A per-operation error class, such as ``CreateProcessInstanceBadRequest``."""
         if name[:1].isupper():  # dunder probes (``__path__``, ...) never load the table
-            from camunda_sdk.operations.errors import error_class_named
+            from camunda_sdk._operation_errors import error_class_named
 
             cls = error_class_named(name)
             if cls is not None:

@@ -2,7 +2,9 @@
 
 A small HTTP/1.1 server on loopback admits at most ``N`` requests at once
 (each takes ``--service-ms``) and answers ``429`` to any request beyond that.
-Halfway through the run it raises ``N`` (8 -> 32 by default). Many concurrent
+A third of the way through the run it raises ``N`` (8 -> 32 by default), and
+two thirds of the way through it lifts it above the number of callers (1000):
+the cluster is healthy again. Many concurrent
 calls go through a pipeline assembled by pluggy from the SDK's real
 ``retry``, ``backpressure`` and ``transport`` plugins, under the async driver
 (``--driver async``, the default) or the sync one with a thread per caller
@@ -10,11 +12,13 @@ calls go through a pipeline assembled by pluggy from the SDK's real
 
 Every ``--sample-ms`` it prints the server's cap, the client's limit, the
 requests the client has in flight, the calls queued for a permit, and the
-successes and 429s of that interval. Expect the limit to fall to about ``N``
-within a second, to oscillate just around it, and to climb to the new ``N``
-after the lift.
+successes and 429s of that interval. Expect no cap until the first 429, the
+limit to fall to about ``N`` within a second, to oscillate just around it, to
+climb to the new ``N`` after the lift, and the cap (``-`` in the limit column)
+to go ``--quiet-s`` after the last 429, when every caller is in flight at once.
+The quiet period is 30 s in the SDK; the run shortens it to 2 s.
 
-Run: ``.venv/bin/python benchmarks/backpressure_sim.py`` (about 10 s; the
+Run: ``.venv/bin/python benchmarks/backpressure_sim.py`` (about 14 s; the
 server stops itself at the end).
 """
 
@@ -215,7 +219,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
 class Row:
     t: float
     cap: int
-    limit: int
+    limit: int | None
     in_flight: int
     waiters: int
     server_in_flight: int
@@ -293,8 +297,10 @@ async def drive_async(handler: Any, server: CappedServer, args: argparse.Namespa
                 failed += response.status_code != 200
 
         async def lift() -> None:
-            await asyncio.sleep(args.seconds / 2)
+            await asyncio.sleep(args.seconds / 3)
             server.set_cap(args.lifted_cap)
+            await asyncio.sleep(args.seconds / 3)
+            server.set_cap(args.healthy_cap)
 
         await asyncio.gather(lift(), *(caller() for _ in range(args.callers)))
     return failed
@@ -316,12 +322,17 @@ def drive_sync(handler: Any, server: CappedServer, args: argparse.Namespace) -> 
                     with lock:
                         failed += 1
 
-        timer = threading.Timer(args.seconds / 2, lambda: server.set_cap(args.lifted_cap))
-        timer.start()
+        timers = [
+            threading.Timer(args.seconds / 3, lambda: server.set_cap(args.lifted_cap)),
+            threading.Timer(2 * args.seconds / 3, lambda: server.set_cap(args.healthy_cap)),
+        ]
+        for timer in timers:
+            timer.start()
         with ThreadPoolExecutor(args.callers) as pool:
             for future in [pool.submit(caller) for _ in range(args.callers)]:
                 future.result()
-        timer.cancel()
+        for timer in timers:
+            timer.cancel()
     return failed
 
 
@@ -329,10 +340,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--driver", choices=("async", "sync"), default="async")
     parser.add_argument("--cap", type=int, default=8, help="server capacity, first half")
-    parser.add_argument("--lifted-cap", type=int, default=32, help="capacity, second half")
+    parser.add_argument("--lifted-cap", type=int, default=32, help="capacity, second third")
+    parser.add_argument("--healthy-cap", type=int, default=1000, help="capacity, last third")
+    parser.add_argument("--quiet-s", type=float, default=2.0, help="quiet period lifting the cap")
     parser.add_argument("--callers", type=int, default=128, help="concurrent calls")
     parser.add_argument("--httpx-pool", action="store_true", help="async: httpx's own pool")
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--service-ms", type=float, default=50.0)
     parser.add_argument("--sample-ms", type=float, default=250.0)
     args = parser.parse_args()
@@ -342,6 +355,7 @@ def main() -> None:
     handler, context = build_pipeline(server.port)
     state = backpressure_state(context)
     assert state is not None
+    state.quiet_period = args.quiet_s
     sampler = Sampler(server, state, args.sample_ms / 1000)
     started = time.monotonic()
     with sampler.running():
@@ -354,7 +368,8 @@ def main() -> None:
 
     print(
         f"driver={args.driver} callers={args.callers} service={args.service_ms:g} ms "
-        f"cap {args.cap} -> {args.lifted_cap} at t={args.seconds / 2:g} s"
+        f"cap {args.cap} -> {args.lifted_cap} at t={args.seconds / 3:g} s "
+        f"-> {args.healthy_cap} at t={2 * args.seconds / 3:g} s; quiet period {args.quiet_s:g} s"
     )
     print(
         "| t (s) | server cap | limit | in flight | waiting | server busy | ok/s | 429/s "
@@ -363,17 +378,19 @@ def main() -> None:
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in sampler.rows:
         print(
-            f"| {r.t:.2f} | {r.cap} | {r.limit} | {r.in_flight} | {r.waiters} | "
+            f"| {r.t:.2f} | {r.cap} | {'-' if r.limit is None else r.limit} | {r.in_flight} | "
+            f"{r.waiters} | "
             f"{r.server_in_flight} | {r.ok_per_s:.0f} | {r.rejected_per_s:.0f} | {r.severity} |"
         )
-    half = args.seconds / 2
+    third = args.seconds / 3
     for label, lo, hi, cap in (
-        ("first half, after 1 s", 1.0, half, args.cap),
-        ("second half, after 1 s", half + 1.0, args.seconds, args.lifted_cap),
+        ("first third, after 1 s", 1.0, third, args.cap),
+        ("second third, after 1 s", third + 1.0, 2 * third, args.lifted_cap),
     ):
         rows = [r for r in sampler.rows if lo <= r.t < hi]
-        if rows:
-            mean_limit = sum(r.limit for r in rows) / len(rows)
+        capped = [r.limit for r in rows if r.limit is not None]
+        if rows and capped:
+            mean_limit = sum(capped) / len(capped)
             ok = sum(r.ok_per_s for r in rows) / len(rows)
             rejected = sum(r.rejected_per_s for r in rows) / len(rows)
             ideal = cap / (args.service_ms / 1000)
@@ -381,6 +398,13 @@ def main() -> None:
                 f"{label}: mean limit {mean_limit:.1f} (cap {cap}), {ok:.0f} ok/s "
                 f"({ok / ideal:.0%} of the cap's {ideal:.0f}/s), {rejected:.0f} 429/s"
             )
+    uncapped = [r for r in sampler.rows if r.t >= 2 * third and r.limit is None]
+    if uncapped:
+        print(
+            f"last third: uncapped from t={uncapped[0].t:.2f} s; "
+            f"peak in flight after that {max(r.in_flight for r in uncapped)} "
+            f"of {args.callers} callers"
+        )
     print(
         f"server totals: {server.ok} ok, {server.rejected} rejected; "
         f"calls that gave up after retries: {failed}; wall time {elapsed:.1f} s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import threading
 import time
@@ -16,7 +17,7 @@ import pytest
 from fakes import handler_for
 
 from camunda_sdk.config import resolve_config
-from camunda_sdk.errors import ConfigurationError
+from camunda_sdk.errors import BackpressureQueueFullError, ConfigurationError
 from camunda_sdk.operations import descriptors
 from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
@@ -39,6 +40,37 @@ COMPLETE = descriptors.completeJob  # the generator marks it draining
 
 def make_context(**settings: Any) -> ClientContext:
     return fakes.make_context(backpressure, config=settings)
+
+
+def overload(state: BackpressureState) -> None:
+    """One overload signal, from a request of its own: caps an uncapped limiter."""
+    state.release(state.enter(), Outcome.OVERLOAD)
+
+
+def capped_state(limit: int, **kwargs: Any) -> BackpressureState:
+    """A limiter an overload signal has capped at ``limit`` (soft severity)."""
+    state = BackpressureState(initial_limit=math.ceil(limit / DECREASE_FACTOR), **kwargs)
+    overload(state)
+    assert state.limit == limit
+    return state
+
+
+def limit_of(state: BackpressureState) -> int:
+    limit = state.limit
+    assert limit is not None, "the limiter is uncapped"
+    return limit
+
+
+def capped_context(limit: int, **settings: Any) -> tuple[ClientContext, BackpressureState]:
+    """A context whose limiter an overload signal has capped at ``limit``."""
+    initial = str(math.ceil(limit / DECREASE_FACTOR))
+    context = make_context(CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT=initial, **settings)
+    handler_for(context)
+    state = backpressure_state(context)
+    assert state is not None
+    overload(state)
+    assert state.limit == limit
+    return context, state
 
 
 def response(status: int, **kwargs: Any) -> httpx.Response:
@@ -114,9 +146,9 @@ def test_floor_then_exponential_backoff_then_recovery() -> None:
 
 
 def test_additive_increase_while_in_use_up_to_the_ceiling() -> None:
-    state = BackpressureState(initial_limit=4, max_limit=6)
+    state = capped_state(4, max_limit=6)
     for _ in range(200):
-        permits = [state.try_acquire() for _ in range(state.limit)]
+        permits = [state.try_acquire() for _ in range(limit_of(state))]
         for p in permits:
             assert p is not None
             state.release(p, Outcome.SUCCESS)
@@ -125,7 +157,7 @@ def test_additive_increase_while_in_use_up_to_the_ceiling() -> None:
 
 
 def test_additive_increase_is_about_one_per_window() -> None:
-    state = BackpressureState(initial_limit=8)
+    state = capped_state(8)
     permits = [state.try_acquire() for _ in range(8)]
     for _ in range(9):  # a steady load of 8: each success adds 1/limit
         p = permits.pop(0)
@@ -136,7 +168,7 @@ def test_additive_increase_is_about_one_per_window() -> None:
 
 
 def test_idle_client_does_not_drift_up() -> None:
-    state = BackpressureState(initial_limit=64)
+    state = capped_state(64)
     for _ in range(1000):
         p = state.try_acquire()
         assert p is not None
@@ -164,7 +196,8 @@ def test_neutral_outcomes_change_nothing() -> None:
     state.release(p, Outcome.NEUTRAL)
     assert state.snapshot() == {
         "profile": "BALANCED",
-        "limit": 4,
+        "capped": False,
+        "limit": None,
         "in_flight": 0,
         "waiters": 0,
         "severity": "healthy",
@@ -176,7 +209,7 @@ def test_neutral_outcomes_change_nothing() -> None:
 
 
 def test_try_acquire_respects_the_limit_and_queued_waiters() -> None:
-    state = BackpressureState(initial_limit=2)
+    state = capped_state(2)
     a, b = state.try_acquire(), state.try_acquire()
     assert a is not None and b is not None
     assert state.try_acquire() is None
@@ -193,7 +226,7 @@ def test_try_acquire_respects_the_limit_and_queued_waiters() -> None:
 
 
 def test_sync_waiters_are_served_in_order_and_many_threads_stay_within_limit() -> None:
-    state = BackpressureState(initial_limit=3)
+    state = capped_state(3)
     peak = 0
     lock = threading.Lock()
     current = 0
@@ -217,7 +250,7 @@ def test_sync_waiters_are_served_in_order_and_many_threads_stay_within_limit() -
 
 
 async def test_async_waiter_is_woken_by_release() -> None:
-    state = BackpressureState(initial_limit=1)
+    state = capped_state(1)
     first = await state.acquire_async()
     task = asyncio.create_task(state.acquire_async())
     await asyncio.sleep(0)
@@ -228,7 +261,7 @@ async def test_async_waiter_is_woken_by_release() -> None:
 
 
 async def test_cancelled_async_waiter_leaves_the_queue() -> None:
-    state = BackpressureState(initial_limit=1)
+    state = capped_state(1)
     first = await state.acquire_async()
     task = asyncio.create_task(state.acquire_async())
     await asyncio.sleep(0)
@@ -241,7 +274,7 @@ async def test_cancelled_async_waiter_leaves_the_queue() -> None:
 
 
 async def test_waiter_cancelled_after_its_grant_passes_the_permit_on() -> None:
-    state = BackpressureState(initial_limit=1)
+    state = capped_state(1)
     first = await state.acquire_async()
     doomed = asyncio.create_task(state.acquire_async())
     next_in_line = asyncio.create_task(state.acquire_async())
@@ -257,7 +290,7 @@ async def test_waiter_cancelled_after_its_grant_passes_the_permit_on() -> None:
 
 
 async def test_release_from_another_thread_wakes_an_async_waiter() -> None:
-    state = BackpressureState(initial_limit=1)
+    state = capped_state(1)
     first = await state.acquire_async()
     task = asyncio.create_task(state.acquire_async())
     await asyncio.sleep(0)
@@ -269,10 +302,8 @@ async def test_release_from_another_thread_wakes_an_async_waiter() -> None:
 
 
 def test_stage_takes_and_returns_a_permit_per_attempt() -> None:
-    context = make_context(CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT="1")
+    context, state = capped_context(1)
     handler = handler_for(context)
-    state = backpressure_state(context)
-    assert isinstance(state, BackpressureState)
     first = handler(Call(TOPOLOGY))
     assert isinstance(next(first), Send)
     assert state.in_flight == 1
@@ -315,12 +346,11 @@ def test_stage_pauses_at_the_floor() -> None:
 
 
 def test_draining_operations_are_never_gated() -> None:
-    context = make_context(CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT="1")
+    context, state = capped_context(1)
     handler = handler_for(context)
-    state = backpressure_state(context)
-    assert state is not None
     held = handler(Call(TOPOLOGY))
     next(held)
+    assert isinstance(next(handler(Call(TOPOLOGY))), AcquirePermit)  # the cap is on
     flows = [handler(Call(COMPLETE, {"jobKey": "1"})) for _ in range(3)]
     assert all(isinstance(next(f), Send) for f in flows)
     assert state.in_flight == 4  # counted, but not held back
@@ -357,7 +387,7 @@ def test_transport_errors_release_the_permit_without_a_signal() -> None:
     next(flow)
     with pytest.raises(httpx.ConnectError):
         flow.throw(httpx.ConnectError("refused"))
-    assert state.in_flight == 0 and state.limit == 64 and state.severity == "healthy"
+    assert state.in_flight == 0 and state.limit is None and state.severity == "healthy"
 
 
 def test_rebuilding_the_pipeline_keeps_the_limiter() -> None:
@@ -373,11 +403,17 @@ def test_rebuilding_the_pipeline_keeps_the_limiter() -> None:
 
 def test_settings_are_read_from_the_configuration() -> None:
     context = make_context(
-        CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT="8", CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT="16"
+        CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT="8",
+        CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT="16",
+        CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS="5",
     )
     handler_for(context)
     state = backpressure_state(context)
-    assert state is not None and (state.limit, state.max_limit) == (8, 16)
+    assert state is not None
+    assert (state.initial_limit, state.max_limit, state.max_waiters) == (8, 16, 5)
+    assert state.limit is None  # no cap before an overload signal
+    overload(state)
+    assert state.limit == int(8 * DECREASE_FACTOR)
 
 
 @pytest.mark.parametrize(
@@ -386,6 +422,8 @@ def test_settings_are_read_from_the_configuration() -> None:
         ({"CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT": "many"}, "INITIAL_LIMIT"),
         ({"CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT": "0"}, "INITIAL_LIMIT"),
         ({"CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT": "-3"}, "MAX_LIMIT"),
+        ({"CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS": "-1"}, "MAX_WAITERS"),
+        ({"CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS": "lots"}, "MAX_WAITERS"),
         ({"CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT": "4", "CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT": "8"},
          "INITIAL_LIMIT"),
     ],
@@ -417,9 +455,7 @@ def test_backpressure_state_of_something_without_one_is_none() -> None:
 
 
 def test_sync_driver_keeps_concurrency_within_the_limit() -> None:
-    context = make_context(
-        CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT="4", CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT="4"
-    )
+    context, _ = capped_context(3, CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT="4")
     handler = handler_for(context)
     lock = threading.Lock()
     current = peak = 0
@@ -444,9 +480,7 @@ def test_sync_driver_keeps_concurrency_within_the_limit() -> None:
 
 
 async def test_async_driver_keeps_concurrency_within_the_limit() -> None:
-    context = make_context(
-        CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT="4", CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT="4"
-    )
+    context, _ = capped_context(3, CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT="4")
     handler = handler_for(context)
     current = peak = 0
 
@@ -467,7 +501,7 @@ async def test_async_driver_keeps_concurrency_within_the_limit() -> None:
 
 
 async def test_async_driver_releases_on_cancellation() -> None:
-    context = make_context(CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT="1")
+    context, _ = capped_context(1)
     handler = handler_for(context)
     gate = asyncio.Event()
 
@@ -513,3 +547,256 @@ async def _async_wait_until(predicate: Any, timeout: float = 2.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached"
         await asyncio.sleep(0.001)
+
+
+# -- no cap until the cluster signals overload; a bounded queue once it has ---------------
+
+
+class PeakCounter:
+    """Counts requests in flight at the fake; each waits until ``target`` are in (or 5 s).
+
+    Waiting for the target, rather than sleeping, makes the peak exact: a capped
+    client never gets there, an uncapped one always does.
+    """
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.current = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+        self.all_in = threading.Event()
+
+    def enter(self) -> None:
+        with self.lock:
+            self.current += 1
+            self.peak = max(self.peak, self.current)
+            if self.current >= self.target:
+                self.all_in.set()
+
+    def leave(self) -> None:
+        with self.lock:
+            self.current -= 1
+
+    def serve(self, request: httpx.Request) -> httpx.Response:
+        self.enter()
+        self.all_in.wait(5.0)
+        self.leave()
+        return httpx.Response(200)
+
+    async def serve_async(self, request: httpx.Request) -> httpx.Response:
+        self.enter()
+        deadline = time.monotonic() + 5.0
+        while not self.all_in.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+        self.leave()
+        return httpx.Response(200)
+
+
+async def test_200_concurrent_async_calls_to_a_healthy_cluster_all_run_at_once() -> None:
+    context = make_context()
+    handler = handler_for(context)
+    fake = PeakCounter(200)
+    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(fake.serve_async)))
+    results = await asyncio.gather(*(driver.run(handler(Call(TOPOLOGY))) for _ in range(200)))
+    assert [r.status_code for r in results] == [200] * 200
+    assert fake.peak == 200  # was 64: the initial limit capped a healthy cluster
+    state = backpressure_state(context)
+    assert state is not None
+    assert (state.capped, state.limit, state.in_flight, state.waiters) == (False, None, 0, 0)
+
+
+def test_200_concurrent_threads_to_a_healthy_cluster_all_run_at_once() -> None:
+    context = make_context()
+    handler = handler_for(context)
+    fake = PeakCounter(200)
+    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(fake.serve)))
+    with ThreadPoolExecutor(200) as pool:
+        codes = list(
+            pool.map(lambda _: driver.run(handler(Call(TOPOLOGY))).status_code, range(200))
+        )
+    assert codes == [200] * 200
+    assert fake.peak == 200
+    state = backpressure_state(context)
+    assert state is not None and not state.capped and state.in_flight == 0
+
+
+class OverloadedOnce(PeakCounter):
+    """Answers the first request 429 at once, then serves like :class:`PeakCounter`."""
+
+    def __init__(self, target: int) -> None:
+        super().__init__(target)
+        self.first = True
+
+    def overloaded(self) -> bool:
+        with self.lock:
+            first, self.first = self.first, False
+        return first
+
+    def serve(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429) if self.overloaded() else super().serve(request)
+
+    async def serve_async(self, request: httpx.Request) -> httpx.Response:
+        if self.overloaded():
+            return httpx.Response(429)
+        return await super().serve_async(request)
+
+
+@pytest.mark.parametrize("driver_kind", ["sync", "async"])
+def test_after_a_429_the_cap_applies(driver_kind: str) -> None:
+    context = make_context()
+    handler = handler_for(context)
+    state = backpressure_state(context)
+    assert state is not None
+    # Held until 200 are in, which a capped client never reaches: the 5 s
+    # fallback of the fake is cut short by a target equal to the cap.
+    cap = int(backpressure.DEFAULT_INITIAL_LIMIT * DECREASE_FACTOR)
+    fake = OverloadedOnce(cap)
+    if driver_kind == "sync":
+        driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(fake.serve)))
+        assert driver.run(handler(Call(TOPOLOGY))).status_code == 429
+        with ThreadPoolExecutor(200) as pool:
+            codes = list(
+                pool.map(lambda _: driver.run(handler(Call(TOPOLOGY))).status_code, range(200))
+            )
+    else:
+        adriver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(fake.serve_async)))
+
+        async def calls() -> list[int]:
+            assert (await adriver.run(handler(Call(TOPOLOGY)))).status_code == 429
+            results = await asyncio.gather(
+                *(adriver.run(handler(Call(TOPOLOGY))) for _ in range(200))
+            )
+            return [r.status_code for r in results]
+
+        codes = asyncio.run(calls())
+    assert codes == [200] * 200
+    assert state.capped and state.severity in ("soft", "healthy")
+    # 64 * 0.75 = 48 at the first signal; additive growth while in use may add a few.
+    assert cap <= fake.peak <= limit_of(state) <= cap + 8
+    assert state.in_flight == 0 and state.waiters == 0
+
+
+def test_the_cap_is_lifted_after_a_quiet_period() -> None:
+    clock = SimpleNamespace(now=100.0)
+    state = BackpressureState(initial_limit=4, quiet_period=30.0, clock=lambda: clock.now)
+    overload(state)
+    assert (state.capped, state.limit) == (True, 3)
+    held = [state.try_acquire() for _ in range(3)]
+    assert state.try_acquire() is None  # capped
+    got: list[int] = []
+    waiter = threading.Thread(target=lambda: got.append(state.acquire_sync()))
+    waiter.start()
+    _wait_until(lambda: state.waiters == 1)
+    clock.now += 29.9
+    assert state.try_acquire() is None  # still within the quiet period
+    clock.now += 0.1
+    # Quiet for 30 s: uncapped, and the queued call goes too.
+    extra = state.try_acquire()
+    assert extra is not None
+    waiter.join(timeout=2)
+    assert got and state.waiters == 0
+    assert (state.capped, state.limit, state.severity, state.backoff) == (
+        False,
+        None,
+        "healthy",
+        0.0,
+    )
+    assert state.in_flight == 5
+    for p in [*held, extra, got[0]]:
+        assert p is not None
+        state.release(p, Outcome.SUCCESS)
+    # The next signal caps afresh from the initial limit.
+    overload(state)
+    assert state.limit == 3
+
+
+def test_a_release_after_the_quiet_period_lifts_the_cap() -> None:
+    clock = SimpleNamespace(now=0.0)
+    state = BackpressureState(initial_limit=2, clock=lambda: clock.now)
+    overload(state)
+    permit = state.try_acquire()
+    assert permit is not None and state.try_acquire() is None
+    clock.now += backpressure.QUIET_PERIOD
+    state.release(permit, Outcome.SUCCESS)
+    assert not state.capped and state.limit is None
+
+
+def test_signals_keep_the_cap_on() -> None:
+    clock = SimpleNamespace(now=0.0)
+    state = BackpressureState(initial_limit=8, clock=lambda: clock.now)
+    for _ in range(10):  # a signal every 20 s: never 30 s of quiet
+        overload(state)
+        clock.now += 20.0
+        p = state.try_acquire()
+        assert p is not None
+        state.release(p, Outcome.SUCCESS)
+        assert state.capped
+
+
+def test_max_waiters_bounds_the_queue_sync() -> None:
+    context, state = capped_context(1, CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS="3")
+    handler = handler_for(context)
+    release = threading.Event()
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        release.wait(5.0)
+        return httpx.Response(200)
+
+    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(serve)))
+    with ThreadPoolExecutor(5) as pool:
+        try:
+            futures = [pool.submit(driver.run, handler(Call(TOPOLOGY)))]
+            _wait_until(lambda: state.in_flight == 1)
+            futures += [pool.submit(driver.run, handler(Call(TOPOLOGY))) for _ in range(3)]
+            _wait_until(lambda: state.waiters == 3)
+            refused = pool.submit(driver.run, handler(Call(TOPOLOGY)))
+            # At once, not after a wait (a bounded wait: an unbounded queue would hang here).
+            error = refused.exception(timeout=2)
+            assert isinstance(error, BackpressureQueueFullError), error
+            assert (error.max_waiters, error.operation_id) == (3, "getTopology")
+            assert "getTopology" in str(error) and "MAX_WAITERS" in str(error)
+            assert state.waiters == 3 and state.in_flight == 1  # the refusal took nothing
+        finally:
+            release.set()
+        assert [f.result(timeout=5).status_code for f in futures] == [200] * 4
+    assert state.in_flight == 0 and state.waiters == 0
+
+
+async def test_max_waiters_bounds_the_queue_async() -> None:
+    context, state = capped_context(1, CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS="3")
+    handler = handler_for(context)
+    release = asyncio.Event()
+
+    async def serve(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200)
+
+    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(serve)))
+    tasks = [asyncio.create_task(driver.run(handler(Call(TOPOLOGY)))) for _ in range(4)]
+    try:
+        await _async_wait_until(lambda: state.waiters == 3)
+        with pytest.raises(BackpressureQueueFullError) as info:
+            await asyncio.wait_for(driver.run(handler(Call(TOPOLOGY))), 2)
+        assert info.value.operation_id == "getTopology"
+        assert state.waiters == 3 and state.in_flight == 1
+    finally:
+        release.set()
+    assert [r.status_code for r in await asyncio.gather(*tasks)] == [200] * 4
+    assert state.in_flight == 0 and state.waiters == 0
+
+
+def test_the_queue_bound_defaults_to_1000_and_never_refuses_draining_calls() -> None:
+    context, state = capped_context(1, CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS="0")
+    assert backpressure.DEFAULT_MAX_WAITERS == 1000
+    assert BackpressureState().max_waiters == 1000
+    handler = handler_for(context)
+    held = handler(Call(TOPOLOGY))
+    assert isinstance(next(held), Send)
+    assert state.try_acquire() is None
+    with pytest.raises(BackpressureQueueFullError):
+        state.acquire_sync("getTopology")  # no room to wait at all
+    drain = handler(Call(COMPLETE, {"jobKey": "1"}))
+    assert isinstance(next(drain), Send)  # never gated, never refused
+    drain.close()
+    held.close()
+    assert state.in_flight == 0

@@ -1,9 +1,12 @@
 """Built-in plugin ``backpressure``: an adaptive concurrency limit per client.
 
 The cluster says it is overloaded by answering ``429``, ``503``, or a problem
-body whose title or detail mentions ``RESOURCE_EXHAUSTED``. With the
-``BALANCED`` profile (the default) the client then sends fewer requests at
-once, the way TCP congestion control does:
+body whose title or detail mentions ``RESOURCE_EXHAUSTED``. Until it does, a
+client puts no cap on its requests in flight: a healthy cluster sees all of
+them at once. With the ``BALANCED`` profile (the default) the first overload
+signal caps the client at ``CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT``, and from
+then on the client sends fewer requests at once, the way TCP congestion control
+does:
 
 - *multiplicative decrease*: each overload signal scales the limit down (once per
   window: answers to requests that were already in flight when the limit last
@@ -11,7 +14,15 @@ once, the way TCP congestion control does:
 - *additive increase*: each success while the limit is in use adds ``1/limit``,
   i.e. about one more permit per window of successful round trips;
 - *backoff at the floor*: once the limit is 1, further signals add an exponential,
-  jittered pause before each gated request until a request succeeds.
+  jittered pause before each gated request until a request succeeds;
+- *uncapped again*: after :data:`QUIET_PERIOD` seconds without an overload
+  signal the cap is lifted (and queued calls proceed); the next signal caps
+  the client afresh. Waiting for quiet rather than for the limit to climb back
+  to its ceiling: additive growth from 48 to 1024 would take a thousand windows.
+
+While capped, at most ``CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS`` calls wait for a
+permit; one more raises :class:`~camunda_sdk.errors.BackpressureQueueFullError`
+at once, without sending: an unbounded queue would only grow memory and latency.
 
 ``LEGACY`` only observes: it keeps the same books (limit, severity) but never
 gates or pauses a request. Operations that drain work (``completeJob``,
@@ -27,9 +38,11 @@ and async clients; only waiting for a permit differs, inside
 Settings (declared below):
 
 - ``CAMUNDA_SDK_BACKPRESSURE_PROFILE``: ``BALANCED`` (default) or ``LEGACY``;
-- ``CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT``: the starting limit (default 64, or
-  the maximum when that is lower);
-- ``CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT``: the ceiling of the limit (default 1024).
+- ``CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT``: the cap the first overload signal
+  applies, before its own decrease (default 64, or the maximum when that is lower);
+- ``CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT``: the ceiling of the limit (default 1024);
+- ``CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS``: calls allowed to wait for a permit
+  (default 1000).
 """
 
 from __future__ import annotations
@@ -39,14 +52,15 @@ import enum
 import json
 import random
 import threading
+import time
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ..config import Setting, SettingRegistry
-from ..errors import ConfigurationError
+from ..errors import BackpressureQueueFullError, ConfigurationError
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
 
@@ -58,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INITIAL_LIMIT",
     "MAX_LIMIT",
+    "MAX_WAITERS",
     "PROFILE",
     "PROFILES",
     "AcquirePermit",
@@ -71,6 +86,7 @@ PROFILES = ("BALANCED", "LEGACY")
 
 DEFAULT_INITIAL_LIMIT = 64
 DEFAULT_MAX_LIMIT = 1024
+DEFAULT_MAX_WAITERS = 1000
 MIN_LIMIT = 1
 
 PROFILE: Setting[str] = Setting(
@@ -85,8 +101,8 @@ INITIAL_LIMIT: Setting[int] = Setting(
     "int",
     default=DEFAULT_INITIAL_LIMIT,
     minimum=MIN_LIMIT,
-    description="Concurrent requests allowed before the first overload signal "
-    "(the default yields to a lower maximum).",
+    description="Concurrency cap applied at the first overload signal, before its decrease; "
+    "no cap until then (the default yields to a lower maximum).",
 )
 MAX_LIMIT: Setting[int] = Setting(
     "CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT",
@@ -95,6 +111,15 @@ MAX_LIMIT: Setting[int] = Setting(
     minimum=MIN_LIMIT,
     description="Ceiling of the adaptive concurrency limit.",
 )
+MAX_WAITERS: Setting[int] = Setting(
+    "CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS",
+    "int",
+    default=DEFAULT_MAX_WAITERS,
+    minimum=0,
+    maximum=100_000,
+    description="Calls allowed to wait for a backpressure permit; one more raises "
+    "BackpressureQueueFullError.",
+)
 
 #: Factor applied to the limit on an overload signal. 0.5 (TCP's choice) makes the
 #: limit oscillate between N/2 and N around a server that admits N; 0.75 keeps
@@ -102,6 +127,11 @@ MAX_LIMIT: Setting[int] = Setting(
 DECREASE_FACTOR = 0.75
 BACKOFF_INITIAL = 0.05  # seconds, first pause once at the floor
 BACKOFF_MAX = 5.0  # seconds
+#: Seconds without an overload signal after which the cap is lifted. Long enough
+#: that a cluster still near its capacity, where additive growth provokes a signal
+#: every few windows, stays capped; short enough that a passing spike does not
+#: throttle a client for minutes.
+QUIET_PERIOD = 30.0
 
 # Backoff jitter source; tests replace it (or pass ``rng=``) for determinism.
 _random = random.Random()
@@ -190,7 +220,10 @@ class BackpressureState:
     Read-only attributes (snapshot them together with :meth:`snapshot`):
 
     - ``profile``: ``"BALANCED"`` (gates) or ``"LEGACY"`` (observes only);
-    - ``limit``: how many gated requests may be in flight at once;
+    - ``capped``: whether an overload signal has capped the client (and no
+      quiet period has lifted the cap since);
+    - ``limit``: how many gated requests may be in flight at once, None while
+      uncapped;
     - ``in_flight``: requests currently in flight (gated or not);
     - ``waiters``: calls waiting for a permit;
     - ``severity``: ``"healthy"`` (no overload since the last clean window of
@@ -200,6 +233,16 @@ class BackpressureState:
 
     Thread-safe: a sync client may be shared by many threads. Permits are plain
     integers; every permit taken must be returned with :meth:`release`.
+
+    Args:
+        profile: ``"BALANCED"`` or ``"LEGACY"``.
+        initial_limit: the cap the first overload signal applies (then decreases).
+        max_limit: the ceiling of the limit while capped.
+        max_waiters: calls allowed to queue for a permit; the next one raises
+            :class:`~camunda_sdk.errors.BackpressureQueueFullError`.
+        quiet_period: seconds without an overload signal that lift the cap.
+        rng: the backoff jitter source (tests pass a seeded one).
+        clock: monotonic seconds, for the quiet period.
     """
 
     def __init__(
@@ -208,16 +251,29 @@ class BackpressureState:
         *,
         initial_limit: int = DEFAULT_INITIAL_LIMIT,
         max_limit: int = DEFAULT_MAX_LIMIT,
+        max_waiters: int = DEFAULT_MAX_WAITERS,
+        quiet_period: float = QUIET_PERIOD,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown backpressure profile {profile!r}")
         if not MIN_LIMIT <= initial_limit <= max_limit:
             raise ValueError(f"need {MIN_LIMIT} <= initial_limit <= max_limit")
+        if max_waiters < 0:
+            raise ValueError("need max_waiters >= 0")
         self.profile = profile
+        self.initial_limit = initial_limit
         self.max_limit = max_limit
+        self.max_waiters = max_waiters
+        self.quiet_period = quiet_period
         self.rng = rng
+        self.clock = clock
         self._lock = threading.Lock()
+        # No cap until the cluster signals overload: a client must not throttle
+        # a healthy cluster on a guess. _limit means something only while capped.
+        self._capped = False
+        self._last_signal = 0.0
         self._limit = float(initial_limit)
         self._in_flight = 0
         self._waiters: deque[_SyncWaiter | _AsyncWaiter] = deque()
@@ -237,8 +293,16 @@ class BackpressureState:
         return self.profile == "BALANCED"
 
     @property
-    def limit(self) -> int:
-        """The current concurrency limit (whole permits)."""
+    def capped(self) -> bool:
+        """Whether an overload signal has capped concurrency (and no quiet period lifted it)."""
+        return self._capped
+
+    @property
+    def limit(self) -> int | None:
+        """The current concurrency limit (whole permits); None while uncapped."""
+        return self._whole_limit() if self._capped else None
+
+    def _whole_limit(self) -> int:
         return max(MIN_LIMIT, int(self._limit))
 
     @property
@@ -266,6 +330,7 @@ class BackpressureState:
         with self._lock:
             return {
                 "profile": self.profile,
+                "capped": self._capped,
                 "limit": self.limit,
                 "in_flight": self._in_flight,
                 "waiters": len(self._waiters),
@@ -276,14 +341,14 @@ class BackpressureState:
     def __repr__(self) -> str:
         s = self.snapshot()
         return (
-            f"BackpressureState(profile={s['profile']}, limit={s['limit']}, "
+            f"BackpressureState(profile={s['profile']}, limit={s['limit'] or 'uncapped'}, "
             f"in_flight={s['in_flight']}, waiters={s['waiters']}, severity={s['severity']})"
         )
 
     # -- permits -----------------------------------------------------------------
 
     def try_acquire(self) -> int | None:
-        """Take a permit if one is free and nobody is queued; else None."""
+        """Take a permit if uncapped, or if one is free and nobody is queued; else None."""
         with self._lock:
             return self._try_locked()
 
@@ -292,12 +357,17 @@ class BackpressureState:
         with self._lock:
             return self._start_locked()
 
-    def acquire_sync(self) -> int:
-        """Block the calling thread until a permit is granted (FIFO)."""
+    def acquire_sync(self, operation_id: str | None = None) -> int:
+        """Block the calling thread until a permit is granted (FIFO).
+
+        Raises:
+            BackpressureQueueFullError: ``max_waiters`` calls wait already.
+        """
         with self._lock:
             permit = self._try_locked()
             if permit is not None:
                 return permit
+            self._check_queue_locked(operation_id)
             waiter = _SyncWaiter(threading.Condition(self._lock))
             self._waiters.append(waiter)
             try:
@@ -308,12 +378,17 @@ class BackpressureState:
                 raise
             return waiter.permit
 
-    async def acquire_async(self) -> int:
-        """Wait (without blocking the loop) until a permit is granted (FIFO)."""
+    async def acquire_async(self, operation_id: str | None = None) -> int:
+        """Wait (without blocking the loop) until a permit is granted (FIFO).
+
+        Raises:
+            BackpressureQueueFullError: ``max_waiters`` calls wait already.
+        """
         with self._lock:
             permit = self._try_locked()
             if permit is not None:
                 return permit
+            self._check_queue_locked(operation_id)
             waiter = _AsyncWaiter(asyncio.get_running_loop())
             self._waiters.append(waiter)
         try:
@@ -335,8 +410,11 @@ class BackpressureState:
             self._in_flight -= 1
             if outcome is Outcome.OVERLOAD:
                 self._overload_locked(permit)
-            elif outcome is Outcome.SUCCESS:
-                self._success_locked()
+            else:
+                if outcome is Outcome.SUCCESS:
+                    self._success_locked()
+                if self._capped:
+                    self._lift_if_quiet_locked()
             self._grant_locked()
 
     def backoff_delay(self) -> float:
@@ -352,9 +430,31 @@ class BackpressureState:
     # -- arithmetic (caller holds the lock) --------------------------------------
 
     def _try_locked(self) -> int | None:
-        if self._waiters or self._in_flight >= self.limit:
+        # Checked here too: a client idle through the quiet period has no release
+        # to lift the cap with.
+        if (
+            self._capped
+            and not self._lift_if_quiet_locked()
+            and (self._waiters or self._in_flight >= self._whole_limit())
+        ):
             return None
         return self._start_locked()
+
+    def _check_queue_locked(self, operation_id: str | None) -> None:
+        if len(self._waiters) >= self.max_waiters:
+            raise BackpressureQueueFullError(self.max_waiters, operation_id=operation_id)
+
+    def _lift_if_quiet_locked(self) -> bool:
+        """Lift the cap after a quiet period; True when uncapped now."""
+        if self.clock() - self._last_signal < self.quiet_period:
+            return False
+        self._capped = False
+        self._limit = float(self.initial_limit)
+        self._severity = "healthy"
+        self._backoff = 0.0
+        self._clean = 0
+        self._grant_locked()  # whoever queued goes now
+        return True
 
     def _start_locked(self) -> int:
         self._in_flight += 1
@@ -362,7 +462,7 @@ class BackpressureState:
         return self._started
 
     def _grant_locked(self) -> None:
-        while self._waiters and self._in_flight < self.limit:
+        while self._waiters and (not self._capped or self._in_flight < self._whole_limit()):
             waiter = self._waiters.popleft()
             waiter.permit = self._start_locked()
             waiter.wake()
@@ -376,10 +476,18 @@ class BackpressureState:
 
     def _overload_locked(self, permit: int) -> None:
         self._clean = 0
+        self._last_signal = self.clock()
+        if not self._capped:
+            # The first signal installs the cap; its decrease below applies at once
+            # (64 -> 48), and the once-per-window rule then keeps the answers of
+            # the burst already in flight from collapsing it.
+            self._capped = True
+            self._limit = float(self.initial_limit)
+            self._mark = 0
         if permit <= self._mark:
             return  # already reacted to this window
         self._mark = self._started
-        if self.limit > MIN_LIMIT:
+        if self._whole_limit() > MIN_LIMIT:
             self._limit = max(float(MIN_LIMIT), self._limit * DECREASE_FACTOR)
             if self._severity == "healthy":
                 self._severity = "soft"
@@ -388,11 +496,13 @@ class BackpressureState:
             self._severity = "severe"
 
     def _success_locked(self) -> None:
+        if not self._capped:
+            return  # nothing to adapt: no cap to grow
         if self._backoff:
             self._backoff = 0.0
             self._severity = "soft"
         self._clean += 1
-        if self._severity == "soft" and self._clean >= self.limit:
+        if self._severity == "soft" and self._clean >= self._whole_limit():
             self._severity = "healthy"
         # Grow only while the limit is what holds calls back: an idle client
         # must not drift up to the ceiling and then release a burst at once.
@@ -405,19 +515,22 @@ class AcquirePermit(Effect):
 
     The sync driver blocks on a ``threading.Condition``, the async driver awaits
     a future; neither polls. Return the permit with ``limiter.release(permit)``
-    in a ``finally`` block.
+    in a ``finally`` block. A full queue raises
+    :class:`~camunda_sdk.errors.BackpressureQueueFullError` into the stage,
+    naming ``operation_id``.
     """
 
-    __slots__ = ("limiter",)
+    __slots__ = ("limiter", "operation_id")
 
-    def __init__(self, limiter: BackpressureState) -> None:
+    def __init__(self, limiter: BackpressureState, operation_id: str | None = None) -> None:
         self.limiter = limiter
+        self.operation_id = operation_id
 
     def run_sync(self, driver: SyncDriver) -> int:
-        return self.limiter.acquire_sync()
+        return self.limiter.acquire_sync(self.operation_id)
 
     async def run_async(self, driver: AsyncDriver) -> int:
-        return await self.limiter.acquire_async()
+        return await self.limiter.acquire_async(self.operation_id)
 
 
 def backpressure_state(client: Any) -> BackpressureState | None:
@@ -433,8 +546,8 @@ def backpressure_state(client: Any) -> BackpressureState | None:
 
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
-    """Declare the profile and the limits."""
-    for setting in (PROFILE, INITIAL_LIMIT, MAX_LIMIT):
+    """Declare the profile, the limits and the bound of the waiting queue."""
+    for setting in (PROFILE, INITIAL_LIMIT, MAX_LIMIT, MAX_WAITERS):
         settings.add(setting)
 
 
@@ -450,7 +563,9 @@ def state_from_config(config: Any) -> BackpressureState:
                 variable=INITIAL_LIMIT.key,
             )
         initial = max_limit  # only the default: a lower maximum alone is no mistake
-    return BackpressureState(profile, initial_limit=initial, max_limit=max_limit)
+    return BackpressureState(
+        profile, initial_limit=initial, max_limit=max_limit, max_waiters=MAX_WAITERS.read(config)
+    )
 
 
 @hookimpl(wrapper=True)
@@ -469,7 +584,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
         if gated:
             permit = limiter.try_acquire()  # the common case takes no extra yield
             if permit is None:
-                permit = yield AcquirePermit(limiter)
+                permit = yield AcquirePermit(limiter, call.operation.id)
         else:
             permit = limiter.enter()
         outcome = Outcome.NEUTRAL

@@ -152,26 +152,13 @@ class Setting(Generic[T]):
         prefix = "CAMUNDA_SDK_" if self.key.startswith("CAMUNDA_SDK_") else "CAMUNDA_"
         object.__setattr__(self, "field", self.key.removeprefix(prefix).lower())
 
-    def read(self, config: object) -> T:
-        """This setting's value in ``config``.
-
-        A :class:`CamundaConfig` answers from its resolved values. Any other object
-        (a configuration a plugin's ``camunda_load_config`` built, a test's stand-in)
-        answers by its attribute :attr:`field`, else from its ``raw`` mapping, else
-        with the declared default; its values are parsed and validated the same way.
+    def read(self, config: CamundaConfig) -> T:
+        """This setting's value in ``config`` (the same as ``config.get(setting)``).
 
         Raises:
             ConfigurationError: the value is malformed (it names the variable).
         """
-        if isinstance(config, CamundaConfig):
-            return config.get(self)
-        value = getattr(config, self.field, None)
-        if value is not None:
-            text = _to_text(value).strip()
-            if text:
-                return _parse(self, self.key, text)
-        raw = getattr(config, "raw", None)
-        return _from_sources(self, [raw] if isinstance(raw, Mapping) else [])[0]
+        return config.get(self)
 
 
 class SettingRegistry:

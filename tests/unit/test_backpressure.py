@@ -434,13 +434,6 @@ def test_bad_settings_name_the_variable(settings: dict[str, str], variable: str)
     assert info.value.variable == "CAMUNDA_SDK_BACKPRESSURE_" + variable
 
 
-def test_unknown_profile_from_a_stand_in_config_names_the_variable() -> None:
-    stand_in = SimpleNamespace(backpressure_profile="TURBO", raw={})
-    with pytest.raises(ConfigurationError) as info:
-        backpressure.state_from_config(stand_in)
-    assert info.value.variable == "CAMUNDA_SDK_BACKPRESSURE_PROFILE"
-
-
 def test_unknown_profile_is_rejected_by_the_config_too() -> None:
     with pytest.raises(ConfigurationError) as info:
         resolve_config({"CAMUNDA_SDK_BACKPRESSURE_PROFILE": "TURBO"}, environ={})

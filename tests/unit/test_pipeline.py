@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Generator
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from fakes import handler_for, make_context
 
+from camunda_sdk.config import CamundaConfig
 from camunda_sdk.pipeline.call import Call, CallOptions
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
@@ -28,7 +28,7 @@ CANCEL = Operation(
 
 def handler_with(*stages: object) -> Handler:
     """The real transport plugin wrapped by ``stages`` (later ones outside)."""
-    config = SimpleNamespace(rest_address="http://camunda.test/v2", timeout_ms=5000)
+    config = CamundaConfig(rest_address="http://camunda.test/v2", timeout_ms=5000)
     return handler_for(make_context(*stages, transport=transport, config=config))
 
 

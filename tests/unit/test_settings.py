@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -297,17 +297,6 @@ def test_a_plugin_registered_later_reads_its_setting_from_raw() -> None:
     assert late.config.given_as(TEAM_HEADER) == "CAMUNDA_TEAM"
     late.get_topology()
     assert recorder.requests[0].headers["x-team"] == "billing"
-
-
-def test_read_accepts_stand_in_configurations() -> None:
-    # attribute by field name, parsed and validated like text
-    assert retry.MAX_ATTEMPTS.read(SimpleNamespace(retry_max_attempts=7)) == 7
-    with pytest.raises(ConfigurationError) as info:
-        retry.MAX_ATTEMPTS.read(SimpleNamespace(retry_max_attempts=0))
-    assert info.value.variable == "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS"
-    # else the raw mapping, aliases included; else the default
-    assert TEAM_HEADER.read(SimpleNamespace(raw={"CAMUNDA_TEAM": "billing"})) == "billing"
-    assert TEAM_HEADER.read(object()) == "payments"
 
 
 def test_a_hand_built_config_and_replace() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Generator
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
@@ -292,14 +292,10 @@ def test_tracing_disabled_leaves_the_stage_out(telemetry: Telemetry) -> None:
     assert telemetry.metrics() == {}
 
 
-def test_tracing_disabled_through_the_raw_setting_of_a_stand_in_config(
-    telemetry: Telemetry,
-) -> None:
-    class StandIn:
-        rest_address = ADDRESS
-        raw: ClassVar = {"CAMUNDA_SDK_TRACING": "false"}
-
-    handler, _ = build(config=StandIn(), telemetry=telemetry)
+def test_tracing_disabled_through_the_setting(telemetry: Telemetry) -> None:
+    handler, _ = build(
+        config=CamundaConfig(rest_address=ADDRESS, tracing=False), telemetry=telemetry
+    )
     server = Server(200)
     sync_driver(server).run(handler(Call(TOPOLOGY)))
     assert telemetry.spans() == []

@@ -145,9 +145,17 @@ class _ClientBase:
         return self._context.plugin_manager
 
     def register_plugin(self, plugin: object, name: str | None = None) -> None:
-        """Register another plugin and rebuild the call pipeline."""
+        """Register another plugin and rebuild the call pipeline.
+
+        Every client over this context gets it: the sync client an async one
+        derived (``sync_client()``) shares the plugin manager, so its chain is
+        rebuilt too.
+        """
         self._context.plugin_manager.register(plugin, name=name)
         self._shared.handler = self._build_handler()
+        derived = self._context.state.get(_SYNC_CLIENT)
+        if derived is not None and derived is not self:
+            derived._shared.handler = derived._build_handler()
 
     def _build_handler(self) -> Handler:
         try:

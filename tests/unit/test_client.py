@@ -488,3 +488,28 @@ def test_an_async_read_timeout_says_what_timed_out_and_after_how_long() -> None:
         " timed out reading the response after 1.5 s (ReadTimeout)"
     )
     assert error.timeout == 1.5 and isinstance(error.cause, httpx.ReadTimeout)
+
+
+def test_a_plugin_registered_later_reaches_the_derived_sync_client() -> None:
+    class Tag:
+        @hookimpl(wrapper=True)
+        def camunda_call_handler(self, context: Any) -> Generator[None, Any, Any]:
+            inner = yield
+
+            def tag(call: Any) -> Generator[Any, Any, Any]:
+                call.headers["x-tag"] = "late"
+                return (yield from inner(call))
+
+            return tag
+
+    async def main() -> None:
+        recorder = Recorder(default=lambda request: httpx.Response(200, json={}))
+        client = CamundaAsyncClient(BASE, environ={}, transport=httpx.MockTransport(recorder))
+        derived = client.sync_client()
+        client.register_plugin(Tag(), name="tag")
+        await client.get_topology()
+        derived.get_topology()
+        await client.close()
+        assert [r.headers.get("x-tag") for r in recorder.requests] == ["late", "late"]
+
+    asyncio.run(main())

@@ -227,3 +227,11 @@ async def test_on_done_reports_the_delivered_outcome() -> None:
     await client.close()
     await runner
     assert sorted(seen) == [("1", "completed", True), ("2", "completed", False)]
+
+
+async def test_middleware_of_a_discovered_plugin_module_wraps_every_worker() -> None:
+    server = FakeJobServer([job_json(1)])
+    client = make_client(server, CAMUNDA_SDK_PLUGINS="fakes.job_middleware_plugin")
+    create_job_worker(client, config(), lambda job: {"ran": True}, tuning=FAST)
+    await run_until_done(client, server, 1)
+    assert server.completed == {"1": {"variables": {"ran": True, "stamped": True}}}

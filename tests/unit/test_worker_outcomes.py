@@ -532,3 +532,63 @@ async def test_a_result_whose_conversion_raises_still_fails_the_job() -> None:
     assert server.failed["1"]["errorMessage"] == (
         "the worker could not prepare the job's outcome: RuntimeError: cannot iterate"
     )
+
+
+async def test_a_handler_s_own_timeout_error_fails_its_job() -> None:
+    server = FakeJobServer([job_json(1)])
+    client = make_client(server)
+
+    async def handler(job: ConnectedJobContext) -> None:
+        await asyncio.wait_for(asyncio.sleep(1), 0.01)  # the handler's own timeout
+
+    create_job_worker(client, config(), handler, tuning=FAST)
+    await run_until_done(client, server, 1)
+    assert server.failed["1"]["errorMessage"].startswith("TimeoutError")
+
+
+async def test_a_stopped_worker_can_be_restarted_under_every_pool_strategy() -> None:
+    server = FakeJobServer([job_json(1)])
+    client = make_client(server)
+    worker = create_job_worker(
+        client, config(), lambda job: {"run": 1}, execution_strategy="thread", tuning=FAST
+    )
+    await run_until_done(client, server, 1)
+    server.queue.append(job_json(2))
+    await run_until_done(client, server, 2)
+    await client.close()
+    assert server.completed == {"1": {"variables": {"run": 1}}, "2": {"variables": {"run": 1}}}
+    assert not worker.running
+
+
+async def test_an_earlier_stop_deadline_does_not_cut_a_restarted_worker() -> None:
+    server = FakeJobServer()
+    client = make_client(server)
+    worker = create_job_worker(client, config(), lambda job: None, tuning=FAST)
+    worker.start()
+    await asyncio.sleep(0.02)
+    await worker.stop(timeout=0.2)
+    worker.start()
+    await asyncio.sleep(0.4)  # past the first stop's drain deadline
+    assert worker.running
+    await worker.stop(timeout=1)
+    await client.close()
+
+
+async def test_a_404_after_attempts_that_never_arrived_is_not_counted_as_sent() -> None:
+    server = FakeJobServer([job_json(1)])
+    server.script[("completion", "1")] = [503, 404]  # refused, then the job is gone
+    seen: list[tuple[str, bool]] = []
+    client = make_client(server)
+
+    async def handler(job: ConnectedJobContext) -> None:
+        job.on_done(lambda outcome, delivered: seen.append((outcome, delivered)))
+
+    create_job_worker(client, config(), handler, tuning=FAST)
+    from camunda_sdk.workers.runtime import run_workers as run
+
+    runner = asyncio.create_task(run(client, handle_signals=False))
+    while not seen:
+        await asyncio.sleep(0.01)
+    await client.close()
+    await runner
+    assert seen == [("completed", False)]

@@ -168,12 +168,14 @@ class ThreadExecutor(JobExecutor):
 
     def __init__(self, max_workers: int | None = None) -> None:
         self._max_workers = max_workers
+        self._name = "camunda-job"
         self._pool: DaemonThreadPool | None = None
 
     def attach(self, worker: JobWorker) -> None:
         """Size the pool to the worker's ``max_concurrent_jobs`` unless set explicitly."""
-        size = self._max_workers or worker.config.max_concurrent_jobs
-        self._pool = DaemonThreadPool(size, f"camunda-job-{worker.config.job_type}")
+        if self._max_workers is None:
+            self._max_workers = worker.config.max_concurrent_jobs
+        self._name = f"camunda-job-{worker.config.job_type}"
 
     def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
         """Build a :class:`SyncJobContext` carrying the sync client derived from the worker's."""
@@ -181,7 +183,8 @@ class ThreadExecutor(JobExecutor):
 
     async def execute(self, handler: Callable[[Any], Any], context: JobContext) -> Any:
         """Run the handler in a pool thread without blocking the event loop."""
-        assert self._pool is not None, "attach() was not called"
+        if self._pool is None:  # made on first use, and again after close() (a restart)
+            self._pool = DaemonThreadPool(self._max_workers or 1, self._name)
         # The job's span (and other context) goes along, so the handler's own calls
         # through the sync client are its children.
         run = contextvars.copy_context().run
@@ -189,8 +192,9 @@ class ThreadExecutor(JobExecutor):
 
     def close(self) -> None:
         """Let the pool's threads end; running handlers are abandoned."""
-        if self._pool is not None:
-            self._pool.close()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
 
 def _run_in_child(

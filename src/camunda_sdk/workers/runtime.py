@@ -59,6 +59,7 @@ from .outcomes import (
     fail,
     failure,
     is_transient,
+    never_applied,
     throw,
 )
 from .plugin import HEALTH_HOST, HEALTH_PORT, STATE_KEY
@@ -209,6 +210,7 @@ class JobWorker:
         self._poll_task: asyncio.Task[Any] | None = None
         self._stopping = False
         self._stop_deadline = 0.0
+        self._abandon_timer: asyncio.TimerHandle | None = None
         self._state: WorkerState = "stopped"
         self._last_poll: float | None = None
         self._errors = 0
@@ -309,8 +311,7 @@ class JobWorker:
         second Ctrl+C abandons running jobs at once).
         """
         if self._task is None or self._task.done():
-            self._stopping = True
-            return
+            return  # not running: nothing to stop (start() begins afresh)
         loop = self._task.get_loop()
         deadline = loop.time() + (self.tuning.shutdown_timeout if timeout is None else timeout)
         if self._stopping:
@@ -339,7 +340,9 @@ class JobWorker:
     # -- the loop ----------------------------------------------------------------
 
     def _schedule_abandon(self, loop: asyncio.AbstractEventLoop) -> None:
-        loop.call_at(self._stop_deadline, self._abandon)
+        if self._abandon_timer is not None:
+            self._abandon_timer.cancel()  # a closer deadline replaces the earlier one
+        self._abandon_timer = loop.call_at(self._stop_deadline, self._abandon)
         if self._deadline_moved is not None:
             self._deadline_moved.set()
 
@@ -387,6 +390,9 @@ class JobWorker:
             except Exception as exc:  # never let cleanup mask the reason we stopped
                 self.log.warning("closing the job executor failed", exc=exc)
             self._state = "stopped"
+            if self._abandon_timer is not None:  # a restarted worker must not meet it
+                self._abandon_timer.cancel()
+                self._abandon_timer = None
             self.telemetry.free.add(-capacity, self.telemetry.attributes)
             self.log.info("worker stopped")
 
@@ -592,7 +598,11 @@ class JobWorker:
                     job, f"worker could not prepare the job: {describe(exc)}"
                 )
             else:
-                outcome = await self._handle(active, context)
+                try:
+                    outcome = await self._handle(active, context)
+                except Exception as exc:  # a bug in middleware or the runtime: still report
+                    self.log.error(f"job {key}: handling failed", exc=exc)
+                    outcome = fail(job, f"the worker could not handle the job: {describe(exc)}")
             if outcome is None:  # reported by the handler, or left to time out
                 became, delivered = active.reported or "ignored", True
             else:
@@ -617,23 +627,9 @@ class JobWorker:
         active.handler_running = True
         started = time.perf_counter()
         extender = self._start_extending(active)
-        maximum = self.config.max_job_duration_milliseconds
         try:
-            if maximum is None:
-                result = await self._chain(context)
-            else:
-                result = await asyncio.wait_for(self._chain(context), maximum / 1000)
-        except asyncio.TimeoutError:
-            if maximum is None:
-                raise
-            self.log.error(
-                f"job {job.job_key}: the handler ran past its maximum of {maximum / 1000:g} s;"
-                " cancelled (or abandoned, in a thread or process) and the job failed"
-            )
-            raised = JobFailure(
-                f"the job handler ran past its maximum duration of {maximum} ms and was stopped"
-            )
-        except Exception as exc:
+            result = await self._run_chain(context)
+        except Exception as exc:  # a handler's own TimeoutError included: it fails the job
             raised = exc
         finally:
             active.handler_running = False
@@ -648,6 +644,44 @@ class JobWorker:
         except Exception as exc:  # a result whose conversion raises must not go unreported
             self.log.error(f"job {job.job_key}: could not prepare its outcome", exc=exc)
             return fail(job, f"the worker could not prepare the job's outcome: {describe(exc)}")
+
+    async def _run_chain(self, context: JobContext) -> Any:
+        """Run the job chain, stopped at ``max_job_duration_milliseconds`` if set.
+
+        The chain stays in the job's own task (its context, so the job span, is
+        the one the outcome call sees): a timer cancels this task at the maximum,
+        and that cancellation, told apart from any other, becomes a ``JobFailure``.
+        """
+        maximum = self.config.max_job_duration_milliseconds
+        if maximum is None:
+            return await self._chain(context)
+        task = asyncio.current_task()
+        assert task is not None
+        fired = False
+
+        def overrun() -> None:
+            nonlocal fired
+            fired = True
+            task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(maximum / 1000, overrun)
+        try:
+            return await self._chain(context)
+        except asyncio.CancelledError:
+            if not fired:
+                raise
+            uncancel = getattr(task, "uncancel", None)  # Python 3.11+
+            if uncancel is not None:
+                uncancel()
+            self.log.error(
+                f"job {context.job_key}: the handler ran past its maximum of {maximum / 1000:g} s;"
+                " cancelled (or abandoned, in a thread or process) and the job failed"
+            )
+            raise JobFailure(
+                f"the job handler ran past its maximum duration of {maximum} ms and was stopped"
+            ) from None
+        finally:
+            timer.cancel()
 
     def _start_extending(self, active: ActiveJob) -> asyncio.Task[None] | None:
         if not self.config.extend_timeout:
@@ -736,6 +770,7 @@ class JobWorker:
         loop = asyncio.get_running_loop()
         client = self._outcome_client
         attempt = 0
+        may_have_arrived = False  # whether a failed attempt may have been applied
         while True:
             try:
                 await outcome.send(client, key)
@@ -753,7 +788,7 @@ class JobWorker:
             except Exception as exc:
                 status = getattr(exc, "status", None)
                 if status == 404:
-                    if attempt:  # the answer to an earlier attempt was lost, not the attempt
+                    if may_have_arrived:  # an earlier attempt's answer was lost, not it
                         self.log.info(f"job {key}: gone when sent again; an earlier attempt won")
                         return outcome
                     else:
@@ -765,6 +800,7 @@ class JobWorker:
                 if not is_transient(exc) or not outcome.safe_to_resend(exc):
                     self.log.error(f"could not {outcome.verb} job {key}: {describe(exc)}")
                     return None
+                may_have_arrived = may_have_arrived or not never_applied(exc)
                 delay = tuning.outcome_backoff.delay(attempt, tuning.random)
                 retry_after = getattr(exc, "retry_after", None)
                 if isinstance(retry_after, (int, float)) and retry_after > delay:
@@ -854,11 +890,12 @@ class WorkerRegistry:
                 The previous handlers are restored afterwards.
         """
         loop = asyncio.get_running_loop()
-        self._running = True
         self._signalled = False
         self._added = added = asyncio.Event()
-        restore = self._handle_signals(loop) if handle_signals else _nothing
+        # The probe first: a port in use fails here, before anything else is set up.
         health = await self._serve_health()
+        self._running = True
+        restore = self._handle_signals(loop) if handle_signals else _nothing
         try:
             for worker in list(self.workers):
                 worker.start()

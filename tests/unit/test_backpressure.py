@@ -793,3 +793,18 @@ def test_the_queue_bound_defaults_to_1000_and_never_refuses_draining_calls() -> 
     drain.close()
     held.close()
     assert state.in_flight == 0
+
+
+def test_a_permit_for_a_waiter_whose_loop_closed_goes_to_the_next() -> None:
+    state = capped_state(1)
+    held = state.try_acquire()
+    assert held is not None
+    loop = asyncio.new_event_loop()
+    waiting = loop.create_task(state.acquire_async())
+    loop.run_until_complete(asyncio.sleep(0))  # queued behind the held permit
+    assert state.waiters == 1
+    loop.close()  # the application's loop is gone, its waiter with it
+    state.release(held)  # from this thread: no error, and no permit lost
+    assert state.in_flight == 0
+    assert state.try_acquire() is not None
+    del waiting

@@ -186,8 +186,9 @@ class _SyncWaiter:
         self.cond = cond
         self.permit: int | None = None
 
-    def wake(self) -> None:
+    def wake(self) -> bool:
         self.cond.notify()  # called with the limiter's lock held, as Condition requires
+        return True
 
 
 class _AsyncWaiter:
@@ -198,15 +199,20 @@ class _AsyncWaiter:
         self.future: asyncio.Future[None] = loop.create_future()
         self.permit: int | None = None
 
-    def wake(self) -> None:
+    def wake(self) -> bool:
+        """Hand the permit over; False when the waiter's loop is gone (nobody to take it)."""
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is self.loop:
             _resolve(self.future)
-        else:  # released from another thread: hand over through the loop
+            return True
+        try:  # released from another thread: hand over through the loop
             self.loop.call_soon_threadsafe(_resolve, self.future)
+        except RuntimeError:  # that loop is closed: its waiter will never run
+            return False
+        return True
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -465,7 +471,8 @@ class BackpressureState:
         while self._waiters and (not self._capped or self._in_flight < self._whole_limit()):
             waiter = self._waiters.popleft()
             waiter.permit = self._start_locked()
-            waiter.wake()
+            if not waiter.wake():
+                self._in_flight -= 1  # its loop is gone: the permit goes to the next one
 
     def _abandon_locked(self, waiter: _SyncWaiter | _AsyncWaiter) -> None:
         if waiter.permit is None:

@@ -23,7 +23,6 @@ from ._serde import Model, parse, resolve
 from .config import resolve_config
 from .errors import (
     CamundaConnectionError,
-    CamundaError,
     ClientClosedError,
     ConfigurationError,
     UnexpectedResponseError,
@@ -40,7 +39,7 @@ from .pipeline.drivers import (
     SyncDriver,
     exchange_timeout,
 )
-from .pipeline.manager import PluginError, create_plugin_manager
+from .pipeline.manager import build_chain, create_plugin_manager
 from .workers import WorkerMethods
 
 if TYPE_CHECKING:
@@ -158,17 +157,8 @@ class _ClientBase:
             derived._shared.handler = derived._build_handler()
 
     def _build_handler(self) -> Handler:
-        try:
-            handler = self._context.plugin_manager.hook.camunda_call_handler(context=self._context)
-        except CamundaError:
-            raise
-        except Exception as exc:
-            raise PluginError(
-                "camunda_call_handler", f"building the pipeline failed: {exc!r}"
-            ) from exc
-        if handler is None:
-            raise PluginError("transport", "no plugin provides the transport handler")
-        return handler
+        hook = self._context.plugin_manager.hook.camunda_call_handler
+        return build_chain(hook, "transport", context=self._context)
 
     def _http_options(self) -> dict[str, Any]:
         config = self._context.config

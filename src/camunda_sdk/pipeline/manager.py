@@ -187,6 +187,24 @@ def create_plugin_manager(
     return pm
 
 
+def build_chain(hook: Any, innermost: str, **kwargs: Any) -> Any:
+    """Call a chain-building hook (``camunda_call_handler``, ``camunda_job_handler``).
+
+    An SDK error raised while building passes through; any other failure becomes a
+    :class:`PluginError` naming the hook, and a chain nobody built one naming
+    ``innermost``, the plugin that should have answered.
+    """
+    try:
+        chain = hook(**kwargs)
+    except CamundaError:
+        raise
+    except Exception as exc:
+        raise PluginError(hook.name, f"building the chain failed: {exc!r}") from exc
+    if chain is None:
+        raise PluginError(innermost, f"no plugin answers {hook.name} with the innermost link")
+    return chain
+
+
 def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
     try:
         pm.register(plugin, name=name)

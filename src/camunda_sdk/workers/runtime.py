@@ -45,7 +45,7 @@ import attrs
 
 from ..errors import ConfigurationError
 from ..pipeline.hookspecs import PROJECT
-from ..pipeline.manager import PluginError
+from ..pipeline.manager import build_chain
 from .config import ResolvedWorkerConfig, WorkerConfig, resolve_worker_config
 from .context import Completion, Ignored, JobContext, JobError, JobFailure
 from .health import HealthServer, WorkerHealth, WorkerState
@@ -237,15 +237,7 @@ class JobWorker:
                 pm.register(plugin, name=name)
         for index, plugin in enumerate(middleware):
             pm.register(plugin, name=f"{self.config.job_type}-middleware-{index}")
-        try:
-            chain = pm.hook.camunda_job_handler(worker=self)
-        except Exception as exc:
-            raise PluginError(
-                "camunda_job_handler", f"building the job chain failed: {exc!r}"
-            ) from exc
-        if chain is None:
-            raise PluginError("workers", "no plugin provides the innermost job handler")
-        return chain
+        return build_chain(pm.hook.camunda_job_handler, "workers", worker=self)
 
     # -- public ------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from .pipeline.drivers import (
     exchange_timeout,
 )
 from .pipeline.manager import build_chain, create_plugin_manager
+from .reading import AsyncReadMethods, ReadMethods
 from .workers import WorkerMethods
 
 if TYPE_CHECKING:
@@ -397,7 +398,7 @@ def _deployment(
     return CreateDeploymentRequest(resources=_resource_files(paths), tenant_id=tenant)
 
 
-class CamundaClient(_ClientBase, CamundaOperations):
+class CamundaClient(_ClientBase, ReadMethods, CamundaOperations):
     """Synchronous client: every operation method blocks until the response arrives.
 
     Args:
@@ -467,7 +468,7 @@ class CamundaClient(_ClientBase, CamundaOperations):
         self.close()
 
 
-class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncCamundaOperations):
+class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncReadMethods, AsyncCamundaOperations):
     """Asynchronous client: every operation method is a coroutine.
 
     Takes the same arguments as :class:`CamundaClient` (``transport`` is an

@@ -21,7 +21,8 @@ What is generated:
   carrying the per-operation policy decided by `operation_policy` below.
 - `aliases.py`: the friendlier public names of some models (`MODEL_ALIASES`).
 - `client.py`: the `CamundaOperations` / `AsyncCamundaOperations` mixins with
-  one thin typed method per operation and a one-line docstring.
+  one thin typed method per operation and a one-line docstring, plus the
+  read-side parameters and `iter_<method>` methods `read_policy` decides.
 - `errors.py` / `errors.pyi`: the per-operation error classes
   (`CreateProcessInstanceBadRequest`, one per operation and error status the spec
   lists), as a table that makes each class on first use, and a stub that declares
@@ -51,7 +52,18 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 COMMON = "common"
 # Names the generated modules use themselves; a schema may not take them.
 RESERVED = frozenset(
-    {"Any", "ClassVar", "Enum", "IO", "Model", "TYPE_CHECKING", "TypeAlias", "define", "Operation"}
+    {
+        "Any",
+        "ClassVar",
+        "Enum",
+        "IO",
+        "Model",
+        "TYPE_CHECKING",
+        "TypeAlias",
+        "define",
+        "Operation",
+        "VariablesInput",
+    }
 )
 # Builtins used in annotations: a field with one of these names would shadow them
 # inside the class body, so such fields get a trailing underscore.
@@ -103,6 +115,42 @@ def operation_policy(op_id: str, method: str) -> Policy:
         idempotent=method in IDEMPOTENT_METHODS or read_only_post,
         drains=op_id in DRAINING_OPERATIONS,
     )
+
+
+# Read-side helpers (`camunda_sdk.reading`) are decided here too, from the spec alone:
+#
+# eventually_consistent: the spec marks the operation `x-eventually-consistent: true` (it is
+#     served from the secondary store that lags behind the engine). Its methods take
+#     `consistency: ConsistencyOptions | None = None` and call `_run_consistent` /
+#     `_arun_consistent`; no other method takes `consistency=`, so passing it elsewhere is
+#     a type error rather than a silent no-op.
+# search (cursor-pageable): the JSON request body has a `page` property that offers a
+#     forward cursor (`after`, in the object or in one of its variants), and the 200
+#     result is an object with an `items` array and a `page` object carrying `endCursor`.
+#     Such an operation also gets `iter_<method>`, which follows `endCursor` -> `page.after`
+#     and yields the items. Offset-only pages (`from`/`limit`) do not qualify: following
+#     offsets under concurrent writes skips or repeats items.
+#
+# `descriptors.py` lists the decisions (`EVENTUALLY_CONSISTENT`, `SEARCHES`) for tests and plugins.
+
+EVENTUALLY_CONSISTENT_FLAG = "x-eventually-consistent"
+
+
+@dataclass(frozen=True)
+class ReadPolicy:
+    """The read-side decisions for one operation."""
+
+    eventually_consistent: bool
+    search_item_ann: str | None  # the item type `iter_<method>` yields; None: not a search
+
+
+# Variables a request sends may be given as a class instance: a free-form `variables` object
+# (`dict[str, Any]`) of a model that only request bodies reach is annotated `VariablesInput`
+# (a mapping, a dataclass or an attrs instance; `camunda_sdk._serde`), and `to_wire` turns
+# the instance into a JSON object. Models a response reaches keep `dict[str, Any]`, so
+# reading a result's variables needs no narrowing.
+VARIABLES_WIRE = "variables"
+VARIABLES_INPUT = "VariablesInput"
 
 
 # Friendlier public names for some models, as the README uses them: `camunda_sdk` exports
@@ -278,6 +326,7 @@ class OpDef:
     root_server: bool
     roots: set[str] = field(default_factory=set)
     errors: list[int] = field(default_factory=list)  # the error statuses the spec lists
+    read: ReadPolicy = ReadPolicy(False, None)  # decided by `Generator.read_policy`
 
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -604,9 +653,46 @@ class Generator:
             root_server=root_server,
             errors=errors,
         )
+        d.read = self.read_policy(op, result_ann)
         for ann in [p.ann for p in params] + [body_ann or "", result_ann]:
             d.roots |= self.names_in(ann)
         return d
+
+    def flat_props(self, sc: dict[str, Any]) -> dict[str, Any]:
+        """The properties of a schema, `$ref`s resolved and `allOf` chains flattened."""
+        while "$ref" in sc:
+            sc = self.schemas[self.ref_name(sc)]
+        props: dict[str, Any] = {}
+        self.collect(sc, props, [])
+        return props
+
+    def offers_cursor(self, sc: dict[str, Any]) -> bool:
+        """Whether a `page` request schema (or one of its variants) takes `after`."""
+        while "$ref" in sc or ("allOf" in sc and len(sc["allOf"]) == 1):
+            # Unwrap references and one-part `allOf` wrappers (a description over a $ref).
+            sc = self.schemas[self.ref_name(sc)] if "$ref" in sc else sc["allOf"][0]
+        variants = sc.get("oneOf") or sc.get("anyOf") or [sc]
+        return any("after" in self.flat_props(v) for v in variants)
+
+    def read_policy(self, op: dict[str, Any], result_ann: str) -> ReadPolicy:
+        """Decide the read-side helpers of one operation (see the table at the top)."""
+        consistent = bool(op.get(EVENTUALLY_CONSISTENT_FLAG))
+        body = (op.get("requestBody") or {}).get("content", {}).get("application/json", {})
+        result = (op["responses"].get("200") or {}).get("content", {}).get("application/json")
+        if not body.get("schema") or not result or not result.get("schema"):
+            return ReadPolicy(consistent, None)
+        page = self.flat_props(body["schema"]).get("page")
+        props = self.flat_props(result["schema"])
+        items, result_page = props.get("items"), props.get("page")
+        if page is None or items is None or result_page is None:
+            return ReadPolicy(consistent, None)
+        if not self.offers_cursor(page) or "endCursor" not in self.flat_props(result_page):
+            return ReadPolicy(consistent, None)
+        d = self.defs.get(result_ann)
+        item_field = next((f for f in d.fields if f.wire == "items"), None) if d else None
+        if item_field is None or not item_field.ann.startswith("list["):
+            raise SystemExit(f"{op['operationId']}: a search result without a typed items list")
+        return ReadPolicy(consistent, item_field.ann[len("list[") : -1])
 
     def check_tables(self) -> None:
         """Fail on hand-written table entries the spec no longer backs."""
@@ -633,6 +719,26 @@ class Generator:
             d.deps = set(d.ann_deps)
             spec_text = " ".join(repr(f.spec) for f in d.fields)
             d.deps |= self.names_in(spec_text) - {d.name}
+
+    def closure(self, roots: Iterable[str]) -> set[str]:
+        """Every def the `roots` reach."""
+        seen: set[str] = set()
+        stack = [n for n in roots if n in self.defs]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(self.defs[n].deps)
+        return seen
+
+    def widen_request_variables(self) -> None:
+        """Annotate request-only `variables` objects as `VariablesInput` (see the table)."""
+        requested = self.closure(n for op in self.ops for n in self.names_in(op.body_ann or ""))
+        answered = self.closure(n for op in self.ops for n in self.names_in(op.result_ann))
+        for name in sorted(requested - answered):
+            for f in self.defs[name].fields:
+                if f.wire == VARIABLES_WIRE and f.ann == "dict[str, Any]":
+                    f.ann = VARIABLES_INPUT
 
     def assign_modules(self) -> None:
         if FILE_CONTENT in self.defs:
@@ -820,15 +926,18 @@ class Generator:
         out.append("from __future__ import annotations\n")
         if any(d.kind == "enum" for d in defs):
             out.append("from enum import Enum")
-        if cross or semantic:
+        variables_input = VARIABLES_INPUT in used
+        if cross or semantic or variables_input:
             typing_names.insert(1 if "IO" in typing_names else 0, "TYPE_CHECKING")
         if typing_names:
             out.append(f"from typing import {', '.join(typing_names)}")
         if any(d.kind == "model" for d in defs):
             out.append("\nfrom attrs import define\n")
             out.append("from camunda_sdk._serde import Model")
-        if cross or semantic:
+        if cross or semantic or variables_input:
             out.append("\nif TYPE_CHECKING:")
+            if variables_input:
+                out.append(f"    from camunda_sdk._serde import {VARIABLES_INPUT}")
             if semantic:
                 out.append(f"    from ..semantic_types import {', '.join(sorted(semantic))}")
             for m in sorted(cross):
@@ -905,7 +1014,7 @@ class Generator:
             '"""One `Operation` descriptor per operationId; `OPERATIONS` maps ids to them."""\n',
             "from __future__ import annotations\n",
             "from camunda_sdk.pipeline.operation import Operation\n",
-            '__all__ = ["OPERATIONS"]\n',
+            '__all__ = ["EVENTUALLY_CONSISTENT", "OPERATIONS", "SEARCHES"]\n',
             "# `root=True`: the spec serves the path from the server root, not the `/v2` base.\n"
             "# `idempotent` and `drains`: decided by `operation_policy` in scripts/generate.py.\n",
         ]
@@ -925,6 +1034,12 @@ class Generator:
         out.append("\nOPERATIONS: dict[str, Operation] = {")
         out += [f"    {op.id!r}: {op.id}," for op in self.ops]
         out.append("}")
+        consistent = sorted(op.id for op in self.ops if op.read.eventually_consistent)
+        searches = sorted(op.id for op in self.ops if op.read.search_item_ann)
+        out.append("\n#: The `x-eventually-consistent` operations (they take `consistency=`).")
+        out.append(f"EVENTUALLY_CONSISTENT: frozenset[str] = frozenset({consistent!r})")
+        out.append("\n#: The cursor-pageable searches (each has an `iter_<method>`).")
+        out.append(f"SEARCHES: frozenset[str] = frozenset({searches!r})")
         return "\n".join(out) + "\n"
 
     def render_client(self) -> str:
@@ -942,12 +1057,16 @@ class Generator:
             self.header(),
             '"""Typed client methods, one per operation, as sync and async mixins.\n\n'
             "Each method hands the operation descriptor, its path and query parameters (keyed by\n"
-            "wire name) and the body to `_run` / `_arun`, which the client base class provides.\n"
+            "wire name) and the body to `_run` / `_arun`, which the client base class provides;\n"
+            "eventually consistent operations go through `_run_consistent` / `_arun_consistent`\n"
+            "and `iter_<search>` through `_iter_pages` / `_aiter_pages` (`camunda_sdk.reading`).\n"
             '"""\n',
             "from __future__ import annotations\n",
             "from typing import TYPE_CHECKING, Any\n",
             "if TYPE_CHECKING:",
-            "    from camunda_sdk.pipeline.operation import Operation\n",
+            "    from collections.abc import AsyncIterator, Iterator\n",
+            "    from camunda_sdk.pipeline.operation import Operation",
+            "    from camunda_sdk.reading.eventual import ConsistencyOptions\n",
             "    from . import descriptors as _d",
         ]
         if models:
@@ -980,7 +1099,25 @@ class Generator:
             "            path: dict[str, Any] | None,\n"
             "            query: dict[str, Any] | None,\n"
             "            body: Any,\n"
-            "        ) -> Any: ...\n"
+            "        ) -> Any: ...\n\n"
+            "        def _run_consistent(\n"
+            "            self,\n"
+            "            op: Operation,\n"
+            "            path: dict[str, Any] | None,\n"
+            "            query: dict[str, Any] | None,\n"
+            "            body: Any,\n"
+            "            consistency: ConsistencyOptions | None,\n"
+            "        ) -> Any: ...\n\n"
+            "        def _iter_pages(\n"
+            "            self,\n"
+            "            op: Operation,\n"
+            "            path: dict[str, Any] | None,\n"
+            "            query: dict[str, Any] | None,\n"
+            "            data: Any,\n"
+            "            page_size: int,\n"
+            "            limit: int | None,\n"
+            "            consistency: ConsistencyOptions | None,\n"
+            "        ) -> Iterator[Any]: ...\n"
         )
         out += sync_methods
         out.append(
@@ -994,7 +1131,25 @@ class Generator:
             "            path: dict[str, Any] | None,\n"
             "            query: dict[str, Any] | None,\n"
             "            body: Any,\n"
-            "        ) -> Any: ...\n"
+            "        ) -> Any: ...\n\n"
+            "        async def _arun_consistent(\n"
+            "            self,\n"
+            "            op: Operation,\n"
+            "            path: dict[str, Any] | None,\n"
+            "            query: dict[str, Any] | None,\n"
+            "            body: Any,\n"
+            "            consistency: ConsistencyOptions | None,\n"
+            "        ) -> Any: ...\n\n"
+            "        def _aiter_pages(\n"
+            "            self,\n"
+            "            op: Operation,\n"
+            "            path: dict[str, Any] | None,\n"
+            "            query: dict[str, Any] | None,\n"
+            "            data: Any,\n"
+            "            page_size: int,\n"
+            "            limit: int | None,\n"
+            "            consistency: ConsistencyOptions | None,\n"
+            "        ) -> AsyncIterator[Any]: ...\n"
         )
         out += async_methods
         return "\n".join(out)
@@ -1030,14 +1185,39 @@ class Generator:
         # it as Args/Returns prose for both mixins was most of this module.
         doc = f'        """{self.method_doc(op)}"""'
         name = snake(op.id)
+        run, arun = "_run", "_arun"
+        if op.read.eventually_consistent:
+            params += ("" if sig else ", *") + ", consistency: ConsistencyOptions | None = None"
+            run, arun = "_run_consistent", "_arun_consistent"
+            call += ", consistency"
         sync = (
             f"\n    def {name}({params}) -> {op.result_ann}:\n{doc}\n"
-            f"        return self._run({call})\n"
+            f"        return self.{run}({call})\n"
         )
         asyn = (
             f"\n    async def {name}({params}) -> {op.result_ann}:\n{doc}\n"
-            f"        return await self._arun({call})\n"
+            f"        return await self.{arun}({call})\n"
         )
+        item = op.read.search_item_ann
+        if item is not None:
+            # The search's own parameters, then the paging ones; `data` stays optional.
+            pages = ", ".join(
+                [s for s in sig if not s.startswith("data:")]
+                + [f"data: {op.body_ann} | None = None"]
+                + ["page_size: int = 100", "limit: int | None = None"]
+                + ["consistency: ConsistencyOptions | None = None"]
+            )
+            call = f"_d.{op.id}, {path_arg}, {query_arg}, data, page_size, limit, consistency"
+            idoc = f'        """Every item of `{name}`, across pages (see docs/reading.md)."""'
+            sync += (
+                f"\n    def iter_{name}(self, *, {pages}) -> Iterator[{item}]:\n{idoc}\n"
+                f"        return self._iter_pages({call})\n"
+            )
+            asyn += (
+                f"\n    def iter_{name}(self, *, {pages}) -> AsyncIterator[{item}]:\n{idoc}\n"
+                f"        return self._aiter_pages({call})\n"
+            )
+            anns.append(item)
         used = {n for a in anns for n in IDENT.findall(a)}
         return sync, asyn, used
 
@@ -1077,6 +1257,7 @@ class Generator:
         self.build_operations()
         self.check_tables()
         self.compute_deps()
+        self.widen_request_variables()
         self.assign_modules()
         return self.render_all()
 

@@ -26,6 +26,18 @@ _LAZY: dict[str, str] = {
     "CallOptions": "camunda_sdk.pipeline.call",
     "AuthProvider": "camunda_sdk.pipeline.hookspecs",
     "hookimpl": "camunda_sdk.pipeline.hookspecs",
+    "ConsistencyOptions": "camunda_sdk.reading.eventual",
+    "VariableMap": "camunda_sdk.reading.variables",
+    **dict.fromkeys(
+        (
+            "EventualConsistencyTimeoutError",
+            "TypedVariablesError",
+            "VariableScopeCollisionError",
+            "VariableDeserializationError",
+            "MissingVariableError",
+        ),
+        "camunda_sdk.errors",
+    ),
     **dict.fromkeys(
         (
             "WorkerConfig",
@@ -50,12 +62,19 @@ if TYPE_CHECKING:
     from .client import CamundaClient as CamundaClient
     from .config import CamundaConfig as CamundaConfig
     from .deployment import Deployment as Deployment
+    from .errors import EventualConsistencyTimeoutError as EventualConsistencyTimeoutError
+    from .errors import MissingVariableError as MissingVariableError
+    from .errors import TypedVariablesError as TypedVariablesError
+    from .errors import VariableDeserializationError as VariableDeserializationError
+    from .errors import VariableScopeCollisionError as VariableScopeCollisionError
     from .log import NullLogger as NullLogger
     from .operations.aliases import *  # noqa: F403
     from .operations.models import *  # noqa: F403
     from .pipeline.call import CallOptions as CallOptions
     from .pipeline.hookspecs import AuthProvider as AuthProvider
     from .pipeline.hookspecs import hookimpl as hookimpl
+    from .reading.eventual import ConsistencyOptions as ConsistencyOptions
+    from .reading.variables import VariableMap as VariableMap
     from .workers import ConnectedJobContext as ConnectedJobContext
     from .workers import JobContext as JobContext
     from .workers import JobError as JobError
@@ -86,14 +105,21 @@ __all__ = [
     "CamundaClient",
     "CamundaConfig",
     "ConnectedJobContext",
+    "ConsistencyOptions",
     "Deployment",
+    "EventualConsistencyTimeoutError",
     "JobContext",
     "JobError",
     "JobFailure",
     "JobVariables",
     "JobWorker",
+    "MissingVariableError",
     "NullLogger",
     "SyncJobContext",
+    "TypedVariablesError",
+    "VariableDeserializationError",
+    "VariableMap",
+    "VariableScopeCollisionError",
     "WorkerConfig",
     "hookimpl",
 ]

@@ -23,11 +23,22 @@ import enum
 import importlib
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 
-__all__ = ["Model", "parse", "resolve", "to_wire"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import TypeAlias
+
+    from _typeshed import DataclassInstance
+    from attrs import AttrsInstance
+
+    #: What a request's ``variables`` accept: a mapping (a ``dict`` or a ``TypedDict``),
+    #: a dataclass instance or an attrs instance; ``to_wire`` sends it as a JSON object.
+    VariablesInput: TypeAlias = "Mapping[str, Any] | DataclassInstance | AttrsInstance"
+
+__all__ = ["Model", "is_variables_object", "parse", "resolve", "to_wire"]
 
 Parser = Callable[[Any], Any]
 Spec = Any
@@ -248,4 +259,43 @@ def to_wire(value: Any) -> Any:
         return {k: to_wire(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_wire(v) for v in value]
+    cls = type(value)
+    if cls in _PLAIN:
+        return value
+    # A user's class given where variables go (a dataclass or attrs instance): its
+    # fields by attribute name, None kept (a variable set to null is meaningful).
+    names = _object_fields(cls)
+    if names is not None:
+        return {name: to_wire(getattr(value, name)) for name in names}
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_object_field_names: dict[type, tuple[str, ...] | None] = {}
+
+
+def _object_fields(cls: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass or attrs class (not a Model); None for other types."""
+    try:
+        return _object_field_names[cls]
+    except KeyError:
+        pass
+    names: tuple[str, ...] | None = None
+    if isinstance(getattr(cls, "__attrs_attrs__", None), tuple):
+        names = tuple(a.name for a in attrs.fields(cls))
+    elif hasattr(cls, "__dataclass_fields__"):
+        import dataclasses  # only when a dataclass is actually sent
+
+        names = tuple(f.name for f in dataclasses.fields(cls))
+    _object_field_names[cls] = names
+    return names
+
+
+def is_variables_object(value: object) -> bool:
+    """Whether ``value`` is a dataclass or attrs instance ``to_wire`` sends as an object.
+
+    Generated models are attrs classes too, but they answer False: they are
+    request bodies, not bags of variables.
+    """
+    cls = type(value)
+    return not isinstance(value, (Model, type)) and _object_fields(cls) is not None

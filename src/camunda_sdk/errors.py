@@ -7,6 +7,10 @@ Everything the SDK raises on purpose derives from :class:`CamundaError`:
   (DNS, refused connection, TLS, timeout, ...); its message says which.
 - :class:`ClientClosedError`: a call on a client that has been closed.
 - :class:`AuthenticationError`: the OAuth token endpoint refused or failed.
+- :class:`EventualConsistencyTimeoutError`: a ``consistency=`` wait ran out.
+- :class:`TypedVariablesError`: reading variables into a class failed
+  (:class:`VariableScopeCollisionError`, :class:`VariableDeserializationError`,
+  :class:`MissingVariableError`).
 - :class:`ApiError`: the cluster answered with an error status. One subclass per
   status the REST API documents (``NotFoundError`` for 404, ...), grouped under
   :class:`ClientError` (4xx) and :class:`ServerError` (5xx), so callers can catch
@@ -37,6 +41,11 @@ __all__ = [
     "ClientClosedError",
     "AuthenticationError",
     "BackpressureQueueFullError",
+    "EventualConsistencyTimeoutError",
+    "TypedVariablesError",
+    "VariableScopeCollisionError",
+    "VariableDeserializationError",
+    "MissingVariableError",
     "ApiError",
     "UnexpectedResponseError",
     "parse_retry_after",
@@ -650,6 +659,103 @@ class BackpressureQueueFullError(CamundaError):
         )
         self.operation_id = operation_id
         self.max_waiters = max_waiters
+
+
+class EventualConsistencyTimeoutError(CamundaError):
+    """A ``consistency=`` wait ran out before the data became visible.
+
+    Searches and reads are served from a secondary store that lags behind the
+    engine; the wait polled until ``wait_up_to_ms`` passed without the
+    predicate holding. The last error answer, if any, is ``__cause__``.
+
+    Attributes:
+        operation_id: the operation that was polled.
+        attempts: how many times it was called.
+        elapsed_ms: how long the wait took, in milliseconds.
+        last_status: the HTTP status of the last answer (200 for a successful
+            answer the predicate rejected), None if there was no answer.
+    """
+
+    def __init__(
+        self, operation_id: str, *, attempts: int, elapsed_ms: int, last_status: int | None
+    ) -> None:
+        last = f"; the last answer was HTTP {last_status}" if last_status is not None else ""
+        super().__init__(
+            f"{operation_id}: not consistent after {elapsed_ms} ms and {attempts} attempts"
+            f"{last}. Raise ConsistencyOptions.wait_up_to_ms, or check that the predicate "
+            "and the query can match (the data may never appear)"
+        )
+        self.operation_id = operation_id
+        self.attempts = attempts
+        self.elapsed_ms = elapsed_ms
+        self.last_status = last_status
+
+
+class TypedVariablesError(CamundaError):
+    """Base class of the errors of ``search_variables_as_dto`` and ``VariableMap``.
+
+    Messages name variables, never their values: a value may be a secret.
+
+    Attributes:
+        name: the variable at fault.
+    """
+
+    def __init__(self, message: str, *, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class VariableScopeCollisionError(TypedVariablesError):
+    """A declared variable exists at more than one scope of the process instance.
+
+    The class maps one name to one value, so the SDK refuses to guess.
+
+    Attributes:
+        name: the variable.
+        scope_keys: the scopes it was found at.
+    """
+
+    def __init__(self, name: str, scope_keys: list[str]) -> None:
+        scopes = ", ".join(scope_keys)
+        super().__init__(
+            f"variable {name!r} exists at several scopes ({scopes}); pass scope_key= "
+            "to read one of them",
+            name=name,
+        )
+        self.scope_keys = list(scope_keys)
+
+
+class VariableDeserializationError(TypedVariablesError):
+    """A declared variable is present but its value cannot become the declared type.
+
+    Either the stored value is not JSON, or it is JSON of another type than the
+    class declares (``reason`` says which; the value itself is left out).
+
+    Attributes:
+        name: the variable.
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"variable {name!r} cannot be read: {reason}", name=name)
+        self.reason = reason
+
+
+class MissingVariableError(TypedVariablesError):
+    """``VariableMap.validate()`` found no value for a variable the class requires.
+
+    Attributes:
+        name: the variable.
+        dto: the name of the class being built.
+    """
+
+    def __init__(self, name: str, dto: str) -> None:
+        super().__init__(
+            f"variable {name!r} is required by {dto} but the process instance has none; "
+            f"set it in the process, give the field a default, or read it with .get({name!r})",
+            name=name,
+        )
+        self.dto = dto
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -3,7 +3,9 @@
 """Typed client methods, one per operation, as sync and async mixins.
 
 Each method hands the operation descriptor, its path and query parameters (keyed by
-wire name) and the body to `_run` / `_arun`, which the client base class provides.
+wire name) and the body to `_run` / `_arun`, which the client base class provides;
+eventually consistent operations go through `_run_consistent` / `_arun_consistent`
+and `iter_<search>` through `_iter_pages` / `_aiter_pages` (`camunda_sdk.reading`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from camunda_sdk.pipeline.operation import Operation
+    from camunda_sdk.reading.eventual import ConsistencyOptions
 
     from . import descriptors as _d
     from .models import (
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
         AgentInstanceCreationResult,
         AgentInstanceHistoryItemCreationResult,
         AgentInstanceHistoryItemRequest,
+        AgentInstanceHistoryItemResult,
         AgentInstanceHistorySearchQuery,
         AgentInstanceHistorySearchQueryResult,
         AgentInstanceResult,
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
         AuthorizationSearchResult,
         BackupInfo,
         BatchOperationCreatedResult,
+        BatchOperationItemResponse,
         BatchOperationItemSearchQuery,
         BatchOperationItemSearchQueryResult,
         BatchOperationResponse,
@@ -61,7 +68,9 @@ if TYPE_CHECKING:
         ClusterVariableResult,
         ClusterVariableSearchQueryRequest,
         ClusterVariableSearchQueryResult,
+        ClusterVariableSearchResult,
         ConditionalEvaluationInstruction,
+        CorrelatedMessageSubscriptionResult,
         CorrelatedMessageSubscriptionSearchQuery,
         CorrelatedMessageSubscriptionSearchQueryResult,
         CreateClusterVariableRequest,
@@ -76,6 +85,7 @@ if TYPE_CHECKING:
         DecisionEvaluationInstruction,
         DecisionInstanceDeletionBatchOperationRequest,
         DecisionInstanceGetQueryResult,
+        DecisionInstanceResult,
         DecisionInstanceSearchQuery,
         DecisionInstanceSearchQueryResult,
         DecisionRequirementsResult,
@@ -95,6 +105,7 @@ if TYPE_CHECKING:
         ElementInstanceSearchQueryResult,
         ElementInstanceWaitStateQuery,
         ElementInstanceWaitStateQueryResult,
+        ElementInstanceWaitStateResult,
         EvaluateConditionalResult,
         EvaluateDecisionResult,
         ExportingStatusResponse,
@@ -105,6 +116,7 @@ if TYPE_CHECKING:
         GlobalTaskListenerResult,
         GlobalTaskListenerSearchQueryRequest,
         GlobalTaskListenerSearchQueryResult,
+        GroupClientResult,
         GroupClientSearchQueryRequest,
         GroupClientSearchResult,
         GroupCreateRequest,
@@ -116,6 +128,7 @@ if TYPE_CHECKING:
         GroupSearchQueryResult,
         GroupUpdateRequest,
         GroupUpdateResult,
+        GroupUserResult,
         GroupUserSearchQueryRequest,
         GroupUserSearchResult,
         HistoryBackupInfo,
@@ -132,16 +145,21 @@ if TYPE_CHECKING:
         JobBatchUpdateRequest,
         JobCompletionRequest,
         JobErrorRequest,
+        JobErrorStatisticsItem,
         JobErrorStatisticsQuery,
         JobErrorStatisticsQueryResult,
         JobFailRequest,
         JobSearchQuery,
         JobSearchQueryResult,
+        JobSearchResult,
+        JobTimeSeriesStatisticsItem,
         JobTimeSeriesStatisticsQuery,
         JobTimeSeriesStatisticsQueryResult,
+        JobTypeStatisticsItem,
         JobTypeStatisticsQuery,
         JobTypeStatisticsQueryResult,
         JobUpdateRequest,
+        JobWorkerStatisticsItem,
         JobWorkerStatisticsQuery,
         JobWorkerStatisticsQueryResult,
         LicenseResponse,
@@ -156,6 +174,7 @@ if TYPE_CHECKING:
         MessageCorrelationResult,
         MessagePublicationRequest,
         MessagePublicationResult,
+        MessageSubscriptionResult,
         MessageSubscriptionSearchQuery,
         MessageSubscriptionSearchQueryResult,
         Mode,
@@ -168,11 +187,13 @@ if TYPE_CHECKING:
         ProcessDefinitionInstanceVersionStatisticsQueryResult,
         ProcessDefinitionMessageSubscriptionStatisticsQuery,
         ProcessDefinitionMessageSubscriptionStatisticsQueryResult,
+        ProcessDefinitionMessageSubscriptionStatisticsResult,
         ProcessDefinitionResult,
         ProcessDefinitionSearchQuery,
         ProcessDefinitionSearchQueryResult,
         ProcessDefinitionVariableNameSearchQuery,
         ProcessDefinitionVariableNameSearchQueryResult,
+        ProcessDefinitionVariableNameSearchResult,
         ProcessInstanceBusinessIdAssignmentInstruction,
         ProcessInstanceCallHierarchyEntry,
         ProcessInstanceCancellationBatchOperationRequest,
@@ -198,10 +219,12 @@ if TYPE_CHECKING:
         RestoreRequest,
         RestoreStatusResponse,
         ResumeProcessInstanceRequest,
+        RoleClientResult,
         RoleClientSearchQueryRequest,
         RoleClientSearchResult,
         RoleCreateRequest,
         RoleCreateResult,
+        RoleGroupResult,
         RoleGroupSearchQueryRequest,
         RoleGroupSearchResult,
         RoleMappingRuleSearchResult,
@@ -210,6 +233,7 @@ if TYPE_CHECKING:
         RoleSearchQueryResult,
         RoleUpdateRequest,
         RoleUpdateResult,
+        RoleUserResult,
         RoleUserSearchQueryRequest,
         RoleUserSearchResult,
         RuntimeBackupState,
@@ -225,10 +249,12 @@ if TYPE_CHECKING:
         TakeHistoryBackupResponse,
         TakeRuntimeBackupRequest,
         TakeRuntimeBackupResponse,
+        TenantClientResult,
         TenantClientSearchQueryRequest,
         TenantClientSearchResult,
         TenantCreateRequest,
         TenantCreateResult,
+        TenantGroupResult,
         TenantGroupSearchQueryRequest,
         TenantGroupSearchResult,
         TenantMappingRuleSearchResult,
@@ -238,6 +264,7 @@ if TYPE_CHECKING:
         TenantSearchQueryResult,
         TenantUpdateRequest,
         TenantUpdateResult,
+        TenantUserResult,
         TenantUserSearchQueryRequest,
         TenantUserSearchResult,
         TopologyResponse,
@@ -263,6 +290,7 @@ if TYPE_CHECKING:
         VariableResult,
         VariableSearchQuery,
         VariableSearchQueryResult,
+        VariableSearchResult,
     )
     from .semantic_types import (
         AgentDefinitionKey,
@@ -329,19 +357,62 @@ class CamundaOperations:
             body: Any,
         ) -> Any: ...
 
+        def _run_consistent(
+            self,
+            op: Operation,
+            path: dict[str, Any] | None,
+            query: dict[str, Any] | None,
+            body: Any,
+            consistency: ConsistencyOptions | None,
+        ) -> Any: ...
+
+        def _iter_pages(
+            self,
+            op: Operation,
+            path: dict[str, Any] | None,
+            query: dict[str, Any] | None,
+            data: Any,
+            page_size: int,
+            limit: int | None,
+            consistency: ConsistencyOptions | None,
+        ) -> Iterator[Any]: ...
+
     def get_agent_definition(
-        self, *, agent_definition_key: AgentDefinitionKey
+        self,
+        *,
+        agent_definition_key: AgentDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentDefinitionResult:
         """Get agent definition."""
-        return self._run(
-            _d.getAgentDefinition, {"agentDefinitionKey": agent_definition_key}, None, None
+        return self._run_consistent(
+            _d.getAgentDefinition,
+            {"agentDefinitionKey": agent_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     def search_agent_definitions(
-        self, *, data: AgentDefinitionSearchQuery | None = None
+        self,
+        *,
+        data: AgentDefinitionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentDefinitionSearchQueryResult:
         """Search agent definitions."""
-        return self._run(_d.searchAgentDefinitions, None, None, data)
+        return self._run_consistent(_d.searchAgentDefinitions, None, None, data, consistency)
+
+    def iter_search_agent_definitions(
+        self,
+        *,
+        data: AgentDefinitionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[AgentDefinitionResult]:
+        """Every item of `search_agent_definitions`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchAgentDefinitions, None, None, data, page_size, limit, consistency
+        )
 
     def create_agent_instance(
         self, *, data: AgentInstanceCreationRequest
@@ -349,9 +420,13 @@ class CamundaOperations:
         """Create agent instance."""
         return self._run(_d.createAgentInstance, None, None, data)
 
-    def get_agent_instance(self, *, agent_instance_key: AgentInstanceKey) -> AgentInstanceResult:
+    def get_agent_instance(
+        self, *, agent_instance_key: AgentInstanceKey, consistency: ConsistencyOptions | None = None
+    ) -> AgentInstanceResult:
         """Get agent instance."""
-        return self._run(_d.getAgentInstance, {"agentInstanceKey": agent_instance_key}, None, None)
+        return self._run_consistent(
+            _d.getAgentInstance, {"agentInstanceKey": agent_instance_key}, None, None, consistency
+        )
 
     def update_agent_instance(
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceUpdateRequest
@@ -362,10 +437,26 @@ class CamundaOperations:
         )
 
     def search_agent_instances(
-        self, *, data: AgentInstanceSearchQuery | None = None
+        self,
+        *,
+        data: AgentInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentInstanceSearchQueryResult:
         """Search agent instances."""
-        return self._run(_d.searchAgentInstances, None, None, data)
+        return self._run_consistent(_d.searchAgentInstances, None, None, data, consistency)
+
+    def iter_search_agent_instances(
+        self,
+        *,
+        data: AgentInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[AgentInstanceResult]:
+        """Every item of `search_agent_instances`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchAgentInstances, None, None, data, page_size, limit, consistency
+        )
 
     def create_agent_instance_history_item(
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceHistoryItemRequest
@@ -380,45 +471,124 @@ class CamundaOperations:
         *,
         agent_instance_key: AgentInstanceKey,
         data: AgentInstanceHistorySearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentInstanceHistorySearchQueryResult:
         """Search agent instance history."""
-        return self._run(
-            _d.searchAgentInstanceHistory, {"agentInstanceKey": agent_instance_key}, None, data
+        return self._run_consistent(
+            _d.searchAgentInstanceHistory,
+            {"agentInstanceKey": agent_instance_key},
+            None,
+            data,
+            consistency,
+        )
+
+    def iter_search_agent_instance_history(
+        self,
+        *,
+        agent_instance_key: AgentInstanceKey,
+        data: AgentInstanceHistorySearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[AgentInstanceHistoryItemResult]:
+        """Every item of `search_agent_instance_history`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchAgentInstanceHistory,
+            {"agentInstanceKey": agent_instance_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     def search_audit_logs(
-        self, *, data: AuditLogSearchQueryRequest | None = None
+        self,
+        *,
+        data: AuditLogSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search audit logs."""
-        return self._run(_d.searchAuditLogs, None, None, data)
+        return self._run_consistent(_d.searchAuditLogs, None, None, data, consistency)
 
-    def get_audit_log(self, *, audit_log_key: AuditLogKey) -> AuditLogResult:
+    def iter_search_audit_logs(
+        self,
+        *,
+        data: AuditLogSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[AuditLogResult]:
+        """Every item of `search_audit_logs`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchAuditLogs, None, None, data, page_size, limit, consistency)
+
+    def get_audit_log(
+        self, *, audit_log_key: AuditLogKey, consistency: ConsistencyOptions | None = None
+    ) -> AuditLogResult:
         """Get audit log."""
-        return self._run(_d.getAuditLog, {"auditLogKey": audit_log_key}, None, None)
+        return self._run_consistent(
+            _d.getAuditLog, {"auditLogKey": audit_log_key}, None, None, consistency
+        )
 
     def get_authentication(self) -> CamundaUserResult:
         """Get current user."""
         return self._run(_d.getAuthentication, None, None, None)
 
     def search_own_authorizations(
-        self, *, data: AuthorizationSearchQuery | None = None
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> OwnAuthorizationSearchResult:
         """Search own authorizations."""
-        return self._run(_d.searchOwnAuthorizations, None, None, data)
+        return self._run_consistent(_d.searchOwnAuthorizations, None, None, data, consistency)
+
+    def iter_search_own_authorizations(
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[AuthorizationResult]:
+        """Every item of `search_own_authorizations`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchOwnAuthorizations, None, None, data, page_size, limit, consistency
+        )
 
     def create_authorization(self, *, data: AuthorizationRequest) -> AuthorizationCreateResult:
         """Create authorization."""
         return self._run(_d.createAuthorization, None, None, data)
 
     def search_authorizations(
-        self, *, data: AuthorizationSearchQuery | None = None
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AuthorizationSearchResult:
         """Search authorizations."""
-        return self._run(_d.searchAuthorizations, None, None, data)
+        return self._run_consistent(_d.searchAuthorizations, None, None, data, consistency)
 
-    def get_authorization(self, *, authorization_key: AuthorizationKey) -> AuthorizationResult:
+    def iter_search_authorizations(
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[AuthorizationResult]:
+        """Every item of `search_authorizations`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchAuthorizations, None, None, data, page_size, limit, consistency
+        )
+
+    def get_authorization(
+        self, *, authorization_key: AuthorizationKey, consistency: ConsistencyOptions | None = None
+    ) -> AuthorizationResult:
         """Get authorization."""
-        return self._run(_d.getAuthorization, {"authorizationKey": authorization_key}, None, None)
+        return self._run_consistent(
+            _d.getAuthorization, {"authorizationKey": authorization_key}, None, None, consistency
+        )
 
     def update_authorization(
         self, *, authorization_key: AuthorizationKey, data: AuthorizationRequest
@@ -483,23 +653,62 @@ class CamundaOperations:
         return self._run(_d.deleteHistoryBackup, {"backupId": backup_id}, None, None)
 
     def search_batch_operation_items(
-        self, *, data: BatchOperationItemSearchQuery | None = None
+        self,
+        *,
+        data: BatchOperationItemSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> BatchOperationItemSearchQueryResult:
         """Search batch operation items."""
-        return self._run(_d.searchBatchOperationItems, None, None, data)
+        return self._run_consistent(_d.searchBatchOperationItems, None, None, data, consistency)
+
+    def iter_search_batch_operation_items(
+        self,
+        *,
+        data: BatchOperationItemSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[BatchOperationItemResponse]:
+        """Every item of `search_batch_operation_items`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchBatchOperationItems, None, None, data, page_size, limit, consistency
+        )
 
     def search_batch_operations(
-        self, *, data: BatchOperationSearchQuery | None = None
+        self,
+        *,
+        data: BatchOperationSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> BatchOperationSearchQueryResult:
         """Search batch operations."""
-        return self._run(_d.searchBatchOperations, None, None, data)
+        return self._run_consistent(_d.searchBatchOperations, None, None, data, consistency)
+
+    def iter_search_batch_operations(
+        self,
+        *,
+        data: BatchOperationSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[BatchOperationResponse]:
+        """Every item of `search_batch_operations`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchBatchOperations, None, None, data, page_size, limit, consistency
+        )
 
     def get_batch_operation(
-        self, *, batch_operation_key: BatchOperationKey
+        self,
+        *,
+        batch_operation_key: BatchOperationKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> BatchOperationResponse:
         """Get batch operation."""
-        return self._run(
-            _d.getBatchOperation, {"batchOperationKey": batch_operation_key}, None, None
+        return self._run_consistent(
+            _d.getBatchOperation,
+            {"batchOperationKey": batch_operation_key},
+            None,
+            None,
+            consistency,
         )
 
     def cancel_batch_operation(
@@ -540,9 +749,13 @@ class CamundaOperations:
         """Create a global-scoped cluster variable."""
         return self._run(_d.createGlobalClusterVariable, None, None, data)
 
-    def get_global_cluster_variable(self, *, name: ClusterVariableName) -> ClusterVariableResult:
+    def get_global_cluster_variable(
+        self, *, name: ClusterVariableName, consistency: ConsistencyOptions | None = None
+    ) -> ClusterVariableResult:
         """Get a global-scoped cluster variable."""
-        return self._run(_d.getGlobalClusterVariable, {"name": name}, None, None)
+        return self._run_consistent(
+            _d.getGlobalClusterVariable, {"name": name}, None, None, consistency
+        )
 
     def update_global_cluster_variable(
         self, *, name: ClusterVariableName, data: UpdateClusterVariableRequest
@@ -559,9 +772,32 @@ class CamundaOperations:
         *,
         data: ClusterVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ClusterVariableSearchQueryResult:
         """Search for cluster variables based on given criteria."""
-        return self._run(_d.searchClusterVariables, None, {"truncateValues": truncate_values}, data)
+        return self._run_consistent(
+            _d.searchClusterVariables, None, {"truncateValues": truncate_values}, data, consistency
+        )
+
+    def iter_search_cluster_variables(
+        self,
+        *,
+        truncate_values: bool | None = None,
+        data: ClusterVariableSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ClusterVariableSearchResult]:
+        """Every item of `search_cluster_variables`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchClusterVariables,
+            None,
+            {"truncateValues": truncate_values},
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def create_tenant_cluster_variable(
         self, *, tenant_id: TenantId, data: CreateClusterVariableRequest
@@ -570,11 +806,19 @@ class CamundaOperations:
         return self._run(_d.createTenantClusterVariable, {"tenantId": tenant_id}, None, data)
 
     def get_tenant_cluster_variable(
-        self, *, tenant_id: TenantId, name: ClusterVariableName
+        self,
+        *,
+        tenant_id: TenantId,
+        name: ClusterVariableName,
+        consistency: ConsistencyOptions | None = None,
     ) -> ClusterVariableResult:
         """Get a tenant-scoped cluster variable."""
-        return self._run(
-            _d.getTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, None
+        return self._run_consistent(
+            _d.getTenantClusterVariable,
+            {"tenantId": tenant_id, "name": name},
+            None,
+            None,
+            consistency,
         )
 
     def update_tenant_cluster_variable(
@@ -600,53 +844,120 @@ class CamundaOperations:
         return self._run(_d.evaluateConditionals, None, None, data)
 
     def search_correlated_message_subscriptions(
-        self, *, data: CorrelatedMessageSubscriptionSearchQuery | None = None
+        self,
+        *,
+        data: CorrelatedMessageSubscriptionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> CorrelatedMessageSubscriptionSearchQueryResult:
         """Search correlated message subscriptions."""
-        return self._run(_d.searchCorrelatedMessageSubscriptions, None, None, data)
+        return self._run_consistent(
+            _d.searchCorrelatedMessageSubscriptions, None, None, data, consistency
+        )
+
+    def iter_search_correlated_message_subscriptions(
+        self,
+        *,
+        data: CorrelatedMessageSubscriptionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[CorrelatedMessageSubscriptionResult]:
+        """Every item of `search_correlated_message_subscriptions`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchCorrelatedMessageSubscriptions, None, None, data, page_size, limit, consistency
+        )
 
     def evaluate_decision(self, *, data: DecisionEvaluationInstruction) -> EvaluateDecisionResult:
         """Evaluate decision."""
         return self._run(_d.evaluateDecision, None, None, data)
 
     def search_decision_definitions(
-        self, *, data: DecisionDefinitionSearchQuery | None = None
+        self,
+        *,
+        data: DecisionDefinitionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionDefinitionSearchQueryResult:
         """Search decision definitions."""
-        return self._run(_d.searchDecisionDefinitions, None, None, data)
+        return self._run_consistent(_d.searchDecisionDefinitions, None, None, data, consistency)
 
-    def get_decision_definition(
-        self, *, decision_definition_key: DecisionDefinitionKey
-    ) -> DecisionDefinitionResult:
-        """Get decision definition."""
-        return self._run(
-            _d.getDecisionDefinition, {"decisionDefinitionKey": decision_definition_key}, None, None
+    def iter_search_decision_definitions(
+        self,
+        *,
+        data: DecisionDefinitionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[DecisionDefinitionResult]:
+        """Every item of `search_decision_definitions`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchDecisionDefinitions, None, None, data, page_size, limit, consistency
         )
 
-    def get_decision_definition_xml(self, *, decision_definition_key: DecisionDefinitionKey) -> str:
+    def get_decision_definition(
+        self,
+        *,
+        decision_definition_key: DecisionDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
+    ) -> DecisionDefinitionResult:
+        """Get decision definition."""
+        return self._run_consistent(
+            _d.getDecisionDefinition,
+            {"decisionDefinitionKey": decision_definition_key},
+            None,
+            None,
+            consistency,
+        )
+
+    def get_decision_definition_xml(
+        self,
+        *,
+        decision_definition_key: DecisionDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
+    ) -> str:
         """Get decision definition XML."""
-        return self._run(
+        return self._run_consistent(
             _d.getDecisionDefinitionXML,
             {"decisionDefinitionKey": decision_definition_key},
             None,
             None,
+            consistency,
         )
 
     def search_decision_instances(
-        self, *, data: DecisionInstanceSearchQuery | None = None
+        self,
+        *,
+        data: DecisionInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionInstanceSearchQueryResult:
         """Search decision instances."""
-        return self._run(_d.searchDecisionInstances, None, None, data)
+        return self._run_consistent(_d.searchDecisionInstances, None, None, data, consistency)
+
+    def iter_search_decision_instances(
+        self,
+        *,
+        data: DecisionInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[DecisionInstanceResult]:
+        """Every item of `search_decision_instances`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchDecisionInstances, None, None, data, page_size, limit, consistency
+        )
 
     def get_decision_instance(
-        self, *, decision_evaluation_instance_key: DecisionEvaluationInstanceKey
+        self,
+        *,
+        decision_evaluation_instance_key: DecisionEvaluationInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionInstanceGetQueryResult:
         """Get decision instance."""
-        return self._run(
+        return self._run_consistent(
             _d.getDecisionInstance,
             {"decisionEvaluationInstanceKey": decision_evaluation_instance_key},
             None,
             None,
+            consistency,
         )
 
     def delete_decision_instance(
@@ -670,31 +981,55 @@ class CamundaOperations:
         return self._run(_d.deleteDecisionInstancesBatchOperation, None, None, data)
 
     def search_decision_requirements(
-        self, *, data: DecisionRequirementsSearchQuery | None = None
+        self,
+        *,
+        data: DecisionRequirementsSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionRequirementsSearchQueryResult:
         """Search decision requirements."""
-        return self._run(_d.searchDecisionRequirements, None, None, data)
+        return self._run_consistent(_d.searchDecisionRequirements, None, None, data, consistency)
+
+    def iter_search_decision_requirements(
+        self,
+        *,
+        data: DecisionRequirementsSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[DecisionRequirementsResult]:
+        """Every item of `search_decision_requirements`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchDecisionRequirements, None, None, data, page_size, limit, consistency
+        )
 
     def get_decision_requirements(
-        self, *, decision_requirements_key: DecisionRequirementsKey
+        self,
+        *,
+        decision_requirements_key: DecisionRequirementsKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionRequirementsResult:
         """Get decision requirements."""
-        return self._run(
+        return self._run_consistent(
             _d.getDecisionRequirements,
             {"decisionRequirementsKey": decision_requirements_key},
             None,
             None,
+            consistency,
         )
 
     def get_decision_requirements_xml(
-        self, *, decision_requirements_key: DecisionRequirementsKey
+        self,
+        *,
+        decision_requirements_key: DecisionRequirementsKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> str:
         """Get decision requirements XML."""
-        return self._run(
+        return self._run_consistent(
             _d.getDecisionRequirementsXML,
             {"decisionRequirementsKey": decision_requirements_key},
             None,
             None,
+            consistency,
         )
 
     def create_deployment(self, *, data: CreateDeploymentRequest) -> DeploymentResult:
@@ -771,34 +1106,100 @@ class CamundaOperations:
         )
 
     def search_element_instance_wait_states(
-        self, *, data: ElementInstanceWaitStateQuery | None = None
+        self,
+        *,
+        data: ElementInstanceWaitStateQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ElementInstanceWaitStateQueryResult:
         """Search element instance wait states."""
-        return self._run(_d.searchElementInstanceWaitStates, None, None, data)
+        return self._run_consistent(
+            _d.searchElementInstanceWaitStates, None, None, data, consistency
+        )
+
+    def iter_search_element_instance_wait_states(
+        self,
+        *,
+        data: ElementInstanceWaitStateQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ElementInstanceWaitStateResult]:
+        """Every item of `search_element_instance_wait_states`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchElementInstanceWaitStates, None, None, data, page_size, limit, consistency
+        )
 
     def search_element_instances(
-        self, *, data: ElementInstanceSearchQuery | None = None
+        self,
+        *,
+        data: ElementInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ElementInstanceSearchQueryResult:
         """Search element instances."""
-        return self._run(_d.searchElementInstances, None, None, data)
+        return self._run_consistent(_d.searchElementInstances, None, None, data, consistency)
+
+    def iter_search_element_instances(
+        self,
+        *,
+        data: ElementInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ElementInstanceResult]:
+        """Every item of `search_element_instances`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchElementInstances, None, None, data, page_size, limit, consistency
+        )
 
     def get_element_instance(
-        self, *, element_instance_key: ElementInstanceKey
+        self,
+        *,
+        element_instance_key: ElementInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ElementInstanceResult:
         """Get element instance."""
-        return self._run(
-            _d.getElementInstance, {"elementInstanceKey": element_instance_key}, None, None
+        return self._run_consistent(
+            _d.getElementInstance,
+            {"elementInstanceKey": element_instance_key},
+            None,
+            None,
+            consistency,
         )
 
     def search_element_instance_incidents(
-        self, *, element_instance_key: ElementInstanceKey, data: IncidentSearchQuery
+        self,
+        *,
+        element_instance_key: ElementInstanceKey,
+        data: IncidentSearchQuery,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentSearchQueryResult:
         """Search for incidents of a specific element instance."""
-        return self._run(
+        return self._run_consistent(
             _d.searchElementInstanceIncidents,
             {"elementInstanceKey": element_instance_key},
             None,
             data,
+            consistency,
+        )
+
+    def iter_search_element_instance_incidents(
+        self,
+        *,
+        element_instance_key: ElementInstanceKey,
+        data: IncidentSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[IncidentResult]:
+        """Every item of `search_element_instance_incidents`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchElementInstanceIncidents,
+            {"elementInstanceKey": element_instance_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     def create_element_instance_variables(
@@ -830,9 +1231,11 @@ class CamundaOperations:
         """Evaluate an expression."""
         return self._run(_d.evaluateExpression, None, None, data)
 
-    def get_form_by_key(self, *, form_key: FormKey) -> FormResult:
+    def get_form_by_key(
+        self, *, form_key: FormKey, consistency: ConsistencyOptions | None = None
+    ) -> FormResult:
         """Get form by key."""
-        return self._run(_d.getFormByKey, {"formKey": form_key}, None, None)
+        return self._run_consistent(_d.getFormByKey, {"formKey": form_key}, None, None, consistency)
 
     def create_global_task_listener(
         self, *, data: CreateGlobalTaskListenerRequest
@@ -840,9 +1243,11 @@ class CamundaOperations:
         """Create global user task listener."""
         return self._run(_d.createGlobalTaskListener, None, None, data)
 
-    def get_global_task_listener(self, *, id: GlobalListenerId) -> GlobalTaskListenerResult:
+    def get_global_task_listener(
+        self, *, id: GlobalListenerId, consistency: ConsistencyOptions | None = None
+    ) -> GlobalTaskListenerResult:
         """Get global user task listener."""
-        return self._run(_d.getGlobalTaskListener, {"id": id}, None, None)
+        return self._run_consistent(_d.getGlobalTaskListener, {"id": id}, None, None, consistency)
 
     def update_global_task_listener(
         self, *, id: GlobalListenerId, data: UpdateGlobalTaskListenerRequest
@@ -855,24 +1260,56 @@ class CamundaOperations:
         return self._run(_d.deleteGlobalTaskListener, {"id": id}, None, None)
 
     def search_global_task_listeners(
-        self, *, data: GlobalTaskListenerSearchQueryRequest | None = None
+        self,
+        *,
+        data: GlobalTaskListenerSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GlobalTaskListenerSearchQueryResult:
         """Search global user task listeners."""
-        return self._run(_d.searchGlobalTaskListeners, None, None, data)
+        return self._run_consistent(_d.searchGlobalTaskListeners, None, None, data, consistency)
+
+    def iter_search_global_task_listeners(
+        self,
+        *,
+        data: GlobalTaskListenerSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[GlobalTaskListenerResult]:
+        """Every item of `search_global_task_listeners`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchGlobalTaskListeners, None, None, data, page_size, limit, consistency
+        )
 
     def create_group(self, *, data: GroupCreateRequest | None = None) -> GroupCreateResult:
         """Create group."""
         return self._run(_d.createGroup, None, None, data)
 
     def search_groups(
-        self, *, data: GroupSearchQueryRequest | None = None
+        self,
+        *,
+        data: GroupSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupSearchQueryResult:
         """Search groups."""
-        return self._run(_d.searchGroups, None, None, data)
+        return self._run_consistent(_d.searchGroups, None, None, data, consistency)
 
-    def get_group(self, *, group_id: GroupId) -> GroupResult:
+    def iter_search_groups(
+        self,
+        *,
+        data: GroupSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[GroupResult]:
+        """Every item of `search_groups`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchGroups, None, None, data, page_size, limit, consistency)
+
+    def get_group(
+        self, *, group_id: GroupId, consistency: ConsistencyOptions | None = None
+    ) -> GroupResult:
         """Get group."""
-        return self._run(_d.getGroup, {"groupId": group_id}, None, None)
+        return self._run_consistent(_d.getGroup, {"groupId": group_id}, None, None, consistency)
 
     def update_group(self, *, group_id: GroupId, data: GroupUpdateRequest) -> GroupUpdateResult:
         """Update group."""
@@ -883,10 +1320,36 @@ class CamundaOperations:
         return self._run(_d.deleteGroup, {"groupId": group_id}, None, None)
 
     def search_clients_for_group(
-        self, *, group_id: GroupId, data: GroupClientSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupClientSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupClientSearchResult:
         """Search group clients."""
-        return self._run(_d.searchClientsForGroup, {"groupId": group_id}, None, data)
+        return self._run_consistent(
+            _d.searchClientsForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_clients_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupClientSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[GroupClientResult]:
+        """Every item of `search_clients_for_group`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchClientsForGroup,
+            {"groupId": group_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_client_to_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
         """Assign a client to a group."""
@@ -901,10 +1364,36 @@ class CamundaOperations:
         )
 
     def search_mapping_rules_for_group(
-        self, *, group_id: GroupId, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupMappingRuleSearchResult:
         """Search group mapping rules."""
-        return self._run(_d.searchMappingRulesForGroup, {"groupId": group_id}, None, data)
+        return self._run_consistent(
+            _d.searchMappingRulesForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_mapping_rules_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[MappingRuleResult]:
+        """Every item of `search_mapping_rules_for_group`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchMappingRulesForGroup,
+            {"groupId": group_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_mapping_rule_to_group(
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
@@ -929,16 +1418,56 @@ class CamundaOperations:
         )
 
     def search_roles_for_group(
-        self, *, group_id: GroupId, data: RoleSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: RoleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupRoleSearchResult:
         """Search group roles."""
-        return self._run(_d.searchRolesForGroup, {"groupId": group_id}, None, data)
+        return self._run_consistent(
+            _d.searchRolesForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_roles_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: RoleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[RoleResult]:
+        """Every item of `search_roles_for_group`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchRolesForGroup, {"groupId": group_id}, None, data, page_size, limit, consistency
+        )
 
     def search_users_for_group(
-        self, *, group_id: GroupId, data: GroupUserSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupUserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupUserSearchResult:
         """Search group users."""
-        return self._run(_d.searchUsersForGroup, {"groupId": group_id}, None, data)
+        return self._run_consistent(
+            _d.searchUsersForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_users_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupUserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[GroupUserResult]:
+        """Every item of `search_users_for_group`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchUsersForGroup, {"groupId": group_id}, None, data, page_size, limit, consistency
+        )
 
     def assign_user_to_group(self, *, group_id: GroupId, username: Username) -> None:
         """Assign a user to a group."""
@@ -953,14 +1482,32 @@ class CamundaOperations:
         )
 
     def search_incidents(
-        self, *, data: IncidentSearchQuery | None = None
+        self,
+        *,
+        data: IncidentSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentSearchQueryResult:
         """Search incidents."""
-        return self._run(_d.searchIncidents, None, None, data)
+        return self._run_consistent(_d.searchIncidents, None, None, data, consistency)
 
-    def get_incident(self, *, incident_key: IncidentKey) -> IncidentResult:
+    def iter_search_incidents(
+        self,
+        *,
+        data: IncidentSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[IncidentResult]:
+        """Every item of `search_incidents`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchIncidents, None, None, data, page_size, limit, consistency)
+
+    def get_incident(
+        self, *, incident_key: IncidentKey, consistency: ConsistencyOptions | None = None
+    ) -> IncidentResult:
         """Get incident."""
-        return self._run(_d.getIncident, {"incidentKey": incident_key}, None, None)
+        return self._run_consistent(
+            _d.getIncident, {"incidentKey": incident_key}, None, None, consistency
+        )
 
     def resolve_incident(
         self, *, incident_key: IncidentKey, data: IncidentResolutionRequest | None = None
@@ -969,24 +1516,47 @@ class CamundaOperations:
         return self._run(_d.resolveIncident, {"incidentKey": incident_key}, None, data)
 
     def get_process_instance_statistics_by_definition(
-        self, *, data: IncidentProcessInstanceStatisticsByDefinitionQuery
+        self,
+        *,
+        data: IncidentProcessInstanceStatisticsByDefinitionQuery,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentProcessInstanceStatisticsByDefinitionQueryResult:
         """Get process instance statistics by definition."""
-        return self._run(_d.getProcessInstanceStatisticsByDefinition, None, None, data)
+        return self._run_consistent(
+            _d.getProcessInstanceStatisticsByDefinition, None, None, data, consistency
+        )
 
     def get_process_instance_statistics_by_error(
-        self, *, data: IncidentProcessInstanceStatisticsByErrorQuery | None = None
+        self,
+        *,
+        data: IncidentProcessInstanceStatisticsByErrorQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentProcessInstanceStatisticsByErrorQueryResult:
         """Get process instance statistics by error."""
-        return self._run(_d.getProcessInstanceStatisticsByError, None, None, data)
+        return self._run_consistent(
+            _d.getProcessInstanceStatisticsByError, None, None, data, consistency
+        )
 
     def activate_jobs(self, *, data: JobActivationRequest) -> JobActivationResult:
         """Activate jobs."""
         return self._run(_d.activateJobs, None, None, data)
 
-    def search_jobs(self, *, data: JobSearchQuery | None = None) -> JobSearchQueryResult:
+    def search_jobs(
+        self, *, data: JobSearchQuery | None = None, consistency: ConsistencyOptions | None = None
+    ) -> JobSearchQueryResult:
         """Search jobs."""
-        return self._run(_d.searchJobs, None, None, data)
+        return self._run_consistent(_d.searchJobs, None, None, data, consistency)
+
+    def iter_search_jobs(
+        self,
+        *,
+        data: JobSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[JobSearchResult]:
+        """Every item of `search_jobs`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchJobs, None, None, data, page_size, limit, consistency)
 
     def update_job(self, *, job_key: JobKey, data: JobUpdateRequest) -> None:
         """Update job."""
@@ -1011,36 +1581,97 @@ class CamundaOperations:
         return self._run(_d.updateJobsBatchOperation, None, None, data)
 
     def get_global_job_statistics(
-        self, *, from_: str, to: str, job_type: str | None = None
+        self,
+        *,
+        from_: str,
+        to: str,
+        job_type: str | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GlobalJobStatisticsQueryResult:
         """Global job statistics."""
-        return self._run(
-            _d.getGlobalJobStatistics, None, {"from": from_, "to": to, "jobType": job_type}, None
+        return self._run_consistent(
+            _d.getGlobalJobStatistics,
+            None,
+            {"from": from_, "to": to, "jobType": job_type},
+            None,
+            consistency,
         )
 
     def get_job_type_statistics(
-        self, *, data: JobTypeStatisticsQuery
+        self, *, data: JobTypeStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobTypeStatisticsQueryResult:
         """Get job statistics by type."""
-        return self._run(_d.getJobTypeStatistics, None, None, data)
+        return self._run_consistent(_d.getJobTypeStatistics, None, None, data, consistency)
+
+    def iter_get_job_type_statistics(
+        self,
+        *,
+        data: JobTypeStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[JobTypeStatisticsItem]:
+        """Every item of `get_job_type_statistics`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.getJobTypeStatistics, None, None, data, page_size, limit, consistency
+        )
 
     def get_job_worker_statistics(
-        self, *, data: JobWorkerStatisticsQuery
+        self, *, data: JobWorkerStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobWorkerStatisticsQueryResult:
         """Get job statistics by worker."""
-        return self._run(_d.getJobWorkerStatistics, None, None, data)
+        return self._run_consistent(_d.getJobWorkerStatistics, None, None, data, consistency)
+
+    def iter_get_job_worker_statistics(
+        self,
+        *,
+        data: JobWorkerStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[JobWorkerStatisticsItem]:
+        """Every item of `get_job_worker_statistics`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.getJobWorkerStatistics, None, None, data, page_size, limit, consistency
+        )
 
     def get_job_time_series_statistics(
-        self, *, data: JobTimeSeriesStatisticsQuery
+        self, *, data: JobTimeSeriesStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobTimeSeriesStatisticsQueryResult:
         """Get time-series metrics for a job type."""
-        return self._run(_d.getJobTimeSeriesStatistics, None, None, data)
+        return self._run_consistent(_d.getJobTimeSeriesStatistics, None, None, data, consistency)
+
+    def iter_get_job_time_series_statistics(
+        self,
+        *,
+        data: JobTimeSeriesStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[JobTimeSeriesStatisticsItem]:
+        """Every item of `get_job_time_series_statistics`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.getJobTimeSeriesStatistics, None, None, data, page_size, limit, consistency
+        )
 
     def get_job_error_statistics(
-        self, *, data: JobErrorStatisticsQuery
+        self, *, data: JobErrorStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobErrorStatisticsQueryResult:
         """Get error metrics for a job type."""
-        return self._run(_d.getJobErrorStatistics, None, None, data)
+        return self._run_consistent(_d.getJobErrorStatistics, None, None, data, consistency)
+
+    def iter_get_job_error_statistics(
+        self,
+        *,
+        data: JobErrorStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[JobErrorStatisticsItem]:
+        """Every item of `get_job_error_statistics`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.getJobErrorStatistics, None, None, data, page_size, limit, consistency
+        )
 
     def get_license(self) -> LicenseResponse:
         """Get license status."""
@@ -1053,14 +1684,34 @@ class CamundaOperations:
         return self._run(_d.createMappingRule, None, None, data)
 
     def search_mapping_rule(
-        self, *, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> MappingRuleSearchQueryResult:
         """Search mapping rules."""
-        return self._run(_d.searchMappingRule, None, None, data)
+        return self._run_consistent(_d.searchMappingRule, None, None, data, consistency)
 
-    def get_mapping_rule(self, *, mapping_rule_id: MappingRuleId) -> MappingRuleResult:
+    def iter_search_mapping_rule(
+        self,
+        *,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[MappingRuleResult]:
+        """Every item of `search_mapping_rule`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchMappingRule, None, None, data, page_size, limit, consistency
+        )
+
+    def get_mapping_rule(
+        self, *, mapping_rule_id: MappingRuleId, consistency: ConsistencyOptions | None = None
+    ) -> MappingRuleResult:
         """Get a mapping rule."""
-        return self._run(_d.getMappingRule, {"mappingRuleId": mapping_rule_id}, None, None)
+        return self._run_consistent(
+            _d.getMappingRule, {"mappingRuleId": mapping_rule_id}, None, None, consistency
+        )
 
     def update_mapping_rule(
         self, *, mapping_rule_id: MappingRuleId, data: MappingRuleUpdateRequest | None = None
@@ -1073,10 +1724,26 @@ class CamundaOperations:
         return self._run(_d.deleteMappingRule, {"mappingRuleId": mapping_rule_id}, None, None)
 
     def search_message_subscriptions(
-        self, *, data: MessageSubscriptionSearchQuery | None = None
+        self,
+        *,
+        data: MessageSubscriptionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> MessageSubscriptionSearchQueryResult:
         """Search message subscriptions."""
-        return self._run(_d.searchMessageSubscriptions, None, None, data)
+        return self._run_consistent(_d.searchMessageSubscriptions, None, None, data, consistency)
+
+    def iter_search_message_subscriptions(
+        self,
+        *,
+        data: MessageSubscriptionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[MessageSubscriptionResult]:
+        """Every item of `search_message_subscriptions`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchMessageSubscriptions, None, None, data, page_size, limit, consistency
+        )
 
     def correlate_message(self, *, data: MessageCorrelationRequest) -> MessageCorrelationResult:
         """Correlate message."""
@@ -1087,37 +1754,96 @@ class CamundaOperations:
         return self._run(_d.publishMessage, None, None, data)
 
     def search_process_definitions(
-        self, *, data: ProcessDefinitionSearchQuery | None = None
+        self,
+        *,
+        data: ProcessDefinitionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionSearchQueryResult:
         """Search process definitions."""
-        return self._run(_d.searchProcessDefinitions, None, None, data)
+        return self._run_consistent(_d.searchProcessDefinitions, None, None, data, consistency)
+
+    def iter_search_process_definitions(
+        self,
+        *,
+        data: ProcessDefinitionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ProcessDefinitionResult]:
+        """Every item of `search_process_definitions`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchProcessDefinitions, None, None, data, page_size, limit, consistency
+        )
 
     def get_process_definition_message_subscription_statistics(
-        self, *, data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None
+        self,
+        *,
+        data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionMessageSubscriptionStatisticsQueryResult:
         """Get message subscription statistics."""
-        return self._run(_d.getProcessDefinitionMessageSubscriptionStatistics, None, None, data)
+        return self._run_consistent(
+            _d.getProcessDefinitionMessageSubscriptionStatistics, None, None, data, consistency
+        )
+
+    def iter_get_process_definition_message_subscription_statistics(
+        self,
+        *,
+        data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ProcessDefinitionMessageSubscriptionStatisticsResult]:
+        """Every item of `get_process_definition_message_subscription_statistics`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.getProcessDefinitionMessageSubscriptionStatistics,
+            None,
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def get_process_definition_instance_statistics(
-        self, *, data: ProcessDefinitionInstanceStatisticsQuery | None = None
+        self,
+        *,
+        data: ProcessDefinitionInstanceStatisticsQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionInstanceStatisticsQueryResult:
         """Get process instance statistics."""
-        return self._run(_d.getProcessDefinitionInstanceStatistics, None, None, data)
+        return self._run_consistent(
+            _d.getProcessDefinitionInstanceStatistics, None, None, data, consistency
+        )
 
     def get_process_definition(
-        self, *, process_definition_key: ProcessDefinitionKey
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionResult:
         """Get process definition."""
-        return self._run(
-            _d.getProcessDefinition, {"processDefinitionKey": process_definition_key}, None, None
+        return self._run_consistent(
+            _d.getProcessDefinition,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     def get_start_process_form(
-        self, *, process_definition_key: ProcessDefinitionKey
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> FormResult | None:
         """Get process start form."""
-        return self._run(
-            _d.getStartProcessForm, {"processDefinitionKey": process_definition_key}, None, None
+        return self._run_consistent(
+            _d.getStartProcessForm,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     def get_process_definition_statistics(
@@ -1125,13 +1851,15 @@ class CamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionElementStatisticsQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionElementStatisticsQueryResult:
         """Get process definition statistics."""
-        return self._run(
+        return self._run_consistent(
             _d.getProcessDefinitionStatistics,
             {"processDefinitionKey": process_definition_key},
             None,
             data,
+            consistency,
         )
 
     def search_process_definition_variable_names(
@@ -1139,28 +1867,62 @@ class CamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionVariableNameSearchQueryResult:
         """Search process definition variable names."""
-        return self._run(
+        return self._run_consistent(
             _d.searchProcessDefinitionVariableNames,
             {"processDefinitionKey": process_definition_key},
             None,
             data,
+            consistency,
+        )
+
+    def iter_search_process_definition_variable_names(
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        data: ProcessDefinitionVariableNameSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ProcessDefinitionVariableNameSearchResult]:
+        """Every item of `search_process_definition_variable_names`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchProcessDefinitionVariableNames,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     def get_process_definition_xml(
-        self, *, process_definition_key: ProcessDefinitionKey
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> str | None:
         """Get process definition XML."""
-        return self._run(
-            _d.getProcessDefinitionXML, {"processDefinitionKey": process_definition_key}, None, None
+        return self._run_consistent(
+            _d.getProcessDefinitionXML,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     def get_process_definition_instance_version_statistics(
-        self, *, data: ProcessDefinitionInstanceVersionStatisticsQuery
+        self,
+        *,
+        data: ProcessDefinitionInstanceVersionStatisticsQuery,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionInstanceVersionStatisticsQueryResult:
         """Get process instance statistics by version."""
-        return self._run(_d.getProcessDefinitionInstanceVersionStatistics, None, None, data)
+        return self._run_consistent(
+            _d.getProcessDefinitionInstanceVersionStatistics, None, None, data, consistency
+        )
 
     def create_process_instance(
         self, *, data: ProcessInstanceCreationInstruction
@@ -1205,10 +1967,26 @@ class CamundaOperations:
         return self._run(_d.resumeProcessInstancesBatchOperation, None, None, data)
 
     def search_process_instances(
-        self, *, data: ProcessInstanceSearchQuery | None = None
+        self,
+        *,
+        data: ProcessInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceSearchQueryResult:
         """Search process instances."""
-        return self._run(_d.searchProcessInstances, None, None, data)
+        return self._run_consistent(_d.searchProcessInstances, None, None, data, consistency)
+
+    def iter_search_process_instances(
+        self,
+        *,
+        data: ProcessInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ProcessInstanceResult]:
+        """Every item of `search_process_instances`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchProcessInstances, None, None, data, page_size, limit, consistency
+        )
 
     def suspend_process_instances_batch_operation(
         self, *, data: ProcessInstanceSuspensionBatchOperationRequest
@@ -1217,11 +1995,18 @@ class CamundaOperations:
         return self._run(_d.suspendProcessInstancesBatchOperation, None, None, data)
 
     def get_process_instance(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceResult:
         """Get process instance."""
-        return self._run(
-            _d.getProcessInstance, {"processInstanceKey": process_instance_key}, None, None
+        return self._run_consistent(
+            _d.getProcessInstance,
+            {"processInstanceKey": process_instance_key},
+            None,
+            None,
+            consistency,
         )
 
     def assign_process_instance_business_id(
@@ -1239,14 +2024,18 @@ class CamundaOperations:
         )
 
     def get_process_instance_call_hierarchy(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> list[ProcessInstanceCallHierarchyEntry]:
         """Get call hierarchy."""
-        return self._run(
+        return self._run_consistent(
             _d.getProcessInstanceCallHierarchy,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     def cancel_process_instance(
@@ -1283,14 +2072,39 @@ class CamundaOperations:
         )
 
     def search_process_instance_incidents(
-        self, *, process_instance_key: ProcessInstanceKey, data: IncidentSearchQuery | None = None
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        data: IncidentSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentSearchQueryResult:
         """Search related incidents."""
-        return self._run(
+        return self._run_consistent(
             _d.searchProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
             None,
             data,
+            consistency,
+        )
+
+    def iter_search_process_instance_incidents(
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        data: IncidentSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[IncidentResult]:
+        """Every item of `search_process_instance_incidents`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchProcessInstanceIncidents,
+            {"processInstanceKey": process_instance_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     def migrate_process_instance(
@@ -1324,36 +2138,48 @@ class CamundaOperations:
         )
 
     def get_process_instance_sequence_flows(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceSequenceFlowsQueryResult:
         """Get sequence flows."""
-        return self._run(
+        return self._run_consistent(
             _d.getProcessInstanceSequenceFlows,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     def get_process_instance_statistics(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceElementStatisticsQueryResult:
         """Get element instance statistics."""
-        return self._run(
+        return self._run_consistent(
             _d.getProcessInstanceStatistics,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     def get_process_instance_wait_state_statistics(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceWaitStateStatisticsQueryResult:
         """Get wait state statistics."""
-        return self._run(
+        return self._run_consistent(
             _d.getProcessInstanceWaitStateStatistics,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     def suspend_process_instance(
@@ -1368,22 +2194,48 @@ class CamundaOperations:
         )
 
     def search_resources(
-        self, *, data: ResourceSearchQuery | None = None
+        self,
+        *,
+        data: ResourceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ResourceSearchQueryResult:
         """Search resources."""
-        return self._run(_d.searchResources, None, None, data)
+        return self._run_consistent(_d.searchResources, None, None, data, consistency)
 
-    def get_resource(self, *, resource_key: ResourceKey) -> ResourceResult:
+    def iter_search_resources(
+        self,
+        *,
+        data: ResourceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[ResourceResult]:
+        """Every item of `search_resources`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchResources, None, None, data, page_size, limit, consistency)
+
+    def get_resource(
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+    ) -> ResourceResult:
         """Get resource."""
-        return self._run(_d.getResource, {"resourceKey": resource_key}, None, None)
+        return self._run_consistent(
+            _d.getResource, {"resourceKey": resource_key}, None, None, consistency
+        )
 
-    def get_resource_content(self, *, resource_key: ResourceKey) -> dict[str, Any]:
+    def get_resource_content(
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+    ) -> dict[str, Any]:
         """Get RPA resource content (deprecated)."""
-        return self._run(_d.getResourceContent, {"resourceKey": resource_key}, None, None)
+        return self._run_consistent(
+            _d.getResourceContent, {"resourceKey": resource_key}, None, None, consistency
+        )
 
-    def get_resource_content_binary(self, *, resource_key: ResourceKey) -> bytes:
+    def get_resource_content_binary(
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+    ) -> bytes:
         """Get resource content as binary."""
-        return self._run(_d.getResourceContentBinary, {"resourceKey": resource_key}, None, None)
+        return self._run_consistent(
+            _d.getResourceContentBinary, {"resourceKey": resource_key}, None, None, consistency
+        )
 
     def delete_resource(
         self, *, resource_key: ResourceKey, data: DeleteResourceRequest | None = None
@@ -1395,13 +2247,31 @@ class CamundaOperations:
         """Create role."""
         return self._run(_d.createRole, None, None, data)
 
-    def search_roles(self, *, data: RoleSearchQueryRequest | None = None) -> RoleSearchQueryResult:
+    def search_roles(
+        self,
+        *,
+        data: RoleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> RoleSearchQueryResult:
         """Search roles."""
-        return self._run(_d.searchRoles, None, None, data)
+        return self._run_consistent(_d.searchRoles, None, None, data, consistency)
 
-    def get_role(self, *, role_id: RoleId) -> RoleResult:
+    def iter_search_roles(
+        self,
+        *,
+        data: RoleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[RoleResult]:
+        """Every item of `search_roles`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchRoles, None, None, data, page_size, limit, consistency)
+
+    def get_role(
+        self, *, role_id: RoleId, consistency: ConsistencyOptions | None = None
+    ) -> RoleResult:
         """Get role."""
-        return self._run(_d.getRole, {"roleId": role_id}, None, None)
+        return self._run_consistent(_d.getRole, {"roleId": role_id}, None, None, consistency)
 
     def update_role(self, *, role_id: RoleId, data: RoleUpdateRequest) -> RoleUpdateResult:
         """Update role."""
@@ -1412,10 +2282,30 @@ class CamundaOperations:
         return self._run(_d.deleteRole, {"roleId": role_id}, None, None)
 
     def search_clients_for_role(
-        self, *, role_id: RoleId, data: RoleClientSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleClientSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleClientSearchResult:
         """Search role clients."""
-        return self._run(_d.searchClientsForRole, {"roleId": role_id}, None, data)
+        return self._run_consistent(
+            _d.searchClientsForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_clients_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleClientSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[RoleClientResult]:
+        """Every item of `search_clients_for_role`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchClientsForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
+        )
 
     def assign_role_to_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
         """Assign a role to a client."""
@@ -1430,10 +2320,30 @@ class CamundaOperations:
         )
 
     def search_groups_for_role(
-        self, *, role_id: RoleId, data: RoleGroupSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleGroupSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleGroupSearchResult:
         """Search role groups."""
-        return self._run(_d.searchGroupsForRole, {"roleId": role_id}, None, data)
+        return self._run_consistent(
+            _d.searchGroupsForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_groups_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleGroupSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[RoleGroupResult]:
+        """Every item of `search_groups_for_role`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchGroupsForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
+        )
 
     def assign_role_to_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
         """Assign a role to a group."""
@@ -1446,10 +2356,36 @@ class CamundaOperations:
         )
 
     def search_mapping_rules_for_role(
-        self, *, role_id: RoleId, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleMappingRuleSearchResult:
         """Search role mapping rules."""
-        return self._run(_d.searchMappingRulesForRole, {"roleId": role_id}, None, data)
+        return self._run_consistent(
+            _d.searchMappingRulesForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_mapping_rules_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[MappingRuleResult]:
+        """Every item of `search_mapping_rules_for_role`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchMappingRulesForRole,
+            {"roleId": role_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_role_to_mapping_rule(
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
@@ -1474,10 +2410,30 @@ class CamundaOperations:
         )
 
     def search_users_for_role(
-        self, *, role_id: RoleId, data: RoleUserSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleUserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleUserSearchResult:
         """Search role users."""
-        return self._run(_d.searchUsersForRole, {"roleId": role_id}, None, data)
+        return self._run_consistent(
+            _d.searchUsersForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_users_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleUserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[RoleUserResult]:
+        """Every item of `search_users_for_role`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchUsersForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
+        )
 
     def assign_role_to_user(self, *, role_id: RoleId, username: Username) -> None:
         """Assign a role to a user."""
@@ -1516,9 +2472,10 @@ class CamundaOperations:
         end_time: str,
         tenant_id: TenantId | None = None,
         with_tenants: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> UsageMetricsResponse:
         """Get usage metrics."""
-        return self._run(
+        return self._run_consistent(
             _d.getUsageMetrics,
             None,
             {
@@ -1528,6 +2485,7 @@ class CamundaOperations:
                 "withTenants": with_tenants,
             },
             None,
+            consistency,
         )
 
     def get_system_configuration(self) -> SystemConfigurationResponse:
@@ -1539,14 +2497,30 @@ class CamundaOperations:
         return self._run(_d.createTenant, None, None, data)
 
     def search_tenants(
-        self, *, data: TenantSearchQueryRequest | None = None
+        self,
+        *,
+        data: TenantSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantSearchQueryResult:
         """Search tenants."""
-        return self._run(_d.searchTenants, None, None, data)
+        return self._run_consistent(_d.searchTenants, None, None, data, consistency)
 
-    def get_tenant(self, *, tenant_id: TenantId) -> TenantResult:
+    def iter_search_tenants(
+        self,
+        *,
+        data: TenantSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[TenantResult]:
+        """Every item of `search_tenants`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchTenants, None, None, data, page_size, limit, consistency)
+
+    def get_tenant(
+        self, *, tenant_id: TenantId, consistency: ConsistencyOptions | None = None
+    ) -> TenantResult:
         """Get tenant."""
-        return self._run(_d.getTenant, {"tenantId": tenant_id}, None, None)
+        return self._run_consistent(_d.getTenant, {"tenantId": tenant_id}, None, None, consistency)
 
     def update_tenant(
         self, *, tenant_id: TenantId, data: TenantUpdateRequest
@@ -1559,10 +2533,36 @@ class CamundaOperations:
         return self._run(_d.deleteTenant, {"tenantId": tenant_id}, None, None)
 
     def search_clients_for_tenant(
-        self, *, tenant_id: TenantId, data: TenantClientSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantClientSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantClientSearchResult:
         """Search clients for tenant."""
-        return self._run(_d.searchClientsForTenant, {"tenantId": tenant_id}, None, data)
+        return self._run_consistent(
+            _d.searchClientsForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_clients_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantClientSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[TenantClientResult]:
+        """Every item of `search_clients_for_tenant`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchClientsForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_client_to_tenant(self, *, tenant_id: TenantId, client_id: ClientId) -> None:
         """Assign a client to a tenant."""
@@ -1577,10 +2577,36 @@ class CamundaOperations:
         )
 
     def search_group_ids_for_tenant(
-        self, *, tenant_id: TenantId, data: TenantGroupSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantGroupSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantGroupSearchResult:
         """Search groups for tenant."""
-        return self._run(_d.searchGroupIdsForTenant, {"tenantId": tenant_id}, None, data)
+        return self._run_consistent(
+            _d.searchGroupIdsForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_group_ids_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantGroupSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[TenantGroupResult]:
+        """Every item of `search_group_ids_for_tenant`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchGroupIdsForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_group_to_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
         """Assign a group to a tenant."""
@@ -1595,10 +2621,36 @@ class CamundaOperations:
         )
 
     def search_mapping_rules_for_tenant(
-        self, *, tenant_id: TenantId, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantMappingRuleSearchResult:
         """Search mapping rules for tenant."""
-        return self._run(_d.searchMappingRulesForTenant, {"tenantId": tenant_id}, None, data)
+        return self._run_consistent(
+            _d.searchMappingRulesForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_mapping_rules_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[MappingRuleResult]:
+        """Every item of `search_mapping_rules_for_tenant`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchMappingRulesForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_mapping_rule_to_tenant(
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
@@ -1623,10 +2675,36 @@ class CamundaOperations:
         )
 
     def search_roles_for_tenant(
-        self, *, tenant_id: TenantId, data: RoleSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: RoleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantRoleSearchResult:
         """Search roles for tenant."""
-        return self._run(_d.searchRolesForTenant, {"tenantId": tenant_id}, None, data)
+        return self._run_consistent(
+            _d.searchRolesForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_roles_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: RoleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[RoleResult]:
+        """Every item of `search_roles_for_tenant`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchRolesForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_role_to_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
         """Assign a role to a tenant."""
@@ -1641,10 +2719,36 @@ class CamundaOperations:
         )
 
     def search_users_for_tenant(
-        self, *, tenant_id: TenantId, data: TenantUserSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantUserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantUserSearchResult:
         """Search users for tenant."""
-        return self._run(_d.searchUsersForTenant, {"tenantId": tenant_id}, None, data)
+        return self._run_consistent(
+            _d.searchUsersForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_users_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantUserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[TenantUserResult]:
+        """Every item of `search_users_for_tenant`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchUsersForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def assign_user_to_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
         """Assign a user to a tenant."""
@@ -1847,13 +2951,31 @@ class CamundaOperations:
         """Create user."""
         return self._run(_d.createUser, None, None, data)
 
-    def search_users(self, *, data: UserSearchQueryRequest | None = None) -> UserSearchResult:
+    def search_users(
+        self,
+        *,
+        data: UserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> UserSearchResult:
         """Search users."""
-        return self._run(_d.searchUsers, None, None, data)
+        return self._run_consistent(_d.searchUsers, None, None, data, consistency)
 
-    def get_user(self, *, username: Username) -> UserResult:
+    def iter_search_users(
+        self,
+        *,
+        data: UserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[UserResult]:
+        """Every item of `search_users`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchUsers, None, None, data, page_size, limit, consistency)
+
+    def get_user(
+        self, *, username: Username, consistency: ConsistencyOptions | None = None
+    ) -> UserResult:
         """Get user."""
-        return self._run(_d.getUser, {"username": username}, None, None)
+        return self._run_consistent(_d.getUser, {"username": username}, None, None, consistency)
 
     def update_user(self, *, username: Username, data: UserUpdateRequest) -> UserUpdateResult:
         """Update user."""
@@ -1864,14 +2986,32 @@ class CamundaOperations:
         return self._run(_d.deleteUser, {"username": username}, None, None)
 
     def search_user_tasks(
-        self, *, data: UserTaskSearchQuery | None = None
+        self,
+        *,
+        data: UserTaskSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> UserTaskSearchQueryResult:
         """Search user tasks."""
-        return self._run(_d.searchUserTasks, None, None, data)
+        return self._run_consistent(_d.searchUserTasks, None, None, data, consistency)
 
-    def get_user_task(self, *, user_task_key: UserTaskKey) -> UserTaskResult:
+    def iter_search_user_tasks(
+        self,
+        *,
+        data: UserTaskSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[UserTaskResult]:
+        """Every item of `search_user_tasks`, across pages (see docs/reading.md)."""
+        return self._iter_pages(_d.searchUserTasks, None, None, data, page_size, limit, consistency)
+
+    def get_user_task(
+        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+    ) -> UserTaskResult:
         """Get user task."""
-        return self._run(_d.getUserTask, {"userTaskKey": user_task_key}, None, None)
+        return self._run_consistent(
+            _d.getUserTask, {"userTaskKey": user_task_key}, None, None, consistency
+        )
 
     def update_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskUpdateRequest | None = None
@@ -1890,10 +3030,36 @@ class CamundaOperations:
         return self._run(_d.assignUserTask, {"userTaskKey": user_task_key}, None, data)
 
     def search_user_task_audit_logs(
-        self, *, user_task_key: UserTaskKey, data: UserTaskAuditLogSearchQueryRequest | None = None
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        data: UserTaskAuditLogSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search user task audit logs."""
-        return self._run(_d.searchUserTaskAuditLogs, {"userTaskKey": user_task_key}, None, data)
+        return self._run_consistent(
+            _d.searchUserTaskAuditLogs, {"userTaskKey": user_task_key}, None, data, consistency
+        )
+
+    def iter_search_user_task_audit_logs(
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        data: UserTaskAuditLogSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[AuditLogResult]:
+        """Every item of `search_user_task_audit_logs`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchUserTaskAuditLogs,
+            {"userTaskKey": user_task_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     def complete_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskCompletionRequest | None = None
@@ -1907,18 +3073,24 @@ class CamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskEffectiveVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task effective variables."""
-        return self._run(
+        return self._run_consistent(
             _d.searchUserTaskEffectiveVariables,
             {"userTaskKey": user_task_key},
             {"truncateValues": truncate_values},
             data,
+            consistency,
         )
 
-    def get_user_task_form(self, *, user_task_key: UserTaskKey) -> FormResult | None:
+    def get_user_task_form(
+        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+    ) -> FormResult | None:
         """Get user task form."""
-        return self._run(_d.getUserTaskForm, {"userTaskKey": user_task_key}, None, None)
+        return self._run_consistent(
+            _d.getUserTaskForm, {"userTaskKey": user_task_key}, None, None, consistency
+        )
 
     def search_user_task_variables(
         self,
@@ -1926,24 +3098,77 @@ class CamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task variables."""
-        return self._run(
+        return self._run_consistent(
             _d.searchUserTaskVariables,
             {"userTaskKey": user_task_key},
             {"truncateValues": truncate_values},
             data,
+            consistency,
+        )
+
+    def iter_search_user_task_variables(
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        truncate_values: bool | None = None,
+        data: UserTaskVariableSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[VariableSearchResult]:
+        """Every item of `search_user_task_variables`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchUserTaskVariables,
+            {"userTaskKey": user_task_key},
+            {"truncateValues": truncate_values},
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     def search_variables(
-        self, *, data: VariableSearchQuery | None = None, truncate_values: bool | None = None
+        self,
+        *,
+        data: VariableSearchQuery | None = None,
+        truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> VariableSearchQueryResult:
         """Search variables."""
-        return self._run(_d.searchVariables, None, {"truncateValues": truncate_values}, data)
+        return self._run_consistent(
+            _d.searchVariables, None, {"truncateValues": truncate_values}, data, consistency
+        )
 
-    def get_variable(self, *, variable_key: VariableKey) -> VariableResult:
+    def iter_search_variables(
+        self,
+        *,
+        truncate_values: bool | None = None,
+        data: VariableSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> Iterator[VariableSearchResult]:
+        """Every item of `search_variables`, across pages (see docs/reading.md)."""
+        return self._iter_pages(
+            _d.searchVariables,
+            None,
+            {"truncateValues": truncate_values},
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
+
+    def get_variable(
+        self, *, variable_key: VariableKey, consistency: ConsistencyOptions | None = None
+    ) -> VariableResult:
         """Get variable."""
-        return self._run(_d.getVariable, {"variableKey": variable_key}, None, None)
+        return self._run_consistent(
+            _d.getVariable, {"variableKey": variable_key}, None, None, consistency
+        )
 
 
 class AsyncCamundaOperations:
@@ -1961,19 +3186,62 @@ class AsyncCamundaOperations:
             body: Any,
         ) -> Any: ...
 
+        async def _arun_consistent(
+            self,
+            op: Operation,
+            path: dict[str, Any] | None,
+            query: dict[str, Any] | None,
+            body: Any,
+            consistency: ConsistencyOptions | None,
+        ) -> Any: ...
+
+        def _aiter_pages(
+            self,
+            op: Operation,
+            path: dict[str, Any] | None,
+            query: dict[str, Any] | None,
+            data: Any,
+            page_size: int,
+            limit: int | None,
+            consistency: ConsistencyOptions | None,
+        ) -> AsyncIterator[Any]: ...
+
     async def get_agent_definition(
-        self, *, agent_definition_key: AgentDefinitionKey
+        self,
+        *,
+        agent_definition_key: AgentDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentDefinitionResult:
         """Get agent definition."""
-        return await self._arun(
-            _d.getAgentDefinition, {"agentDefinitionKey": agent_definition_key}, None, None
+        return await self._arun_consistent(
+            _d.getAgentDefinition,
+            {"agentDefinitionKey": agent_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     async def search_agent_definitions(
-        self, *, data: AgentDefinitionSearchQuery | None = None
+        self,
+        *,
+        data: AgentDefinitionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentDefinitionSearchQueryResult:
         """Search agent definitions."""
-        return await self._arun(_d.searchAgentDefinitions, None, None, data)
+        return await self._arun_consistent(_d.searchAgentDefinitions, None, None, data, consistency)
+
+    def iter_search_agent_definitions(
+        self,
+        *,
+        data: AgentDefinitionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[AgentDefinitionResult]:
+        """Every item of `search_agent_definitions`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchAgentDefinitions, None, None, data, page_size, limit, consistency
+        )
 
     async def create_agent_instance(
         self, *, data: AgentInstanceCreationRequest
@@ -1982,11 +3250,11 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createAgentInstance, None, None, data)
 
     async def get_agent_instance(
-        self, *, agent_instance_key: AgentInstanceKey
+        self, *, agent_instance_key: AgentInstanceKey, consistency: ConsistencyOptions | None = None
     ) -> AgentInstanceResult:
         """Get agent instance."""
-        return await self._arun(
-            _d.getAgentInstance, {"agentInstanceKey": agent_instance_key}, None, None
+        return await self._arun_consistent(
+            _d.getAgentInstance, {"agentInstanceKey": agent_instance_key}, None, None, consistency
         )
 
     async def update_agent_instance(
@@ -1998,10 +3266,26 @@ class AsyncCamundaOperations:
         )
 
     async def search_agent_instances(
-        self, *, data: AgentInstanceSearchQuery | None = None
+        self,
+        *,
+        data: AgentInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentInstanceSearchQueryResult:
         """Search agent instances."""
-        return await self._arun(_d.searchAgentInstances, None, None, data)
+        return await self._arun_consistent(_d.searchAgentInstances, None, None, data, consistency)
+
+    def iter_search_agent_instances(
+        self,
+        *,
+        data: AgentInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[AgentInstanceResult]:
+        """Every item of `search_agent_instances`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchAgentInstances, None, None, data, page_size, limit, consistency
+        )
 
     async def create_agent_instance_history_item(
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceHistoryItemRequest
@@ -2016,31 +3300,94 @@ class AsyncCamundaOperations:
         *,
         agent_instance_key: AgentInstanceKey,
         data: AgentInstanceHistorySearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AgentInstanceHistorySearchQueryResult:
         """Search agent instance history."""
-        return await self._arun(
-            _d.searchAgentInstanceHistory, {"agentInstanceKey": agent_instance_key}, None, data
+        return await self._arun_consistent(
+            _d.searchAgentInstanceHistory,
+            {"agentInstanceKey": agent_instance_key},
+            None,
+            data,
+            consistency,
+        )
+
+    def iter_search_agent_instance_history(
+        self,
+        *,
+        agent_instance_key: AgentInstanceKey,
+        data: AgentInstanceHistorySearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[AgentInstanceHistoryItemResult]:
+        """Every item of `search_agent_instance_history`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchAgentInstanceHistory,
+            {"agentInstanceKey": agent_instance_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def search_audit_logs(
-        self, *, data: AuditLogSearchQueryRequest | None = None
+        self,
+        *,
+        data: AuditLogSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search audit logs."""
-        return await self._arun(_d.searchAuditLogs, None, None, data)
+        return await self._arun_consistent(_d.searchAuditLogs, None, None, data, consistency)
 
-    async def get_audit_log(self, *, audit_log_key: AuditLogKey) -> AuditLogResult:
+    def iter_search_audit_logs(
+        self,
+        *,
+        data: AuditLogSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[AuditLogResult]:
+        """Every item of `search_audit_logs`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchAuditLogs, None, None, data, page_size, limit, consistency
+        )
+
+    async def get_audit_log(
+        self, *, audit_log_key: AuditLogKey, consistency: ConsistencyOptions | None = None
+    ) -> AuditLogResult:
         """Get audit log."""
-        return await self._arun(_d.getAuditLog, {"auditLogKey": audit_log_key}, None, None)
+        return await self._arun_consistent(
+            _d.getAuditLog, {"auditLogKey": audit_log_key}, None, None, consistency
+        )
 
     async def get_authentication(self) -> CamundaUserResult:
         """Get current user."""
         return await self._arun(_d.getAuthentication, None, None, None)
 
     async def search_own_authorizations(
-        self, *, data: AuthorizationSearchQuery | None = None
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> OwnAuthorizationSearchResult:
         """Search own authorizations."""
-        return await self._arun(_d.searchOwnAuthorizations, None, None, data)
+        return await self._arun_consistent(
+            _d.searchOwnAuthorizations, None, None, data, consistency
+        )
+
+    def iter_search_own_authorizations(
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[AuthorizationResult]:
+        """Every item of `search_own_authorizations`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchOwnAuthorizations, None, None, data, page_size, limit, consistency
+        )
 
     async def create_authorization(
         self, *, data: AuthorizationRequest
@@ -2049,17 +3396,33 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createAuthorization, None, None, data)
 
     async def search_authorizations(
-        self, *, data: AuthorizationSearchQuery | None = None
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AuthorizationSearchResult:
         """Search authorizations."""
-        return await self._arun(_d.searchAuthorizations, None, None, data)
+        return await self._arun_consistent(_d.searchAuthorizations, None, None, data, consistency)
+
+    def iter_search_authorizations(
+        self,
+        *,
+        data: AuthorizationSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[AuthorizationResult]:
+        """Every item of `search_authorizations`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchAuthorizations, None, None, data, page_size, limit, consistency
+        )
 
     async def get_authorization(
-        self, *, authorization_key: AuthorizationKey
+        self, *, authorization_key: AuthorizationKey, consistency: ConsistencyOptions | None = None
     ) -> AuthorizationResult:
         """Get authorization."""
-        return await self._arun(
-            _d.getAuthorization, {"authorizationKey": authorization_key}, None, None
+        return await self._arun_consistent(
+            _d.getAuthorization, {"authorizationKey": authorization_key}, None, None, consistency
         )
 
     async def update_authorization(
@@ -2129,23 +3492,64 @@ class AsyncCamundaOperations:
         return await self._arun(_d.deleteHistoryBackup, {"backupId": backup_id}, None, None)
 
     async def search_batch_operation_items(
-        self, *, data: BatchOperationItemSearchQuery | None = None
+        self,
+        *,
+        data: BatchOperationItemSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> BatchOperationItemSearchQueryResult:
         """Search batch operation items."""
-        return await self._arun(_d.searchBatchOperationItems, None, None, data)
+        return await self._arun_consistent(
+            _d.searchBatchOperationItems, None, None, data, consistency
+        )
+
+    def iter_search_batch_operation_items(
+        self,
+        *,
+        data: BatchOperationItemSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[BatchOperationItemResponse]:
+        """Every item of `search_batch_operation_items`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchBatchOperationItems, None, None, data, page_size, limit, consistency
+        )
 
     async def search_batch_operations(
-        self, *, data: BatchOperationSearchQuery | None = None
+        self,
+        *,
+        data: BatchOperationSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> BatchOperationSearchQueryResult:
         """Search batch operations."""
-        return await self._arun(_d.searchBatchOperations, None, None, data)
+        return await self._arun_consistent(_d.searchBatchOperations, None, None, data, consistency)
+
+    def iter_search_batch_operations(
+        self,
+        *,
+        data: BatchOperationSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[BatchOperationResponse]:
+        """Every item of `search_batch_operations`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchBatchOperations, None, None, data, page_size, limit, consistency
+        )
 
     async def get_batch_operation(
-        self, *, batch_operation_key: BatchOperationKey
+        self,
+        *,
+        batch_operation_key: BatchOperationKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> BatchOperationResponse:
         """Get batch operation."""
-        return await self._arun(
-            _d.getBatchOperation, {"batchOperationKey": batch_operation_key}, None, None
+        return await self._arun_consistent(
+            _d.getBatchOperation,
+            {"batchOperationKey": batch_operation_key},
+            None,
+            None,
+            consistency,
         )
 
     async def cancel_batch_operation(
@@ -2187,10 +3591,12 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createGlobalClusterVariable, None, None, data)
 
     async def get_global_cluster_variable(
-        self, *, name: ClusterVariableName
+        self, *, name: ClusterVariableName, consistency: ConsistencyOptions | None = None
     ) -> ClusterVariableResult:
         """Get a global-scoped cluster variable."""
-        return await self._arun(_d.getGlobalClusterVariable, {"name": name}, None, None)
+        return await self._arun_consistent(
+            _d.getGlobalClusterVariable, {"name": name}, None, None, consistency
+        )
 
     async def update_global_cluster_variable(
         self, *, name: ClusterVariableName, data: UpdateClusterVariableRequest
@@ -2207,10 +3613,31 @@ class AsyncCamundaOperations:
         *,
         data: ClusterVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ClusterVariableSearchQueryResult:
         """Search for cluster variables based on given criteria."""
-        return await self._arun(
-            _d.searchClusterVariables, None, {"truncateValues": truncate_values}, data
+        return await self._arun_consistent(
+            _d.searchClusterVariables, None, {"truncateValues": truncate_values}, data, consistency
+        )
+
+    def iter_search_cluster_variables(
+        self,
+        *,
+        truncate_values: bool | None = None,
+        data: ClusterVariableSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ClusterVariableSearchResult]:
+        """Every item of `search_cluster_variables`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchClusterVariables,
+            None,
+            {"truncateValues": truncate_values},
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def create_tenant_cluster_variable(
@@ -2220,11 +3647,19 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createTenantClusterVariable, {"tenantId": tenant_id}, None, data)
 
     async def get_tenant_cluster_variable(
-        self, *, tenant_id: TenantId, name: ClusterVariableName
+        self,
+        *,
+        tenant_id: TenantId,
+        name: ClusterVariableName,
+        consistency: ConsistencyOptions | None = None,
     ) -> ClusterVariableResult:
         """Get a tenant-scoped cluster variable."""
-        return await self._arun(
-            _d.getTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, None
+        return await self._arun_consistent(
+            _d.getTenantClusterVariable,
+            {"tenantId": tenant_id, "name": name},
+            None,
+            None,
+            consistency,
         )
 
     async def update_tenant_cluster_variable(
@@ -2250,10 +3685,28 @@ class AsyncCamundaOperations:
         return await self._arun(_d.evaluateConditionals, None, None, data)
 
     async def search_correlated_message_subscriptions(
-        self, *, data: CorrelatedMessageSubscriptionSearchQuery | None = None
+        self,
+        *,
+        data: CorrelatedMessageSubscriptionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> CorrelatedMessageSubscriptionSearchQueryResult:
         """Search correlated message subscriptions."""
-        return await self._arun(_d.searchCorrelatedMessageSubscriptions, None, None, data)
+        return await self._arun_consistent(
+            _d.searchCorrelatedMessageSubscriptions, None, None, data, consistency
+        )
+
+    def iter_search_correlated_message_subscriptions(
+        self,
+        *,
+        data: CorrelatedMessageSubscriptionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[CorrelatedMessageSubscriptionResult]:
+        """Every item of `search_correlated_message_subscriptions`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchCorrelatedMessageSubscriptions, None, None, data, page_size, limit, consistency
+        )
 
     async def evaluate_decision(
         self, *, data: DecisionEvaluationInstruction
@@ -2262,45 +3715,96 @@ class AsyncCamundaOperations:
         return await self._arun(_d.evaluateDecision, None, None, data)
 
     async def search_decision_definitions(
-        self, *, data: DecisionDefinitionSearchQuery | None = None
+        self,
+        *,
+        data: DecisionDefinitionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionDefinitionSearchQueryResult:
         """Search decision definitions."""
-        return await self._arun(_d.searchDecisionDefinitions, None, None, data)
+        return await self._arun_consistent(
+            _d.searchDecisionDefinitions, None, None, data, consistency
+        )
+
+    def iter_search_decision_definitions(
+        self,
+        *,
+        data: DecisionDefinitionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[DecisionDefinitionResult]:
+        """Every item of `search_decision_definitions`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchDecisionDefinitions, None, None, data, page_size, limit, consistency
+        )
 
     async def get_decision_definition(
-        self, *, decision_definition_key: DecisionDefinitionKey
+        self,
+        *,
+        decision_definition_key: DecisionDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionDefinitionResult:
         """Get decision definition."""
-        return await self._arun(
-            _d.getDecisionDefinition, {"decisionDefinitionKey": decision_definition_key}, None, None
+        return await self._arun_consistent(
+            _d.getDecisionDefinition,
+            {"decisionDefinitionKey": decision_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     async def get_decision_definition_xml(
-        self, *, decision_definition_key: DecisionDefinitionKey
+        self,
+        *,
+        decision_definition_key: DecisionDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> str:
         """Get decision definition XML."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getDecisionDefinitionXML,
             {"decisionDefinitionKey": decision_definition_key},
             None,
             None,
+            consistency,
         )
 
     async def search_decision_instances(
-        self, *, data: DecisionInstanceSearchQuery | None = None
+        self,
+        *,
+        data: DecisionInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionInstanceSearchQueryResult:
         """Search decision instances."""
-        return await self._arun(_d.searchDecisionInstances, None, None, data)
+        return await self._arun_consistent(
+            _d.searchDecisionInstances, None, None, data, consistency
+        )
+
+    def iter_search_decision_instances(
+        self,
+        *,
+        data: DecisionInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[DecisionInstanceResult]:
+        """Every item of `search_decision_instances`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchDecisionInstances, None, None, data, page_size, limit, consistency
+        )
 
     async def get_decision_instance(
-        self, *, decision_evaluation_instance_key: DecisionEvaluationInstanceKey
+        self,
+        *,
+        decision_evaluation_instance_key: DecisionEvaluationInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionInstanceGetQueryResult:
         """Get decision instance."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getDecisionInstance,
             {"decisionEvaluationInstanceKey": decision_evaluation_instance_key},
             None,
             None,
+            consistency,
         )
 
     async def delete_decision_instance(
@@ -2324,31 +3828,57 @@ class AsyncCamundaOperations:
         return await self._arun(_d.deleteDecisionInstancesBatchOperation, None, None, data)
 
     async def search_decision_requirements(
-        self, *, data: DecisionRequirementsSearchQuery | None = None
+        self,
+        *,
+        data: DecisionRequirementsSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionRequirementsSearchQueryResult:
         """Search decision requirements."""
-        return await self._arun(_d.searchDecisionRequirements, None, None, data)
+        return await self._arun_consistent(
+            _d.searchDecisionRequirements, None, None, data, consistency
+        )
+
+    def iter_search_decision_requirements(
+        self,
+        *,
+        data: DecisionRequirementsSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[DecisionRequirementsResult]:
+        """Every item of `search_decision_requirements`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchDecisionRequirements, None, None, data, page_size, limit, consistency
+        )
 
     async def get_decision_requirements(
-        self, *, decision_requirements_key: DecisionRequirementsKey
+        self,
+        *,
+        decision_requirements_key: DecisionRequirementsKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> DecisionRequirementsResult:
         """Get decision requirements."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getDecisionRequirements,
             {"decisionRequirementsKey": decision_requirements_key},
             None,
             None,
+            consistency,
         )
 
     async def get_decision_requirements_xml(
-        self, *, decision_requirements_key: DecisionRequirementsKey
+        self,
+        *,
+        decision_requirements_key: DecisionRequirementsKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> str:
         """Get decision requirements XML."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getDecisionRequirementsXML,
             {"decisionRequirementsKey": decision_requirements_key},
             None,
             None,
+            consistency,
         )
 
     async def create_deployment(self, *, data: CreateDeploymentRequest) -> DeploymentResult:
@@ -2427,34 +3957,100 @@ class AsyncCamundaOperations:
         )
 
     async def search_element_instance_wait_states(
-        self, *, data: ElementInstanceWaitStateQuery | None = None
+        self,
+        *,
+        data: ElementInstanceWaitStateQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ElementInstanceWaitStateQueryResult:
         """Search element instance wait states."""
-        return await self._arun(_d.searchElementInstanceWaitStates, None, None, data)
+        return await self._arun_consistent(
+            _d.searchElementInstanceWaitStates, None, None, data, consistency
+        )
+
+    def iter_search_element_instance_wait_states(
+        self,
+        *,
+        data: ElementInstanceWaitStateQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ElementInstanceWaitStateResult]:
+        """Every item of `search_element_instance_wait_states`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchElementInstanceWaitStates, None, None, data, page_size, limit, consistency
+        )
 
     async def search_element_instances(
-        self, *, data: ElementInstanceSearchQuery | None = None
+        self,
+        *,
+        data: ElementInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ElementInstanceSearchQueryResult:
         """Search element instances."""
-        return await self._arun(_d.searchElementInstances, None, None, data)
+        return await self._arun_consistent(_d.searchElementInstances, None, None, data, consistency)
+
+    def iter_search_element_instances(
+        self,
+        *,
+        data: ElementInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ElementInstanceResult]:
+        """Every item of `search_element_instances`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchElementInstances, None, None, data, page_size, limit, consistency
+        )
 
     async def get_element_instance(
-        self, *, element_instance_key: ElementInstanceKey
+        self,
+        *,
+        element_instance_key: ElementInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ElementInstanceResult:
         """Get element instance."""
-        return await self._arun(
-            _d.getElementInstance, {"elementInstanceKey": element_instance_key}, None, None
+        return await self._arun_consistent(
+            _d.getElementInstance,
+            {"elementInstanceKey": element_instance_key},
+            None,
+            None,
+            consistency,
         )
 
     async def search_element_instance_incidents(
-        self, *, element_instance_key: ElementInstanceKey, data: IncidentSearchQuery
+        self,
+        *,
+        element_instance_key: ElementInstanceKey,
+        data: IncidentSearchQuery,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentSearchQueryResult:
         """Search for incidents of a specific element instance."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.searchElementInstanceIncidents,
             {"elementInstanceKey": element_instance_key},
             None,
             data,
+            consistency,
+        )
+
+    def iter_search_element_instance_incidents(
+        self,
+        *,
+        element_instance_key: ElementInstanceKey,
+        data: IncidentSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[IncidentResult]:
+        """Every item of `search_element_instance_incidents`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchElementInstanceIncidents,
+            {"elementInstanceKey": element_instance_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def create_element_instance_variables(
@@ -2486,9 +4082,13 @@ class AsyncCamundaOperations:
         """Evaluate an expression."""
         return await self._arun(_d.evaluateExpression, None, None, data)
 
-    async def get_form_by_key(self, *, form_key: FormKey) -> FormResult:
+    async def get_form_by_key(
+        self, *, form_key: FormKey, consistency: ConsistencyOptions | None = None
+    ) -> FormResult:
         """Get form by key."""
-        return await self._arun(_d.getFormByKey, {"formKey": form_key}, None, None)
+        return await self._arun_consistent(
+            _d.getFormByKey, {"formKey": form_key}, None, None, consistency
+        )
 
     async def create_global_task_listener(
         self, *, data: CreateGlobalTaskListenerRequest
@@ -2496,9 +4096,13 @@ class AsyncCamundaOperations:
         """Create global user task listener."""
         return await self._arun(_d.createGlobalTaskListener, None, None, data)
 
-    async def get_global_task_listener(self, *, id: GlobalListenerId) -> GlobalTaskListenerResult:
+    async def get_global_task_listener(
+        self, *, id: GlobalListenerId, consistency: ConsistencyOptions | None = None
+    ) -> GlobalTaskListenerResult:
         """Get global user task listener."""
-        return await self._arun(_d.getGlobalTaskListener, {"id": id}, None, None)
+        return await self._arun_consistent(
+            _d.getGlobalTaskListener, {"id": id}, None, None, consistency
+        )
 
     async def update_global_task_listener(
         self, *, id: GlobalListenerId, data: UpdateGlobalTaskListenerRequest
@@ -2511,24 +4115,60 @@ class AsyncCamundaOperations:
         return await self._arun(_d.deleteGlobalTaskListener, {"id": id}, None, None)
 
     async def search_global_task_listeners(
-        self, *, data: GlobalTaskListenerSearchQueryRequest | None = None
+        self,
+        *,
+        data: GlobalTaskListenerSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GlobalTaskListenerSearchQueryResult:
         """Search global user task listeners."""
-        return await self._arun(_d.searchGlobalTaskListeners, None, None, data)
+        return await self._arun_consistent(
+            _d.searchGlobalTaskListeners, None, None, data, consistency
+        )
+
+    def iter_search_global_task_listeners(
+        self,
+        *,
+        data: GlobalTaskListenerSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[GlobalTaskListenerResult]:
+        """Every item of `search_global_task_listeners`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchGlobalTaskListeners, None, None, data, page_size, limit, consistency
+        )
 
     async def create_group(self, *, data: GroupCreateRequest | None = None) -> GroupCreateResult:
         """Create group."""
         return await self._arun(_d.createGroup, None, None, data)
 
     async def search_groups(
-        self, *, data: GroupSearchQueryRequest | None = None
+        self,
+        *,
+        data: GroupSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupSearchQueryResult:
         """Search groups."""
-        return await self._arun(_d.searchGroups, None, None, data)
+        return await self._arun_consistent(_d.searchGroups, None, None, data, consistency)
 
-    async def get_group(self, *, group_id: GroupId) -> GroupResult:
+    def iter_search_groups(
+        self,
+        *,
+        data: GroupSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[GroupResult]:
+        """Every item of `search_groups`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(_d.searchGroups, None, None, data, page_size, limit, consistency)
+
+    async def get_group(
+        self, *, group_id: GroupId, consistency: ConsistencyOptions | None = None
+    ) -> GroupResult:
         """Get group."""
-        return await self._arun(_d.getGroup, {"groupId": group_id}, None, None)
+        return await self._arun_consistent(
+            _d.getGroup, {"groupId": group_id}, None, None, consistency
+        )
 
     async def update_group(
         self, *, group_id: GroupId, data: GroupUpdateRequest
@@ -2541,10 +4181,36 @@ class AsyncCamundaOperations:
         return await self._arun(_d.deleteGroup, {"groupId": group_id}, None, None)
 
     async def search_clients_for_group(
-        self, *, group_id: GroupId, data: GroupClientSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupClientSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupClientSearchResult:
         """Search group clients."""
-        return await self._arun(_d.searchClientsForGroup, {"groupId": group_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchClientsForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_clients_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupClientSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[GroupClientResult]:
+        """Every item of `search_clients_for_group`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchClientsForGroup,
+            {"groupId": group_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_client_to_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
         """Assign a client to a group."""
@@ -2559,10 +4225,36 @@ class AsyncCamundaOperations:
         )
 
     async def search_mapping_rules_for_group(
-        self, *, group_id: GroupId, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupMappingRuleSearchResult:
         """Search group mapping rules."""
-        return await self._arun(_d.searchMappingRulesForGroup, {"groupId": group_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchMappingRulesForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_mapping_rules_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[MappingRuleResult]:
+        """Every item of `search_mapping_rules_for_group`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchMappingRulesForGroup,
+            {"groupId": group_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_mapping_rule_to_group(
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
@@ -2587,16 +4279,56 @@ class AsyncCamundaOperations:
         )
 
     async def search_roles_for_group(
-        self, *, group_id: GroupId, data: RoleSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: RoleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupRoleSearchResult:
         """Search group roles."""
-        return await self._arun(_d.searchRolesForGroup, {"groupId": group_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchRolesForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_roles_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: RoleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[RoleResult]:
+        """Every item of `search_roles_for_group`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchRolesForGroup, {"groupId": group_id}, None, data, page_size, limit, consistency
+        )
 
     async def search_users_for_group(
-        self, *, group_id: GroupId, data: GroupUserSearchQueryRequest | None = None
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupUserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GroupUserSearchResult:
         """Search group users."""
-        return await self._arun(_d.searchUsersForGroup, {"groupId": group_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchUsersForGroup, {"groupId": group_id}, None, data, consistency
+        )
+
+    def iter_search_users_for_group(
+        self,
+        *,
+        group_id: GroupId,
+        data: GroupUserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[GroupUserResult]:
+        """Every item of `search_users_for_group`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchUsersForGroup, {"groupId": group_id}, None, data, page_size, limit, consistency
+        )
 
     async def assign_user_to_group(self, *, group_id: GroupId, username: Username) -> None:
         """Assign a user to a group."""
@@ -2611,14 +4343,34 @@ class AsyncCamundaOperations:
         )
 
     async def search_incidents(
-        self, *, data: IncidentSearchQuery | None = None
+        self,
+        *,
+        data: IncidentSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentSearchQueryResult:
         """Search incidents."""
-        return await self._arun(_d.searchIncidents, None, None, data)
+        return await self._arun_consistent(_d.searchIncidents, None, None, data, consistency)
 
-    async def get_incident(self, *, incident_key: IncidentKey) -> IncidentResult:
+    def iter_search_incidents(
+        self,
+        *,
+        data: IncidentSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[IncidentResult]:
+        """Every item of `search_incidents`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchIncidents, None, None, data, page_size, limit, consistency
+        )
+
+    async def get_incident(
+        self, *, incident_key: IncidentKey, consistency: ConsistencyOptions | None = None
+    ) -> IncidentResult:
         """Get incident."""
-        return await self._arun(_d.getIncident, {"incidentKey": incident_key}, None, None)
+        return await self._arun_consistent(
+            _d.getIncident, {"incidentKey": incident_key}, None, None, consistency
+        )
 
     async def resolve_incident(
         self, *, incident_key: IncidentKey, data: IncidentResolutionRequest | None = None
@@ -2627,24 +4379,47 @@ class AsyncCamundaOperations:
         return await self._arun(_d.resolveIncident, {"incidentKey": incident_key}, None, data)
 
     async def get_process_instance_statistics_by_definition(
-        self, *, data: IncidentProcessInstanceStatisticsByDefinitionQuery
+        self,
+        *,
+        data: IncidentProcessInstanceStatisticsByDefinitionQuery,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentProcessInstanceStatisticsByDefinitionQueryResult:
         """Get process instance statistics by definition."""
-        return await self._arun(_d.getProcessInstanceStatisticsByDefinition, None, None, data)
+        return await self._arun_consistent(
+            _d.getProcessInstanceStatisticsByDefinition, None, None, data, consistency
+        )
 
     async def get_process_instance_statistics_by_error(
-        self, *, data: IncidentProcessInstanceStatisticsByErrorQuery | None = None
+        self,
+        *,
+        data: IncidentProcessInstanceStatisticsByErrorQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentProcessInstanceStatisticsByErrorQueryResult:
         """Get process instance statistics by error."""
-        return await self._arun(_d.getProcessInstanceStatisticsByError, None, None, data)
+        return await self._arun_consistent(
+            _d.getProcessInstanceStatisticsByError, None, None, data, consistency
+        )
 
     async def activate_jobs(self, *, data: JobActivationRequest) -> JobActivationResult:
         """Activate jobs."""
         return await self._arun(_d.activateJobs, None, None, data)
 
-    async def search_jobs(self, *, data: JobSearchQuery | None = None) -> JobSearchQueryResult:
+    async def search_jobs(
+        self, *, data: JobSearchQuery | None = None, consistency: ConsistencyOptions | None = None
+    ) -> JobSearchQueryResult:
         """Search jobs."""
-        return await self._arun(_d.searchJobs, None, None, data)
+        return await self._arun_consistent(_d.searchJobs, None, None, data, consistency)
+
+    def iter_search_jobs(
+        self,
+        *,
+        data: JobSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[JobSearchResult]:
+        """Every item of `search_jobs`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(_d.searchJobs, None, None, data, page_size, limit, consistency)
 
     async def update_job(self, *, job_key: JobKey, data: JobUpdateRequest) -> None:
         """Update job."""
@@ -2671,36 +4446,99 @@ class AsyncCamundaOperations:
         return await self._arun(_d.updateJobsBatchOperation, None, None, data)
 
     async def get_global_job_statistics(
-        self, *, from_: str, to: str, job_type: str | None = None
+        self,
+        *,
+        from_: str,
+        to: str,
+        job_type: str | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> GlobalJobStatisticsQueryResult:
         """Global job statistics."""
-        return await self._arun(
-            _d.getGlobalJobStatistics, None, {"from": from_, "to": to, "jobType": job_type}, None
+        return await self._arun_consistent(
+            _d.getGlobalJobStatistics,
+            None,
+            {"from": from_, "to": to, "jobType": job_type},
+            None,
+            consistency,
         )
 
     async def get_job_type_statistics(
-        self, *, data: JobTypeStatisticsQuery
+        self, *, data: JobTypeStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobTypeStatisticsQueryResult:
         """Get job statistics by type."""
-        return await self._arun(_d.getJobTypeStatistics, None, None, data)
+        return await self._arun_consistent(_d.getJobTypeStatistics, None, None, data, consistency)
+
+    def iter_get_job_type_statistics(
+        self,
+        *,
+        data: JobTypeStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[JobTypeStatisticsItem]:
+        """Every item of `get_job_type_statistics`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.getJobTypeStatistics, None, None, data, page_size, limit, consistency
+        )
 
     async def get_job_worker_statistics(
-        self, *, data: JobWorkerStatisticsQuery
+        self, *, data: JobWorkerStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobWorkerStatisticsQueryResult:
         """Get job statistics by worker."""
-        return await self._arun(_d.getJobWorkerStatistics, None, None, data)
+        return await self._arun_consistent(_d.getJobWorkerStatistics, None, None, data, consistency)
+
+    def iter_get_job_worker_statistics(
+        self,
+        *,
+        data: JobWorkerStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[JobWorkerStatisticsItem]:
+        """Every item of `get_job_worker_statistics`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.getJobWorkerStatistics, None, None, data, page_size, limit, consistency
+        )
 
     async def get_job_time_series_statistics(
-        self, *, data: JobTimeSeriesStatisticsQuery
+        self, *, data: JobTimeSeriesStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobTimeSeriesStatisticsQueryResult:
         """Get time-series metrics for a job type."""
-        return await self._arun(_d.getJobTimeSeriesStatistics, None, None, data)
+        return await self._arun_consistent(
+            _d.getJobTimeSeriesStatistics, None, None, data, consistency
+        )
+
+    def iter_get_job_time_series_statistics(
+        self,
+        *,
+        data: JobTimeSeriesStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[JobTimeSeriesStatisticsItem]:
+        """Every item of `get_job_time_series_statistics`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.getJobTimeSeriesStatistics, None, None, data, page_size, limit, consistency
+        )
 
     async def get_job_error_statistics(
-        self, *, data: JobErrorStatisticsQuery
+        self, *, data: JobErrorStatisticsQuery, consistency: ConsistencyOptions | None = None
     ) -> JobErrorStatisticsQueryResult:
         """Get error metrics for a job type."""
-        return await self._arun(_d.getJobErrorStatistics, None, None, data)
+        return await self._arun_consistent(_d.getJobErrorStatistics, None, None, data, consistency)
+
+    def iter_get_job_error_statistics(
+        self,
+        *,
+        data: JobErrorStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[JobErrorStatisticsItem]:
+        """Every item of `get_job_error_statistics`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.getJobErrorStatistics, None, None, data, page_size, limit, consistency
+        )
 
     async def get_license(self) -> LicenseResponse:
         """Get license status."""
@@ -2713,14 +4551,34 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createMappingRule, None, None, data)
 
     async def search_mapping_rule(
-        self, *, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> MappingRuleSearchQueryResult:
         """Search mapping rules."""
-        return await self._arun(_d.searchMappingRule, None, None, data)
+        return await self._arun_consistent(_d.searchMappingRule, None, None, data, consistency)
 
-    async def get_mapping_rule(self, *, mapping_rule_id: MappingRuleId) -> MappingRuleResult:
+    def iter_search_mapping_rule(
+        self,
+        *,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[MappingRuleResult]:
+        """Every item of `search_mapping_rule`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchMappingRule, None, None, data, page_size, limit, consistency
+        )
+
+    async def get_mapping_rule(
+        self, *, mapping_rule_id: MappingRuleId, consistency: ConsistencyOptions | None = None
+    ) -> MappingRuleResult:
         """Get a mapping rule."""
-        return await self._arun(_d.getMappingRule, {"mappingRuleId": mapping_rule_id}, None, None)
+        return await self._arun_consistent(
+            _d.getMappingRule, {"mappingRuleId": mapping_rule_id}, None, None, consistency
+        )
 
     async def update_mapping_rule(
         self, *, mapping_rule_id: MappingRuleId, data: MappingRuleUpdateRequest | None = None
@@ -2737,10 +4595,28 @@ class AsyncCamundaOperations:
         )
 
     async def search_message_subscriptions(
-        self, *, data: MessageSubscriptionSearchQuery | None = None
+        self,
+        *,
+        data: MessageSubscriptionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> MessageSubscriptionSearchQueryResult:
         """Search message subscriptions."""
-        return await self._arun(_d.searchMessageSubscriptions, None, None, data)
+        return await self._arun_consistent(
+            _d.searchMessageSubscriptions, None, None, data, consistency
+        )
+
+    def iter_search_message_subscriptions(
+        self,
+        *,
+        data: MessageSubscriptionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[MessageSubscriptionResult]:
+        """Every item of `search_message_subscriptions`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchMessageSubscriptions, None, None, data, page_size, limit, consistency
+        )
 
     async def correlate_message(
         self, *, data: MessageCorrelationRequest
@@ -2753,39 +4629,98 @@ class AsyncCamundaOperations:
         return await self._arun(_d.publishMessage, None, None, data)
 
     async def search_process_definitions(
-        self, *, data: ProcessDefinitionSearchQuery | None = None
+        self,
+        *,
+        data: ProcessDefinitionSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionSearchQueryResult:
         """Search process definitions."""
-        return await self._arun(_d.searchProcessDefinitions, None, None, data)
+        return await self._arun_consistent(
+            _d.searchProcessDefinitions, None, None, data, consistency
+        )
+
+    def iter_search_process_definitions(
+        self,
+        *,
+        data: ProcessDefinitionSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ProcessDefinitionResult]:
+        """Every item of `search_process_definitions`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchProcessDefinitions, None, None, data, page_size, limit, consistency
+        )
 
     async def get_process_definition_message_subscription_statistics(
-        self, *, data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None
+        self,
+        *,
+        data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionMessageSubscriptionStatisticsQueryResult:
         """Get message subscription statistics."""
-        return await self._arun(
-            _d.getProcessDefinitionMessageSubscriptionStatistics, None, None, data
+        return await self._arun_consistent(
+            _d.getProcessDefinitionMessageSubscriptionStatistics, None, None, data, consistency
+        )
+
+    def iter_get_process_definition_message_subscription_statistics(
+        self,
+        *,
+        data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ProcessDefinitionMessageSubscriptionStatisticsResult]:
+        """Every item of `get_process_definition_message_subscription_statistics`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.getProcessDefinitionMessageSubscriptionStatistics,
+            None,
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def get_process_definition_instance_statistics(
-        self, *, data: ProcessDefinitionInstanceStatisticsQuery | None = None
+        self,
+        *,
+        data: ProcessDefinitionInstanceStatisticsQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionInstanceStatisticsQueryResult:
         """Get process instance statistics."""
-        return await self._arun(_d.getProcessDefinitionInstanceStatistics, None, None, data)
+        return await self._arun_consistent(
+            _d.getProcessDefinitionInstanceStatistics, None, None, data, consistency
+        )
 
     async def get_process_definition(
-        self, *, process_definition_key: ProcessDefinitionKey
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionResult:
         """Get process definition."""
-        return await self._arun(
-            _d.getProcessDefinition, {"processDefinitionKey": process_definition_key}, None, None
+        return await self._arun_consistent(
+            _d.getProcessDefinition,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     async def get_start_process_form(
-        self, *, process_definition_key: ProcessDefinitionKey
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> FormResult | None:
         """Get process start form."""
-        return await self._arun(
-            _d.getStartProcessForm, {"processDefinitionKey": process_definition_key}, None, None
+        return await self._arun_consistent(
+            _d.getStartProcessForm,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     async def get_process_definition_statistics(
@@ -2793,13 +4728,15 @@ class AsyncCamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionElementStatisticsQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionElementStatisticsQueryResult:
         """Get process definition statistics."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getProcessDefinitionStatistics,
             {"processDefinitionKey": process_definition_key},
             None,
             data,
+            consistency,
         )
 
     async def search_process_definition_variable_names(
@@ -2807,28 +4744,62 @@ class AsyncCamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionVariableNameSearchQueryResult:
         """Search process definition variable names."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.searchProcessDefinitionVariableNames,
             {"processDefinitionKey": process_definition_key},
             None,
             data,
+            consistency,
+        )
+
+    def iter_search_process_definition_variable_names(
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        data: ProcessDefinitionVariableNameSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ProcessDefinitionVariableNameSearchResult]:
+        """Every item of `search_process_definition_variable_names`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchProcessDefinitionVariableNames,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def get_process_definition_xml(
-        self, *, process_definition_key: ProcessDefinitionKey
+        self,
+        *,
+        process_definition_key: ProcessDefinitionKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> str | None:
         """Get process definition XML."""
-        return await self._arun(
-            _d.getProcessDefinitionXML, {"processDefinitionKey": process_definition_key}, None, None
+        return await self._arun_consistent(
+            _d.getProcessDefinitionXML,
+            {"processDefinitionKey": process_definition_key},
+            None,
+            None,
+            consistency,
         )
 
     async def get_process_definition_instance_version_statistics(
-        self, *, data: ProcessDefinitionInstanceVersionStatisticsQuery
+        self,
+        *,
+        data: ProcessDefinitionInstanceVersionStatisticsQuery,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessDefinitionInstanceVersionStatisticsQueryResult:
         """Get process instance statistics by version."""
-        return await self._arun(_d.getProcessDefinitionInstanceVersionStatistics, None, None, data)
+        return await self._arun_consistent(
+            _d.getProcessDefinitionInstanceVersionStatistics, None, None, data, consistency
+        )
 
     async def create_process_instance(
         self, *, data: ProcessInstanceCreationInstruction
@@ -2873,10 +4844,26 @@ class AsyncCamundaOperations:
         return await self._arun(_d.resumeProcessInstancesBatchOperation, None, None, data)
 
     async def search_process_instances(
-        self, *, data: ProcessInstanceSearchQuery | None = None
+        self,
+        *,
+        data: ProcessInstanceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceSearchQueryResult:
         """Search process instances."""
-        return await self._arun(_d.searchProcessInstances, None, None, data)
+        return await self._arun_consistent(_d.searchProcessInstances, None, None, data, consistency)
+
+    def iter_search_process_instances(
+        self,
+        *,
+        data: ProcessInstanceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ProcessInstanceResult]:
+        """Every item of `search_process_instances`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchProcessInstances, None, None, data, page_size, limit, consistency
+        )
 
     async def suspend_process_instances_batch_operation(
         self, *, data: ProcessInstanceSuspensionBatchOperationRequest
@@ -2885,11 +4872,18 @@ class AsyncCamundaOperations:
         return await self._arun(_d.suspendProcessInstancesBatchOperation, None, None, data)
 
     async def get_process_instance(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceResult:
         """Get process instance."""
-        return await self._arun(
-            _d.getProcessInstance, {"processInstanceKey": process_instance_key}, None, None
+        return await self._arun_consistent(
+            _d.getProcessInstance,
+            {"processInstanceKey": process_instance_key},
+            None,
+            None,
+            consistency,
         )
 
     async def assign_process_instance_business_id(
@@ -2907,14 +4901,18 @@ class AsyncCamundaOperations:
         )
 
     async def get_process_instance_call_hierarchy(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> list[ProcessInstanceCallHierarchyEntry]:
         """Get call hierarchy."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getProcessInstanceCallHierarchy,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     async def cancel_process_instance(
@@ -2951,14 +4949,39 @@ class AsyncCamundaOperations:
         )
 
     async def search_process_instance_incidents(
-        self, *, process_instance_key: ProcessInstanceKey, data: IncidentSearchQuery | None = None
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        data: IncidentSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> IncidentSearchQueryResult:
         """Search related incidents."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.searchProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
             None,
             data,
+            consistency,
+        )
+
+    def iter_search_process_instance_incidents(
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        data: IncidentSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[IncidentResult]:
+        """Every item of `search_process_instance_incidents`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchProcessInstanceIncidents,
+            {"processInstanceKey": process_instance_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def migrate_process_instance(
@@ -2992,36 +5015,48 @@ class AsyncCamundaOperations:
         )
 
     async def get_process_instance_sequence_flows(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceSequenceFlowsQueryResult:
         """Get sequence flows."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getProcessInstanceSequenceFlows,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     async def get_process_instance_statistics(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceElementStatisticsQueryResult:
         """Get element instance statistics."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getProcessInstanceStatistics,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     async def get_process_instance_wait_state_statistics(
-        self, *, process_instance_key: ProcessInstanceKey
+        self,
+        *,
+        process_instance_key: ProcessInstanceKey,
+        consistency: ConsistencyOptions | None = None,
     ) -> ProcessInstanceWaitStateStatisticsQueryResult:
         """Get wait state statistics."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getProcessInstanceWaitStateStatistics,
             {"processInstanceKey": process_instance_key},
             None,
             None,
+            consistency,
         )
 
     async def suspend_process_instance(
@@ -3036,23 +5071,49 @@ class AsyncCamundaOperations:
         )
 
     async def search_resources(
-        self, *, data: ResourceSearchQuery | None = None
+        self,
+        *,
+        data: ResourceSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> ResourceSearchQueryResult:
         """Search resources."""
-        return await self._arun(_d.searchResources, None, None, data)
+        return await self._arun_consistent(_d.searchResources, None, None, data, consistency)
 
-    async def get_resource(self, *, resource_key: ResourceKey) -> ResourceResult:
+    def iter_search_resources(
+        self,
+        *,
+        data: ResourceSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[ResourceResult]:
+        """Every item of `search_resources`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchResources, None, None, data, page_size, limit, consistency
+        )
+
+    async def get_resource(
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+    ) -> ResourceResult:
         """Get resource."""
-        return await self._arun(_d.getResource, {"resourceKey": resource_key}, None, None)
+        return await self._arun_consistent(
+            _d.getResource, {"resourceKey": resource_key}, None, None, consistency
+        )
 
-    async def get_resource_content(self, *, resource_key: ResourceKey) -> dict[str, Any]:
+    async def get_resource_content(
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+    ) -> dict[str, Any]:
         """Get RPA resource content (deprecated)."""
-        return await self._arun(_d.getResourceContent, {"resourceKey": resource_key}, None, None)
+        return await self._arun_consistent(
+            _d.getResourceContent, {"resourceKey": resource_key}, None, None, consistency
+        )
 
-    async def get_resource_content_binary(self, *, resource_key: ResourceKey) -> bytes:
+    async def get_resource_content_binary(
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+    ) -> bytes:
         """Get resource content as binary."""
-        return await self._arun(
-            _d.getResourceContentBinary, {"resourceKey": resource_key}, None, None
+        return await self._arun_consistent(
+            _d.getResourceContentBinary, {"resourceKey": resource_key}, None, None, consistency
         )
 
     async def delete_resource(
@@ -3066,14 +5127,30 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createRole, None, None, data)
 
     async def search_roles(
-        self, *, data: RoleSearchQueryRequest | None = None
+        self,
+        *,
+        data: RoleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleSearchQueryResult:
         """Search roles."""
-        return await self._arun(_d.searchRoles, None, None, data)
+        return await self._arun_consistent(_d.searchRoles, None, None, data, consistency)
 
-    async def get_role(self, *, role_id: RoleId) -> RoleResult:
+    def iter_search_roles(
+        self,
+        *,
+        data: RoleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[RoleResult]:
+        """Every item of `search_roles`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(_d.searchRoles, None, None, data, page_size, limit, consistency)
+
+    async def get_role(
+        self, *, role_id: RoleId, consistency: ConsistencyOptions | None = None
+    ) -> RoleResult:
         """Get role."""
-        return await self._arun(_d.getRole, {"roleId": role_id}, None, None)
+        return await self._arun_consistent(_d.getRole, {"roleId": role_id}, None, None, consistency)
 
     async def update_role(self, *, role_id: RoleId, data: RoleUpdateRequest) -> RoleUpdateResult:
         """Update role."""
@@ -3084,10 +5161,30 @@ class AsyncCamundaOperations:
         return await self._arun(_d.deleteRole, {"roleId": role_id}, None, None)
 
     async def search_clients_for_role(
-        self, *, role_id: RoleId, data: RoleClientSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleClientSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleClientSearchResult:
         """Search role clients."""
-        return await self._arun(_d.searchClientsForRole, {"roleId": role_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchClientsForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_clients_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleClientSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[RoleClientResult]:
+        """Every item of `search_clients_for_role`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchClientsForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
+        )
 
     async def assign_role_to_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
         """Assign a role to a client."""
@@ -3102,10 +5199,30 @@ class AsyncCamundaOperations:
         )
 
     async def search_groups_for_role(
-        self, *, role_id: RoleId, data: RoleGroupSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleGroupSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleGroupSearchResult:
         """Search role groups."""
-        return await self._arun(_d.searchGroupsForRole, {"roleId": role_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchGroupsForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_groups_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleGroupSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[RoleGroupResult]:
+        """Every item of `search_groups_for_role`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchGroupsForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
+        )
 
     async def assign_role_to_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
         """Assign a role to a group."""
@@ -3120,10 +5237,36 @@ class AsyncCamundaOperations:
         )
 
     async def search_mapping_rules_for_role(
-        self, *, role_id: RoleId, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleMappingRuleSearchResult:
         """Search role mapping rules."""
-        return await self._arun(_d.searchMappingRulesForRole, {"roleId": role_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchMappingRulesForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_mapping_rules_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[MappingRuleResult]:
+        """Every item of `search_mapping_rules_for_role`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchMappingRulesForRole,
+            {"roleId": role_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_role_to_mapping_rule(
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
@@ -3148,10 +5291,30 @@ class AsyncCamundaOperations:
         )
 
     async def search_users_for_role(
-        self, *, role_id: RoleId, data: RoleUserSearchQueryRequest | None = None
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleUserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> RoleUserSearchResult:
         """Search role users."""
-        return await self._arun(_d.searchUsersForRole, {"roleId": role_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchUsersForRole, {"roleId": role_id}, None, data, consistency
+        )
+
+    def iter_search_users_for_role(
+        self,
+        *,
+        role_id: RoleId,
+        data: RoleUserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[RoleUserResult]:
+        """Every item of `search_users_for_role`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchUsersForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
+        )
 
     async def assign_role_to_user(self, *, role_id: RoleId, username: Username) -> None:
         """Assign a role to a user."""
@@ -3192,9 +5355,10 @@ class AsyncCamundaOperations:
         end_time: str,
         tenant_id: TenantId | None = None,
         with_tenants: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> UsageMetricsResponse:
         """Get usage metrics."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.getUsageMetrics,
             None,
             {
@@ -3204,6 +5368,7 @@ class AsyncCamundaOperations:
                 "withTenants": with_tenants,
             },
             None,
+            consistency,
         )
 
     async def get_system_configuration(self) -> SystemConfigurationResponse:
@@ -3215,14 +5380,32 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createTenant, None, None, data)
 
     async def search_tenants(
-        self, *, data: TenantSearchQueryRequest | None = None
+        self,
+        *,
+        data: TenantSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantSearchQueryResult:
         """Search tenants."""
-        return await self._arun(_d.searchTenants, None, None, data)
+        return await self._arun_consistent(_d.searchTenants, None, None, data, consistency)
 
-    async def get_tenant(self, *, tenant_id: TenantId) -> TenantResult:
+    def iter_search_tenants(
+        self,
+        *,
+        data: TenantSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[TenantResult]:
+        """Every item of `search_tenants`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(_d.searchTenants, None, None, data, page_size, limit, consistency)
+
+    async def get_tenant(
+        self, *, tenant_id: TenantId, consistency: ConsistencyOptions | None = None
+    ) -> TenantResult:
         """Get tenant."""
-        return await self._arun(_d.getTenant, {"tenantId": tenant_id}, None, None)
+        return await self._arun_consistent(
+            _d.getTenant, {"tenantId": tenant_id}, None, None, consistency
+        )
 
     async def update_tenant(
         self, *, tenant_id: TenantId, data: TenantUpdateRequest
@@ -3235,10 +5418,36 @@ class AsyncCamundaOperations:
         return await self._arun(_d.deleteTenant, {"tenantId": tenant_id}, None, None)
 
     async def search_clients_for_tenant(
-        self, *, tenant_id: TenantId, data: TenantClientSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantClientSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantClientSearchResult:
         """Search clients for tenant."""
-        return await self._arun(_d.searchClientsForTenant, {"tenantId": tenant_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchClientsForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_clients_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantClientSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[TenantClientResult]:
+        """Every item of `search_clients_for_tenant`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchClientsForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_client_to_tenant(self, *, tenant_id: TenantId, client_id: ClientId) -> None:
         """Assign a client to a tenant."""
@@ -3255,10 +5464,36 @@ class AsyncCamundaOperations:
         )
 
     async def search_group_ids_for_tenant(
-        self, *, tenant_id: TenantId, data: TenantGroupSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantGroupSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantGroupSearchResult:
         """Search groups for tenant."""
-        return await self._arun(_d.searchGroupIdsForTenant, {"tenantId": tenant_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchGroupIdsForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_group_ids_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantGroupSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[TenantGroupResult]:
+        """Every item of `search_group_ids_for_tenant`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchGroupIdsForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_group_to_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
         """Assign a group to a tenant."""
@@ -3273,10 +5508,36 @@ class AsyncCamundaOperations:
         )
 
     async def search_mapping_rules_for_tenant(
-        self, *, tenant_id: TenantId, data: MappingRuleSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantMappingRuleSearchResult:
         """Search mapping rules for tenant."""
-        return await self._arun(_d.searchMappingRulesForTenant, {"tenantId": tenant_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchMappingRulesForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_mapping_rules_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: MappingRuleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[MappingRuleResult]:
+        """Every item of `search_mapping_rules_for_tenant`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchMappingRulesForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_mapping_rule_to_tenant(
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
@@ -3301,10 +5562,36 @@ class AsyncCamundaOperations:
         )
 
     async def search_roles_for_tenant(
-        self, *, tenant_id: TenantId, data: RoleSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: RoleSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantRoleSearchResult:
         """Search roles for tenant."""
-        return await self._arun(_d.searchRolesForTenant, {"tenantId": tenant_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchRolesForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_roles_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: RoleSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[RoleResult]:
+        """Every item of `search_roles_for_tenant`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchRolesForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_role_to_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
         """Assign a role to a tenant."""
@@ -3319,10 +5606,36 @@ class AsyncCamundaOperations:
         )
 
     async def search_users_for_tenant(
-        self, *, tenant_id: TenantId, data: TenantUserSearchQueryRequest | None = None
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantUserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> TenantUserSearchResult:
         """Search users for tenant."""
-        return await self._arun(_d.searchUsersForTenant, {"tenantId": tenant_id}, None, data)
+        return await self._arun_consistent(
+            _d.searchUsersForTenant, {"tenantId": tenant_id}, None, data, consistency
+        )
+
+    def iter_search_users_for_tenant(
+        self,
+        *,
+        tenant_id: TenantId,
+        data: TenantUserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[TenantUserResult]:
+        """Every item of `search_users_for_tenant`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchUsersForTenant,
+            {"tenantId": tenant_id},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
 
     async def assign_user_to_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
         """Assign a user to a tenant."""
@@ -3525,13 +5838,33 @@ class AsyncCamundaOperations:
         """Create user."""
         return await self._arun(_d.createUser, None, None, data)
 
-    async def search_users(self, *, data: UserSearchQueryRequest | None = None) -> UserSearchResult:
+    async def search_users(
+        self,
+        *,
+        data: UserSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> UserSearchResult:
         """Search users."""
-        return await self._arun(_d.searchUsers, None, None, data)
+        return await self._arun_consistent(_d.searchUsers, None, None, data, consistency)
 
-    async def get_user(self, *, username: Username) -> UserResult:
+    def iter_search_users(
+        self,
+        *,
+        data: UserSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[UserResult]:
+        """Every item of `search_users`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(_d.searchUsers, None, None, data, page_size, limit, consistency)
+
+    async def get_user(
+        self, *, username: Username, consistency: ConsistencyOptions | None = None
+    ) -> UserResult:
         """Get user."""
-        return await self._arun(_d.getUser, {"username": username}, None, None)
+        return await self._arun_consistent(
+            _d.getUser, {"username": username}, None, None, consistency
+        )
 
     async def update_user(self, *, username: Username, data: UserUpdateRequest) -> UserUpdateResult:
         """Update user."""
@@ -3542,14 +5875,34 @@ class AsyncCamundaOperations:
         return await self._arun(_d.deleteUser, {"username": username}, None, None)
 
     async def search_user_tasks(
-        self, *, data: UserTaskSearchQuery | None = None
+        self,
+        *,
+        data: UserTaskSearchQuery | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> UserTaskSearchQueryResult:
         """Search user tasks."""
-        return await self._arun(_d.searchUserTasks, None, None, data)
+        return await self._arun_consistent(_d.searchUserTasks, None, None, data, consistency)
 
-    async def get_user_task(self, *, user_task_key: UserTaskKey) -> UserTaskResult:
+    def iter_search_user_tasks(
+        self,
+        *,
+        data: UserTaskSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[UserTaskResult]:
+        """Every item of `search_user_tasks`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchUserTasks, None, None, data, page_size, limit, consistency
+        )
+
+    async def get_user_task(
+        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+    ) -> UserTaskResult:
         """Get user task."""
-        return await self._arun(_d.getUserTask, {"userTaskKey": user_task_key}, None, None)
+        return await self._arun_consistent(
+            _d.getUserTask, {"userTaskKey": user_task_key}, None, None, consistency
+        )
 
     async def update_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskUpdateRequest | None = None
@@ -3568,11 +5921,35 @@ class AsyncCamundaOperations:
         return await self._arun(_d.assignUserTask, {"userTaskKey": user_task_key}, None, data)
 
     async def search_user_task_audit_logs(
-        self, *, user_task_key: UserTaskKey, data: UserTaskAuditLogSearchQueryRequest | None = None
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        data: UserTaskAuditLogSearchQueryRequest | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search user task audit logs."""
-        return await self._arun(
-            _d.searchUserTaskAuditLogs, {"userTaskKey": user_task_key}, None, data
+        return await self._arun_consistent(
+            _d.searchUserTaskAuditLogs, {"userTaskKey": user_task_key}, None, data, consistency
+        )
+
+    def iter_search_user_task_audit_logs(
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        data: UserTaskAuditLogSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[AuditLogResult]:
+        """Every item of `search_user_task_audit_logs`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchUserTaskAuditLogs,
+            {"userTaskKey": user_task_key},
+            None,
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def complete_user_task(
@@ -3587,18 +5964,24 @@ class AsyncCamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskEffectiveVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task effective variables."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.searchUserTaskEffectiveVariables,
             {"userTaskKey": user_task_key},
             {"truncateValues": truncate_values},
             data,
+            consistency,
         )
 
-    async def get_user_task_form(self, *, user_task_key: UserTaskKey) -> FormResult | None:
+    async def get_user_task_form(
+        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+    ) -> FormResult | None:
         """Get user task form."""
-        return await self._arun(_d.getUserTaskForm, {"userTaskKey": user_task_key}, None, None)
+        return await self._arun_consistent(
+            _d.getUserTaskForm, {"userTaskKey": user_task_key}, None, None, consistency
+        )
 
     async def search_user_task_variables(
         self,
@@ -3606,21 +5989,74 @@ class AsyncCamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task variables."""
-        return await self._arun(
+        return await self._arun_consistent(
             _d.searchUserTaskVariables,
             {"userTaskKey": user_task_key},
             {"truncateValues": truncate_values},
             data,
+            consistency,
+        )
+
+    def iter_search_user_task_variables(
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        truncate_values: bool | None = None,
+        data: UserTaskVariableSearchQueryRequest | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[VariableSearchResult]:
+        """Every item of `search_user_task_variables`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchUserTaskVariables,
+            {"userTaskKey": user_task_key},
+            {"truncateValues": truncate_values},
+            data,
+            page_size,
+            limit,
+            consistency,
         )
 
     async def search_variables(
-        self, *, data: VariableSearchQuery | None = None, truncate_values: bool | None = None
+        self,
+        *,
+        data: VariableSearchQuery | None = None,
+        truncate_values: bool | None = None,
+        consistency: ConsistencyOptions | None = None,
     ) -> VariableSearchQueryResult:
         """Search variables."""
-        return await self._arun(_d.searchVariables, None, {"truncateValues": truncate_values}, data)
+        return await self._arun_consistent(
+            _d.searchVariables, None, {"truncateValues": truncate_values}, data, consistency
+        )
 
-    async def get_variable(self, *, variable_key: VariableKey) -> VariableResult:
+    def iter_search_variables(
+        self,
+        *,
+        truncate_values: bool | None = None,
+        data: VariableSearchQuery | None = None,
+        page_size: int = 100,
+        limit: int | None = None,
+        consistency: ConsistencyOptions | None = None,
+    ) -> AsyncIterator[VariableSearchResult]:
+        """Every item of `search_variables`, across pages (see docs/reading.md)."""
+        return self._aiter_pages(
+            _d.searchVariables,
+            None,
+            {"truncateValues": truncate_values},
+            data,
+            page_size,
+            limit,
+            consistency,
+        )
+
+    async def get_variable(
+        self, *, variable_key: VariableKey, consistency: ConsistencyOptions | None = None
+    ) -> VariableResult:
         """Get variable."""
-        return await self._arun(_d.getVariable, {"variableKey": variable_key}, None, None)
+        return await self._arun_consistent(
+            _d.getVariable, {"variableKey": variable_key}, None, None, consistency
+        )

@@ -11,6 +11,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import ElementId
 
 __all__ = [
@@ -40,4 +42,4 @@ class AdHocSubProcessActivateActivityReference(Model):
         "variables": ("variables", None),
     }
     element_id: ElementId
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None

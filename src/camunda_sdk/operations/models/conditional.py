@@ -11,6 +11,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import (
         ConditionalEvaluationKey,
         ProcessDefinitionKey,
@@ -34,7 +36,7 @@ class ConditionalEvaluationInstruction(Model):
         "tenant_id": ("tenantId", None),
         "process_definition_key": ("processDefinitionKey", None),
     }
-    variables: dict[str, Any]
+    variables: VariablesInput
     tenant_id: TenantId | None = None
     process_definition_key: ProcessDefinitionKey | None = None
 

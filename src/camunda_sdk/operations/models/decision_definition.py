@@ -12,6 +12,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import (
         DecisionDefinitionId,
         DecisionDefinitionKey,
@@ -170,7 +172,7 @@ class DecisionEvaluationById(Model):
         "tenant_id": ("tenantId", None),
     }
     decision_definition_id: DecisionDefinitionId
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     tenant_id: TenantId | None = None
 
 
@@ -184,7 +186,7 @@ class DecisionEvaluationByKey(Model):
         "tenant_id": ("tenantId", None),
     }
     decision_definition_key: DecisionDefinitionKey
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     tenant_id: TenantId | None = None
 
 

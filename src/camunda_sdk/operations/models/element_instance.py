@@ -12,6 +12,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import (
         ElementId,
         ElementInstanceKey,
@@ -910,7 +912,7 @@ class SetVariableRequest(Model):
         "local": ("local", None),
         "operation_reference": ("operationReference", None),
     }
-    variables: dict[str, Any]
+    variables: VariablesInput
     local: bool | None = None
     operation_reference: int | None = None
 

@@ -11,6 +11,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import ElementInstanceKey, ProcessInstanceKey
 
 __all__ = [
@@ -35,7 +37,7 @@ class ExpressionEvaluationRequest(Model):
     expression: str
     tenant_id: str | None = None
     scope_key: ScopeKey | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
 
 
 @define(kw_only=True)

@@ -12,6 +12,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import (
         BusinessId,
         ElementId,
@@ -348,7 +350,7 @@ class JobCompletionRequest(Model):
         "lease_token": ("leaseToken", None),
         "business_id": ("businessId", None),
     }
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     result: JobResult | None = None
     lease_token: str | None = None
     business_id: BusinessId | None = None
@@ -366,7 +368,7 @@ class JobErrorRequest(Model):
     }
     error_code: str
     error_message: str | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     lease_token: str | None = None
 
 
@@ -440,7 +442,7 @@ class JobFailRequest(Model):
     retries: int | None = None
     error_message: str | None = None
     retry_back_off: int | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     lease_token: str | None = None
 
 
@@ -530,7 +532,7 @@ class JobResultActivateElement(Model):
         "variables": ("variables", None),
     }
     element_id: ElementId | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
 
 
 @define(kw_only=True)

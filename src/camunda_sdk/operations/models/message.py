@@ -11,6 +11,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import BusinessId, MessageKey, ProcessInstanceKey, TenantId
 
 __all__ = [
@@ -34,7 +36,7 @@ class MessageCorrelationRequest(Model):
     }
     name: str
     correlation_key: str | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     tenant_id: TenantId | None = None
     business_id: BusinessId | None = None
 
@@ -70,7 +72,7 @@ class MessagePublicationRequest(Model):
     correlation_key: str | None = None
     time_to_live: int | None = None
     message_id: str | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     tenant_id: TenantId | None = None
     business_id: BusinessId | None = None
 

@@ -12,6 +12,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import (
         BusinessId,
         ElementId,
@@ -203,7 +205,7 @@ class ModifyProcessInstanceVariableInstruction(Model):
         "variables": ("variables", None),
         "scope_id": ("scopeId", None),
     }
-    variables: dict[str, Any]
+    variables: VariablesInput
     scope_id: str | None = None
 
 
@@ -275,7 +277,7 @@ class ProcessInstanceCreationInstructionById(Model):
     }
     process_definition_id: ProcessDefinitionId
     process_definition_version: int | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     tenant_id: TenantId | None = None
     operation_reference: int | None = None
     start_instructions: list[ProcessInstanceCreationStartInstruction] | None = None
@@ -321,7 +323,7 @@ class ProcessInstanceCreationInstructionByKey(Model):
     }
     process_definition_key: ProcessDefinitionKey
     process_definition_version: int | None = None
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     start_instructions: list[ProcessInstanceCreationStartInstruction] | None = None
     runtime_instructions: list[ProcessInstanceCreationRuntimeInstruction] | None = None
     tenant_id: TenantId | None = None

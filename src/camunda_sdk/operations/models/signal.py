@@ -11,6 +11,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import SignalKey, TenantId
 
 __all__ = ["SignalBroadcastRequest", "SignalBroadcastResult"]
@@ -26,7 +28,7 @@ class SignalBroadcastRequest(Model):
         "tenant_id": ("tenantId", None),
     }
     signal_name: str
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     tenant_id: TenantId | None = None
 
 

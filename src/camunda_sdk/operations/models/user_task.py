@@ -12,6 +12,8 @@ from attrs import define
 from camunda_sdk._serde import Model
 
 if TYPE_CHECKING:
+    from camunda_sdk._serde import VariablesInput
+
     from ..semantic_types import (
         BusinessId,
         ElementId,
@@ -217,7 +219,7 @@ class UserTaskCompletionRequest(Model):
         "variables": ("variables", None),
         "action": ("action", None),
     }
-    variables: dict[str, Any] | None = None
+    variables: VariablesInput | None = None
     action: str | None = None
 
 

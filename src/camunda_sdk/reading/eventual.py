@@ -1,0 +1,285 @@
+"""Waiting for eventually consistent reads: ``consistency=ConsistencyOptions(...)``.
+
+Searches and reads are served from a secondary store that lags behind the
+engine, so data written a moment ago may not be visible yet. An operation the
+spec marks ``x-eventually-consistent`` takes ``consistency=``; with it, the SDK
+calls the operation until the answer satisfies the predicate:
+
+- the default predicate: a non-empty ``items`` list for a result that has one
+  (searches, statistics), any successful answer otherwise (reads by key);
+- a 404 means "not visible yet", and 429/502/503/504 mean "the cluster is busy":
+  both keep the wait going (each attempt has already been through the retry stage);
+- every other error (400, 401, 403, 409, 422, ...) ends the wait at once with its
+  own error: waiting cannot fix the request.
+
+The wait policy is written once, as a generator that yields what to do next
+(``ATTEMPT``, or a number of seconds to sleep) and is sent each attempt's
+outcome; :func:`wait` and :func:`await_` are its sync and async drivers. Each
+attempt is an ordinary call through the whole pipeline (auth, backpressure,
+retry, tracing, logging), and its span is a child of one span for the wait.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..errors import ApiError, CamundaError, EventualConsistencyTimeoutError
+
+if TYPE_CHECKING:
+    from ..pipeline.context import ClientContext
+
+__all__ = [
+    "ATTEMPT",
+    "MIN_POLL_INTERVAL_MS",
+    "ConsistencyOptions",
+    "WaitState",
+    "await_",
+    "default_predicate",
+    "wait",
+    "wait_flow",
+]
+
+T = TypeVar("T")
+
+#: The shortest pause between two attempts: a smaller interval is raised to it,
+#: so a wait never busy-loops against the cluster.
+MIN_POLL_INTERVAL_MS = 10
+
+# Answers that mean "try again later" rather than "this request is wrong".
+_NOT_YET = frozenset({404})
+_BUSY = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class ConsistencyOptions:
+    """How long to wait for an eventually consistent read, and what counts as done.
+
+    Attributes:
+        wait_up_to_ms: the longest the wait may take, in milliseconds; ``0`` makes
+            one call and returns (or raises) its answer as it is.
+        poll_interval_ms: the pause between attempts (at least 10 ms).
+        predicate: called with each successful result; the wait ends when it
+            returns True. Default: a non-empty ``items`` list for searches, any
+            answer for reads by key.
+    """
+
+    wait_up_to_ms: int
+    poll_interval_ms: int = 500
+    predicate: Callable[[Any], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if self.wait_up_to_ms < 0:
+            raise ValueError(f"wait_up_to_ms must be 0 or more, got {self.wait_up_to_ms}")
+        if self.poll_interval_ms < 0:
+            raise ValueError(f"poll_interval_ms must be 0 or more, got {self.poll_interval_ms}")
+
+
+def default_predicate(result: Any) -> bool:
+    """Done when a result with an ``items`` list has items; any other answer is done."""
+    items = getattr(result, "items", None)
+    if isinstance(items, list):
+        return bool(items)
+    return True
+
+
+class WaitState:
+    """What a wait has done so far (for the timeout error, the span and the log)."""
+
+    __slots__ = ("attempts", "last_status", "outcome", "started")
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.attempts = 0
+        self.last_status: int | None = None
+        self.outcome = "error"  # until the flow says otherwise
+
+    @property
+    def elapsed_ms(self) -> int:
+        """Milliseconds since the wait started."""
+        return int((time.monotonic() - self.started) * 1000)
+
+
+class _Attempt:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ATTEMPT"
+
+
+#: What the flow yields to ask for one more call.
+ATTEMPT: Any = _Attempt()
+
+#: A step of the flow: ATTEMPT, or the seconds to sleep before the next one. After an
+#: ATTEMPT the driver sends ``(result, None)`` or ``(None, error)``; after a sleep, None.
+Step = Any
+
+
+def wait_flow(
+    operation_id: str,
+    options: ConsistencyOptions,
+    state: WaitState,
+    predicate: Callable[[Any], bool] = default_predicate,
+    *,
+    keep_last: bool = False,
+) -> Generator[Step, Any, Any]:
+    """The wait policy, free of I/O: yields ATTEMPT or seconds to sleep; returns the result.
+
+    Args:
+        operation_id: named by the timeout error.
+        options: the caller's options (their predicate wins over ``predicate``).
+        state: updated as the wait goes, for the driver's span and log.
+        predicate: the default test of a result.
+        keep_last: on timeout, return the last successful result instead of
+            raising (for helpers whose result reports what is missing itself).
+    """
+    test = options.predicate or predicate
+    interval = max(MIN_POLL_INTERVAL_MS, options.poll_interval_ms) / 1000
+    deadline = state.started + options.wait_up_to_ms / 1000
+    last: Any = None
+    answered = False
+    while True:
+        state.attempts += 1
+        result, error = yield ATTEMPT
+        if error is None:
+            state.last_status = 200
+            last, answered = result, True
+            if test(result):
+                state.outcome = "consistent"
+                return result
+        else:
+            status = error.status if isinstance(error, ApiError) else None
+            state.last_status = status
+            if status not in _NOT_YET and status not in _BUSY:
+                raise error  # waiting cannot change this answer
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            state.outcome = "timeout"
+            if keep_last and answered:
+                return last
+            raise EventualConsistencyTimeoutError(
+                operation_id,
+                attempts=state.attempts,
+                elapsed_ms=state.elapsed_ms,
+                last_status=state.last_status,
+            ) from error
+        yield min(interval, remaining)  # never sleep past the deadline
+
+
+def _span_attributes(operation_id: str, options: ConsistencyOptions) -> dict[str, Any]:
+    return {
+        "camunda.operation_id": operation_id,
+        "camunda.consistency.wait_up_to_ms": options.wait_up_to_ms,
+        "camunda.consistency.poll_interval_ms": max(MIN_POLL_INTERVAL_MS, options.poll_interval_ms),
+    }
+
+
+def _outcome_attributes(state: WaitState) -> dict[str, Any]:
+    return {
+        "camunda.consistency.attempts": state.attempts,
+        "camunda.consistency.elapsed_ms": state.elapsed_ms,
+        "camunda.consistency.outcome": state.outcome,
+    }
+
+
+def _log_end(context: ClientContext, operation_id: str, state: WaitState) -> None:
+    context.logger.debug(
+        "consistency wait ended",
+        operation_id=operation_id,
+        outcome=state.outcome,
+        attempts=state.attempts,
+        elapsed_ms=state.elapsed_ms,
+    )
+
+
+def wait(
+    context: ClientContext,
+    operation_id: str,
+    attempt: Callable[[], T],
+    options: ConsistencyOptions,
+    predicate: Callable[[Any], bool] = default_predicate,
+    *,
+    keep_last: bool = False,
+) -> T:
+    """Run the wait with blocking calls and ``time.sleep`` (see :func:`wait_flow`)."""
+    from ._spans import start_group_span
+
+    state = WaitState()
+    span = start_group_span(
+        context, f"camunda.consistency.wait {operation_id}", _span_attributes(operation_id, options)
+    )
+    flow = wait_flow(operation_id, options, state, predicate, keep_last=keep_last)
+    failure: BaseException | None = None
+    try:
+        step = next(flow)
+        while True:
+            if step is ATTEMPT:
+                token = span.attach()
+                try:
+                    outcome: Any = (attempt(), None)
+                except CamundaError as exc:  # only the SDK's errors are judged by the policy
+                    outcome = (None, exc)
+                finally:
+                    span.detach(token)
+            else:
+                time.sleep(step)
+                outcome = None
+            step = flow.send(outcome)
+    except StopIteration as stop:
+        return stop.value
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        flow.close()
+        span.end(_outcome_attributes(state), failure)
+        _log_end(context, operation_id, state)
+
+
+async def await_(
+    context: ClientContext,
+    operation_id: str,
+    attempt: Callable[[], Awaitable[T]],
+    options: ConsistencyOptions,
+    predicate: Callable[[Any], bool] = default_predicate,
+    *,
+    keep_last: bool = False,
+) -> T:
+    """Run the wait with awaited calls and ``asyncio.sleep`` (see :func:`wait_flow`)."""
+    import asyncio
+
+    from ._spans import start_group_span
+
+    state = WaitState()
+    span = start_group_span(
+        context, f"camunda.consistency.wait {operation_id}", _span_attributes(operation_id, options)
+    )
+    flow = wait_flow(operation_id, options, state, predicate, keep_last=keep_last)
+    failure: BaseException | None = None
+    try:
+        step = next(flow)
+        while True:
+            if step is ATTEMPT:
+                # Current only for this call: the attempt's CLIENT span becomes a child.
+                token = span.attach()
+                try:
+                    outcome: Any = (await attempt(), None)
+                except CamundaError as exc:
+                    outcome = (None, exc)
+                finally:
+                    span.detach(token)
+            else:
+                await asyncio.sleep(step)
+                outcome = None
+            step = flow.send(outcome)
+    except StopIteration as stop:
+        return stop.value
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        flow.close()
+        span.end(_outcome_attributes(state), failure)
+        _log_end(context, operation_id, state)

@@ -1,0 +1,195 @@
+"""``iter_<search>``: every item of a search, across pages, following the API's cursor.
+
+The generator gives each cursor-pageable search an ``iter_<method>`` (see
+``read_policy`` in ``scripts/generate.py``). It sends the caller's query with
+``page = {"limit": page_size, "after": <endCursor of the previous page>}``,
+keeping the filter and sort as given, and stops when:
+
+- a page has no items, or carries no ``endCursor``;
+- the items seen reach ``page.totalItems`` and the server says there are no
+  more (``hasMoreTotalItems`` false), so a last full page costs no empty request;
+- ``limit`` items have been yielded;
+- the server hands back a cursor already requested (a page is never asked for twice).
+
+``consistency=`` applies to the first page only: once the first page is visible,
+later pages are read as they are.
+
+The bookkeeping lives in :class:`Pager`, free of I/O; :func:`iter_pages` and
+:func:`aiter_pages` are its sync and async drivers. A span named
+``camunda.paginate <operationId>`` groups the page calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .._serde import to_wire
+
+if TYPE_CHECKING:
+    from ..pipeline.context import ClientContext
+    from ..pipeline.operation import Operation
+    from .eventual import ConsistencyOptions
+
+__all__ = ["Pager", "aiter_pages", "iter_pages"]
+
+
+class Pager:
+    """The cursor bookkeeping of one paged read (no I/O).
+
+    Call :meth:`next_body` for the body of the next page (None: done), send it,
+    then hand the result to :meth:`take`, which returns the items to yield.
+    """
+
+    __slots__ = ("_base", "_cursor", "_done", "_limit", "_sent", "items", "page_size", "pages")
+
+    def __init__(self, data: Any, page_size: int, limit: int | None) -> None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size must be a positive int, got {page_size!r}")
+        if limit is not None and (isinstance(limit, bool) or limit < 0):
+            raise ValueError(f"limit must be None or 0 or more, got {limit!r}")
+        base = to_wire(data) if data is not None else {}
+        if not isinstance(base, dict):
+            raise TypeError(f"data must be the search's query model, got {type(data).__name__}")
+        page = base.get("page")
+        # A cursor the caller put in the query is where the iteration starts.
+        self._cursor: Any = page.get("after") if isinstance(page, dict) else None
+        self._base = base
+        self._sent: set[Any] = set()
+        self._limit = limit
+        self._done = limit == 0
+        self.page_size = page_size
+        self.pages = 0
+        self.items = 0
+
+    def next_body(self) -> dict[str, Any] | None:
+        """The body of the next page request, or None when the iteration is over."""
+        if self._done:
+            return None
+        size = self.page_size
+        if self._limit is not None:
+            size = min(size, self._limit - self.items)  # fetch no more than will be yielded
+        page: dict[str, Any] = {"limit": size}
+        if self._cursor is not None:
+            page["after"] = self._cursor
+        self._sent.add(self._cursor)
+        return {**self._base, "page": page}
+
+    def take(self, result: Any) -> list[Any]:
+        """Record one page's result; return its items that are to be yielded."""
+        self.pages += 1
+        items = list(getattr(result, "items", None) or ())
+        seen_before = self.items
+        if self._limit is not None:
+            items = items[: self._limit - self.items]
+        self.items += len(items)
+        page = getattr(result, "page", None)
+        cursor = getattr(page, "end_cursor", None)
+        total = getattr(page, "total_items", None)
+        more = getattr(page, "has_more_total_items", None)
+        raw_seen = seen_before + len(getattr(result, "items", None) or ())
+        self._done = (
+            not items
+            or cursor is None
+            or cursor in self._sent
+            or (self._limit is not None and self.items >= self._limit)
+            or (more is False and isinstance(total, int) and raw_seen >= total)
+        )
+        self._cursor = cursor
+        return items
+
+
+def _attributes(op: Operation, pager: Pager) -> dict[str, Any]:
+    return {"camunda.operation_id": op.id, "camunda.page_size": pager.page_size}
+
+
+def _totals(pager: Pager) -> dict[str, Any]:
+    return {"camunda.pages": pager.pages, "camunda.items": pager.items}
+
+
+def iter_pages(
+    context: ClientContext,
+    op: Operation,
+    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    data: Any,
+    page_size: int,
+    limit: int | None,
+    consistency: ConsistencyOptions | None,
+) -> Iterator[Any]:
+    """Yield every item across pages; ``fetch(body, consistency)`` reads one page.
+
+    The arguments are checked now, not at the first ``next()``.
+    """
+    pager = Pager(data, page_size, limit)
+    return _iterate(context, op, fetch, pager, consistency)
+
+
+def _iterate(
+    context: ClientContext,
+    op: Operation,
+    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    pager: Pager,
+    consistency: ConsistencyOptions | None,
+) -> Iterator[Any]:
+    from ._spans import start_group_span
+
+    span = start_group_span(context, f"camunda.paginate {op.id}", _attributes(op, pager))
+    failure: BaseException | None = None
+    try:
+        while (body := pager.next_body()) is not None:
+            token = span.attach()  # current for the call only, never across a yield
+            try:
+                result = fetch(body, consistency if pager.pages == 0 else None)
+            finally:
+                span.detach(token)
+            yield from pager.take(result)
+    except GeneratorExit:  # the caller stopped early: not an error
+        raise
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        span.end(_totals(pager), failure)
+
+
+def aiter_pages(
+    context: ClientContext,
+    op: Operation,
+    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    data: Any,
+    page_size: int,
+    limit: int | None,
+    consistency: ConsistencyOptions | None,
+) -> AsyncIterator[Any]:
+    """The async twin of :func:`iter_pages`; ``fetch`` returns an awaitable page."""
+    pager = Pager(data, page_size, limit)
+    return _aiterate(context, op, fetch, pager, consistency)
+
+
+async def _aiterate(
+    context: ClientContext,
+    op: Operation,
+    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    pager: Pager,
+    consistency: ConsistencyOptions | None,
+) -> AsyncIterator[Any]:
+    from ._spans import start_group_span
+
+    span = start_group_span(context, f"camunda.paginate {op.id}", _attributes(op, pager))
+    failure: BaseException | None = None
+    try:
+        while (body := pager.next_body()) is not None:
+            token = span.attach()
+            try:
+                result = await fetch(body, consistency if pager.pages == 0 else None)
+            finally:
+                span.detach(token)
+            for item in pager.take(result):
+                yield item
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        span.end(_totals(pager), failure)

@@ -29,14 +29,23 @@ import attrs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import TypeAlias
+    from typing import Protocol, TypeAlias
 
     from _typeshed import DataclassInstance
-    from attrs import AttrsInstance
+
+    class AttrsClassInstance(Protocol):
+        """An instance of an attrs class, as mypy's attrs plugin describes it.
+
+        Not ``attrs.AttrsInstance``: for checkers other than mypy that protocol is
+        empty and so accepts any value. pyright gives attrs classes the
+        ``__dataclass_fields__`` of ``DataclassInstance`` instead.
+        """
+
+        __attrs_attrs__: ClassVar[Any]
 
     #: What a request's ``variables`` accept: a mapping (a ``dict`` or a ``TypedDict``),
     #: a dataclass instance or an attrs instance; ``to_wire`` sends it as a JSON object.
-    VariablesInput: TypeAlias = "Mapping[str, Any] | DataclassInstance | AttrsInstance"
+    VariablesInput: TypeAlias = "Mapping[str, Any] | DataclassInstance | AttrsClassInstance"
 
 __all__ = ["Model", "is_variables_object", "parse", "resolve", "to_wire"]
 

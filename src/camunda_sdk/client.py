@@ -32,14 +32,16 @@ from .log import make_logger
 from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext
-from .pipeline.drivers import (
+from .pipeline.drivers import AsyncDriver, SyncDriver
+from .pipeline.http import Response
+from .pipeline.manager import build_chain, create_plugin_manager
+from .pipeline.senders import (
     AsyncDeadlineClient,
-    AsyncDriver,
+    AsyncHttpxSender,
+    AsyncSender,
     DeadlineClient,
-    SyncDriver,
     exchange_timeout,
 )
-from .pipeline.manager import build_chain, create_plugin_manager
 from .reading import AsyncReadMethods, ReadMethods
 from .workers import WorkerMethods
 
@@ -279,7 +281,7 @@ def _passphrase(config: CamundaConfig) -> Callable[[], str]:
     return lambda: MTLS_KEY_PASSPHRASE.read(config) or ""
 
 
-def decode(op: Operation, response: httpx.Response) -> Any:
+def decode(op: Operation, response: Response) -> Any:
     """Turn a response into the operation's result, or raise its typed error.
 
     A success whose body cannot be the operation's result (not JSON, empty, or
@@ -353,7 +355,7 @@ def _shape(spec: Any) -> str:
     return "JSON" if kind is None else _JSON_NAMES[kind]
 
 
-def _unexpected(op: Operation, response: httpx.Response, detail: str) -> UnexpectedResponseError:
+def _unexpected(op: Operation, response: Response, detail: str) -> UnexpectedResponseError:
     return UnexpectedResponseError(
         op.id, response.status_code, detail=detail, body=response.content, headers=response.headers
     )
@@ -433,7 +435,7 @@ class CamundaClient(_ClientBase, ReadMethods, CamundaOperations):
         except httpx.RequestError as exc:
             raise _connection_error(op, exc) from exc
         except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
-            if driver.http.is_closed:
+            if driver.sender.is_closed:
                 raise ClientClosedError(type(self).__name__, operation_id=op.id) from exc
             raise
         return decode(op, response)
@@ -458,7 +460,7 @@ class CamundaClient(_ClientBase, ReadMethods, CamundaOperations):
             with shared.lock:
                 driver, shared.driver, shared.closed = shared.driver, None, True
             if driver is not None:
-                driver.http.close()
+                driver.close()
             self._closed()
 
     def __enter__(self) -> CamundaClient:
@@ -484,7 +486,7 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncReadMethods, AsyncCamu
         if driver is None:
             if shared.closed:
                 raise ClientClosedError(type(self).__name__)
-            driver = shared.driver = AsyncDriver(AsyncDeadlineClient(**self._http_options()))
+            driver = shared.driver = AsyncDriver(self._sender())
         return driver
 
     async def _arun(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
@@ -495,7 +497,7 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncReadMethods, AsyncCamu
         except httpx.RequestError as exc:
             raise _connection_error(op, exc) from exc
         except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
-            if driver.http.is_closed:
+            if driver.sender.is_closed:
                 raise ClientClosedError(type(self).__name__, operation_id=op.id) from exc
             raise
         return decode(op, response)
@@ -509,16 +511,16 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncReadMethods, AsyncCamu
         result = await self.create_deployment(data=_deployment(paths, tenant_id))
         return Deployment.from_result(result)
 
-    def _http_options(self) -> dict[str, Any]:
-        options = super()._http_options()
+    def _sender(self) -> AsyncSender:
+        options = self._http_options()
         if "transport" not in options:  # a transport= given to the client wins
             # Imported here: aiohttp is loaded at the first call, never by construction.
-            from .transports import async_transport
+            from .transports import async_sender
 
-            transport = async_transport(self._context.config, verify=options.get("verify", True))
-            if transport is not None:
-                options["transport"] = transport
-        return options
+            sender = async_sender(self._context.config, verify=options.get("verify", True))
+            if sender is not None:
+                return sender
+        return AsyncHttpxSender(AsyncDeadlineClient(**options))
 
     def sync_client(self) -> CamundaClient:
         """A sync :class:`CamundaClient` sharing this client's plugins and their state.
@@ -551,7 +553,7 @@ class CamundaAsyncClient(_ClientBase, WorkerMethods, AsyncReadMethods, AsyncCamu
             shared = self._shared
             driver, shared.driver, shared.closed = shared.driver, None, True
             if driver is not None:
-                await driver.http.aclose()
+                await driver.aclose()
             self._closed()
 
     async def __aenter__(self) -> CamundaAsyncClient:

@@ -1,21 +1,20 @@
-"""The async client's HTTP transport: httpx's own, or aiohttp through ``httpx-aiohttp``.
+"""The async client's HTTP transport: httpx's own, or aiohttp directly.
 
-``httpx.AsyncClient``'s default transport (httpcore) costs about four times the
-client CPU per request of aiohttp here (see ``docs/performance.md``), which
-caps an async job worker. With the ``aiohttp`` extra installed
-(``pip install 'camunda-sdk[aiohttp]'``) the async client sends through
-``httpx_aiohttp.AiohttpTransport`` instead; ``CAMUNDA_SDK_HTTP_TRANSPORT``
-(``auto``, ``httpx`` or ``aiohttp``, declared by the ``transport`` plugin)
-chooses. Stages still see ``httpx.Request`` and ``httpx.Response`` on both.
+``httpx.AsyncClient`` costs several times the client CPU per request of
+aiohttp (see ``docs/performance.md``), which caps an async job worker. With
+the ``aiohttp`` extra installed (``pip install 'camunda-sdk[aiohttp]'``) the
+async client sends through :class:`AiohttpSender`, which speaks aiohttp
+without httpx in between; ``CAMUNDA_SDK_HTTP_TRANSPORT`` (``auto``, ``httpx``
+or ``aiohttp``, declared by the ``transport`` plugin) chooses. Stages see the
+SDK's own :class:`~camunda_sdk.pipeline.http.Request` and
+:class:`~camunda_sdk.pipeline.http.Response` on every transport.
 
-``httpx-aiohttp`` 0.2 maps some aiohttp failures onto the wrong httpx
-exceptions, and lets others through unmapped: a connection the server closed
-or reset after the request was written becomes ``ConnectTimeout``, which the
-retry stage reads as "never sent" and so would replay a non-idempotent call;
-an unparsable response escapes as ``aiohttp.ClientResponseError``.
-:class:`AiohttpTransport` wraps it and raises what httpx's own transport
-raises for the same failure, so retry, backpressure and the job worker
-(``workers/outcomes.py``) classify failures identically on both transports.
+aiohttp's failures are raised as the httpx exception httpx's own transport
+raises for the same failure (:func:`map_aiohttp_error`), so retry,
+backpressure and the job worker (``workers/outcomes.py``) classify failures
+identically on both transports. Neither sends cookies back: every request
+carries its own credentials, and a ``Set-Cookie`` is ignored (the httpx senders
+send requests they build themselves, which httpx adds no cookies to).
 
 Nothing here imports aiohttp until an async client makes its first call.
 """
@@ -24,39 +23,43 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
+import sys
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .errors import ConfigurationError
+from .pipeline.http import Request, Response
+from .pipeline.senders import ExchangeTimeout
 
 if TYPE_CHECKING:
     from .config import CamundaConfig
 
-__all__ = ["AiohttpTransport", "aiohttp_installed", "async_transport", "map_aiohttp_error"]
+__all__ = ["AiohttpSender", "aiohttp_installed", "async_sender", "map_aiohttp_error"]
 
 INSTALL_HINT = "pip install 'camunda-sdk[aiohttp]'"
-# httpx's own default pool (httpx.AsyncClient's), so both transports pool alike.
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# httpx's own defaults (httpx.AsyncClient's pool), so both transports pool alike:
+# the pool never grows with a worker's max_concurrent_jobs.
+MAX_CONNECTIONS = 100
+KEEPALIVE_SECONDS = 5.0
 
 
 def aiohttp_installed() -> bool:
-    """Whether ``httpx-aiohttp`` (and so aiohttp) can be imported."""
+    """Whether aiohttp can be imported."""
     try:
-        import httpx_aiohttp  # noqa: F401  # pyright: ignore[reportUnusedImport]
+        import aiohttp  # noqa: F401  # pyright: ignore[reportUnusedImport]
     except ImportError:
         return False
     return True
 
 
-def async_transport(
+def async_sender(
     config: CamundaConfig, *, verify: ssl.SSLContext | bool = True
-) -> httpx.AsyncBaseTransport | None:
-    """The transport ``CAMUNDA_SDK_HTTP_TRANSPORT`` selects; None: httpx's default.
+) -> AiohttpSender | None:
+    """The aiohttp sender when ``CAMUNDA_SDK_HTTP_TRANSPORT`` selects it; None: httpx's.
 
-    ``auto`` takes aiohttp when ``httpx-aiohttp`` is importable; ``aiohttp``
-    without it installed is a :class:`ConfigurationError` saying what to install.
+    ``auto`` takes aiohttp when it is importable; ``aiohttp`` without it
+    installed is a :class:`ConfigurationError` saying what to install.
     """
     from .plugins.transport import HTTP_TRANSPORT
 
@@ -70,113 +73,101 @@ def async_transport(
                 variable=HTTP_TRANSPORT.key,
             )
         return None
-    return AiohttpTransport(verify=verify)
+    return AiohttpSender(verify=verify)
 
 
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    """``httpx_aiohttp.AiohttpTransport`` raising httpx's own exceptions for each failure.
+class AiohttpSender:
+    """Sends the SDK's requests over an ``aiohttp.ClientSession``.
 
-    Besides mapping errors (see :func:`map_aiohttp_error`), its aiohttp session
-    keeps no cookies: ``httpx.AsyncClient`` keeps them, as it does on its
-    default transport, so cookies behave the same on both.
+    Each exchange (connect, send, wait, read the body) is bounded by the
+    request's timeout, raising :class:`~camunda_sdk.pipeline.senders.ExchangeTimeout`
+    as the httpx senders do. Redirects are not followed (as httpx), proxies
+    come from the environment (as httpx), and no cookies are kept.
 
     Args:
-        verify: ``True`` (the system's CAs, as httpx), ``False``, or an
+        verify: ``True`` (certifi's CAs, as httpx), ``False``, or an
             ``ssl.SSLContext`` (custom CA, mutual TLS).
-        limits: the connection pool's size and keep-alive expiry, as for httpx.
     """
 
-    def __init__(
-        self,
-        *,
-        verify: ssl.SSLContext | bool = True,
-        limits: httpx.Limits = DEFAULT_LIMITS,
-    ) -> None:
-        import httpx_aiohttp
+    __slots__ = ("_closed", "_session", "_verify")
 
-        # Built once and handed to both: httpx-aiohttp would otherwise build its own.
-        context = verify if isinstance(verify, ssl.SSLContext) else None
-        if context is None:
-            context = httpx.create_ssl_context(verify=verify)
-        self._context = context
-        self._limits = limits
-        self._inner = httpx_aiohttp.AiohttpTransport(
-            verify=context, limits=limits, client=self._session
-        )
+    def __init__(self, *, verify: ssl.SSLContext | bool = True) -> None:
+        self._verify = verify
+        self._session: Any = None
+        self._closed = False
 
-    def _session(self) -> Any:
-        # Called by httpx-aiohttp at the first request, inside the running event
-        # loop (an aiohttp session must be created there).
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` has run."""
+        return self._closed
+
+    def _open(self) -> Any:
+        # Made at the first send, inside the running event loop (an aiohttp
+        # session must be created there).
         import aiohttp
 
-        limit = self._limits.max_connections
-        connector = aiohttp.TCPConnector(
-            ssl=self._context,
-            keepalive_timeout=self._limits.keepalive_expiry,
-            limit=0 if limit is None else limit,
+        if self._closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        verify = self._verify
+        context: ssl.SSLContext | bool = (
+            verify
+            if isinstance(verify, ssl.SSLContext)
+            else httpx.create_ssl_context(verify=verify)
         )
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        connector = aiohttp.TCPConnector(
+            ssl=context, limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),  # stateless, as the httpx senders: see above
+            timeout=aiohttp.ClientTimeout(total=None),  # the exchange deadline is ours
+            trust_env=True,
+            auto_decompress=True,
+        )
+        return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` over aiohttp; failures are raised as httpx's exceptions."""
+    async def send(self, request: Request) -> Response:
+        """Send ``request`` and read the whole body; failures raise httpx's exceptions."""
+        session = self._session or self._open()
+        seconds = request.timeout
         try:
-            response = await self._inner.handle_async_request(request)
+            if seconds is None:
+                return await self._exchange(session, request)
+            if sys.version_info >= (3, 11):
+                async with asyncio.timeout(seconds):
+                    return await self._exchange(session, request)
+            else:  # pragma: no cover - Python 3.10 has no asyncio.timeout
+                return await asyncio.wait_for(self._exchange(session, request), seconds)
+        except asyncio.TimeoutError:  # the builtin TimeoutError from Python 3.11 on
+            raise ExchangeTimeout(seconds or 0.0, request=request) from None
         except Exception as exc:
             if not _is_aiohttp_error(exc):
                 raise
-            raise map_aiohttp_error(exc, request) from _origin(exc)
-        response.stream = _MappedStream(response.stream, request)
-        return response
+            raise map_aiohttp_error(exc, request) from exc
+
+    @staticmethod
+    async def _exchange(session: Any, request: Request) -> Response:
+        async with session.request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            data=request.content,
+            allow_redirects=False,
+        ) as r:
+            return Response(r.status, r.headers, await r.read(), request)
 
     async def aclose(self) -> None:
         """Close the aiohttp session and its connections."""
-        await self._inner.aclose()
-
-
-class _MappedStream(httpx.AsyncByteStream):
-    """The response body, with failures while reading it mapped like the response head's."""
-
-    __slots__ = ("_inner", "_request")
-
-    def __init__(self, inner: Any, request: httpx.Request) -> None:
-        self._inner = inner
-        self._request = request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._inner:
-                yield chunk
-        except Exception as exc:
-            if not _is_aiohttp_error(exc):
-                raise
-            raise map_aiohttp_error(exc, self._request) from _origin(exc)
-
-    async def aclose(self) -> None:
-        try:
-            await self._inner.aclose()
-        except Exception as exc:
-            if not _is_aiohttp_error(exc):
-                raise
-            raise map_aiohttp_error(exc, self._request) from _origin(exc)
-
-
-def _origin(exc: BaseException) -> BaseException:
-    # httpx-aiohttp raises its (sometimes wrong) httpx exception from the aiohttp one.
-    cause = exc.__cause__
-    if isinstance(exc, httpx.TransportError) and cause is not None and _is_aiohttp_error(cause):
-        return cause
-    return exc
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
 
 def _is_aiohttp_error(exc: BaseException) -> bool:
     import aiohttp
 
-    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError)):
-        return True
-    # httpx-aiohttp's own mapping: an httpx exception raised from an aiohttp one.
-    return isinstance(exc, httpx.TransportError) and isinstance(
-        exc.__cause__, (aiohttp.ClientError, asyncio.TimeoutError)
-    )
+    return isinstance(exc, aiohttp.ClientError)
 
 
 def _table() -> list[tuple[type[BaseException], type[httpx.TransportError], str]]:
@@ -203,19 +194,14 @@ def _table() -> list[tuple[type[BaseException], type[httpx.TransportError], str]
         (aiohttp.ClientOSError, httpx.ReadError, ""),
         (aiohttp.ClientConnectionError, httpx.ReadError, ""),
         (aiohttp.ClientError, httpx.RemoteProtocolError, ""),
-        (asyncio.TimeoutError, httpx.ReadTimeout, ""),
     ]
 
 
 _TABLE: list[tuple[type[BaseException], type[httpx.TransportError], str]] = []
 
 
-def map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
-    """The httpx exception httpx's own transport raises for the failure ``exc`` reports.
-
-    ``exc`` is an aiohttp exception, or the httpx exception ``httpx-aiohttp``
-    raised from one (its ``__cause__``); an httpx exception of other origin is
-    returned unchanged.
+def map_aiohttp_error(exc: BaseException, request: Request) -> httpx.TransportError:
+    """The httpx exception httpx's own transport raises for the aiohttp failure ``exc``.
 
     | aiohttp | httpx |
     | --- | --- |
@@ -224,14 +210,14 @@ def map_aiohttp_error(exc: BaseException, request: httpx.Request) -> httpx.Trans
     | ``SocketTimeoutError``, ``ServerTimeoutError`` | ``ReadTimeout`` |
     | ``ServerDisconnectedError``, ``ClientPayloadError``, ``ClientResponseError`` | ``RemoteProtocolError`` |
     | ``ClientOSError`` (reset), other ``ClientConnectionError`` | ``ReadError`` |
+
+    The mapped exception's ``request`` is the SDK's :class:`Request`.
     """  # noqa: E501
-    origin = _origin(exc)
-    if origin is exc and isinstance(exc, httpx.TransportError):
-        return exc
     if not _TABLE:
         _TABLE.extend(_table())
-    for source, target, message in _TABLE:
-        if isinstance(origin, source):
-            mapped = target(message or str(origin) or type(origin).__name__, request=request)
-            return mapped
-    return httpx.TransportError(str(origin) or type(origin).__name__, request=request)
+    message = str(exc) or type(exc).__name__
+    for source, target, fixed in _TABLE:
+        if isinstance(exc, source):
+            # httpx only stores the request; the SDK's own Request serves as well.
+            return target(fixed or message, request=request)  # type: ignore[arg-type]
+    return httpx.TransportError(message, request=request)  # type: ignore[arg-type]

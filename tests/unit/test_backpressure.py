@@ -23,6 +23,7 @@ from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.effects import Send, Sleep
+from camunda_sdk.pipeline.http import Request, Response
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import backpressure
 from camunda_sdk.plugins.backpressure import (
@@ -73,8 +74,9 @@ def capped_context(limit: int, **settings: Any) -> tuple[ClientContext, Backpres
     return context, state
 
 
-def response(status: int, **kwargs: Any) -> httpx.Response:
-    return httpx.Response(status, request=httpx.Request("GET", "http://c.test/"), **kwargs)
+def response(status: int, **kwargs: Any) -> Response:
+    made = httpx.Response(status, **kwargs)  # httpx encodes text= and json= bodies
+    return Response(status, made.headers, made.content, Request("GET", "http://c.test/"))
 
 
 # -- classification -------------------------------------------------------------

@@ -364,7 +364,7 @@ async def test_32_concurrent_calls_share_one_failed_fetch_of_a_refusing_endpoint
     assert "ConnectError" in str(errors[0])
     assert transport.sent == ATTEMPTS  # one fetch, not 32 (96 requests before)
     assert elapsed < ONE_FETCH_SLEEPS + 1.0  # 32 fetches took over 4.8 s
-    await driver.http.aclose()
+    await driver.aclose()
 
 
 def test_8_threads_share_one_failed_fetch_of_a_refusing_endpoint() -> None:
@@ -393,7 +393,7 @@ def test_8_threads_share_one_failed_fetch_of_a_refusing_endpoint() -> None:
     assert all(isinstance(e, AuthenticationError) and e.transient for e in errors)
     assert transport.sent == ATTEMPTS  # 24 before
     assert elapsed < ONE_FETCH_SLEEPS + 1.0  # 8 fetches took over 1.2 s
-    driver.http.close()
+    driver.close()
 
 
 async def test_waiters_share_a_rejection_of_the_credentials_too() -> None:

@@ -17,6 +17,7 @@ from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.effects import Acquire, Send, Sleep
 from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
+from camunda_sdk.pipeline.http import Request
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import transport
 
@@ -83,7 +84,7 @@ def test_transport_errors_are_thrown_into_the_stage() -> None:
 
     def flow() -> Generator[Any, Any, str]:
         try:
-            yield Send(httpx.Request("GET", "http://camunda.test/v2/topology"))
+            yield Send(Request("GET", "http://camunda.test/v2/topology"))
         except httpx.ConnectError as exc:
             seen.append(type(exc).__name__)
             return "recovered"
@@ -126,24 +127,27 @@ def test_acquire_gives_each_client_one_lock_per_name() -> None:
 
 def test_build_request_quotes_path_params_and_drops_none_query_values() -> None:
     call = Call(CANCEL, {"processInstanceKey": "12/34"}, {"a": None, "b": True, "c": [1, 2]})
-    request = transport.build_request(call, "http://camunda.test/v2", {})
-    assert request.url.raw_path == b"/v2/process-instances/12%2F34/cancellation?b=true&c=1&c=2"
+    request = transport.build_request(call, "http://camunda.test/v2", None)
+    assert (
+        request.url
+        == "http://camunda.test/v2/process-instances/12%2F34/cancellation?b=true&c=1&c=2"
+    )
 
 
 def test_build_request_serialises_body_and_applies_call_options() -> None:
     options = CallOptions(timeout=2.5, headers={"x-team": "payments"})
     call = Call(CANCEL, {"processInstanceKey": "1"}, None, {"operationReference": 7}, options)
-    request = transport.build_request(call, "http://camunda.test/v2", {})
-    assert json.loads(request.content) == {"operationReference": 7}
+    request = transport.build_request(call, "http://camunda.test/v2", 30.0)
+    assert request.content is not None and json.loads(request.content) == {"operationReference": 7}
     assert request.headers["content-type"] == "application/json"
     assert request.headers["x-team"] == "payments"
-    assert request.extensions["timeout"]["read"] == 2.5
+    assert request.timeout == 2.5
 
 
 def test_missing_path_param_is_a_clear_error() -> None:
     call = Call(CANCEL, {"processInstanceKey": None})
     with pytest.raises(ValueError, match="processInstanceKey"):
-        transport.build_request(call, "http://camunda.test/v2", {})
+        transport.build_request(call, "http://camunda.test/v2", None)
 
 
 def test_call_repr_hides_headers() -> None:

@@ -19,6 +19,7 @@ from camunda_sdk.pipeline.call import Call, CallOptions
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.effects import Send, Sleep
+from camunda_sdk.pipeline.http import Request, Response
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import backpressure, retry
 from camunda_sdk.plugins.backpressure import backpressure_state
@@ -39,8 +40,8 @@ def make_context(*plugins: Any, logger: Any = None, **settings: Any) -> ClientCo
     )
 
 
-def response(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, headers=headers, request=httpx.Request("GET", "http://c.test/"))
+def response(status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, headers, b"", Request("GET", "http://c.test/"))
 
 
 def step(flow: Generator[Any, Any, Any], script: list[Any]) -> tuple[list[Any], Any]:

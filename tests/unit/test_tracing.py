@@ -23,6 +23,7 @@ from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.effects import Effect, Send, Sleep
 from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
+from camunda_sdk.pipeline.http import Request, Response
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import tracing
 
@@ -67,8 +68,8 @@ class FakeTokenFetch:
     def camunda_call_handler(self, context: ClientContext) -> Generator[None, Any, Handler]:
         inner = yield
 
-        def auth(call: Call) -> Generator[Effect, Any, httpx.Response]:
-            token = yield Send(httpx.Request("POST", "http://idp.test/oauth/token"))
+        def auth(call: Call) -> Generator[Effect, Any, Response]:
+            token = yield Send(Request("POST", "http://idp.test/oauth/token"))
             call.headers["authorization"] = "Bearer " + token.json()["access_token"]
             return (yield from inner(call))
 

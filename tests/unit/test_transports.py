@@ -1,7 +1,7 @@
 """The async client's transport: chosen by CAMUNDA_SDK_HTTP_TRANSPORT, failing alike on both.
 
 Over real loopback sockets, each failure must raise the same httpx exception on
-the aiohttp transport as on httpx's own, because retry, backpressure and the job
+the aiohttp sender as on httpx's own, because retry, backpressure and the job
 worker decide from the exception class whether the request may have been applied.
 """
 
@@ -23,7 +23,9 @@ import pytest
 from camunda_sdk import CamundaAsyncClient, hookimpl
 from camunda_sdk.errors import CamundaConnectionError, ConfigurationError
 from camunda_sdk.pipeline.effects import Send
-from camunda_sdk.transports import AiohttpTransport, aiohttp_installed
+from camunda_sdk.pipeline.http import Request, Response
+from camunda_sdk.pipeline.senders import AsyncDeadlineClient, AsyncHttpxSender, AsyncSender
+from camunda_sdk.transports import AiohttpSender, aiohttp_installed
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_aiohttp = pytest.mark.skipif(not aiohttp_installed(), reason="the aiohttp extra")
@@ -37,8 +39,12 @@ def client(transport: str | None = None, **settings: str) -> CamundaAsyncClient:
     return CamundaAsyncClient(configuration, environ={})
 
 
+def sender(sdk: CamundaAsyncClient) -> Any:
+    return sdk._get_driver().sender  # pyright: ignore[reportPrivateUsage]
+
+
 def http_transport(sdk: CamundaAsyncClient) -> Any:
-    return sdk._get_driver().http._transport  # pyright: ignore[reportPrivateUsage]
+    return sender(sdk).http._transport
 
 
 # -- selection ---------------------------------------------------------------------------
@@ -48,7 +54,7 @@ def http_transport(sdk: CamundaAsyncClient) -> Any:
 async def test_auto_and_aiohttp_send_through_aiohttp_when_installed() -> None:
     for choice in (None, "auto", "AIOHTTP"):
         sdk = client(choice)
-        assert isinstance(http_transport(sdk), AiohttpTransport)
+        assert isinstance(sender(sdk), AiohttpSender)
         await sdk.close()
 
 
@@ -73,7 +79,7 @@ def test_a_malformed_choice_names_the_variable() -> None:
 async def test_without_the_extra_auto_falls_back_and_aiohttp_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)  # import fails: not installed
+    monkeypatch.setitem(sys.modules, "aiohttp", None)  # import fails: not installed
     sdk = client("auto")
     assert isinstance(http_transport(sdk), httpx.AsyncHTTPTransport)
     await sdk.close()
@@ -99,8 +105,10 @@ def test_constructing_either_client_imports_no_aiohttp() -> None:
 # -- failures over real sockets ----------------------------------------------------------
 
 
-async def _answer(mode: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    await reader.readuntil(b"\r\n\r\n")
+async def _answer(
+    mode: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, heads: list[bytes]
+) -> None:
+    heads.append(await reader.readuntil(b"\r\n\r\n"))
     if mode == "hang":
         await asyncio.sleep(30)
     elif mode == "partial":
@@ -120,8 +128,10 @@ async def _answer(mode: str, reader: asyncio.StreamReader, writer: asyncio.Strea
 
 
 @contextlib.asynccontextmanager
-async def _serve(mode: str) -> AsyncIterator[str]:
+async def _serve(mode: str, heads: list[bytes] | None = None) -> AsyncIterator[str]:
+    """Serve ``mode`` on loopback; the request heads received go to ``heads``."""
     tasks: set[asyncio.Task[None]] = set()
+    received: list[bytes] = [] if heads is None else heads
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -129,7 +139,7 @@ async def _serve(mode: str) -> AsyncIterator[str]:
         tasks.add(task)
         try:
             while True:
-                await _answer(mode, reader, writer)
+                await _answer(mode, reader, writer, received)
                 if mode != "ok":
                     return
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
@@ -152,11 +162,15 @@ async def _serve(mode: str) -> AsyncIterator[str]:
             task.cancel()
 
 
-def _raw_client(transport: str, timeout: float = 10.0) -> httpx.AsyncClient:
-    # A plain httpx.AsyncClient: no SDK deadline around the send, so the
-    # transport's own handling of the per-request timeout is what is tested.
-    inner = AiohttpTransport() if transport == "aiohttp" else None
-    return httpx.AsyncClient(transport=inner, timeout=timeout)
+@contextlib.asynccontextmanager
+async def _sender(transport: str) -> AsyncIterator[AsyncSender]:
+    made: AsyncSender = (
+        AiohttpSender() if transport == "aiohttp" else AsyncHttpxSender(AsyncDeadlineClient())
+    )
+    try:
+        yield made
+    finally:
+        await made.aclose()
 
 
 FAILURES = {
@@ -173,22 +187,20 @@ FAILURES = {
 async def test_each_failure_raises_the_same_httpx_exception_on_both(
     transport: str, mode: str
 ) -> None:
-    async with _serve(mode) as url:
-        async with _raw_client(transport) as http:
-            with pytest.raises(httpx.TransportError) as caught:
-                response = await http.post(url + "/v2/jobs/1/completion", content=b"{}")
-                await response.aread()
+    async with _serve(mode) as url, _sender(transport) as send:
+        request = Request("POST", url + "/v2/jobs/1/completion", content=b"{}", timeout=10)
+        with pytest.raises(httpx.TransportError) as caught:
+            await send.send(request)
         assert type(caught.value) is FAILURES[mode]
-        assert caught.value.request.url.path == "/v2/jobs/1/completion"
+        assert str(caught.value.request.url).endswith("/v2/jobs/1/completion")
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_the_per_request_timeout_extension_is_honoured(transport: str) -> None:
-    async with _serve("hang") as url, _raw_client(transport, timeout=60.0) as http:
-        request = http.build_request("GET", url + "/v2/topology", timeout=0.2)
-        # The client's 60 s would outlast the guard; the request's 0.2 s must apply.
+async def test_the_request_timeout_bounds_the_exchange(transport: str) -> None:
+    async with _serve("hang") as url, _sender(transport) as send:
+        request = Request("GET", url + "/v2/topology", timeout=0.2)
         with pytest.raises(httpx.ReadTimeout):
-            await asyncio.wait_for(http.send(request), 20)
+            await asyncio.wait_for(send.send(request), 20)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -208,25 +220,21 @@ async def test_the_sdk_reports_a_cut_connection_as_a_connection_error(transport:
         assert type(caught.value.__cause__) is httpx.RemoteProtocolError
 
 
-@needs_aiohttp
-async def test_cookies_are_kept_by_httpx_alone() -> None:
-    async with _serve("ok") as url:
-        seen: list[str | None] = []
-
-        async def log(request: httpx.Request) -> None:
-            seen.append(request.headers.get("cookie"))
-
-        inner = AiohttpTransport()
-        async with httpx.AsyncClient(transport=inner, event_hooks={"request": [log]}) as http:
-            await http.get(url + "/a")
-            await http.get(url + "/b")
-            assert dict(http.cookies) == {"s": "1"}
-            session = inner._inner.client  # pyright: ignore[reportPrivateUsage]
-            assert len(session.cookie_jar) == 0  # type: ignore[union-attr]
-        assert seen == [None, "s=1"]
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_cookies_a_server_sets_are_sent_back_on_neither(transport: str) -> None:
+    heads: list[bytes] = []
+    async with _serve("ok", heads) as url, _sender(transport) as send:
+        for path in ("/a", "/b"):
+            response = await send.send(Request("GET", url + path, timeout=10))
+            assert response.status_code == 200 and response.content == b"ok"
+    cookies = [
+        [line.lower() for line in head.split(b"\r\n") if line.lower().startswith(b"cookie:")]
+        for head in heads
+    ]
+    assert cookies == [[], []]  # stateless: each request carries its own credentials
 
 
-# -- stages see httpx objects on both ----------------------------------------------------
+# -- stages see the SDK's request and response on both ---------------------------------
 
 
 class _Seen:
@@ -253,7 +261,7 @@ class _Seen:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_stages_see_httpx_requests_and_responses(transport: str) -> None:
+async def test_stages_see_the_sdk_s_requests_and_responses(transport: str) -> None:
     async with _serve("ok") as url:
         seen = _Seen()
         sdk = CamundaAsyncClient(
@@ -264,4 +272,4 @@ async def test_stages_see_httpx_requests_and_responses(transport: str) -> None:
         with pytest.raises(Exception):  # noqa: B017  # "ok" is not a topology
             await sdk.get_topology()
         await sdk.close()
-        assert seen.types and set(seen.types) == {(httpx.Request, httpx.Response)}
+        assert seen.types and set(seen.types) == {(Request, Response)}

@@ -1,8 +1,9 @@
-"""The call pipeline: hook catalog, call object, effects, drivers and plugin manager."""
+"""The call pipeline: hook catalog, call, request and response, effects, drivers, plugin manager."""
 
 from .call import Call, CallOptions
 from .effects import Acquire, Effect, Send, Sleep
 from .hookspecs import AuthProvider, Handler, hookimpl, hookspec
+from .http import Request, Response
 from .operation import Operation
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "Effect",
     "Handler",
     "Operation",
+    "Request",
+    "Response",
     "Send",
     "Sleep",
     "hookimpl",

@@ -14,9 +14,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import httpx
-
     from .drivers import AsyncDriver, SyncDriver
+    from .http import Request, Response
 
 __all__ = ["Acquire", "Effect", "Send", "Sleep"]
 
@@ -34,21 +33,22 @@ class Effect:
 
 
 class Send(Effect):
-    """Send ``request`` and resume with the (fully read) ``httpx.Response``.
+    """Send ``request`` and resume with its :class:`~camunda_sdk.pipeline.http.Response`.
 
-    Transport failures (``httpx.TransportError``) are thrown into the stage.
+    The body is read in full. Transport failures (httpx's exception classes
+    on every transport, ``httpx.TransportError``) are thrown into the stage.
     """
 
     __slots__ = ("request",)
 
-    def __init__(self, request: httpx.Request) -> None:
+    def __init__(self, request: Request) -> None:
         self.request = request
 
-    def run_sync(self, driver: SyncDriver) -> httpx.Response:
-        return driver.http.send(self.request)
+    def run_sync(self, driver: SyncDriver) -> Response:
+        return driver.send(self.request)
 
-    async def run_async(self, driver: AsyncDriver) -> httpx.Response:
-        return await driver.http.send(self.request)
+    async def run_async(self, driver: AsyncDriver) -> Response:
+        return await driver.send(self.request)
 
 
 class Sleep(Effect):

@@ -25,13 +25,31 @@ the built-ins (registered innermost first) give this order, outermost first::
     user plugins -> workers -> tracing -> config -> retry -> logging -> backpressure
     -> auth -> transport
 
-A handler is a generator function ``handler(call) -> Generator[Effect, Any, httpx.Response]``.
+A handler is a generator function ``handler(call) -> Generator[Effect, Any, Response]``.
 It does not wait on the network or the clock itself: it *yields effects* (send
 this request, sleep this long, take this lock) and the sync or async driver
 carries them out, so one definition serves both ``CamundaClient`` and
 ``CamundaAsyncClient``. Stages compose with ``response = yield from inner(call)``.
 Quick, local work between effects is fine (the OAuth stage reads and writes its
 token cache file while holding its lock).
+
+What a stage sees is the SDK's own, on every transport (httpx's for the sync
+client and for the async client's ``httpx`` transport, aiohttp for its fast
+path; see ``camunda_sdk.transports``):
+
+- :class:`~camunda_sdk.pipeline.call.Call`: the operation and its arguments,
+  ``headers`` to add (lower-case names), per-call ``options``, ``attempt``.
+- :class:`~camunda_sdk.pipeline.http.Request` (what ``Send`` carries): ``method``,
+  ``url`` (absolute, query included), ``headers`` (lower-case names),
+  ``content`` (bytes or None), ``timeout`` (seconds for the whole exchange) and
+  ``extensions`` (API requests carry their ``Operation`` under
+  ``"camunda_sdk.operation"``).
+- :class:`~camunda_sdk.pipeline.http.Response` (what ``Send`` resumes with and a
+  handler returns): ``status_code``, ``headers`` (case-insensitive),
+  ``content`` (read in full), ``text``, ``json()``, ``is_success`` and ``request``.
+- Transport failures are thrown in as httpx's exception classes on every
+  transport (``httpx.ConnectError``: never sent; ``httpx.ReadTimeout``,
+  ``httpx.RemoteProtocolError``: may have arrived), aiohttp's mapped onto them.
 
 The rules a stage author must know:
 
@@ -57,13 +75,12 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    import httpx
-
     from ..config import CamundaConfig, SettingRegistry
     from ..log import BoundLogger
     from .call import Call
     from .context import ClientContext
     from .effects import Effect
+    from .http import Response
 
 PROJECT = "camunda_sdk"
 
@@ -71,7 +88,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: A handler carries one call: it yields effects and returns the HTTP response.
-Handler = Callable[["Call"], Generator["Effect", Any, "httpx.Response"]]
+Handler = Callable[["Call"], Generator["Effect", Any, "Response"]]
 
 
 class AuthProvider:
@@ -85,7 +102,7 @@ class AuthProvider:
     #: The strategy name, as written in ``CAMUNDA_AUTH_STRATEGY``.
     name: str = ""
 
-    def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, httpx.Response]:
+    def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, Response]:
         """Authenticate ``call`` and send it through ``inner``."""
         return (yield from inner(call))
 

@@ -24,14 +24,13 @@ from collections.abc import Generator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-import httpx
-
 from ..config import CamundaConfig, Setting, SettingRegistry
 from ..errors import ConfigurationError
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import AuthProvider, Handler, hookimpl
+from ..pipeline.http import Response
 from .config import REST_ADDRESS
 from .oauth import CLIENT_ID, CLIENT_SECRET
 
@@ -154,7 +153,7 @@ class BasicAuth(AuthProvider):
     def __repr__(self) -> str:
         return "BasicAuth(<redacted>)"
 
-    def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, httpx.Response]:
+    def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, Response]:
         # An Authorization given for this call (with_options(headers=...)) wins.
         call.headers.setdefault("authorization", self._header)
         return (yield from inner(call))
@@ -196,7 +195,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
 
     flow = provider.flow
 
-    def authenticate(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def authenticate(call: Call) -> Generator[Effect, Any, Response]:
         response = yield from flow(call, inner)
         if response.status_code >= 400:
             return unecho(response, call.headers.get("authorization"))
@@ -208,35 +207,25 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
 _MASK = b"***"
 
 
-def unecho(response: httpx.Response, authorization: str | None) -> httpx.Response:
+def unecho(response: Response, authorization: str | None) -> Response:
     """``response`` with the credential of ``authorization`` masked in its body.
 
     The credential is looked for as sent (``Bearer <token>``), alone (the token,
     the Basic ``user:password`` blob), decoded (a Basic password) and in the
     escaped forms a server quoting it in JSON or a URL would write. A response
-    that does not contain it is returned as is, unread bodies included.
+    that does not contain it is returned as is.
     """
     if not authorization:
         return response
-    try:
-        content = response.content
-    except httpx.ResponseNotRead:  # streamed: nothing in memory to leak
-        return response
+    content = response.content
     values = _credential_forms(authorization)
     found = [value for value in values if value in content]
     if not found:
         return response
     for value in found:
         content = content.replace(value, _MASK)
-    # A new response rather than an edited one: httpx caches decoded text.
-    scrubbed = httpx.Response(
-        response.status_code,
-        headers=[(k, v) for k, v in response.headers.multi_items() if k != "content-length"],
-        content=content,
-        request=response.request,
-        extensions=response.extensions,
-    )
-    return scrubbed
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+    return Response(response.status_code, headers, content, response.request)
 
 
 def _credential_forms(authorization: str) -> list[bytes]:

@@ -57,12 +57,11 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ..config import Setting, SettingRegistry
 from ..errors import BackpressureQueueFullError, ConfigurationError
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.http import Response
 
 if TYPE_CHECKING:
     from ..pipeline.call import Call
@@ -148,7 +147,7 @@ class Outcome(enum.Enum):
     NEUTRAL = "neutral"
 
 
-def classify(response: httpx.Response) -> Outcome:
+def classify(response: Response) -> Outcome:
     """Classify a (read) response as success, overload or neutral."""
     status = response.status_code
     if status in (429, 503):
@@ -160,11 +159,8 @@ def classify(response: httpx.Response) -> Outcome:
     return Outcome.SUCCESS if status < 500 else Outcome.NEUTRAL
 
 
-def _resource_exhausted(response: httpx.Response) -> bool:
-    try:
-        content = response.content
-    except httpx.ResponseNotRead:  # a streamed response: do not consume it here
-        return False
+def _resource_exhausted(response: Response) -> bool:
+    content = response.content
     if b"RESOURCE_EXHAUSTED" not in content:  # cheap test before parsing
         return False
     try:
@@ -586,7 +582,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     # return their permits to the limiter that new calls use.
     gating = limiter.gating
 
-    def gate(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def gate(call: Call) -> Generator[Effect, Any, Response]:
         gated = gating and not call.operation.drains
         if gated:
             permit = limiter.try_acquire()  # the common case takes no extra yield

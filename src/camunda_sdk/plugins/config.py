@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import attrs
-import httpx
 
 from .._serde import Model
 from ..config import (
@@ -35,6 +34,7 @@ from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.http import Response
 
 
 def _api_base(url: str) -> str:
@@ -257,7 +257,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     if not tenant:
         return inner  # no per-call work to do: leave the stage out entirely
 
-    def apply_defaults(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def apply_defaults(call: Call) -> Generator[Effect, Any, Response]:
         body = call.body
         if isinstance(body, Model) and getattr(body, "tenant_id", False) is None:
             call.body = attrs.evolve(body, tenant_id=tenant)  # type: ignore[misc]

@@ -10,14 +10,13 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-import httpx
-
 from ..config import CamundaConfig, Setting, SettingRegistry
 from ..log import BoundLogger, make_logger
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.http import Response
 
 
 def _level(name: str) -> str:
@@ -52,7 +51,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     inner = yield
     log = context.logger
 
-    def log_exchange(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def log_exchange(call: Call) -> Generator[Effect, Any, Response]:
         if not log.enabled("debug"):
             return (yield from inner(call))
         op = call.operation

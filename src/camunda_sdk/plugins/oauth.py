@@ -5,12 +5,13 @@ It answers :func:`~camunda_sdk.pipeline.hookspecs.camunda_auth_provider` for
 ``context.state["oauth"]``, so its token is shared by every call of the client.
 
 The provider's ``flow`` is a sans-IO stage body like any other: the token request
-is an ``httpx.Request`` yielded as :class:`~camunda_sdk.pipeline.effects.Send`,
-backoff is :class:`~camunda_sdk.pipeline.effects.Sleep`, and the single-flight
-refresh takes the client-wide lock ``camunda_sdk.oauth`` with
+is a :class:`~camunda_sdk.pipeline.http.Request` yielded as
+:class:`~camunda_sdk.pipeline.effects.Send`, backoff is
+:class:`~camunda_sdk.pipeline.effects.Sleep`, and the single-flight refresh
+takes the client-wide lock ``camunda_sdk.oauth`` with
 :class:`~camunda_sdk.pipeline.effects.Acquire`. The sync and the async client
 therefore share this one implementation; the token request goes through the
-client's own httpx client, with its TLS settings.
+client's own sender, with its TLS settings.
 
 Behaviour:
 
@@ -47,7 +48,7 @@ import secrets
 import time
 from collections.abc import Callable, Generator
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlencode
 
 import httpx
 
@@ -58,6 +59,7 @@ from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Acquire, Effect, Send, Sleep
 from ..pipeline.hookspecs import AuthProvider, Handler, hookimpl
+from ..pipeline.http import Request, Response
 from .config import TIMEOUT_MS
 
 __all__ = [
@@ -231,7 +233,7 @@ class OAuthProvider(AuthProvider):
         self._secret = client_secret
         self._log = logger if logger is not None else make_logger(NullLogger())
         self._safe_url = redact_url(oauth_url)
-        self._timeout = httpx.Timeout(timeout).as_dict()
+        self._timeout = timeout
         self._clock = clock
         self._rand = rand
         self._max_attempts = max(1, max_attempts)
@@ -251,7 +253,8 @@ class OAuthProvider(AuthProvider):
             form["audience"] = audience
         if scope:
             form["scope"] = scope
-        self._form = form
+        # Encoded once: the body holds the secret, so it lives in one place only.
+        self._form = urlencode(form).encode()
         self.cache_file: str | None = None
         if cache_dir is not None:
             self.cache_file = os.path.join(os.fspath(cache_dir), self._cache_name())
@@ -300,7 +303,7 @@ class OAuthProvider(AuthProvider):
 
     # -- the stage ---------------------------------------------------------------
 
-    def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, httpx.Response]:
+    def flow(self, call: Call, inner: Handler) -> Generator[Effect, Any, Response]:
         """Add a bearer token to ``call``; on a 401 refresh it once and replay."""
         if "authorization" in call.headers:
             # An Authorization given for this call (with_options(headers=...)) wins,
@@ -417,13 +420,16 @@ class OAuthProvider(AuthProvider):
             return False
         return rejected is None or token.value != rejected.value
 
-    def _request(self) -> httpx.Request:
-        return httpx.Request(
+    def _request(self) -> Request:
+        return Request(
             "POST",
             self.oauth_url,
-            data=self._form,
-            headers={"accept": "application/json"},
-            extensions={"timeout": self._timeout},
+            content=self._form,
+            headers={
+                "accept": "application/json",
+                "content-type": "application/x-www-form-urlencoded",
+            },
+            timeout=self._timeout,
         )
 
     def _fetch(self) -> Generator[Effect, Any, _Token]:
@@ -469,7 +475,7 @@ class OAuthProvider(AuthProvider):
             yield Sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _parse(self, response: httpx.Response, started: float) -> _Token:
+    def _parse(self, response: Response, started: float) -> _Token:
         status = response.status_code
         try:
             payload = response.json()
@@ -497,7 +503,7 @@ class OAuthProvider(AuthProvider):
         )
         return token
 
-    def _describe_refusal(self, response: httpx.Response) -> str:
+    def _describe_refusal(self, response: Response) -> str:
         # The body of a refusal may echo the request (and with it the secret):
         # keep only the standard OAuth error fields (RFC 6749 section 5.2).
         text = f"token endpoint answered HTTP {response.status_code}"

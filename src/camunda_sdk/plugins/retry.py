@@ -38,6 +38,7 @@ from ..config import Setting, SettingRegistry
 from ..errors import error_type, parse_retry_after
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.http import Response
 
 if TYPE_CHECKING:
     from ..pipeline.call import Call
@@ -188,7 +189,7 @@ def _policy_for(call: Call, default: RetryPolicy) -> RetryPolicy | None:
 
 def _record(call: Call, attempts: list[dict[str, Any]], outcome: Any, delay: float | None) -> None:
     entry: dict[str, Any] = {"attempt": call.attempt, "delay": delay}
-    if isinstance(outcome, httpx.Response):
+    if isinstance(outcome, Response):
         entry["status"] = outcome.status_code
     else:
         entry["error"] = error_type(outcome)
@@ -209,7 +210,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     default = RetryPolicy.from_config(context.config)
     log = context.logger
 
-    def retry(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def retry(call: Call) -> Generator[Effect, Any, Response]:
         policy = _policy_for(call, default)
         max_attempts = policy.max_attempts if policy is not None else 1
         idempotent = call.operation.idempotent

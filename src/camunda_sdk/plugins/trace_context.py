@@ -22,7 +22,6 @@ from collections.abc import Generator, Mapping
 from typing import Any
 
 import attrs
-import httpx
 from opentelemetry import propagate, trace
 
 from .._serde import Model
@@ -31,6 +30,7 @@ from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.http import Response
 
 __all__ = ["PROPAGATION", "TRACE_LINK", "TRACE_VARIABLE", "extract"]
 
@@ -73,7 +73,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
         return inner
     name = TRACE_VARIABLE.read(context.config)
 
-    def carry_trace(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def carry_trace(call: Call) -> Generator[Effect, Any, Response]:
         body = call.body
         if call.operation.id in _CARRIERS and isinstance(body, Model):
             carrier: dict[str, str] = {}

@@ -17,7 +17,7 @@ What it emits (see ``docs/tracing.md``):
   backpressure limiter.
 
 The API's own requests are sent with HTTP instrumentation suppressed, so a user
-who also instruments httpx does not get a duplicate span per attempt.
+who also instruments httpx or aiohttp does not get a duplicate span per attempt.
 ``CAMUNDA_SDK_TRACING=false`` leaves the stage out of the pipeline entirely.
 Headers and bodies are never recorded, and ``url.full`` carries neither the
 userinfo of the configured address nor a query string.
@@ -44,6 +44,7 @@ from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.http import Response
 from ..pipeline.operation import Operation
 from .transport import API_REQUEST, expand_path, server_root
 
@@ -82,17 +83,17 @@ class UninstrumentedSend(Send):
 
     __slots__ = ()
 
-    def run_sync(self, driver: Any) -> httpx.Response:
+    def run_sync(self, driver: Any) -> Response:
         token = otel_context.attach(otel_context.set_value(_SUPPRESS_HTTP_KEY, True))  # type: ignore[arg-type]
         try:
-            return driver.http.send(self.request)
+            return driver.send(self.request)
         finally:
             otel_context.detach(token)
 
-    async def run_async(self, driver: Any) -> httpx.Response:
+    async def run_async(self, driver: Any) -> Response:
         token = otel_context.attach(otel_context.set_value(_SUPPRESS_HTTP_KEY, True))  # type: ignore[arg-type]
         try:
-            return await driver.http.send(self.request)
+            return await driver.send(self.request)
         finally:
             otel_context.detach(token)
 
@@ -167,8 +168,8 @@ class _Tally:
 
 
 def _relay(
-    flow: Generator[Effect, Any, httpx.Response], tally: _Tally
-) -> Generator[Effect, Any, httpx.Response]:
+    flow: Generator[Effect, Any, Response], tally: _Tally
+) -> Generator[Effect, Any, Response]:
     """``yield from flow``, noting each API send and suppressing its HTTP instrumentation.
 
     Written out by hand (rather than ``yield from``) to see the effects going
@@ -179,7 +180,7 @@ def _relay(
         while True:
             api_send = False
             # API requests carry the transport's marker; others (an OAuth token
-            # fetch) are left alone and visible to the user's httpx instrumentation.
+            # fetch) are left alone and visible to the user's HTTP client instrumentation.
             if type(effect) is Send and API_REQUEST in effect.request.extensions:
                 api_send = True
                 tally.sends += 1
@@ -282,7 +283,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     set_span_in_context = trace.set_span_in_context
     perf_counter = time.perf_counter
 
-    def trace_call(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def trace_call(call: Call) -> Generator[Effect, Any, Response]:
         op = call.operation
         info = infos.get(op)
         if info is None:

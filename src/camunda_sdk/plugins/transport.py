@@ -1,9 +1,9 @@
 """Built-in plugin ``transport``: turns a call into an HTTP request and sends it.
 
-This is the innermost handler (``trylast``); every stage wraps it. It builds an
-``httpx.Request`` from the operation descriptor and the call's arguments and
-yields :class:`~camunda_sdk.pipeline.effects.Send`, so the same code serves the
-sync and the async client.
+This is the innermost handler (``trylast``); every stage wraps it. It builds a
+:class:`~camunda_sdk.pipeline.http.Request` from the operation descriptor and
+the call's arguments and yields :class:`~camunda_sdk.pipeline.effects.Send`,
+so the same code serves the sync and the async client on every transport.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import enum
 import json
 from collections.abc import Generator
 from typing import Any
-from urllib.parse import quote
-
-import httpx
+from urllib.parse import quote, urlencode
 
 from .. import __version__
 from .._serde import Model, to_wire
@@ -23,6 +21,7 @@ from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
+from ..pipeline.http import Request, Response
 
 USER_AGENT = f"camunda-sdk-python/{__version__}"
 PROBLEM = "application/problem+json"
@@ -32,11 +31,11 @@ _ACCEPT = {
     "bytes": f"application/octet-stream, {PROBLEM}",
 }
 _ACCEPT_JSON = f"application/json, {PROBLEM}"
-#: Key of the ``httpx.Request.extensions`` entry (the Operation) on API requests.
+#: Key of the ``Request.extensions`` entry (the Operation) on API requests.
 API_REQUEST = "camunda_sdk.operation"
 
 #: Which transport the async client sends through (see ``camunda_sdk.transports``);
-#: read when it builds its ``httpx.AsyncClient``. The sync client always uses httpx's.
+#: read when it makes its sender. The sync client always sends through httpx.
 HTTP_TRANSPORT: Setting[str] = Setting(
     "CAMUNDA_SDK_HTTP_TRANSPORT",
     "choice",
@@ -57,9 +56,9 @@ def camunda_call_handler(context: ClientContext) -> Handler:
     """Return the handler that sends the request (innermost)."""
     base = context.config.rest_address.rstrip("/")
     origin = server_root(base)
-    timeout = httpx.Timeout(seconds(context.config.timeout_ms / 1000)).as_dict()
+    timeout = seconds(context.config.timeout_ms / 1000)
 
-    def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
+    def send(call: Call) -> Generator[Effect, Any, Response]:
         url_base = origin if call.operation.root else base
         return (yield Send(build_request(call, url_base, timeout)))
 
@@ -67,12 +66,12 @@ def camunda_call_handler(context: ClientContext) -> Handler:
 
 
 def seconds(timeout: float | None) -> float | None:
-    """A timeout as httpx takes it: 0 (the settings' "no timeout") becomes None.
+    """A request timeout: 0 (the settings' "no timeout") becomes None.
 
     Passed on as it is, 0 would make httpx's sockets non-blocking (every read
     fails at once) and end the SDK's deadline before the exchange starts.
-    Each timeout is the deadline of one whole attempt: the drivers' httpx
-    clients (``camunda_sdk.pipeline.drivers``) enforce it.
+    Each timeout is the deadline of one whole attempt: the senders
+    (``camunda_sdk.pipeline.senders``, ``camunda_sdk.transports``) enforce it.
     """
     return timeout if timeout else None
 
@@ -94,38 +93,47 @@ def expand_path(call: Call) -> str:
     return path
 
 
-def build_request(call: Call, base: str, timeout: dict[str, float | None]) -> httpx.Request:
-    """Build the ``httpx.Request`` for ``call``; ``base`` is prefixed to the path template.
+def _accept(result: Any) -> str:
+    return _ACCEPT.get(result, _ACCEPT_JSON) if isinstance(result, str) else _ACCEPT_JSON
+
+
+# The headers every request of an operation starts with, built once per operation.
+_base_headers: dict[str, dict[str, str]] = {}
+
+
+def build_request(call: Call, base: str, timeout: float | None) -> Request:
+    """Build the :class:`Request` for ``call``; ``base`` is prefixed to the path template.
 
     The request carries the :data:`API_REQUEST` extension, which tells other
     stages (tracing) an API request from one a plugin sends (an OAuth token fetch).
     """
     op = call.operation
-    path = expand_path(call)
-    result = op.result
-    accept = _ACCEPT.get(result, _ACCEPT_JSON) if isinstance(result, str) else _ACCEPT_JSON
-    headers = {"user-agent": USER_AGENT, "accept": accept}
+    headers = _base_headers.get(op.id)
+    if headers is None:
+        headers = _base_headers[op.id] = {"user-agent": USER_AGENT, "accept": _accept(op.result)}
+    headers = headers.copy()
     if call.headers:
         headers.update(call.headers)
-    params = _query(call.query) if call.query else None
+    url = base + expand_path(call)
+    if call.query:
+        query = urlencode(_query(call.query), doseq=True)
+        if query:
+            url = f"{url}?{query}"
     if call.options.timeout is not None:
-        timeout = httpx.Timeout(seconds(call.options.timeout)).as_dict()
-    extensions = {"timeout": timeout, API_REQUEST: op}
-    url = base + path
-    if op.body == "multipart" and call.body is not None:
-        data, files = _multipart(call.body)
-        return httpx.Request(
-            op.method, url, params=params, headers=headers, data=data, files=files,
-            extensions=extensions,
-        )  # fmt: skip
+        timeout = seconds(call.options.timeout)
     content = None
     if call.body is not None:
-        # allow_nan=False: NaN and Infinity are not JSON; a server would reject the body.
-        content = json.dumps(to_wire(call.body), separators=(",", ":"), allow_nan=False).encode()
-        headers["content-type"] = "application/json"
-    return httpx.Request(
-        op.method, url, params=params, headers=headers, content=content, extensions=extensions
-    )
+        if op.body == "multipart":
+            content = _multipart(call.body, headers)
+        else:
+            # allow_nan=False: NaN and Infinity are not JSON; a server would reject the body.
+            content = json.dumps(to_wire(call.body), separators=(",", ":"), allow_nan=False)
+            content = content.encode()
+            headers["content-type"] = "application/json"
+    return Request(
+        op.method, url, headers=headers, content=content, timeout=timeout,
+        extensions={API_REQUEST: op},
+    )  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
@@ -147,11 +155,12 @@ def _query(query: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _multipart(body: Any) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    """Split a multipart body model into form fields and file parts.
+def _multipart(body: Any, headers: dict[str, str]) -> bytes:
+    """Encode a multipart body model; sets the content type (with its boundary) in ``headers``.
 
     Structured values (document metadata) travel as parts typed ``application/json``
-    so the server parses them as JSON rather than as plain text.
+    so the server parses them as JSON rather than as plain text. httpx's encoder
+    does the encoding: deployments are rare, and it is already imported.
     """
     if not isinstance(body, Model):
         raise TypeError(f"a multipart body must be a generated model, got {type(body).__name__}")
@@ -171,4 +180,8 @@ def _multipart(body: Any) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
                 data[wire] = wired
             else:
                 files.append((wire, (None, json.dumps(wired).encode(), "application/json")))
-    return data, files
+    import httpx
+
+    encoded = httpx.Request("POST", "http://multipart.invalid", data=data, files=files)
+    headers["content-type"] = encoded.headers["content-type"]
+    return encoded.read()

@@ -101,9 +101,10 @@ class ReadMethods:
             scope_key: read only this scope (needed when a name exists at several).
             tenant_id: read only this tenant's variables.
             page_size: variables per page; every page is read.
-            consistency: wait until every declared variable is visible, up to
-                ``wait_up_to_ms``; then return what is there (``validate()`` names
-                a variable still missing). A ``predicate`` is given the ``VariableMap``.
+            consistency: wait until the variable of every required field (one
+                without a default) is visible, up to ``wait_up_to_ms``; then return
+                what is there (``validate()`` names a variable still missing). A
+                ``predicate`` is given the ``VariableMap``.
 
         Raises:
             VariableScopeCollisionError: a declared name exists at several scopes.
@@ -113,7 +114,8 @@ class ReadMethods:
         from .eventual import wait
         from .variables import VariableCollector, VariableMap, declared_fields, variables_query
 
-        names = [f.name for f in declared_fields(dto)]
+        fields = declared_fields(dto)
+        names = [f.name for f in fields]
         if not names:
             return VariableMap(dto, {})
         query = variables_query(names, process_instance_key, scope_key, tenant_id)
@@ -138,7 +140,7 @@ class ReadMethods:
                 d.searchVariables.id,
                 collect,
                 _variables_options(consistency, dto),
-                _all_found(names),
+                _all_found(fields),
                 keep_last=True,
             )
         return VariableMap(dto, collector.values())
@@ -216,7 +218,8 @@ class AsyncReadMethods:
         from .eventual import await_
         from .variables import VariableCollector, VariableMap, declared_fields, variables_query
 
-        names = [f.name for f in declared_fields(dto)]
+        fields = declared_fields(dto)
+        names = [f.name for f in fields]
         if not names:
             return VariableMap(dto, {})
         query = variables_query(names, process_instance_key, scope_key, tenant_id)
@@ -241,15 +244,21 @@ class AsyncReadMethods:
                 d.searchVariables.id,
                 collect,
                 _variables_options(consistency, dto),
-                _all_found(names),
+                _all_found(fields),
                 keep_last=True,
             )
         return VariableMap(dto, collector.values())
 
 
-def _all_found(names: list[str]) -> Any:
-    wanted = frozenset(names)
-    return lambda collector: wanted <= collector.found
+def _all_found(fields: list[Any]) -> Any:
+    """Done when every required field has its variable (any one, if none is required).
+
+    Fields with a default do not hold the wait: such a variable may never be set.
+    """
+    required = frozenset(f.name for f in fields if f.required)
+    if not required:
+        return lambda collector: bool(collector.found)
+    return lambda collector: required <= collector.found
 
 
 def _variables_options(options: ConsistencyOptions, dto: type) -> ConsistencyOptions:

@@ -25,6 +25,7 @@ from camunda_sdk._serde import Model, parse, to_wire
 from camunda_sdk.operations import client as gen_client
 from camunda_sdk.operations import descriptors, models, semantic_types
 from camunda_sdk.operations.descriptors import OPERATIONS
+from camunda_sdk.reading import AsyncReadMethods, ReadMethods
 
 ROOT = Path(__file__).resolve().parents[2]
 OPS_DIR = ROOT / "src" / "camunda_sdk" / "operations"
@@ -307,8 +308,13 @@ def test_client_mixins_have_one_method_per_operation() -> None:
         assert not inspect.iscoroutinefunction(getattr(sync_cls, name)), name
         assert inspect.iscoroutinefunction(getattr(async_cls, name)), name
         assert getattr(sync_cls, name).__doc__.strip()
-    public = [n for n in vars(sync_cls) if not n.startswith("_")]
-    assert len(public) == len(OPERATIONS)
+    # Plus one `iter_<method>` per cursor-pageable search (see `read_policy` in the generator).
+    from camunda_sdk.operations.descriptors import SEARCHES
+
+    for cls in (sync_cls, async_cls):
+        public = {n for n in vars(cls) if not n.startswith("_")}
+        iterators = {"iter_" + gen.snake(op_id) for op_id in SEARCHES}
+        assert public == {gen.snake(op_id) for op_id in OPERATIONS} | iterators
 
 
 def test_client_methods_have_one_line_docstrings() -> None:
@@ -462,18 +468,25 @@ def test_plugin_scan_defers_to_importlib_metadata_for_what_it_does_not_read(
     assert _may_declare_plugins()
 
 
-class RunRecorder(gen_client.CamundaOperations):
-    """The generated methods over a ``_run`` that records what it is handed."""
+class RunRecorder(ReadMethods, gen_client.CamundaOperations):
+    """The generated methods over a ``_run`` that records what it is handed.
+
+    With the read-side mixin, as the client has it: eventually consistent
+    operations reach ``_run`` through ``_run_consistent``.
+    """
 
     def __init__(self) -> None:
+        from fakes import make_context
+
         self.calls: list[tuple[Any, ...]] = []
+        self.context = make_context()  # what the read helpers' spans are made from
 
     def _run(self, op: Any, path: Any, query: Any, body: Any) -> Any:
         self.calls.append((op, path, query, body))
         return "result"
 
 
-class AsyncRunRecorder(gen_client.AsyncCamundaOperations):
+class AsyncRunRecorder(AsyncReadMethods, gen_client.AsyncCamundaOperations):
     """The generated methods over an ``_arun`` that records what it is handed."""
 
     def __init__(self) -> None:
@@ -501,6 +514,15 @@ def test_client_methods_pass_wire_names_to_run() -> None:
     assert rec.calls[-1] == (descriptors.createProcessInstance, None, None, body)
     rec.list_runtime_backups(prefix="1*")
     assert rec.calls[-1] == (descriptors.listRuntimeBackups, None, {"prefix": "1*"}, None)
+    items = rec.iter_search_variables(truncate_values=False, page_size=5)
+    assert rec.calls[-1][0] is descriptors.listRuntimeBackups  # nothing sent until iterated
+    assert list(items) == []  # "result" has no items: one page, then done
+    assert rec.calls[-1] == (
+        descriptors.searchVariables,
+        None,
+        {"truncateValues": False},
+        {"page": {"limit": 5}},
+    )
 
 
 def test_async_client_methods_pass_wire_names_to_arun() -> None:

@@ -218,3 +218,15 @@ def test_an_abandoned_iteration_ends_its_span_without_error() -> None:
     (group,) = telemetry.spans("camunda.paginate searchProcessInstances")
     assert group.status.is_ok or group.status.status_code.name == "UNSET"
     assert len(server.bodies) == 1
+
+
+def test_a_capped_total_is_not_the_end() -> None:
+    server = PagedSearch(instances(5))
+
+    def capped(request: httpx.Request) -> httpx.Response:
+        body = server(request).json()
+        body["page"].update(totalItems=2, hasMoreTotalItems=True)  # "at least 2"
+        return httpx.Response(200, json=body)
+
+    assert keys(collect("sync", capped, page_size=2)) == ["0", "1", "2", "3", "4"]
+    assert server.cursors == [None, "1", "3"]

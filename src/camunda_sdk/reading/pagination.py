@@ -78,22 +78,24 @@ class Pager:
     def take(self, result: Any) -> list[Any]:
         """Record one page's result; return its items that are to be yielded."""
         self.pages += 1
-        items = list(getattr(result, "items", None) or ())
-        seen_before = self.items
-        if self._limit is not None:
-            items = items[: self._limit - self.items]
+        received = list(getattr(result, "items", None) or ())
+        # Everything the server has handed out so far, before `limit` cuts this page.
+        served = self.items + len(received)
+        items = received if self._limit is None else received[: self._limit - self.items]
         self.items += len(items)
         page = getattr(result, "page", None)
         cursor = getattr(page, "end_cursor", None)
         total = getattr(page, "total_items", None)
-        more = getattr(page, "has_more_total_items", None)
-        raw_seen = seen_before + len(getattr(result, "items", None) or ())
+        # `hasMoreTotalItems` true means totalItems is a capped count: keep following.
+        all_served = getattr(page, "has_more_total_items", None) is False and (
+            isinstance(total, int) and served >= total
+        )
         self._done = (
-            not items
+            not received
             or cursor is None
             or cursor in self._sent
             or (self._limit is not None and self.items >= self._limit)
-            or (more is False and isinstance(total, int) and raw_seen >= total)
+            or all_served
         )
         self._cursor = cursor
         return items

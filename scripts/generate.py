@@ -121,7 +121,7 @@ def operation_policy(op_id: str, method: str) -> Policy:
 #
 # eventually_consistent: the spec marks the operation `x-eventually-consistent: true` (it is
 #     served from the secondary store that lags behind the engine). Its methods take
-#     `consistency: ConsistencyOptions | None = None` and call `_run_consistent` /
+#     `consistency: ConsistencyOptions[<result>] | None = None` and call `_run_consistent` /
 #     `_arun_consistent`; no other method takes `consistency=`, so passing it elsewhere is
 #     a type error rather than a silent no-op.
 # search (cursor-pageable): the JSON request body has a `page` property that offers a
@@ -1106,7 +1106,7 @@ class Generator:
             "            path: dict[str, Any] | None,\n"
             "            query: dict[str, Any] | None,\n"
             "            body: Any,\n"
-            "            consistency: ConsistencyOptions | None,\n"
+            "            consistency: ConsistencyOptions[Any] | None,\n"
             "        ) -> Any: ...\n\n"
             "        def _iter_pages(\n"
             "            self,\n"
@@ -1116,7 +1116,7 @@ class Generator:
             "            data: Any,\n"
             "            page_size: int,\n"
             "            limit: int | None,\n"
-            "            consistency: ConsistencyOptions | None,\n"
+            "            consistency: ConsistencyOptions[Any] | None,\n"
             "        ) -> Iterator[Any]: ...\n"
         )
         out += sync_methods
@@ -1138,7 +1138,7 @@ class Generator:
             "            path: dict[str, Any] | None,\n"
             "            query: dict[str, Any] | None,\n"
             "            body: Any,\n"
-            "            consistency: ConsistencyOptions | None,\n"
+            "            consistency: ConsistencyOptions[Any] | None,\n"
             "        ) -> Any: ...\n\n"
             "        def _aiter_pages(\n"
             "            self,\n"
@@ -1148,7 +1148,7 @@ class Generator:
             "            data: Any,\n"
             "            page_size: int,\n"
             "            limit: int | None,\n"
-            "            consistency: ConsistencyOptions | None,\n"
+            "            consistency: ConsistencyOptions[Any] | None,\n"
             "        ) -> AsyncIterator[Any]: ...\n"
         )
         out += async_methods
@@ -1187,7 +1187,8 @@ class Generator:
         name = snake(op.id)
         run, arun = "_run", "_arun"
         if op.read.eventually_consistent:
-            params += ("" if sig else ", *") + ", consistency: ConsistencyOptions | None = None"
+            option = f"ConsistencyOptions[{op.result_ann}] | None = None"
+            params += ("" if sig else ", *") + f", consistency: {option}"
             run, arun = "_run_consistent", "_arun_consistent"
             call += ", consistency"
         sync = (
@@ -1205,7 +1206,7 @@ class Generator:
                 [s for s in sig if not s.startswith("data:")]
                 + [f"data: {op.body_ann} | None = None"]
                 + ["page_size: int = 100", "limit: int | None = None"]
-                + ["consistency: ConsistencyOptions | None = None"]
+                + [f"consistency: ConsistencyOptions[{op.result_ann}] | None = None"]
             )
             call = f"_d.{op.id}, {path_arg}, {query_arg}, data, page_size, limit, consistency"
             idoc = f'        """Every item of `{name}`, across pages (see docs/reading.md)."""'

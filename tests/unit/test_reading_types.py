@@ -57,6 +57,12 @@ WAIT = ConsistencyOptions(wait_up_to_ms=5000, poll_interval_ms=100)
 def sync_probe(c: CamundaClient) -> None:
     c.get_process_instance(process_instance_key=ProcessInstanceKey("1"), consistency=WAIT)
     c.search_process_instances(consistency=WAIT)
+    c.search_process_instances(
+        consistency=ConsistencyOptions(wait_up_to_ms=1, predicate=lambda r: len(r.items) > 1)
+    )
+    c.search_jobs(
+        consistency=ConsistencyOptions(wait_up_to_ms=1, predicate=lambda r: r.itemz)  # error: typed
+    )
     found: list[ProcessInstanceResult] = list(c.iter_search_process_instances(page_size=10))
     variables: VariableMap[Order] = c.search_variables_as_dto(Order, process_instance_key="1")
     order: Order = variables.validate()

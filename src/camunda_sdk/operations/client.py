@@ -363,7 +363,7 @@ class CamundaOperations:
             path: dict[str, Any] | None,
             query: dict[str, Any] | None,
             body: Any,
-            consistency: ConsistencyOptions | None,
+            consistency: ConsistencyOptions[Any] | None,
         ) -> Any: ...
 
         def _iter_pages(
@@ -374,14 +374,14 @@ class CamundaOperations:
             data: Any,
             page_size: int,
             limit: int | None,
-            consistency: ConsistencyOptions | None,
+            consistency: ConsistencyOptions[Any] | None,
         ) -> Iterator[Any]: ...
 
     def get_agent_definition(
         self,
         *,
         agent_definition_key: AgentDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentDefinitionResult] | None = None,
     ) -> AgentDefinitionResult:
         """Get agent definition."""
         return self._run_consistent(
@@ -396,7 +396,7 @@ class CamundaOperations:
         self,
         *,
         data: AgentDefinitionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentDefinitionSearchQueryResult] | None = None,
     ) -> AgentDefinitionSearchQueryResult:
         """Search agent definitions."""
         return self._run_consistent(_d.searchAgentDefinitions, None, None, data, consistency)
@@ -407,7 +407,7 @@ class CamundaOperations:
         data: AgentDefinitionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentDefinitionSearchQueryResult] | None = None,
     ) -> Iterator[AgentDefinitionResult]:
         """Every item of `search_agent_definitions`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -421,7 +421,10 @@ class CamundaOperations:
         return self._run(_d.createAgentInstance, None, None, data)
 
     def get_agent_instance(
-        self, *, agent_instance_key: AgentInstanceKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        agent_instance_key: AgentInstanceKey,
+        consistency: ConsistencyOptions[AgentInstanceResult] | None = None,
     ) -> AgentInstanceResult:
         """Get agent instance."""
         return self._run_consistent(
@@ -440,7 +443,7 @@ class CamundaOperations:
         self,
         *,
         data: AgentInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceSearchQueryResult] | None = None,
     ) -> AgentInstanceSearchQueryResult:
         """Search agent instances."""
         return self._run_consistent(_d.searchAgentInstances, None, None, data, consistency)
@@ -451,7 +454,7 @@ class CamundaOperations:
         data: AgentInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceSearchQueryResult] | None = None,
     ) -> Iterator[AgentInstanceResult]:
         """Every item of `search_agent_instances`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -471,7 +474,7 @@ class CamundaOperations:
         *,
         agent_instance_key: AgentInstanceKey,
         data: AgentInstanceHistorySearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceHistorySearchQueryResult] | None = None,
     ) -> AgentInstanceHistorySearchQueryResult:
         """Search agent instance history."""
         return self._run_consistent(
@@ -489,7 +492,7 @@ class CamundaOperations:
         data: AgentInstanceHistorySearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceHistorySearchQueryResult] | None = None,
     ) -> Iterator[AgentInstanceHistoryItemResult]:
         """Every item of `search_agent_instance_history`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -506,7 +509,7 @@ class CamundaOperations:
         self,
         *,
         data: AuditLogSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search audit logs."""
         return self._run_consistent(_d.searchAuditLogs, None, None, data, consistency)
@@ -517,13 +520,16 @@ class CamundaOperations:
         data: AuditLogSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> Iterator[AuditLogResult]:
         """Every item of `search_audit_logs`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchAuditLogs, None, None, data, page_size, limit, consistency)
 
     def get_audit_log(
-        self, *, audit_log_key: AuditLogKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        audit_log_key: AuditLogKey,
+        consistency: ConsistencyOptions[AuditLogResult] | None = None,
     ) -> AuditLogResult:
         """Get audit log."""
         return self._run_consistent(
@@ -538,7 +544,7 @@ class CamundaOperations:
         self,
         *,
         data: AuthorizationSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[OwnAuthorizationSearchResult] | None = None,
     ) -> OwnAuthorizationSearchResult:
         """Search own authorizations."""
         return self._run_consistent(_d.searchOwnAuthorizations, None, None, data, consistency)
@@ -549,7 +555,7 @@ class CamundaOperations:
         data: AuthorizationSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[OwnAuthorizationSearchResult] | None = None,
     ) -> Iterator[AuthorizationResult]:
         """Every item of `search_own_authorizations`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -564,7 +570,7 @@ class CamundaOperations:
         self,
         *,
         data: AuthorizationSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuthorizationSearchResult] | None = None,
     ) -> AuthorizationSearchResult:
         """Search authorizations."""
         return self._run_consistent(_d.searchAuthorizations, None, None, data, consistency)
@@ -575,7 +581,7 @@ class CamundaOperations:
         data: AuthorizationSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuthorizationSearchResult] | None = None,
     ) -> Iterator[AuthorizationResult]:
         """Every item of `search_authorizations`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -583,7 +589,10 @@ class CamundaOperations:
         )
 
     def get_authorization(
-        self, *, authorization_key: AuthorizationKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        authorization_key: AuthorizationKey,
+        consistency: ConsistencyOptions[AuthorizationResult] | None = None,
     ) -> AuthorizationResult:
         """Get authorization."""
         return self._run_consistent(
@@ -656,7 +665,7 @@ class CamundaOperations:
         self,
         *,
         data: BatchOperationItemSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationItemSearchQueryResult] | None = None,
     ) -> BatchOperationItemSearchQueryResult:
         """Search batch operation items."""
         return self._run_consistent(_d.searchBatchOperationItems, None, None, data, consistency)
@@ -667,7 +676,7 @@ class CamundaOperations:
         data: BatchOperationItemSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationItemSearchQueryResult] | None = None,
     ) -> Iterator[BatchOperationItemResponse]:
         """Every item of `search_batch_operation_items`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -678,7 +687,7 @@ class CamundaOperations:
         self,
         *,
         data: BatchOperationSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationSearchQueryResult] | None = None,
     ) -> BatchOperationSearchQueryResult:
         """Search batch operations."""
         return self._run_consistent(_d.searchBatchOperations, None, None, data, consistency)
@@ -689,7 +698,7 @@ class CamundaOperations:
         data: BatchOperationSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationSearchQueryResult] | None = None,
     ) -> Iterator[BatchOperationResponse]:
         """Every item of `search_batch_operations`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -700,7 +709,7 @@ class CamundaOperations:
         self,
         *,
         batch_operation_key: BatchOperationKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationResponse] | None = None,
     ) -> BatchOperationResponse:
         """Get batch operation."""
         return self._run_consistent(
@@ -750,7 +759,10 @@ class CamundaOperations:
         return self._run(_d.createGlobalClusterVariable, None, None, data)
 
     def get_global_cluster_variable(
-        self, *, name: ClusterVariableName, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        name: ClusterVariableName,
+        consistency: ConsistencyOptions[ClusterVariableResult] | None = None,
     ) -> ClusterVariableResult:
         """Get a global-scoped cluster variable."""
         return self._run_consistent(
@@ -772,7 +784,7 @@ class CamundaOperations:
         *,
         data: ClusterVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ClusterVariableSearchQueryResult] | None = None,
     ) -> ClusterVariableSearchQueryResult:
         """Search for cluster variables based on given criteria."""
         return self._run_consistent(
@@ -786,7 +798,7 @@ class CamundaOperations:
         data: ClusterVariableSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ClusterVariableSearchQueryResult] | None = None,
     ) -> Iterator[ClusterVariableSearchResult]:
         """Every item of `search_cluster_variables`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -810,7 +822,7 @@ class CamundaOperations:
         *,
         tenant_id: TenantId,
         name: ClusterVariableName,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ClusterVariableResult] | None = None,
     ) -> ClusterVariableResult:
         """Get a tenant-scoped cluster variable."""
         return self._run_consistent(
@@ -847,7 +859,8 @@ class CamundaOperations:
         self,
         *,
         data: CorrelatedMessageSubscriptionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[CorrelatedMessageSubscriptionSearchQueryResult]
+        | None = None,
     ) -> CorrelatedMessageSubscriptionSearchQueryResult:
         """Search correlated message subscriptions."""
         return self._run_consistent(
@@ -860,7 +873,8 @@ class CamundaOperations:
         data: CorrelatedMessageSubscriptionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[CorrelatedMessageSubscriptionSearchQueryResult]
+        | None = None,
     ) -> Iterator[CorrelatedMessageSubscriptionResult]:
         """Every item of `search_correlated_message_subscriptions`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -875,7 +889,7 @@ class CamundaOperations:
         self,
         *,
         data: DecisionDefinitionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionDefinitionSearchQueryResult] | None = None,
     ) -> DecisionDefinitionSearchQueryResult:
         """Search decision definitions."""
         return self._run_consistent(_d.searchDecisionDefinitions, None, None, data, consistency)
@@ -886,7 +900,7 @@ class CamundaOperations:
         data: DecisionDefinitionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionDefinitionSearchQueryResult] | None = None,
     ) -> Iterator[DecisionDefinitionResult]:
         """Every item of `search_decision_definitions`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -897,7 +911,7 @@ class CamundaOperations:
         self,
         *,
         decision_definition_key: DecisionDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionDefinitionResult] | None = None,
     ) -> DecisionDefinitionResult:
         """Get decision definition."""
         return self._run_consistent(
@@ -912,7 +926,7 @@ class CamundaOperations:
         self,
         *,
         decision_definition_key: DecisionDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[str] | None = None,
     ) -> str:
         """Get decision definition XML."""
         return self._run_consistent(
@@ -927,7 +941,7 @@ class CamundaOperations:
         self,
         *,
         data: DecisionInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionInstanceSearchQueryResult] | None = None,
     ) -> DecisionInstanceSearchQueryResult:
         """Search decision instances."""
         return self._run_consistent(_d.searchDecisionInstances, None, None, data, consistency)
@@ -938,7 +952,7 @@ class CamundaOperations:
         data: DecisionInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionInstanceSearchQueryResult] | None = None,
     ) -> Iterator[DecisionInstanceResult]:
         """Every item of `search_decision_instances`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -949,7 +963,7 @@ class CamundaOperations:
         self,
         *,
         decision_evaluation_instance_key: DecisionEvaluationInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionInstanceGetQueryResult] | None = None,
     ) -> DecisionInstanceGetQueryResult:
         """Get decision instance."""
         return self._run_consistent(
@@ -984,7 +998,7 @@ class CamundaOperations:
         self,
         *,
         data: DecisionRequirementsSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionRequirementsSearchQueryResult] | None = None,
     ) -> DecisionRequirementsSearchQueryResult:
         """Search decision requirements."""
         return self._run_consistent(_d.searchDecisionRequirements, None, None, data, consistency)
@@ -995,7 +1009,7 @@ class CamundaOperations:
         data: DecisionRequirementsSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionRequirementsSearchQueryResult] | None = None,
     ) -> Iterator[DecisionRequirementsResult]:
         """Every item of `search_decision_requirements`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1006,7 +1020,7 @@ class CamundaOperations:
         self,
         *,
         decision_requirements_key: DecisionRequirementsKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionRequirementsResult] | None = None,
     ) -> DecisionRequirementsResult:
         """Get decision requirements."""
         return self._run_consistent(
@@ -1021,7 +1035,7 @@ class CamundaOperations:
         self,
         *,
         decision_requirements_key: DecisionRequirementsKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[str] | None = None,
     ) -> str:
         """Get decision requirements XML."""
         return self._run_consistent(
@@ -1109,7 +1123,7 @@ class CamundaOperations:
         self,
         *,
         data: ElementInstanceWaitStateQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceWaitStateQueryResult] | None = None,
     ) -> ElementInstanceWaitStateQueryResult:
         """Search element instance wait states."""
         return self._run_consistent(
@@ -1122,7 +1136,7 @@ class CamundaOperations:
         data: ElementInstanceWaitStateQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceWaitStateQueryResult] | None = None,
     ) -> Iterator[ElementInstanceWaitStateResult]:
         """Every item of `search_element_instance_wait_states`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1133,7 +1147,7 @@ class CamundaOperations:
         self,
         *,
         data: ElementInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceSearchQueryResult] | None = None,
     ) -> ElementInstanceSearchQueryResult:
         """Search element instances."""
         return self._run_consistent(_d.searchElementInstances, None, None, data, consistency)
@@ -1144,7 +1158,7 @@ class CamundaOperations:
         data: ElementInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceSearchQueryResult] | None = None,
     ) -> Iterator[ElementInstanceResult]:
         """Every item of `search_element_instances`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1155,7 +1169,7 @@ class CamundaOperations:
         self,
         *,
         element_instance_key: ElementInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceResult] | None = None,
     ) -> ElementInstanceResult:
         """Get element instance."""
         return self._run_consistent(
@@ -1171,7 +1185,7 @@ class CamundaOperations:
         *,
         element_instance_key: ElementInstanceKey,
         data: IncidentSearchQuery,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search for incidents of a specific element instance."""
         return self._run_consistent(
@@ -1189,7 +1203,7 @@ class CamundaOperations:
         data: IncidentSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> Iterator[IncidentResult]:
         """Every item of `search_element_instance_incidents`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1232,7 +1246,7 @@ class CamundaOperations:
         return self._run(_d.evaluateExpression, None, None, data)
 
     def get_form_by_key(
-        self, *, form_key: FormKey, consistency: ConsistencyOptions | None = None
+        self, *, form_key: FormKey, consistency: ConsistencyOptions[FormResult] | None = None
     ) -> FormResult:
         """Get form by key."""
         return self._run_consistent(_d.getFormByKey, {"formKey": form_key}, None, None, consistency)
@@ -1244,7 +1258,10 @@ class CamundaOperations:
         return self._run(_d.createGlobalTaskListener, None, None, data)
 
     def get_global_task_listener(
-        self, *, id: GlobalListenerId, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        id: GlobalListenerId,
+        consistency: ConsistencyOptions[GlobalTaskListenerResult] | None = None,
     ) -> GlobalTaskListenerResult:
         """Get global user task listener."""
         return self._run_consistent(_d.getGlobalTaskListener, {"id": id}, None, None, consistency)
@@ -1263,7 +1280,7 @@ class CamundaOperations:
         self,
         *,
         data: GlobalTaskListenerSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GlobalTaskListenerSearchQueryResult] | None = None,
     ) -> GlobalTaskListenerSearchQueryResult:
         """Search global user task listeners."""
         return self._run_consistent(_d.searchGlobalTaskListeners, None, None, data, consistency)
@@ -1274,7 +1291,7 @@ class CamundaOperations:
         data: GlobalTaskListenerSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GlobalTaskListenerSearchQueryResult] | None = None,
     ) -> Iterator[GlobalTaskListenerResult]:
         """Every item of `search_global_task_listeners`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1289,7 +1306,7 @@ class CamundaOperations:
         self,
         *,
         data: GroupSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupSearchQueryResult] | None = None,
     ) -> GroupSearchQueryResult:
         """Search groups."""
         return self._run_consistent(_d.searchGroups, None, None, data, consistency)
@@ -1300,13 +1317,13 @@ class CamundaOperations:
         data: GroupSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupSearchQueryResult] | None = None,
     ) -> Iterator[GroupResult]:
         """Every item of `search_groups`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchGroups, None, None, data, page_size, limit, consistency)
 
     def get_group(
-        self, *, group_id: GroupId, consistency: ConsistencyOptions | None = None
+        self, *, group_id: GroupId, consistency: ConsistencyOptions[GroupResult] | None = None
     ) -> GroupResult:
         """Get group."""
         return self._run_consistent(_d.getGroup, {"groupId": group_id}, None, None, consistency)
@@ -1324,7 +1341,7 @@ class CamundaOperations:
         *,
         group_id: GroupId,
         data: GroupClientSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupClientSearchResult] | None = None,
     ) -> GroupClientSearchResult:
         """Search group clients."""
         return self._run_consistent(
@@ -1338,7 +1355,7 @@ class CamundaOperations:
         data: GroupClientSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupClientSearchResult] | None = None,
     ) -> Iterator[GroupClientResult]:
         """Every item of `search_clients_for_group`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1368,7 +1385,7 @@ class CamundaOperations:
         *,
         group_id: GroupId,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupMappingRuleSearchResult] | None = None,
     ) -> GroupMappingRuleSearchResult:
         """Search group mapping rules."""
         return self._run_consistent(
@@ -1382,7 +1399,7 @@ class CamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupMappingRuleSearchResult] | None = None,
     ) -> Iterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_group`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1422,7 +1439,7 @@ class CamundaOperations:
         *,
         group_id: GroupId,
         data: RoleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupRoleSearchResult] | None = None,
     ) -> GroupRoleSearchResult:
         """Search group roles."""
         return self._run_consistent(
@@ -1436,7 +1453,7 @@ class CamundaOperations:
         data: RoleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupRoleSearchResult] | None = None,
     ) -> Iterator[RoleResult]:
         """Every item of `search_roles_for_group`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1448,7 +1465,7 @@ class CamundaOperations:
         *,
         group_id: GroupId,
         data: GroupUserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupUserSearchResult] | None = None,
     ) -> GroupUserSearchResult:
         """Search group users."""
         return self._run_consistent(
@@ -1462,7 +1479,7 @@ class CamundaOperations:
         data: GroupUserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupUserSearchResult] | None = None,
     ) -> Iterator[GroupUserResult]:
         """Every item of `search_users_for_group`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1485,7 +1502,7 @@ class CamundaOperations:
         self,
         *,
         data: IncidentSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search incidents."""
         return self._run_consistent(_d.searchIncidents, None, None, data, consistency)
@@ -1496,13 +1513,16 @@ class CamundaOperations:
         data: IncidentSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> Iterator[IncidentResult]:
         """Every item of `search_incidents`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchIncidents, None, None, data, page_size, limit, consistency)
 
     def get_incident(
-        self, *, incident_key: IncidentKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        incident_key: IncidentKey,
+        consistency: ConsistencyOptions[IncidentResult] | None = None,
     ) -> IncidentResult:
         """Get incident."""
         return self._run_consistent(
@@ -1519,7 +1539,8 @@ class CamundaOperations:
         self,
         *,
         data: IncidentProcessInstanceStatisticsByDefinitionQuery,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentProcessInstanceStatisticsByDefinitionQueryResult]
+        | None = None,
     ) -> IncidentProcessInstanceStatisticsByDefinitionQueryResult:
         """Get process instance statistics by definition."""
         return self._run_consistent(
@@ -1530,7 +1551,8 @@ class CamundaOperations:
         self,
         *,
         data: IncidentProcessInstanceStatisticsByErrorQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentProcessInstanceStatisticsByErrorQueryResult]
+        | None = None,
     ) -> IncidentProcessInstanceStatisticsByErrorQueryResult:
         """Get process instance statistics by error."""
         return self._run_consistent(
@@ -1542,7 +1564,10 @@ class CamundaOperations:
         return self._run(_d.activateJobs, None, None, data)
 
     def search_jobs(
-        self, *, data: JobSearchQuery | None = None, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobSearchQuery | None = None,
+        consistency: ConsistencyOptions[JobSearchQueryResult] | None = None,
     ) -> JobSearchQueryResult:
         """Search jobs."""
         return self._run_consistent(_d.searchJobs, None, None, data, consistency)
@@ -1553,7 +1578,7 @@ class CamundaOperations:
         data: JobSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobSearchQueryResult] | None = None,
     ) -> Iterator[JobSearchResult]:
         """Every item of `search_jobs`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchJobs, None, None, data, page_size, limit, consistency)
@@ -1586,7 +1611,7 @@ class CamundaOperations:
         from_: str,
         to: str,
         job_type: str | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GlobalJobStatisticsQueryResult] | None = None,
     ) -> GlobalJobStatisticsQueryResult:
         """Global job statistics."""
         return self._run_consistent(
@@ -1598,7 +1623,10 @@ class CamundaOperations:
         )
 
     def get_job_type_statistics(
-        self, *, data: JobTypeStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobTypeStatisticsQuery,
+        consistency: ConsistencyOptions[JobTypeStatisticsQueryResult] | None = None,
     ) -> JobTypeStatisticsQueryResult:
         """Get job statistics by type."""
         return self._run_consistent(_d.getJobTypeStatistics, None, None, data, consistency)
@@ -1609,7 +1637,7 @@ class CamundaOperations:
         data: JobTypeStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobTypeStatisticsQueryResult] | None = None,
     ) -> Iterator[JobTypeStatisticsItem]:
         """Every item of `get_job_type_statistics`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1617,7 +1645,10 @@ class CamundaOperations:
         )
 
     def get_job_worker_statistics(
-        self, *, data: JobWorkerStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobWorkerStatisticsQuery,
+        consistency: ConsistencyOptions[JobWorkerStatisticsQueryResult] | None = None,
     ) -> JobWorkerStatisticsQueryResult:
         """Get job statistics by worker."""
         return self._run_consistent(_d.getJobWorkerStatistics, None, None, data, consistency)
@@ -1628,7 +1659,7 @@ class CamundaOperations:
         data: JobWorkerStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobWorkerStatisticsQueryResult] | None = None,
     ) -> Iterator[JobWorkerStatisticsItem]:
         """Every item of `get_job_worker_statistics`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1636,7 +1667,10 @@ class CamundaOperations:
         )
 
     def get_job_time_series_statistics(
-        self, *, data: JobTimeSeriesStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobTimeSeriesStatisticsQuery,
+        consistency: ConsistencyOptions[JobTimeSeriesStatisticsQueryResult] | None = None,
     ) -> JobTimeSeriesStatisticsQueryResult:
         """Get time-series metrics for a job type."""
         return self._run_consistent(_d.getJobTimeSeriesStatistics, None, None, data, consistency)
@@ -1647,7 +1681,7 @@ class CamundaOperations:
         data: JobTimeSeriesStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobTimeSeriesStatisticsQueryResult] | None = None,
     ) -> Iterator[JobTimeSeriesStatisticsItem]:
         """Every item of `get_job_time_series_statistics`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1655,7 +1689,10 @@ class CamundaOperations:
         )
 
     def get_job_error_statistics(
-        self, *, data: JobErrorStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobErrorStatisticsQuery,
+        consistency: ConsistencyOptions[JobErrorStatisticsQueryResult] | None = None,
     ) -> JobErrorStatisticsQueryResult:
         """Get error metrics for a job type."""
         return self._run_consistent(_d.getJobErrorStatistics, None, None, data, consistency)
@@ -1666,7 +1703,7 @@ class CamundaOperations:
         data: JobErrorStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobErrorStatisticsQueryResult] | None = None,
     ) -> Iterator[JobErrorStatisticsItem]:
         """Every item of `get_job_error_statistics`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1687,7 +1724,7 @@ class CamundaOperations:
         self,
         *,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MappingRuleSearchQueryResult] | None = None,
     ) -> MappingRuleSearchQueryResult:
         """Search mapping rules."""
         return self._run_consistent(_d.searchMappingRule, None, None, data, consistency)
@@ -1698,7 +1735,7 @@ class CamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MappingRuleSearchQueryResult] | None = None,
     ) -> Iterator[MappingRuleResult]:
         """Every item of `search_mapping_rule`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1706,7 +1743,10 @@ class CamundaOperations:
         )
 
     def get_mapping_rule(
-        self, *, mapping_rule_id: MappingRuleId, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        mapping_rule_id: MappingRuleId,
+        consistency: ConsistencyOptions[MappingRuleResult] | None = None,
     ) -> MappingRuleResult:
         """Get a mapping rule."""
         return self._run_consistent(
@@ -1727,7 +1767,7 @@ class CamundaOperations:
         self,
         *,
         data: MessageSubscriptionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MessageSubscriptionSearchQueryResult] | None = None,
     ) -> MessageSubscriptionSearchQueryResult:
         """Search message subscriptions."""
         return self._run_consistent(_d.searchMessageSubscriptions, None, None, data, consistency)
@@ -1738,7 +1778,7 @@ class CamundaOperations:
         data: MessageSubscriptionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MessageSubscriptionSearchQueryResult] | None = None,
     ) -> Iterator[MessageSubscriptionResult]:
         """Every item of `search_message_subscriptions`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1757,7 +1797,7 @@ class CamundaOperations:
         self,
         *,
         data: ProcessDefinitionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionSearchQueryResult] | None = None,
     ) -> ProcessDefinitionSearchQueryResult:
         """Search process definitions."""
         return self._run_consistent(_d.searchProcessDefinitions, None, None, data, consistency)
@@ -1768,7 +1808,7 @@ class CamundaOperations:
         data: ProcessDefinitionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionSearchQueryResult] | None = None,
     ) -> Iterator[ProcessDefinitionResult]:
         """Every item of `search_process_definitions`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1779,7 +1819,8 @@ class CamundaOperations:
         self,
         *,
         data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionMessageSubscriptionStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionMessageSubscriptionStatisticsQueryResult:
         """Get message subscription statistics."""
         return self._run_consistent(
@@ -1792,7 +1833,8 @@ class CamundaOperations:
         data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionMessageSubscriptionStatisticsQueryResult]
+        | None = None,
     ) -> Iterator[ProcessDefinitionMessageSubscriptionStatisticsResult]:
         """Every item of `get_process_definition_message_subscription_statistics`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1809,7 +1851,8 @@ class CamundaOperations:
         self,
         *,
         data: ProcessDefinitionInstanceStatisticsQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionInstanceStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionInstanceStatisticsQueryResult:
         """Get process instance statistics."""
         return self._run_consistent(
@@ -1820,7 +1863,7 @@ class CamundaOperations:
         self,
         *,
         process_definition_key: ProcessDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionResult] | None = None,
     ) -> ProcessDefinitionResult:
         """Get process definition."""
         return self._run_consistent(
@@ -1835,7 +1878,7 @@ class CamundaOperations:
         self,
         *,
         process_definition_key: ProcessDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[FormResult | None] | None = None,
     ) -> FormResult | None:
         """Get process start form."""
         return self._run_consistent(
@@ -1851,7 +1894,8 @@ class CamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionElementStatisticsQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionElementStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionElementStatisticsQueryResult:
         """Get process definition statistics."""
         return self._run_consistent(
@@ -1867,7 +1911,8 @@ class CamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionVariableNameSearchQueryResult]
+        | None = None,
     ) -> ProcessDefinitionVariableNameSearchQueryResult:
         """Search process definition variable names."""
         return self._run_consistent(
@@ -1885,7 +1930,8 @@ class CamundaOperations:
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionVariableNameSearchQueryResult]
+        | None = None,
     ) -> Iterator[ProcessDefinitionVariableNameSearchResult]:
         """Every item of `search_process_definition_variable_names`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1902,7 +1948,7 @@ class CamundaOperations:
         self,
         *,
         process_definition_key: ProcessDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[str | None] | None = None,
     ) -> str | None:
         """Get process definition XML."""
         return self._run_consistent(
@@ -1917,7 +1963,8 @@ class CamundaOperations:
         self,
         *,
         data: ProcessDefinitionInstanceVersionStatisticsQuery,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionInstanceVersionStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionInstanceVersionStatisticsQueryResult:
         """Get process instance statistics by version."""
         return self._run_consistent(
@@ -1970,7 +2017,7 @@ class CamundaOperations:
         self,
         *,
         data: ProcessInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceSearchQueryResult] | None = None,
     ) -> ProcessInstanceSearchQueryResult:
         """Search process instances."""
         return self._run_consistent(_d.searchProcessInstances, None, None, data, consistency)
@@ -1981,7 +2028,7 @@ class CamundaOperations:
         data: ProcessInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceSearchQueryResult] | None = None,
     ) -> Iterator[ProcessInstanceResult]:
         """Every item of `search_process_instances`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -1998,7 +2045,7 @@ class CamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceResult] | None = None,
     ) -> ProcessInstanceResult:
         """Get process instance."""
         return self._run_consistent(
@@ -2027,7 +2074,7 @@ class CamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[list[ProcessInstanceCallHierarchyEntry]] | None = None,
     ) -> list[ProcessInstanceCallHierarchyEntry]:
         """Get call hierarchy."""
         return self._run_consistent(
@@ -2076,7 +2123,7 @@ class CamundaOperations:
         *,
         process_instance_key: ProcessInstanceKey,
         data: IncidentSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search related incidents."""
         return self._run_consistent(
@@ -2094,7 +2141,7 @@ class CamundaOperations:
         data: IncidentSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> Iterator[IncidentResult]:
         """Every item of `search_process_instance_incidents`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2141,7 +2188,7 @@ class CamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceSequenceFlowsQueryResult] | None = None,
     ) -> ProcessInstanceSequenceFlowsQueryResult:
         """Get sequence flows."""
         return self._run_consistent(
@@ -2156,7 +2203,7 @@ class CamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceElementStatisticsQueryResult] | None = None,
     ) -> ProcessInstanceElementStatisticsQueryResult:
         """Get element instance statistics."""
         return self._run_consistent(
@@ -2171,7 +2218,8 @@ class CamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceWaitStateStatisticsQueryResult]
+        | None = None,
     ) -> ProcessInstanceWaitStateStatisticsQueryResult:
         """Get wait state statistics."""
         return self._run_consistent(
@@ -2197,7 +2245,7 @@ class CamundaOperations:
         self,
         *,
         data: ResourceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ResourceSearchQueryResult] | None = None,
     ) -> ResourceSearchQueryResult:
         """Search resources."""
         return self._run_consistent(_d.searchResources, None, None, data, consistency)
@@ -2208,13 +2256,16 @@ class CamundaOperations:
         data: ResourceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ResourceSearchQueryResult] | None = None,
     ) -> Iterator[ResourceResult]:
         """Every item of `search_resources`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchResources, None, None, data, page_size, limit, consistency)
 
     def get_resource(
-        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        resource_key: ResourceKey,
+        consistency: ConsistencyOptions[ResourceResult] | None = None,
     ) -> ResourceResult:
         """Get resource."""
         return self._run_consistent(
@@ -2222,7 +2273,10 @@ class CamundaOperations:
         )
 
     def get_resource_content(
-        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        resource_key: ResourceKey,
+        consistency: ConsistencyOptions[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Get RPA resource content (deprecated)."""
         return self._run_consistent(
@@ -2230,7 +2284,7 @@ class CamundaOperations:
         )
 
     def get_resource_content_binary(
-        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions[bytes] | None = None
     ) -> bytes:
         """Get resource content as binary."""
         return self._run_consistent(
@@ -2251,7 +2305,7 @@ class CamundaOperations:
         self,
         *,
         data: RoleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleSearchQueryResult] | None = None,
     ) -> RoleSearchQueryResult:
         """Search roles."""
         return self._run_consistent(_d.searchRoles, None, None, data, consistency)
@@ -2262,13 +2316,13 @@ class CamundaOperations:
         data: RoleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleSearchQueryResult] | None = None,
     ) -> Iterator[RoleResult]:
         """Every item of `search_roles`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchRoles, None, None, data, page_size, limit, consistency)
 
     def get_role(
-        self, *, role_id: RoleId, consistency: ConsistencyOptions | None = None
+        self, *, role_id: RoleId, consistency: ConsistencyOptions[RoleResult] | None = None
     ) -> RoleResult:
         """Get role."""
         return self._run_consistent(_d.getRole, {"roleId": role_id}, None, None, consistency)
@@ -2286,7 +2340,7 @@ class CamundaOperations:
         *,
         role_id: RoleId,
         data: RoleClientSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleClientSearchResult] | None = None,
     ) -> RoleClientSearchResult:
         """Search role clients."""
         return self._run_consistent(
@@ -2300,7 +2354,7 @@ class CamundaOperations:
         data: RoleClientSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleClientSearchResult] | None = None,
     ) -> Iterator[RoleClientResult]:
         """Every item of `search_clients_for_role`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2324,7 +2378,7 @@ class CamundaOperations:
         *,
         role_id: RoleId,
         data: RoleGroupSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleGroupSearchResult] | None = None,
     ) -> RoleGroupSearchResult:
         """Search role groups."""
         return self._run_consistent(
@@ -2338,7 +2392,7 @@ class CamundaOperations:
         data: RoleGroupSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleGroupSearchResult] | None = None,
     ) -> Iterator[RoleGroupResult]:
         """Every item of `search_groups_for_role`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2360,7 +2414,7 @@ class CamundaOperations:
         *,
         role_id: RoleId,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleMappingRuleSearchResult] | None = None,
     ) -> RoleMappingRuleSearchResult:
         """Search role mapping rules."""
         return self._run_consistent(
@@ -2374,7 +2428,7 @@ class CamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleMappingRuleSearchResult] | None = None,
     ) -> Iterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_role`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2414,7 +2468,7 @@ class CamundaOperations:
         *,
         role_id: RoleId,
         data: RoleUserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleUserSearchResult] | None = None,
     ) -> RoleUserSearchResult:
         """Search role users."""
         return self._run_consistent(
@@ -2428,7 +2482,7 @@ class CamundaOperations:
         data: RoleUserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleUserSearchResult] | None = None,
     ) -> Iterator[RoleUserResult]:
         """Every item of `search_users_for_role`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2472,7 +2526,7 @@ class CamundaOperations:
         end_time: str,
         tenant_id: TenantId | None = None,
         with_tenants: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UsageMetricsResponse] | None = None,
     ) -> UsageMetricsResponse:
         """Get usage metrics."""
         return self._run_consistent(
@@ -2500,7 +2554,7 @@ class CamundaOperations:
         self,
         *,
         data: TenantSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantSearchQueryResult] | None = None,
     ) -> TenantSearchQueryResult:
         """Search tenants."""
         return self._run_consistent(_d.searchTenants, None, None, data, consistency)
@@ -2511,13 +2565,13 @@ class CamundaOperations:
         data: TenantSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantSearchQueryResult] | None = None,
     ) -> Iterator[TenantResult]:
         """Every item of `search_tenants`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchTenants, None, None, data, page_size, limit, consistency)
 
     def get_tenant(
-        self, *, tenant_id: TenantId, consistency: ConsistencyOptions | None = None
+        self, *, tenant_id: TenantId, consistency: ConsistencyOptions[TenantResult] | None = None
     ) -> TenantResult:
         """Get tenant."""
         return self._run_consistent(_d.getTenant, {"tenantId": tenant_id}, None, None, consistency)
@@ -2537,7 +2591,7 @@ class CamundaOperations:
         *,
         tenant_id: TenantId,
         data: TenantClientSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantClientSearchResult] | None = None,
     ) -> TenantClientSearchResult:
         """Search clients for tenant."""
         return self._run_consistent(
@@ -2551,7 +2605,7 @@ class CamundaOperations:
         data: TenantClientSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantClientSearchResult] | None = None,
     ) -> Iterator[TenantClientResult]:
         """Every item of `search_clients_for_tenant`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2581,7 +2635,7 @@ class CamundaOperations:
         *,
         tenant_id: TenantId,
         data: TenantGroupSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantGroupSearchResult] | None = None,
     ) -> TenantGroupSearchResult:
         """Search groups for tenant."""
         return self._run_consistent(
@@ -2595,7 +2649,7 @@ class CamundaOperations:
         data: TenantGroupSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantGroupSearchResult] | None = None,
     ) -> Iterator[TenantGroupResult]:
         """Every item of `search_group_ids_for_tenant`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2625,7 +2679,7 @@ class CamundaOperations:
         *,
         tenant_id: TenantId,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantMappingRuleSearchResult] | None = None,
     ) -> TenantMappingRuleSearchResult:
         """Search mapping rules for tenant."""
         return self._run_consistent(
@@ -2639,7 +2693,7 @@ class CamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantMappingRuleSearchResult] | None = None,
     ) -> Iterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_tenant`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2679,7 +2733,7 @@ class CamundaOperations:
         *,
         tenant_id: TenantId,
         data: RoleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantRoleSearchResult] | None = None,
     ) -> TenantRoleSearchResult:
         """Search roles for tenant."""
         return self._run_consistent(
@@ -2693,7 +2747,7 @@ class CamundaOperations:
         data: RoleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantRoleSearchResult] | None = None,
     ) -> Iterator[RoleResult]:
         """Every item of `search_roles_for_tenant`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2723,7 +2777,7 @@ class CamundaOperations:
         *,
         tenant_id: TenantId,
         data: TenantUserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantUserSearchResult] | None = None,
     ) -> TenantUserSearchResult:
         """Search users for tenant."""
         return self._run_consistent(
@@ -2737,7 +2791,7 @@ class CamundaOperations:
         data: TenantUserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantUserSearchResult] | None = None,
     ) -> Iterator[TenantUserResult]:
         """Every item of `search_users_for_tenant`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -2955,7 +3009,7 @@ class CamundaOperations:
         self,
         *,
         data: UserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserSearchResult] | None = None,
     ) -> UserSearchResult:
         """Search users."""
         return self._run_consistent(_d.searchUsers, None, None, data, consistency)
@@ -2966,13 +3020,13 @@ class CamundaOperations:
         data: UserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserSearchResult] | None = None,
     ) -> Iterator[UserResult]:
         """Every item of `search_users`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchUsers, None, None, data, page_size, limit, consistency)
 
     def get_user(
-        self, *, username: Username, consistency: ConsistencyOptions | None = None
+        self, *, username: Username, consistency: ConsistencyOptions[UserResult] | None = None
     ) -> UserResult:
         """Get user."""
         return self._run_consistent(_d.getUser, {"username": username}, None, None, consistency)
@@ -2989,7 +3043,7 @@ class CamundaOperations:
         self,
         *,
         data: UserTaskSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserTaskSearchQueryResult] | None = None,
     ) -> UserTaskSearchQueryResult:
         """Search user tasks."""
         return self._run_consistent(_d.searchUserTasks, None, None, data, consistency)
@@ -3000,13 +3054,16 @@ class CamundaOperations:
         data: UserTaskSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserTaskSearchQueryResult] | None = None,
     ) -> Iterator[UserTaskResult]:
         """Every item of `search_user_tasks`, across pages (see docs/reading.md)."""
         return self._iter_pages(_d.searchUserTasks, None, None, data, page_size, limit, consistency)
 
     def get_user_task(
-        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        consistency: ConsistencyOptions[UserTaskResult] | None = None,
     ) -> UserTaskResult:
         """Get user task."""
         return self._run_consistent(
@@ -3034,7 +3091,7 @@ class CamundaOperations:
         *,
         user_task_key: UserTaskKey,
         data: UserTaskAuditLogSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search user task audit logs."""
         return self._run_consistent(
@@ -3048,7 +3105,7 @@ class CamundaOperations:
         data: UserTaskAuditLogSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> Iterator[AuditLogResult]:
         """Every item of `search_user_task_audit_logs`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -3073,7 +3130,7 @@ class CamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskEffectiveVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task effective variables."""
         return self._run_consistent(
@@ -3085,7 +3142,10 @@ class CamundaOperations:
         )
 
     def get_user_task_form(
-        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        consistency: ConsistencyOptions[FormResult | None] | None = None,
     ) -> FormResult | None:
         """Get user task form."""
         return self._run_consistent(
@@ -3098,7 +3158,7 @@ class CamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task variables."""
         return self._run_consistent(
@@ -3117,7 +3177,7 @@ class CamundaOperations:
         data: UserTaskVariableSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> Iterator[VariableSearchResult]:
         """Every item of `search_user_task_variables`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -3135,7 +3195,7 @@ class CamundaOperations:
         *,
         data: VariableSearchQuery | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search variables."""
         return self._run_consistent(
@@ -3149,7 +3209,7 @@ class CamundaOperations:
         data: VariableSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> Iterator[VariableSearchResult]:
         """Every item of `search_variables`, across pages (see docs/reading.md)."""
         return self._iter_pages(
@@ -3163,7 +3223,10 @@ class CamundaOperations:
         )
 
     def get_variable(
-        self, *, variable_key: VariableKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        variable_key: VariableKey,
+        consistency: ConsistencyOptions[VariableResult] | None = None,
     ) -> VariableResult:
         """Get variable."""
         return self._run_consistent(
@@ -3192,7 +3255,7 @@ class AsyncCamundaOperations:
             path: dict[str, Any] | None,
             query: dict[str, Any] | None,
             body: Any,
-            consistency: ConsistencyOptions | None,
+            consistency: ConsistencyOptions[Any] | None,
         ) -> Any: ...
 
         def _aiter_pages(
@@ -3203,14 +3266,14 @@ class AsyncCamundaOperations:
             data: Any,
             page_size: int,
             limit: int | None,
-            consistency: ConsistencyOptions | None,
+            consistency: ConsistencyOptions[Any] | None,
         ) -> AsyncIterator[Any]: ...
 
     async def get_agent_definition(
         self,
         *,
         agent_definition_key: AgentDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentDefinitionResult] | None = None,
     ) -> AgentDefinitionResult:
         """Get agent definition."""
         return await self._arun_consistent(
@@ -3225,7 +3288,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: AgentDefinitionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentDefinitionSearchQueryResult] | None = None,
     ) -> AgentDefinitionSearchQueryResult:
         """Search agent definitions."""
         return await self._arun_consistent(_d.searchAgentDefinitions, None, None, data, consistency)
@@ -3236,7 +3299,7 @@ class AsyncCamundaOperations:
         data: AgentDefinitionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentDefinitionSearchQueryResult] | None = None,
     ) -> AsyncIterator[AgentDefinitionResult]:
         """Every item of `search_agent_definitions`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3250,7 +3313,10 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createAgentInstance, None, None, data)
 
     async def get_agent_instance(
-        self, *, agent_instance_key: AgentInstanceKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        agent_instance_key: AgentInstanceKey,
+        consistency: ConsistencyOptions[AgentInstanceResult] | None = None,
     ) -> AgentInstanceResult:
         """Get agent instance."""
         return await self._arun_consistent(
@@ -3269,7 +3335,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: AgentInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceSearchQueryResult] | None = None,
     ) -> AgentInstanceSearchQueryResult:
         """Search agent instances."""
         return await self._arun_consistent(_d.searchAgentInstances, None, None, data, consistency)
@@ -3280,7 +3346,7 @@ class AsyncCamundaOperations:
         data: AgentInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[AgentInstanceResult]:
         """Every item of `search_agent_instances`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3300,7 +3366,7 @@ class AsyncCamundaOperations:
         *,
         agent_instance_key: AgentInstanceKey,
         data: AgentInstanceHistorySearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceHistorySearchQueryResult] | None = None,
     ) -> AgentInstanceHistorySearchQueryResult:
         """Search agent instance history."""
         return await self._arun_consistent(
@@ -3318,7 +3384,7 @@ class AsyncCamundaOperations:
         data: AgentInstanceHistorySearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AgentInstanceHistorySearchQueryResult] | None = None,
     ) -> AsyncIterator[AgentInstanceHistoryItemResult]:
         """Every item of `search_agent_instance_history`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3335,7 +3401,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: AuditLogSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search audit logs."""
         return await self._arun_consistent(_d.searchAuditLogs, None, None, data, consistency)
@@ -3346,7 +3412,7 @@ class AsyncCamundaOperations:
         data: AuditLogSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AsyncIterator[AuditLogResult]:
         """Every item of `search_audit_logs`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3354,7 +3420,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_audit_log(
-        self, *, audit_log_key: AuditLogKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        audit_log_key: AuditLogKey,
+        consistency: ConsistencyOptions[AuditLogResult] | None = None,
     ) -> AuditLogResult:
         """Get audit log."""
         return await self._arun_consistent(
@@ -3369,7 +3438,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: AuthorizationSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[OwnAuthorizationSearchResult] | None = None,
     ) -> OwnAuthorizationSearchResult:
         """Search own authorizations."""
         return await self._arun_consistent(
@@ -3382,7 +3451,7 @@ class AsyncCamundaOperations:
         data: AuthorizationSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[OwnAuthorizationSearchResult] | None = None,
     ) -> AsyncIterator[AuthorizationResult]:
         """Every item of `search_own_authorizations`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3399,7 +3468,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: AuthorizationSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuthorizationSearchResult] | None = None,
     ) -> AuthorizationSearchResult:
         """Search authorizations."""
         return await self._arun_consistent(_d.searchAuthorizations, None, None, data, consistency)
@@ -3410,7 +3479,7 @@ class AsyncCamundaOperations:
         data: AuthorizationSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuthorizationSearchResult] | None = None,
     ) -> AsyncIterator[AuthorizationResult]:
         """Every item of `search_authorizations`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3418,7 +3487,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_authorization(
-        self, *, authorization_key: AuthorizationKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        authorization_key: AuthorizationKey,
+        consistency: ConsistencyOptions[AuthorizationResult] | None = None,
     ) -> AuthorizationResult:
         """Get authorization."""
         return await self._arun_consistent(
@@ -3495,7 +3567,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: BatchOperationItemSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationItemSearchQueryResult] | None = None,
     ) -> BatchOperationItemSearchQueryResult:
         """Search batch operation items."""
         return await self._arun_consistent(
@@ -3508,7 +3580,7 @@ class AsyncCamundaOperations:
         data: BatchOperationItemSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationItemSearchQueryResult] | None = None,
     ) -> AsyncIterator[BatchOperationItemResponse]:
         """Every item of `search_batch_operation_items`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3519,7 +3591,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: BatchOperationSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationSearchQueryResult] | None = None,
     ) -> BatchOperationSearchQueryResult:
         """Search batch operations."""
         return await self._arun_consistent(_d.searchBatchOperations, None, None, data, consistency)
@@ -3530,7 +3602,7 @@ class AsyncCamundaOperations:
         data: BatchOperationSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationSearchQueryResult] | None = None,
     ) -> AsyncIterator[BatchOperationResponse]:
         """Every item of `search_batch_operations`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3541,7 +3613,7 @@ class AsyncCamundaOperations:
         self,
         *,
         batch_operation_key: BatchOperationKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[BatchOperationResponse] | None = None,
     ) -> BatchOperationResponse:
         """Get batch operation."""
         return await self._arun_consistent(
@@ -3591,7 +3663,10 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createGlobalClusterVariable, None, None, data)
 
     async def get_global_cluster_variable(
-        self, *, name: ClusterVariableName, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        name: ClusterVariableName,
+        consistency: ConsistencyOptions[ClusterVariableResult] | None = None,
     ) -> ClusterVariableResult:
         """Get a global-scoped cluster variable."""
         return await self._arun_consistent(
@@ -3613,7 +3688,7 @@ class AsyncCamundaOperations:
         *,
         data: ClusterVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ClusterVariableSearchQueryResult] | None = None,
     ) -> ClusterVariableSearchQueryResult:
         """Search for cluster variables based on given criteria."""
         return await self._arun_consistent(
@@ -3627,7 +3702,7 @@ class AsyncCamundaOperations:
         data: ClusterVariableSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ClusterVariableSearchQueryResult] | None = None,
     ) -> AsyncIterator[ClusterVariableSearchResult]:
         """Every item of `search_cluster_variables`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3651,7 +3726,7 @@ class AsyncCamundaOperations:
         *,
         tenant_id: TenantId,
         name: ClusterVariableName,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ClusterVariableResult] | None = None,
     ) -> ClusterVariableResult:
         """Get a tenant-scoped cluster variable."""
         return await self._arun_consistent(
@@ -3688,7 +3763,8 @@ class AsyncCamundaOperations:
         self,
         *,
         data: CorrelatedMessageSubscriptionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[CorrelatedMessageSubscriptionSearchQueryResult]
+        | None = None,
     ) -> CorrelatedMessageSubscriptionSearchQueryResult:
         """Search correlated message subscriptions."""
         return await self._arun_consistent(
@@ -3701,7 +3777,8 @@ class AsyncCamundaOperations:
         data: CorrelatedMessageSubscriptionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[CorrelatedMessageSubscriptionSearchQueryResult]
+        | None = None,
     ) -> AsyncIterator[CorrelatedMessageSubscriptionResult]:
         """Every item of `search_correlated_message_subscriptions`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3718,7 +3795,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: DecisionDefinitionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionDefinitionSearchQueryResult] | None = None,
     ) -> DecisionDefinitionSearchQueryResult:
         """Search decision definitions."""
         return await self._arun_consistent(
@@ -3731,7 +3808,7 @@ class AsyncCamundaOperations:
         data: DecisionDefinitionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionDefinitionSearchQueryResult] | None = None,
     ) -> AsyncIterator[DecisionDefinitionResult]:
         """Every item of `search_decision_definitions`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3742,7 +3819,7 @@ class AsyncCamundaOperations:
         self,
         *,
         decision_definition_key: DecisionDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionDefinitionResult] | None = None,
     ) -> DecisionDefinitionResult:
         """Get decision definition."""
         return await self._arun_consistent(
@@ -3757,7 +3834,7 @@ class AsyncCamundaOperations:
         self,
         *,
         decision_definition_key: DecisionDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[str] | None = None,
     ) -> str:
         """Get decision definition XML."""
         return await self._arun_consistent(
@@ -3772,7 +3849,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: DecisionInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionInstanceSearchQueryResult] | None = None,
     ) -> DecisionInstanceSearchQueryResult:
         """Search decision instances."""
         return await self._arun_consistent(
@@ -3785,7 +3862,7 @@ class AsyncCamundaOperations:
         data: DecisionInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[DecisionInstanceResult]:
         """Every item of `search_decision_instances`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3796,7 +3873,7 @@ class AsyncCamundaOperations:
         self,
         *,
         decision_evaluation_instance_key: DecisionEvaluationInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionInstanceGetQueryResult] | None = None,
     ) -> DecisionInstanceGetQueryResult:
         """Get decision instance."""
         return await self._arun_consistent(
@@ -3831,7 +3908,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: DecisionRequirementsSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionRequirementsSearchQueryResult] | None = None,
     ) -> DecisionRequirementsSearchQueryResult:
         """Search decision requirements."""
         return await self._arun_consistent(
@@ -3844,7 +3921,7 @@ class AsyncCamundaOperations:
         data: DecisionRequirementsSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionRequirementsSearchQueryResult] | None = None,
     ) -> AsyncIterator[DecisionRequirementsResult]:
         """Every item of `search_decision_requirements`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3855,7 +3932,7 @@ class AsyncCamundaOperations:
         self,
         *,
         decision_requirements_key: DecisionRequirementsKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[DecisionRequirementsResult] | None = None,
     ) -> DecisionRequirementsResult:
         """Get decision requirements."""
         return await self._arun_consistent(
@@ -3870,7 +3947,7 @@ class AsyncCamundaOperations:
         self,
         *,
         decision_requirements_key: DecisionRequirementsKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[str] | None = None,
     ) -> str:
         """Get decision requirements XML."""
         return await self._arun_consistent(
@@ -3960,7 +4037,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ElementInstanceWaitStateQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceWaitStateQueryResult] | None = None,
     ) -> ElementInstanceWaitStateQueryResult:
         """Search element instance wait states."""
         return await self._arun_consistent(
@@ -3973,7 +4050,7 @@ class AsyncCamundaOperations:
         data: ElementInstanceWaitStateQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceWaitStateQueryResult] | None = None,
     ) -> AsyncIterator[ElementInstanceWaitStateResult]:
         """Every item of `search_element_instance_wait_states`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -3984,7 +4061,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ElementInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceSearchQueryResult] | None = None,
     ) -> ElementInstanceSearchQueryResult:
         """Search element instances."""
         return await self._arun_consistent(_d.searchElementInstances, None, None, data, consistency)
@@ -3995,7 +4072,7 @@ class AsyncCamundaOperations:
         data: ElementInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[ElementInstanceResult]:
         """Every item of `search_element_instances`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4006,7 +4083,7 @@ class AsyncCamundaOperations:
         self,
         *,
         element_instance_key: ElementInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ElementInstanceResult] | None = None,
     ) -> ElementInstanceResult:
         """Get element instance."""
         return await self._arun_consistent(
@@ -4022,7 +4099,7 @@ class AsyncCamundaOperations:
         *,
         element_instance_key: ElementInstanceKey,
         data: IncidentSearchQuery,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search for incidents of a specific element instance."""
         return await self._arun_consistent(
@@ -4040,7 +4117,7 @@ class AsyncCamundaOperations:
         data: IncidentSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> AsyncIterator[IncidentResult]:
         """Every item of `search_element_instance_incidents`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4083,7 +4160,7 @@ class AsyncCamundaOperations:
         return await self._arun(_d.evaluateExpression, None, None, data)
 
     async def get_form_by_key(
-        self, *, form_key: FormKey, consistency: ConsistencyOptions | None = None
+        self, *, form_key: FormKey, consistency: ConsistencyOptions[FormResult] | None = None
     ) -> FormResult:
         """Get form by key."""
         return await self._arun_consistent(
@@ -4097,7 +4174,10 @@ class AsyncCamundaOperations:
         return await self._arun(_d.createGlobalTaskListener, None, None, data)
 
     async def get_global_task_listener(
-        self, *, id: GlobalListenerId, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        id: GlobalListenerId,
+        consistency: ConsistencyOptions[GlobalTaskListenerResult] | None = None,
     ) -> GlobalTaskListenerResult:
         """Get global user task listener."""
         return await self._arun_consistent(
@@ -4118,7 +4198,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: GlobalTaskListenerSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GlobalTaskListenerSearchQueryResult] | None = None,
     ) -> GlobalTaskListenerSearchQueryResult:
         """Search global user task listeners."""
         return await self._arun_consistent(
@@ -4131,7 +4211,7 @@ class AsyncCamundaOperations:
         data: GlobalTaskListenerSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GlobalTaskListenerSearchQueryResult] | None = None,
     ) -> AsyncIterator[GlobalTaskListenerResult]:
         """Every item of `search_global_task_listeners`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4146,7 +4226,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: GroupSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupSearchQueryResult] | None = None,
     ) -> GroupSearchQueryResult:
         """Search groups."""
         return await self._arun_consistent(_d.searchGroups, None, None, data, consistency)
@@ -4157,13 +4237,13 @@ class AsyncCamundaOperations:
         data: GroupSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupSearchQueryResult] | None = None,
     ) -> AsyncIterator[GroupResult]:
         """Every item of `search_groups`, across pages (see docs/reading.md)."""
         return self._aiter_pages(_d.searchGroups, None, None, data, page_size, limit, consistency)
 
     async def get_group(
-        self, *, group_id: GroupId, consistency: ConsistencyOptions | None = None
+        self, *, group_id: GroupId, consistency: ConsistencyOptions[GroupResult] | None = None
     ) -> GroupResult:
         """Get group."""
         return await self._arun_consistent(
@@ -4185,7 +4265,7 @@ class AsyncCamundaOperations:
         *,
         group_id: GroupId,
         data: GroupClientSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupClientSearchResult] | None = None,
     ) -> GroupClientSearchResult:
         """Search group clients."""
         return await self._arun_consistent(
@@ -4199,7 +4279,7 @@ class AsyncCamundaOperations:
         data: GroupClientSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupClientSearchResult] | None = None,
     ) -> AsyncIterator[GroupClientResult]:
         """Every item of `search_clients_for_group`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4229,7 +4309,7 @@ class AsyncCamundaOperations:
         *,
         group_id: GroupId,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupMappingRuleSearchResult] | None = None,
     ) -> GroupMappingRuleSearchResult:
         """Search group mapping rules."""
         return await self._arun_consistent(
@@ -4243,7 +4323,7 @@ class AsyncCamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupMappingRuleSearchResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_group`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4283,7 +4363,7 @@ class AsyncCamundaOperations:
         *,
         group_id: GroupId,
         data: RoleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupRoleSearchResult] | None = None,
     ) -> GroupRoleSearchResult:
         """Search group roles."""
         return await self._arun_consistent(
@@ -4297,7 +4377,7 @@ class AsyncCamundaOperations:
         data: RoleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupRoleSearchResult] | None = None,
     ) -> AsyncIterator[RoleResult]:
         """Every item of `search_roles_for_group`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4309,7 +4389,7 @@ class AsyncCamundaOperations:
         *,
         group_id: GroupId,
         data: GroupUserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupUserSearchResult] | None = None,
     ) -> GroupUserSearchResult:
         """Search group users."""
         return await self._arun_consistent(
@@ -4323,7 +4403,7 @@ class AsyncCamundaOperations:
         data: GroupUserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GroupUserSearchResult] | None = None,
     ) -> AsyncIterator[GroupUserResult]:
         """Every item of `search_users_for_group`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4346,7 +4426,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: IncidentSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search incidents."""
         return await self._arun_consistent(_d.searchIncidents, None, None, data, consistency)
@@ -4357,7 +4437,7 @@ class AsyncCamundaOperations:
         data: IncidentSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> AsyncIterator[IncidentResult]:
         """Every item of `search_incidents`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4365,7 +4445,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_incident(
-        self, *, incident_key: IncidentKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        incident_key: IncidentKey,
+        consistency: ConsistencyOptions[IncidentResult] | None = None,
     ) -> IncidentResult:
         """Get incident."""
         return await self._arun_consistent(
@@ -4382,7 +4465,8 @@ class AsyncCamundaOperations:
         self,
         *,
         data: IncidentProcessInstanceStatisticsByDefinitionQuery,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentProcessInstanceStatisticsByDefinitionQueryResult]
+        | None = None,
     ) -> IncidentProcessInstanceStatisticsByDefinitionQueryResult:
         """Get process instance statistics by definition."""
         return await self._arun_consistent(
@@ -4393,7 +4477,8 @@ class AsyncCamundaOperations:
         self,
         *,
         data: IncidentProcessInstanceStatisticsByErrorQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentProcessInstanceStatisticsByErrorQueryResult]
+        | None = None,
     ) -> IncidentProcessInstanceStatisticsByErrorQueryResult:
         """Get process instance statistics by error."""
         return await self._arun_consistent(
@@ -4405,7 +4490,10 @@ class AsyncCamundaOperations:
         return await self._arun(_d.activateJobs, None, None, data)
 
     async def search_jobs(
-        self, *, data: JobSearchQuery | None = None, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobSearchQuery | None = None,
+        consistency: ConsistencyOptions[JobSearchQueryResult] | None = None,
     ) -> JobSearchQueryResult:
         """Search jobs."""
         return await self._arun_consistent(_d.searchJobs, None, None, data, consistency)
@@ -4416,7 +4504,7 @@ class AsyncCamundaOperations:
         data: JobSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobSearchQueryResult] | None = None,
     ) -> AsyncIterator[JobSearchResult]:
         """Every item of `search_jobs`, across pages (see docs/reading.md)."""
         return self._aiter_pages(_d.searchJobs, None, None, data, page_size, limit, consistency)
@@ -4451,7 +4539,7 @@ class AsyncCamundaOperations:
         from_: str,
         to: str,
         job_type: str | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[GlobalJobStatisticsQueryResult] | None = None,
     ) -> GlobalJobStatisticsQueryResult:
         """Global job statistics."""
         return await self._arun_consistent(
@@ -4463,7 +4551,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_job_type_statistics(
-        self, *, data: JobTypeStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobTypeStatisticsQuery,
+        consistency: ConsistencyOptions[JobTypeStatisticsQueryResult] | None = None,
     ) -> JobTypeStatisticsQueryResult:
         """Get job statistics by type."""
         return await self._arun_consistent(_d.getJobTypeStatistics, None, None, data, consistency)
@@ -4474,7 +4565,7 @@ class AsyncCamundaOperations:
         data: JobTypeStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobTypeStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobTypeStatisticsItem]:
         """Every item of `get_job_type_statistics`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4482,7 +4573,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_job_worker_statistics(
-        self, *, data: JobWorkerStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobWorkerStatisticsQuery,
+        consistency: ConsistencyOptions[JobWorkerStatisticsQueryResult] | None = None,
     ) -> JobWorkerStatisticsQueryResult:
         """Get job statistics by worker."""
         return await self._arun_consistent(_d.getJobWorkerStatistics, None, None, data, consistency)
@@ -4493,7 +4587,7 @@ class AsyncCamundaOperations:
         data: JobWorkerStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobWorkerStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobWorkerStatisticsItem]:
         """Every item of `get_job_worker_statistics`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4501,7 +4595,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_job_time_series_statistics(
-        self, *, data: JobTimeSeriesStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobTimeSeriesStatisticsQuery,
+        consistency: ConsistencyOptions[JobTimeSeriesStatisticsQueryResult] | None = None,
     ) -> JobTimeSeriesStatisticsQueryResult:
         """Get time-series metrics for a job type."""
         return await self._arun_consistent(
@@ -4514,7 +4611,7 @@ class AsyncCamundaOperations:
         data: JobTimeSeriesStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobTimeSeriesStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobTimeSeriesStatisticsItem]:
         """Every item of `get_job_time_series_statistics`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4522,7 +4619,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_job_error_statistics(
-        self, *, data: JobErrorStatisticsQuery, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        data: JobErrorStatisticsQuery,
+        consistency: ConsistencyOptions[JobErrorStatisticsQueryResult] | None = None,
     ) -> JobErrorStatisticsQueryResult:
         """Get error metrics for a job type."""
         return await self._arun_consistent(_d.getJobErrorStatistics, None, None, data, consistency)
@@ -4533,7 +4633,7 @@ class AsyncCamundaOperations:
         data: JobErrorStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[JobErrorStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobErrorStatisticsItem]:
         """Every item of `get_job_error_statistics`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4554,7 +4654,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MappingRuleSearchQueryResult] | None = None,
     ) -> MappingRuleSearchQueryResult:
         """Search mapping rules."""
         return await self._arun_consistent(_d.searchMappingRule, None, None, data, consistency)
@@ -4565,7 +4665,7 @@ class AsyncCamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MappingRuleSearchQueryResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rule`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4573,7 +4673,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_mapping_rule(
-        self, *, mapping_rule_id: MappingRuleId, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        mapping_rule_id: MappingRuleId,
+        consistency: ConsistencyOptions[MappingRuleResult] | None = None,
     ) -> MappingRuleResult:
         """Get a mapping rule."""
         return await self._arun_consistent(
@@ -4598,7 +4701,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: MessageSubscriptionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MessageSubscriptionSearchQueryResult] | None = None,
     ) -> MessageSubscriptionSearchQueryResult:
         """Search message subscriptions."""
         return await self._arun_consistent(
@@ -4611,7 +4714,7 @@ class AsyncCamundaOperations:
         data: MessageSubscriptionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[MessageSubscriptionSearchQueryResult] | None = None,
     ) -> AsyncIterator[MessageSubscriptionResult]:
         """Every item of `search_message_subscriptions`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4632,7 +4735,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ProcessDefinitionSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionSearchQueryResult] | None = None,
     ) -> ProcessDefinitionSearchQueryResult:
         """Search process definitions."""
         return await self._arun_consistent(
@@ -4645,7 +4748,7 @@ class AsyncCamundaOperations:
         data: ProcessDefinitionSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionSearchQueryResult] | None = None,
     ) -> AsyncIterator[ProcessDefinitionResult]:
         """Every item of `search_process_definitions`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4656,7 +4759,8 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionMessageSubscriptionStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionMessageSubscriptionStatisticsQueryResult:
         """Get message subscription statistics."""
         return await self._arun_consistent(
@@ -4669,7 +4773,8 @@ class AsyncCamundaOperations:
         data: ProcessDefinitionMessageSubscriptionStatisticsQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionMessageSubscriptionStatisticsQueryResult]
+        | None = None,
     ) -> AsyncIterator[ProcessDefinitionMessageSubscriptionStatisticsResult]:
         """Every item of `get_process_definition_message_subscription_statistics`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4686,7 +4791,8 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ProcessDefinitionInstanceStatisticsQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionInstanceStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionInstanceStatisticsQueryResult:
         """Get process instance statistics."""
         return await self._arun_consistent(
@@ -4697,7 +4803,7 @@ class AsyncCamundaOperations:
         self,
         *,
         process_definition_key: ProcessDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionResult] | None = None,
     ) -> ProcessDefinitionResult:
         """Get process definition."""
         return await self._arun_consistent(
@@ -4712,7 +4818,7 @@ class AsyncCamundaOperations:
         self,
         *,
         process_definition_key: ProcessDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[FormResult | None] | None = None,
     ) -> FormResult | None:
         """Get process start form."""
         return await self._arun_consistent(
@@ -4728,7 +4834,8 @@ class AsyncCamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionElementStatisticsQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionElementStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionElementStatisticsQueryResult:
         """Get process definition statistics."""
         return await self._arun_consistent(
@@ -4744,7 +4851,8 @@ class AsyncCamundaOperations:
         *,
         process_definition_key: ProcessDefinitionKey,
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionVariableNameSearchQueryResult]
+        | None = None,
     ) -> ProcessDefinitionVariableNameSearchQueryResult:
         """Search process definition variable names."""
         return await self._arun_consistent(
@@ -4762,7 +4870,8 @@ class AsyncCamundaOperations:
         data: ProcessDefinitionVariableNameSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionVariableNameSearchQueryResult]
+        | None = None,
     ) -> AsyncIterator[ProcessDefinitionVariableNameSearchResult]:
         """Every item of `search_process_definition_variable_names`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4779,7 +4888,7 @@ class AsyncCamundaOperations:
         self,
         *,
         process_definition_key: ProcessDefinitionKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[str | None] | None = None,
     ) -> str | None:
         """Get process definition XML."""
         return await self._arun_consistent(
@@ -4794,7 +4903,8 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ProcessDefinitionInstanceVersionStatisticsQuery,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessDefinitionInstanceVersionStatisticsQueryResult]
+        | None = None,
     ) -> ProcessDefinitionInstanceVersionStatisticsQueryResult:
         """Get process instance statistics by version."""
         return await self._arun_consistent(
@@ -4847,7 +4957,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ProcessInstanceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceSearchQueryResult] | None = None,
     ) -> ProcessInstanceSearchQueryResult:
         """Search process instances."""
         return await self._arun_consistent(_d.searchProcessInstances, None, None, data, consistency)
@@ -4858,7 +4968,7 @@ class AsyncCamundaOperations:
         data: ProcessInstanceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[ProcessInstanceResult]:
         """Every item of `search_process_instances`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -4875,7 +4985,7 @@ class AsyncCamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceResult] | None = None,
     ) -> ProcessInstanceResult:
         """Get process instance."""
         return await self._arun_consistent(
@@ -4904,7 +5014,7 @@ class AsyncCamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[list[ProcessInstanceCallHierarchyEntry]] | None = None,
     ) -> list[ProcessInstanceCallHierarchyEntry]:
         """Get call hierarchy."""
         return await self._arun_consistent(
@@ -4953,7 +5063,7 @@ class AsyncCamundaOperations:
         *,
         process_instance_key: ProcessInstanceKey,
         data: IncidentSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search related incidents."""
         return await self._arun_consistent(
@@ -4971,7 +5081,7 @@ class AsyncCamundaOperations:
         data: IncidentSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> AsyncIterator[IncidentResult]:
         """Every item of `search_process_instance_incidents`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5018,7 +5128,7 @@ class AsyncCamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceSequenceFlowsQueryResult] | None = None,
     ) -> ProcessInstanceSequenceFlowsQueryResult:
         """Get sequence flows."""
         return await self._arun_consistent(
@@ -5033,7 +5143,7 @@ class AsyncCamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceElementStatisticsQueryResult] | None = None,
     ) -> ProcessInstanceElementStatisticsQueryResult:
         """Get element instance statistics."""
         return await self._arun_consistent(
@@ -5048,7 +5158,8 @@ class AsyncCamundaOperations:
         self,
         *,
         process_instance_key: ProcessInstanceKey,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ProcessInstanceWaitStateStatisticsQueryResult]
+        | None = None,
     ) -> ProcessInstanceWaitStateStatisticsQueryResult:
         """Get wait state statistics."""
         return await self._arun_consistent(
@@ -5074,7 +5185,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: ResourceSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ResourceSearchQueryResult] | None = None,
     ) -> ResourceSearchQueryResult:
         """Search resources."""
         return await self._arun_consistent(_d.searchResources, None, None, data, consistency)
@@ -5085,7 +5196,7 @@ class AsyncCamundaOperations:
         data: ResourceSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[ResourceSearchQueryResult] | None = None,
     ) -> AsyncIterator[ResourceResult]:
         """Every item of `search_resources`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5093,7 +5204,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_resource(
-        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        resource_key: ResourceKey,
+        consistency: ConsistencyOptions[ResourceResult] | None = None,
     ) -> ResourceResult:
         """Get resource."""
         return await self._arun_consistent(
@@ -5101,7 +5215,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_resource_content(
-        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        resource_key: ResourceKey,
+        consistency: ConsistencyOptions[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Get RPA resource content (deprecated)."""
         return await self._arun_consistent(
@@ -5109,7 +5226,7 @@ class AsyncCamundaOperations:
         )
 
     async def get_resource_content_binary(
-        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions | None = None
+        self, *, resource_key: ResourceKey, consistency: ConsistencyOptions[bytes] | None = None
     ) -> bytes:
         """Get resource content as binary."""
         return await self._arun_consistent(
@@ -5130,7 +5247,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: RoleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleSearchQueryResult] | None = None,
     ) -> RoleSearchQueryResult:
         """Search roles."""
         return await self._arun_consistent(_d.searchRoles, None, None, data, consistency)
@@ -5141,13 +5258,13 @@ class AsyncCamundaOperations:
         data: RoleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleSearchQueryResult] | None = None,
     ) -> AsyncIterator[RoleResult]:
         """Every item of `search_roles`, across pages (see docs/reading.md)."""
         return self._aiter_pages(_d.searchRoles, None, None, data, page_size, limit, consistency)
 
     async def get_role(
-        self, *, role_id: RoleId, consistency: ConsistencyOptions | None = None
+        self, *, role_id: RoleId, consistency: ConsistencyOptions[RoleResult] | None = None
     ) -> RoleResult:
         """Get role."""
         return await self._arun_consistent(_d.getRole, {"roleId": role_id}, None, None, consistency)
@@ -5165,7 +5282,7 @@ class AsyncCamundaOperations:
         *,
         role_id: RoleId,
         data: RoleClientSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleClientSearchResult] | None = None,
     ) -> RoleClientSearchResult:
         """Search role clients."""
         return await self._arun_consistent(
@@ -5179,7 +5296,7 @@ class AsyncCamundaOperations:
         data: RoleClientSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleClientSearchResult] | None = None,
     ) -> AsyncIterator[RoleClientResult]:
         """Every item of `search_clients_for_role`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5203,7 +5320,7 @@ class AsyncCamundaOperations:
         *,
         role_id: RoleId,
         data: RoleGroupSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleGroupSearchResult] | None = None,
     ) -> RoleGroupSearchResult:
         """Search role groups."""
         return await self._arun_consistent(
@@ -5217,7 +5334,7 @@ class AsyncCamundaOperations:
         data: RoleGroupSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleGroupSearchResult] | None = None,
     ) -> AsyncIterator[RoleGroupResult]:
         """Every item of `search_groups_for_role`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5241,7 +5358,7 @@ class AsyncCamundaOperations:
         *,
         role_id: RoleId,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleMappingRuleSearchResult] | None = None,
     ) -> RoleMappingRuleSearchResult:
         """Search role mapping rules."""
         return await self._arun_consistent(
@@ -5255,7 +5372,7 @@ class AsyncCamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleMappingRuleSearchResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_role`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5295,7 +5412,7 @@ class AsyncCamundaOperations:
         *,
         role_id: RoleId,
         data: RoleUserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleUserSearchResult] | None = None,
     ) -> RoleUserSearchResult:
         """Search role users."""
         return await self._arun_consistent(
@@ -5309,7 +5426,7 @@ class AsyncCamundaOperations:
         data: RoleUserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[RoleUserSearchResult] | None = None,
     ) -> AsyncIterator[RoleUserResult]:
         """Every item of `search_users_for_role`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5355,7 +5472,7 @@ class AsyncCamundaOperations:
         end_time: str,
         tenant_id: TenantId | None = None,
         with_tenants: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UsageMetricsResponse] | None = None,
     ) -> UsageMetricsResponse:
         """Get usage metrics."""
         return await self._arun_consistent(
@@ -5383,7 +5500,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: TenantSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantSearchQueryResult] | None = None,
     ) -> TenantSearchQueryResult:
         """Search tenants."""
         return await self._arun_consistent(_d.searchTenants, None, None, data, consistency)
@@ -5394,13 +5511,13 @@ class AsyncCamundaOperations:
         data: TenantSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantSearchQueryResult] | None = None,
     ) -> AsyncIterator[TenantResult]:
         """Every item of `search_tenants`, across pages (see docs/reading.md)."""
         return self._aiter_pages(_d.searchTenants, None, None, data, page_size, limit, consistency)
 
     async def get_tenant(
-        self, *, tenant_id: TenantId, consistency: ConsistencyOptions | None = None
+        self, *, tenant_id: TenantId, consistency: ConsistencyOptions[TenantResult] | None = None
     ) -> TenantResult:
         """Get tenant."""
         return await self._arun_consistent(
@@ -5422,7 +5539,7 @@ class AsyncCamundaOperations:
         *,
         tenant_id: TenantId,
         data: TenantClientSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantClientSearchResult] | None = None,
     ) -> TenantClientSearchResult:
         """Search clients for tenant."""
         return await self._arun_consistent(
@@ -5436,7 +5553,7 @@ class AsyncCamundaOperations:
         data: TenantClientSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantClientSearchResult] | None = None,
     ) -> AsyncIterator[TenantClientResult]:
         """Every item of `search_clients_for_tenant`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5468,7 +5585,7 @@ class AsyncCamundaOperations:
         *,
         tenant_id: TenantId,
         data: TenantGroupSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantGroupSearchResult] | None = None,
     ) -> TenantGroupSearchResult:
         """Search groups for tenant."""
         return await self._arun_consistent(
@@ -5482,7 +5599,7 @@ class AsyncCamundaOperations:
         data: TenantGroupSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantGroupSearchResult] | None = None,
     ) -> AsyncIterator[TenantGroupResult]:
         """Every item of `search_group_ids_for_tenant`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5512,7 +5629,7 @@ class AsyncCamundaOperations:
         *,
         tenant_id: TenantId,
         data: MappingRuleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantMappingRuleSearchResult] | None = None,
     ) -> TenantMappingRuleSearchResult:
         """Search mapping rules for tenant."""
         return await self._arun_consistent(
@@ -5526,7 +5643,7 @@ class AsyncCamundaOperations:
         data: MappingRuleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantMappingRuleSearchResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_tenant`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5566,7 +5683,7 @@ class AsyncCamundaOperations:
         *,
         tenant_id: TenantId,
         data: RoleSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantRoleSearchResult] | None = None,
     ) -> TenantRoleSearchResult:
         """Search roles for tenant."""
         return await self._arun_consistent(
@@ -5580,7 +5697,7 @@ class AsyncCamundaOperations:
         data: RoleSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantRoleSearchResult] | None = None,
     ) -> AsyncIterator[RoleResult]:
         """Every item of `search_roles_for_tenant`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5610,7 +5727,7 @@ class AsyncCamundaOperations:
         *,
         tenant_id: TenantId,
         data: TenantUserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantUserSearchResult] | None = None,
     ) -> TenantUserSearchResult:
         """Search users for tenant."""
         return await self._arun_consistent(
@@ -5624,7 +5741,7 @@ class AsyncCamundaOperations:
         data: TenantUserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[TenantUserSearchResult] | None = None,
     ) -> AsyncIterator[TenantUserResult]:
         """Every item of `search_users_for_tenant`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5842,7 +5959,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: UserSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserSearchResult] | None = None,
     ) -> UserSearchResult:
         """Search users."""
         return await self._arun_consistent(_d.searchUsers, None, None, data, consistency)
@@ -5853,13 +5970,13 @@ class AsyncCamundaOperations:
         data: UserSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserSearchResult] | None = None,
     ) -> AsyncIterator[UserResult]:
         """Every item of `search_users`, across pages (see docs/reading.md)."""
         return self._aiter_pages(_d.searchUsers, None, None, data, page_size, limit, consistency)
 
     async def get_user(
-        self, *, username: Username, consistency: ConsistencyOptions | None = None
+        self, *, username: Username, consistency: ConsistencyOptions[UserResult] | None = None
     ) -> UserResult:
         """Get user."""
         return await self._arun_consistent(
@@ -5878,7 +5995,7 @@ class AsyncCamundaOperations:
         self,
         *,
         data: UserTaskSearchQuery | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserTaskSearchQueryResult] | None = None,
     ) -> UserTaskSearchQueryResult:
         """Search user tasks."""
         return await self._arun_consistent(_d.searchUserTasks, None, None, data, consistency)
@@ -5889,7 +6006,7 @@ class AsyncCamundaOperations:
         data: UserTaskSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[UserTaskSearchQueryResult] | None = None,
     ) -> AsyncIterator[UserTaskResult]:
         """Every item of `search_user_tasks`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5897,7 +6014,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_user_task(
-        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        consistency: ConsistencyOptions[UserTaskResult] | None = None,
     ) -> UserTaskResult:
         """Get user task."""
         return await self._arun_consistent(
@@ -5925,7 +6045,7 @@ class AsyncCamundaOperations:
         *,
         user_task_key: UserTaskKey,
         data: UserTaskAuditLogSearchQueryRequest | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search user task audit logs."""
         return await self._arun_consistent(
@@ -5939,7 +6059,7 @@ class AsyncCamundaOperations:
         data: UserTaskAuditLogSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AsyncIterator[AuditLogResult]:
         """Every item of `search_user_task_audit_logs`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -5964,7 +6084,7 @@ class AsyncCamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskEffectiveVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task effective variables."""
         return await self._arun_consistent(
@@ -5976,7 +6096,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_user_task_form(
-        self, *, user_task_key: UserTaskKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        user_task_key: UserTaskKey,
+        consistency: ConsistencyOptions[FormResult | None] | None = None,
     ) -> FormResult | None:
         """Get user task form."""
         return await self._arun_consistent(
@@ -5989,7 +6112,7 @@ class AsyncCamundaOperations:
         user_task_key: UserTaskKey,
         data: UserTaskVariableSearchQueryRequest | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task variables."""
         return await self._arun_consistent(
@@ -6008,7 +6131,7 @@ class AsyncCamundaOperations:
         data: UserTaskVariableSearchQueryRequest | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> AsyncIterator[VariableSearchResult]:
         """Every item of `search_user_task_variables`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -6026,7 +6149,7 @@ class AsyncCamundaOperations:
         *,
         data: VariableSearchQuery | None = None,
         truncate_values: bool | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search variables."""
         return await self._arun_consistent(
@@ -6040,7 +6163,7 @@ class AsyncCamundaOperations:
         data: VariableSearchQuery | None = None,
         page_size: int = 100,
         limit: int | None = None,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> AsyncIterator[VariableSearchResult]:
         """Every item of `search_variables`, across pages (see docs/reading.md)."""
         return self._aiter_pages(
@@ -6054,7 +6177,10 @@ class AsyncCamundaOperations:
         )
 
     async def get_variable(
-        self, *, variable_key: VariableKey, consistency: ConsistencyOptions | None = None
+        self,
+        *,
+        variable_key: VariableKey,
+        consistency: ConsistencyOptions[VariableResult] | None = None,
     ) -> VariableResult:
         """Get variable."""
         return await self._arun_consistent(

@@ -56,7 +56,7 @@ class ReadMethods:
         path: dict[str, Any] | None,
         query: dict[str, Any] | None,
         body: Any,
-        consistency: ConsistencyOptions | None,
+        consistency: ConsistencyOptions[Any] | None,
     ) -> Any:
         """Call ``op``; with ``consistency``, until its answer is visible (generated methods)."""
         if consistency is None or consistency.wait_up_to_ms == 0:
@@ -73,12 +73,12 @@ class ReadMethods:
         data: Any,
         page_size: int,
         limit: int | None,
-        consistency: ConsistencyOptions | None,
+        consistency: ConsistencyOptions[Any] | None,
     ) -> Iterator[Any]:
         """Every item of the search ``op`` across pages (the generated ``iter_`` methods)."""
         from .pagination import iter_pages
 
-        def fetch(body: dict[str, Any], wait: ConsistencyOptions | None) -> Any:
+        def fetch(body: dict[str, Any], wait: ConsistencyOptions[Any] | None) -> Any:
             return self._run_consistent(op, path, query, body, wait)
 
         return iter_pages(self.context, op, fetch, data, page_size, limit, consistency)
@@ -91,7 +91,7 @@ class ReadMethods:
         scope_key: str | None = None,
         tenant_id: str | None = None,
         page_size: int = 100,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableMap[T]] | None = None,
     ) -> VariableMap[T]:
         """Read the variables ``dto`` declares from one process instance.
 
@@ -170,7 +170,7 @@ class AsyncReadMethods:
         path: dict[str, Any] | None,
         query: dict[str, Any] | None,
         body: Any,
-        consistency: ConsistencyOptions | None,
+        consistency: ConsistencyOptions[Any] | None,
     ) -> Any:
         """Call ``op``; with ``consistency``, until its answer is visible (generated methods)."""
         if consistency is None or consistency.wait_up_to_ms == 0:
@@ -189,12 +189,12 @@ class AsyncReadMethods:
         data: Any,
         page_size: int,
         limit: int | None,
-        consistency: ConsistencyOptions | None,
+        consistency: ConsistencyOptions[Any] | None,
     ) -> AsyncIterator[Any]:
         """Every item of the search ``op`` across pages (the generated ``iter_`` methods)."""
         from .pagination import aiter_pages
 
-        def fetch(body: dict[str, Any], wait: ConsistencyOptions | None) -> Any:
+        def fetch(body: dict[str, Any], wait: ConsistencyOptions[Any] | None) -> Any:
             return self._arun_consistent(op, path, query, body, wait)
 
         return aiter_pages(self.context, op, fetch, data, page_size, limit, consistency)
@@ -207,7 +207,7 @@ class AsyncReadMethods:
         scope_key: str | None = None,
         tenant_id: str | None = None,
         page_size: int = 100,
-        consistency: ConsistencyOptions | None = None,
+        consistency: ConsistencyOptions[VariableMap[T]] | None = None,
     ) -> VariableMap[T]:
         """Read the variables ``dto`` declares from one process instance.
 
@@ -261,7 +261,9 @@ def _all_found(fields: list[Any]) -> Any:
     return lambda collector: required <= collector.found
 
 
-def _variables_options(options: ConsistencyOptions, dto: type) -> ConsistencyOptions:
+def _variables_options(
+    options: ConsistencyOptions[VariableMap[Any]], dto: type
+) -> ConsistencyOptions[Any]:
     """The caller's predicate sees a ``VariableMap`` of what was collected, not the collector."""
     user = options.predicate
     if user is None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import ApiError, CamundaError, EventualConsistencyTimeoutError
 
@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R")  # the result a predicate is given
 
 #: The shortest pause between two attempts: a smaller interval is raised to it,
 #: so a wait never busy-loops against the cluster.
@@ -54,8 +55,12 @@ _BUSY = frozenset({429, 502, 503, 504})
 
 
 @dataclass(frozen=True)
-class ConsistencyOptions:
+class ConsistencyOptions(Generic[R]):
     """How long to wait for an eventually consistent read, and what counts as done.
+
+    Generic in the result the predicate receives: given inline, as in
+    ``client.search_jobs(consistency=ConsistencyOptions(..., predicate=lambda r: ...))``,
+    a type checker knows ``r`` is the operation's result.
 
     Attributes:
         wait_up_to_ms: the longest the wait may take, in milliseconds; ``0`` makes
@@ -68,7 +73,7 @@ class ConsistencyOptions:
 
     wait_up_to_ms: int
     poll_interval_ms: int = 500
-    predicate: Callable[[Any], bool] | None = None
+    predicate: Callable[[R], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.wait_up_to_ms < 0:
@@ -119,7 +124,7 @@ Step = Any
 
 def wait_flow(
     operation_id: str,
-    options: ConsistencyOptions,
+    options: ConsistencyOptions[Any],
     state: WaitState,
     predicate: Callable[[Any], bool] = default_predicate,
     *,
@@ -168,7 +173,7 @@ def wait_flow(
         yield min(interval, remaining)  # never sleep past the deadline
 
 
-def _span_attributes(operation_id: str, options: ConsistencyOptions) -> dict[str, Any]:
+def _span_attributes(operation_id: str, options: ConsistencyOptions[Any]) -> dict[str, Any]:
     return {
         "camunda.operation_id": operation_id,
         "camunda.consistency.wait_up_to_ms": options.wait_up_to_ms,
@@ -198,7 +203,7 @@ def wait(
     context: ClientContext,
     operation_id: str,
     attempt: Callable[[], T],
-    options: ConsistencyOptions,
+    options: ConsistencyOptions[Any],
     predicate: Callable[[Any], bool] = default_predicate,
     *,
     keep_last: bool = False,
@@ -242,7 +247,7 @@ async def await_(
     context: ClientContext,
     operation_id: str,
     attempt: Callable[[], Awaitable[T]],
-    options: ConsistencyOptions,
+    options: ConsistencyOptions[Any],
     predicate: Callable[[Any], bool] = default_predicate,
     *,
     keep_last: bool = False,

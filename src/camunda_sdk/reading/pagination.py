@@ -112,11 +112,11 @@ def _totals(pager: Pager) -> dict[str, Any]:
 def iter_pages(
     context: ClientContext,
     op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
     data: Any,
     page_size: int,
     limit: int | None,
-    consistency: ConsistencyOptions | None,
+    consistency: ConsistencyOptions[Any] | None,
 ) -> Iterator[Any]:
     """Yield every item across pages; ``fetch(body, consistency)`` reads one page.
 
@@ -129,9 +129,9 @@ def iter_pages(
 def _iterate(
     context: ClientContext,
     op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
     pager: Pager,
-    consistency: ConsistencyOptions | None,
+    consistency: ConsistencyOptions[Any] | None,
 ) -> Iterator[Any]:
     from ._spans import start_group_span
 
@@ -157,11 +157,11 @@ def _iterate(
 def aiter_pages(
     context: ClientContext,
     op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
     data: Any,
     page_size: int,
     limit: int | None,
-    consistency: ConsistencyOptions | None,
+    consistency: ConsistencyOptions[Any] | None,
 ) -> AsyncIterator[Any]:
     """The async twin of :func:`iter_pages`; ``fetch`` returns an awaitable page."""
     pager = Pager(data, page_size, limit)
@@ -171,9 +171,9 @@ def aiter_pages(
 async def _aiterate(
     context: ClientContext,
     op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions | None], Any],
+    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
     pager: Pager,
-    consistency: ConsistencyOptions | None,
+    consistency: ConsistencyOptions[Any] | None,
 ) -> AsyncIterator[Any]:
     from ._spans import start_group_span
 

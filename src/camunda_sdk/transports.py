@@ -89,12 +89,13 @@ class AiohttpSender:
             ``ssl.SSLContext`` (custom CA, mutual TLS).
     """
 
-    __slots__ = ("_closed", "_session", "_verify")
+    __slots__ = ("_closed", "_proxies", "_session", "_verify")
 
     def __init__(self, *, verify: ssl.SSLContext | bool = True) -> None:
         self._verify = verify
         self._session: Any = None
         self._closed = False
+        self._proxies: dict[str, str | None] = {}  # by scheme://host:port
 
     @property
     def is_closed(self) -> bool:
@@ -121,10 +122,31 @@ class AiohttpSender:
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # stateless, as the httpx senders: see above
             timeout=aiohttp.ClientTimeout(total=None),  # the exchange deadline is ours
-            trust_env=True,
-            auto_decompress=True,
+            # Not trust_env: aiohttp would then read ~/.netrc in a thread on every
+            # request. Proxies come from the environment all the same (_proxy).
+            trust_env=False,
         )
         return self._session
+
+    def _proxy(self, url: str) -> str | None:
+        # The proxy the environment names for this origin (HTTPS_PROXY, HTTP_PROXY,
+        # ALL_PROXY, NO_PROXY, as httpx reads them), looked up once per origin.
+        end = url.find("/", url.find("//") + 2)
+        origin = url if end < 0 else url[:end]
+        try:
+            return self._proxies[origin]
+        except KeyError:
+            pass
+        from urllib.parse import urlsplit
+        from urllib.request import getproxies, proxy_bypass
+
+        parts = urlsplit(origin)
+        proxies = getproxies()
+        proxy = proxies.get(parts.scheme) or proxies.get("all")
+        if proxy and parts.hostname and proxy_bypass(parts.hostname):
+            proxy = None
+        self._proxies[origin] = proxy or None
+        return proxy or None
 
     async def send(self, request: Request) -> Response:
         """Send ``request`` and read the whole body; failures raise httpx's exceptions."""
@@ -145,14 +167,17 @@ class AiohttpSender:
                 raise
             raise map_aiohttp_error(exc, request) from exc
 
-    @staticmethod
-    async def _exchange(session: Any, request: Request) -> Response:
+    async def _exchange(self, session: Any, request: Request) -> Response:
+        url = request.url
         async with session.request(
             request.method,
-            request.url,
+            # The transport stage quotes paths and queries itself: parse, don't re-encode
+            # (which costs more than the rest of building the request).
+            _url(url) if url.isascii() else url,
             headers=request.headers,
             data=request.content,
             allow_redirects=False,
+            proxy=self._proxy(request.url),
         ) as r:
             return Response(r.status, r.headers, await r.read(), request)
 
@@ -162,6 +187,12 @@ class AiohttpSender:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+def _url(url: str) -> Any:
+    from yarl import URL
+
+    return URL(url, encoded=True)
 
 
 def _is_aiohttp_error(exc: BaseException) -> bool:

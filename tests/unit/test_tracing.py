@@ -13,6 +13,7 @@ from fakes.telemetry import Telemetry
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.metrics import _internal as metrics_internal
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
@@ -411,6 +412,44 @@ def test_global_tracer_provider_is_used_when_none_is_passed(
     assert span.name == "GET /topology"
     assert server.requests[0].headers["traceparent"] == traceparent_of(span)
     context.plugin_manager.hook.camunda_client_closed(context=context)
+
+
+def test_without_an_sdk_the_stage_makes_nothing_until_one_is_set_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The API's proxies answer: no span, no header, no metric work per call.
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", None)
+    monkeypatch.setattr(metrics_internal, "_METER_PROVIDER", None)
+    started: list[str] = []
+    real_start = trace.ProxyTracer.start_span
+
+    def counting_start(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        started.append(name)
+        return real_start(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(trace.ProxyTracer, "start_span", counting_start)
+    handler, context = build(telemetry=None)
+    idle = context.state["tracing-idle"]
+    server = Server(200, 200)
+    sync_driver(server).run(handler(Call(TOPOLOGY)))
+    assert idle() and started == [] and "traceparent" not in server.requests[0].headers
+    # An SDK set up after the client was made is picked up at the next look.
+    telemetry = Telemetry()
+    monkeypatch.setattr(trace, "_TRACER_PROVIDER", telemetry.tracer_provider)
+    idle._next_look = 0.0  # pyright: ignore[reportPrivateUsage]  # a second has passed
+    sync_driver(server).run(handler(Call(TOPOLOGY)))
+    assert not idle()
+    [span] = telemetry.spans()
+    assert server.requests[1].headers["traceparent"] == traceparent_of(span)
+    context.plugin_manager.hook.camunda_client_closed(context=context)
+
+
+def test_providers_given_to_the_client_decide_alone() -> None:
+    recording = Telemetry()
+    _, context = build(telemetry=recording)
+    assert context.state["tracing-idle"]() is False
+    _, quiet = build(tracer_provider=trace.NoOpTracerProvider(), meter_provider=NoOpMeterProvider())
+    assert quiet.state["tracing-idle"]() is True
 
 
 def test_backpressure_gauges_report_open_clients(telemetry: Telemetry) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
+from types import MappingProxyType
 from typing import Any
 
 __all__ = ["Request", "Response"]
@@ -62,12 +63,15 @@ class Request:
         return f"<Request {self.method} {self.url.partition('?')[0]}>"
 
 
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
 def _case_insensitive(headers: Any) -> Mapping[str, str]:
     # httpx.Headers and aiohttp's CIMultiDictProxy already are; a plain dict or a
     # list of pairs (a stage's hand-made response) becomes one.
     if headers is None:
-        headers = ()
-    elif isinstance(headers, Mapping) and type(headers) is not dict:
+        return _NO_HEADERS
+    if isinstance(headers, Mapping) and type(headers) is not dict:
         return headers  # pyright: ignore[reportUnknownVariableType]
     import httpx
 

@@ -48,7 +48,7 @@ from ..pipeline.http import Response
 from ..pipeline.operation import Operation
 from .transport import API_REQUEST, expand_path, server_root
 
-__all__ = ["INSTRUMENTATION_NAME", "TRACING", "UninstrumentedSend", "error_type"]
+__all__ = ["INSTRUMENTATION_NAME", "TRACING", "Idle", "UninstrumentedSend", "error_type"]
 
 TRACING: Setting[bool] = Setting(
     "CAMUNDA_SDK_TRACING",
@@ -70,6 +70,52 @@ _SUPPRESS_HTTP_KEY: str | None = getattr(otel_context, "_SUPPRESS_HTTP_INSTRUMEN
 # The semantic conventions' advice for HTTP client durations, in seconds.
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class Idle:
+    """Whether no OpenTelemetry SDK is set up for a client: cheap enough to ask per call.
+
+    True while the client was given no providers and the global ones are the
+    API's proxies (nothing set up yet) or its no-op providers: then no span
+    would record and no metric would be exported, so the stages skip their
+    work. The global providers are looked at again at most once a second, so
+    an SDK set up after the client was made is picked up within a second (the
+    tracers and instruments made from the proxies forward to it).
+    """
+
+    __slots__ = ("_next_look", "_verdict", "fixed")
+
+    def __init__(self, context: ClientContext) -> None:
+        # Providers given to the client are taken at their word.
+        given = (context.tracer_provider, context.meter_provider)
+        self.fixed: bool | None = None
+        if any(provider is not None for provider in given):
+            self.fixed = all(provider is None or _no_op(provider) for provider in given)
+        self._next_look = 0.0
+        self._verdict = False
+
+    def __call__(self) -> bool:
+        if self.fixed is not None:
+            return self.fixed
+        now = time.monotonic()
+        if now >= self._next_look:
+            # The getters read the environment each time: not something to do per call.
+            self._verdict = _no_op(trace.get_tracer_provider()) and _no_op(
+                metrics.get_meter_provider()
+            )
+            self._next_look = now + 1.0
+        return self._verdict
+
+
+def _no_op(provider: object) -> bool:
+    # The API's proxies (before an SDK is set) and no-op providers; class names,
+    # as the metrics proxy is not public.
+    return type(provider).__name__ in (
+        "ProxyTracerProvider",
+        "NoOpTracerProvider",
+        "_ProxyMeterProvider",
+        "NoOpMeterProvider",
+    )
 
 
 class UninstrumentedSend(Send):
@@ -283,7 +329,11 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     set_span_in_context = trace.set_span_in_context
     perf_counter = time.perf_counter
 
+    idle = context.state["tracing-idle"] = Idle(context)
+
     def trace_call(call: Call) -> Generator[Effect, Any, Response]:
+        if idle():  # no OpenTelemetry SDK: no span would record, no metric export
+            return (yield from inner(call))
         op = call.operation
         info = infos.get(op)
         if info is None:

@@ -13,8 +13,8 @@ Metrics (attribute ``camunda.job.type``):
 - ``camunda.worker.jobs.in_flight`` and ``camunda.worker.capacity.free``
   (up-down counters: their current value is the gauge to scale on).
 
-``CAMUNDA_SDK_TRACING=false`` turns both off. Without an OpenTelemetry SDK the
-API's no-op objects answer, so the cost is a few calls per job.
+``CAMUNDA_SDK_TRACING=false`` turns both off. Without an OpenTelemetry SDK no
+span is started and the API's no-op instruments answer: a few calls per job.
 
 The span comes from built-in handler middleware (this module is the plugin
 ``job-telemetry``), registered exactly as a user's middleware would be; the
@@ -33,7 +33,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from .. import __version__
 from ..pipeline.hookspecs import hookimpl
 from ..plugins.trace_context import PROPAGATION, TRACE_LINK, TRACE_VARIABLE, extract
-from ..plugins.tracing import TRACING
+from ..plugins.tracing import TRACING, Idle
 
 if TYPE_CHECKING:
     from ..operations.models import ActivatedJobResult
@@ -61,6 +61,7 @@ class WorkerTelemetry:
             TRACE_VARIABLE.read(context.config) if PROPAGATION.read(context.config) else None
         )
         self.trace_link = TRACE_LINK.read(context.config) == "link"
+        self._idle = Idle(context)  # no OpenTelemetry SDK: no job span to start
         tracer_provider = context.tracer_provider or trace.get_tracer_provider()
         self._tracer = tracer_provider.get_tracer(_NAME, __version__)
         # Imported here: this module is loaded by every client, workers or not.
@@ -104,7 +105,7 @@ class WorkerTelemetry:
 
     def start_job(self, job: ActivatedJobResult) -> tuple[Any, object] | None:
         """Start the job's span and make it current; return what :meth:`end_job` needs."""
-        if not self.enabled:
+        if not self.enabled or self._idle():
             return None
         parent, links = None, None
         if self.trace_variable is not None and isinstance(job.variables, dict):

@@ -25,12 +25,28 @@ from camunda_sdk.operations.models import (
     MessagePublicationRequest,
     ProcessInstanceCreationInstructionById,
 )
+from camunda_sdk.transports import aiohttp_installed
 
 pytestmark = pytest.mark.camunda_cassette
 
+# The async tests replay one cassette on each transport: vcrpy patches httpx and
+# aiohttp separately, and a cassette must not care which one recorded it.
+TRANSPORTS = [
+    "httpx",
+    pytest.param("aiohttp", marks=pytest.mark.skipif(not aiohttp_installed(), reason="extra")),
+]
+
 
 @pytest.fixture
-def camunda_configuration(camunda_record_mode: str) -> Mapping[str, Any] | None:
+def camunda_transport() -> str:
+    """The async client's transport (tests parametrize it)."""
+    return "auto"
+
+
+@pytest.fixture
+def camunda_configuration(
+    camunda_record_mode: str, camunda_transport: str
+) -> Mapping[str, Any] | None:
     """Replays ignore the developer's ``CAMUNDA_*`` shell settings.
 
     The cassettes were recorded with Basic auth; an OAuth setup in the shell would
@@ -46,6 +62,7 @@ def camunda_configuration(camunda_record_mode: str) -> Mapping[str, Any] | None:
         "CAMUNDA_CLIENT_SECRET": "",
         "CAMUNDA_BASIC_AUTH_USERNAME": "",
         "CAMUNDA_BASIC_AUTH_PASSWORD": "",
+        "CAMUNDA_SDK_HTTP_TRANSPORT": camunda_transport,
     }
 
 
@@ -107,6 +124,8 @@ def test_search_and_cursor_pagination(camunda_client: Any) -> None:
     assert all(isinstance(p.items, list) for p in pages)
 
 
+@pytest.mark.camunda_cassette("test_async_client")
+@pytest.mark.parametrize("camunda_transport", TRANSPORTS)
 async def test_async_client(camunda_async_client: Any) -> None:
     topology, instances = await asyncio.gather(
         camunda_async_client.get_topology(), camunda_async_client.search_process_instances()
@@ -115,6 +134,8 @@ async def test_async_client(camunda_async_client: Any) -> None:
     assert isinstance(instances.items, list)
 
 
+@pytest.mark.camunda_cassette("test_worker_completes_and_fails_jobs")
+@pytest.mark.parametrize("camunda_transport", TRANSPORTS)
 async def test_worker_completes_and_fails_jobs(camunda_async_client: Any) -> None:
     from camunda_sdk.workers import (
         JobFailure,

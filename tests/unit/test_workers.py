@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import pickle
@@ -10,6 +11,7 @@ import threading
 from collections import deque
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 from fakes.jobs import FAST, SETTINGS, FakeJobServer, config, job_json, make_client, run_until_done
@@ -128,6 +130,43 @@ async def test_job_error_throws_a_bpmn_error() -> None:
         "errorMessage": "Payment exceeds limit",
     }
     assert server.errored["2"] == {"errorCode": "NO_MESSAGE"}
+    await client.close()
+
+
+@dataclasses.dataclass
+class Shipment:
+    """Variables as a class of the user's (module level: the process strategy pickles it)."""
+
+    order_id: str
+    weight: float
+    note: str | None = None
+
+
+@attrs.define
+class Refusal:
+    reason: str
+
+
+async def test_dataclass_and_attrs_variables_go_out_as_json_objects() -> None:
+    server = FakeJobServer([job_json(1), job_json(2), job_json(3), job_json(4)])
+
+    async def handler(job: ConnectedJobContext) -> Any:
+        if job.job_key == "1":
+            return Shipment("o-1", 2.5)  # None kept: a variable set to null is meaningful
+        if job.job_key == "2":
+            job.complete(Refusal("late"))
+            return None
+        if job.job_key == "3":
+            raise JobFailure("no stock", variables=Shipment("o-3", 1.0, "retry"))
+        raise JobError("REFUSED", variables=Refusal("too heavy"))
+
+    client = make_client(server)
+    create_job_worker(client, config(), handler, tuning=FAST)
+    await run_until_done(client, server, 4)
+    assert server.completed["1"] == {"variables": {"order_id": "o-1", "weight": 2.5, "note": None}}
+    assert server.completed["2"] == {"variables": {"reason": "late"}}
+    assert server.failed["3"]["variables"] == {"order_id": "o-3", "weight": 1.0, "note": "retry"}
+    assert server.errored["4"] == {"errorCode": "REFUSED", "variables": {"reason": "too heavy"}}
     await client.close()
 
 

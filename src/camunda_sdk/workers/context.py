@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
+    from .._serde import VariablesInput
     from ..client import CamundaAsyncClient, CamundaClient
     from ..log import BoundLogger, NullLogger
     from ..operations.models import ActivatedJobResult, JobCompletionRequest, UserTaskProperties
@@ -53,6 +54,18 @@ __all__ = [
 ]
 
 
+def plain_variables(variables: VariablesInput | None) -> dict[str, Any] | None:
+    """``variables`` as a plain dict: a mapping copied, a dataclass or attrs instance
+    converted (early, so the ``process`` strategy pickles plain data)."""
+    if variables is None:
+        return None
+    from .._serde import is_variables_object, to_wire
+
+    if is_variables_object(variables):
+        return to_wire(variables)
+    return dict(variables)  # type: ignore[arg-type]
+
+
 class JobFailure(Exception):
     """Raise in a handler to fail the job (instead of completing it).
 
@@ -70,13 +83,13 @@ class JobFailure(Exception):
         *,
         retries: int | None = None,
         retry_back_off: int = 0,
-        variables: Mapping[str, Any] | None = None,
+        variables: VariablesInput | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.retries = retries
         self.retry_back_off = retry_back_off
-        self.variables = dict(variables) if variables is not None else None
+        self.variables = plain_variables(variables)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only arguments defeat Exception's default pickling, and the
@@ -105,12 +118,12 @@ class JobError(Exception):
         error_code: str,
         message: str = "",
         *,
-        variables: Mapping[str, Any] | None = None,
+        variables: VariablesInput | None = None,
     ) -> None:
         super().__init__(f"{error_code}: {message}" if message else error_code)
         self.error_code = error_code
         self.message = message
-        self.variables = dict(variables) if variables is not None else None
+        self.variables = plain_variables(variables)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_error, (self.error_code, self.message, self.variables))
@@ -125,9 +138,12 @@ class Completion:
 
     __slots__ = ("result",)
 
-    def __init__(self, result: Mapping[str, Any] | JobCompletionRequest | None) -> None:
-        #: What completes the job, as a handler could return it.
-        self.result = result
+    def __init__(self, result: VariablesInput | JobCompletionRequest | None) -> None:
+        from .._serde import is_variables_object
+
+        #: What completes the job, as a handler could return it (a dataclass or
+        #: attrs instance as a plain dict: the process strategy pickles it).
+        self.result = plain_variables(result) if is_variables_object(result) else result
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Completion, (self.result,))
@@ -211,7 +227,7 @@ class JobContext:
 
     # -- reporting the outcome ----------------------------------------------------
 
-    def complete(self, variables: Mapping[str, Any] | JobCompletionRequest | None = None) -> None:
+    def complete(self, variables: VariablesInput | JobCompletionRequest | None = None) -> None:
         """Complete the job with ``variables`` (or a full ``JobCompletionRequest``).
 
         The worker sends the completion when the handler returns, retrying it
@@ -226,7 +242,7 @@ class JobContext:
         *,
         retries: int | None = None,
         retry_back_off: int = 0,
-        variables: Mapping[str, Any] | None = None,
+        variables: VariablesInput | None = None,
     ) -> None:
         """Fail the job, as raising :class:`JobFailure` with these arguments would."""
         self._record(
@@ -234,7 +250,7 @@ class JobContext:
         )
 
     def throw_error(
-        self, error_code: str, message: str = "", *, variables: Mapping[str, Any] | None = None
+        self, error_code: str, message: str = "", *, variables: VariablesInput | None = None
     ) -> None:
         """Throw a BPMN error, as raising :class:`JobError` with these arguments would."""
         self._record(JobError(error_code, message, variables=variables))

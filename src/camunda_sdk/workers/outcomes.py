@@ -17,9 +17,10 @@ import attrs
 import httpx
 
 from ..errors import AuthenticationError, CamundaConnectionError
-from .context import JobError, JobFailure
+from .context import JobError, JobFailure, plain_variables
 
 if TYPE_CHECKING:
+    from .._serde import VariablesInput
     from ..client import CamundaAsyncClient
     from ..operations.models import (
         ActivatedJobResult,
@@ -151,7 +152,7 @@ def fail(
     message: str,
     retries: int | None = None,
     retry_back_off: int = 0,
-    variables: Mapping[str, Any] | None = None,
+    variables: VariablesInput | None = None,
 ) -> Fail:
     from ..operations.models import JobFailRequest
 
@@ -160,7 +161,7 @@ def fail(
             retries=next_retries(job) if retries is None else retries,
             error_message=message,
             retry_back_off=retry_back_off,
-            variables=dict(variables) if variables is not None else None,
+            variables=plain_variables(variables),
             lease_token=job.lease_token,
         )
     )
@@ -184,7 +185,7 @@ def throw(job: ActivatedJobResult, error: JobError) -> ThrowError:
 
 
 def complete(job: ActivatedJobResult, result: object) -> Outcome:
-    from .._serde import Model
+    from .._serde import Model, is_variables_object, to_wire
     from ..operations.models import JobCompletionRequest
 
     lease = job.lease_token
@@ -197,12 +198,14 @@ def complete(job: ActivatedJobResult, result: object) -> Outcome:
     if isinstance(result, Mapping):
         # An empty dict sets nothing: leave the property out of the body.
         return Complete(JobCompletionRequest(variables=dict(result) or None, lease_token=lease))
+    if is_variables_object(result):  # a dataclass or attrs instance of the user's
+        return Complete(JobCompletionRequest(variables=to_wire(result) or None, lease_token=lease))
     if isinstance(result, Model):  # a generated model used as a bag of variables
         return Complete(JobCompletionRequest(variables=result.to_dict(), lease_token=lease))
     return fail(
         job,
         f"the job handler returned {type(result).__name__}; expected a dict of variables,"
-        " a JobCompletionRequest or None",
+        " a dataclass or attrs instance, a JobCompletionRequest or None",
     )
 
 

@@ -10,6 +10,11 @@ completions the server counted over a fixed window after a warm-up:
 
 - ``sdk async|thread / httpx|aiohttp``: this SDK's worker, each execution strategy
   on each async transport (``CAMUNDA_SDK_HTTP_TRANSPORT``);
+- ``sdk async / httpx-aiohttp``: the SDK's httpx sender over ``httpx_aiohttp``'s
+  transport (``transport=``), the other way to put aiohttp under the SDK;
+- ``sdk async / aiohttp + otel``: tracing and metrics on, recorded by the
+  OpenTelemetry SDK (batch span processor, in-memory metric reader), for the
+  on/off CPU ratio;
 - ``raw httpx async``, ``raw aiohttp``: a minimal loop on the same transport
   (one activation per 32 jobs, one POST per job), no SDK;
 - ``reference 10.0.1``: the reference Python SDK, from its own venv ``.tools/refsdk``
@@ -208,21 +213,50 @@ async def _measure(
     }
 
 
+def _otel_providers() -> dict[str, Any]:
+    """OpenTelemetry SDK providers that record everything and export nowhere."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    class Discard(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(Discard()))
+    meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+    return {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
+
+
 async def _run_ours(
-    base: str, concurrency: int, warmup: float, window: float, strategy: str, transport: str
+    base: str,
+    concurrency: int,
+    warmup: float,
+    window: float,
+    strategy: str,
+    transport: str,
+    otel: bool = False,
 ) -> dict[str, Any]:
     sys.path.insert(0, str(SRC))
     from camunda_sdk.client import CamundaAsyncClient
     from camunda_sdk.workers import ConnectedJobContext, WorkerConfig
     from camunda_sdk.workers.runtime import create_job_worker, run_workers, stop_workers
 
+    extra: dict[str, Any] = _otel_providers() if otel else {}
+    if transport == "httpx-aiohttp":
+        import httpx_aiohttp
+
+        extra["transport"] = httpx_aiohttp.AiohttpTransport()
     client = CamundaAsyncClient(
         configuration={
             "CAMUNDA_REST_ADDRESS": base + "/v2",
             "CAMUNDA_SDK_LOG_LEVEL": "error",
-            "CAMUNDA_SDK_HTTP_TRANSPORT": transport,
+            "CAMUNDA_SDK_HTTP_TRANSPORT": "httpx" if transport == "httpx-aiohttp" else transport,
         },
         environ={},
+        **extra,
     )
 
     async def handler(job: ConnectedJobContext) -> dict[str, Any]:
@@ -369,13 +403,18 @@ def ts_node() -> Path | None:
 
 # -- orchestration ---------------------------------------------------------------------------
 
-# name -> (mode, strategy, transport)
+# name -> (mode, strategy, transport, otel)
 OURS = {
-    f"sdk {strategy} / {transport}": ("ours", strategy, transport)
+    f"sdk {strategy} / {transport}": ("ours", strategy, transport, False)
     for transport in ("aiohttp", "httpx")
     for strategy in ("async", "thread")
 }
-RAW = {"raw aiohttp": ("raw-aiohttp", "", ""), "raw httpx async": ("raw-httpx", "", "")}
+OURS["sdk async / httpx-aiohttp"] = ("ours", "async", "httpx-aiohttp", False)
+OURS["sdk async / aiohttp + otel"] = ("ours", "async", "aiohttp", True)
+RAW = {
+    "raw aiohttp": ("raw-aiohttp", "", "", False),
+    "raw httpx async": ("raw-httpx", "", "", False),
+}
 
 
 def _pinned(command: list[str]) -> list[str]:
@@ -445,6 +484,7 @@ def main() -> None:
     parser.add_argument("--server", choices=["python", "node"], default="python")
     parser.add_argument("--strategy", default="async")
     parser.add_argument("--transport", default="auto")
+    parser.add_argument("--otel", action="store_true", help="ours: an OpenTelemetry SDK records")
     parser.add_argument("--reference-python", default="")
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--no-ts", action="store_true")
@@ -457,7 +497,13 @@ def main() -> None:
     if args.mode == "ours":
         result = asyncio.run(
             _run_ours(
-                args.url, args.concurrency, args.warmup, args.window, args.strategy, args.transport
+                args.url,
+                args.concurrency,
+                args.warmup,
+                args.window,
+                args.strategy,
+                args.transport,
+                args.otel,
             )
         )
         print(json.dumps(result))
@@ -474,10 +520,12 @@ def main() -> None:
     port = args.port or _free_port()
     base = f"http://127.0.0.1:{port}"
     contenders: dict[str, list[str]] = {}
-    for name, (mode, strategy, transport) in {**OURS, **RAW}.items():
+    for name, (mode, strategy, transport, otel) in {**OURS, **RAW}.items():
         command = _python_command(sys.executable, mode, base, args)
         if mode == "ours":
             command += ["--strategy", strategy, "--transport", transport]
+            if otel:
+                command.append("--otel")
         contenders[name] = command
     node = None if args.no_ts else ts_node()
     if node is not None:
@@ -525,6 +573,12 @@ def main() -> None:
             f"{name:<22} {row['jobs_per_s']:>9.1f} {row['cpu_ms_per_job'] * 1000:>14.0f}"
             f" {row['jobs_per_poll'] or float('nan'):>10.1f}"
             f" {server_us if server_us is not None else float('nan'):>14.0f}"
+        )
+    on, off = rows.get("sdk async / aiohttp + otel"), rows.get("sdk async / aiohttp")
+    if on and off:
+        print(
+            f"tracing and metrics recorded: {on['cpu_ms_per_job'] / off['cpu_ms_per_job']:.2f}x"
+            " the CPU per job without an OpenTelemetry SDK"
         )
     ts = rows.get("TS SDK 9.1.5")
     for name in OURS:

@@ -135,6 +135,8 @@ async def test_job_counters_duration_and_capacity_move_as_jobs_run() -> None:
     async def observe(job: ConnectedJobContext) -> Any:
         points = telemetry.metrics()
         in_flight = sum(p.value for p in points["camunda.worker.jobs.in_flight"])
+        free = sum(p.value for p in points["camunda.worker.capacity.free"])
+        assert in_flight + free == 8  # the gauges, read at collection, add up to the capacity
         running.append(in_flight)
         return await handler(job)
 

@@ -362,8 +362,6 @@ class JobWorker:
         self._capacity = asyncio.Event()
         self._deadline_moved = asyncio.Event()
         self._state = "polling"
-        capacity = self.config.max_concurrent_jobs
-        self.telemetry.free.add(capacity, self.telemetry.attributes)
         self.log.info(
             f"worker started ({self.execution_strategy},"
             f" at most {self.config.max_concurrent_jobs} jobs at once)"
@@ -385,7 +383,6 @@ class JobWorker:
             if self._abandon_timer is not None:  # a restarted worker must not meet it
                 self._abandon_timer.cancel()
                 self._abandon_timer = None
-            self.telemetry.free.add(-capacity, self.telemetry.attributes)
             self.log.info("worker stopped")
 
     async def _poll_loop(self) -> None:
@@ -576,9 +573,6 @@ class JobWorker:
             return
         active = self._track(job, activated_at)
         telemetry = self.telemetry
-        labels = telemetry.attributes
-        telemetry.in_flight.add(1, labels)
-        telemetry.free.add(-1, labels)
         became, delivered = "abandoned", False
         context: JobContext | None = None
         try:
@@ -606,8 +600,6 @@ class JobWorker:
                 telemetry.count(became)
         finally:
             self._registry.active.pop(str(key), None)
-            telemetry.in_flight.add(-1, labels)
-            telemetry.free.add(1, labels)
             if context is not None:
                 context._finish(became, delivered, self.log)
 

@@ -11,7 +11,8 @@ Metrics (attribute ``camunda.job.type``):
   (counters; ``errored`` counts BPMN errors thrown);
 - ``camunda.worker.handler.duration`` (histogram, seconds);
 - ``camunda.worker.jobs.in_flight`` and ``camunda.worker.capacity.free``
-  (up-down counters: their current value is the gauge to scale on).
+  (observable gauges, summed over a process's workers of each job type: read
+  when metrics are collected, so they cost a running job nothing).
 
 ``CAMUNDA_SDK_TRACING=false`` turns both off. Without an OpenTelemetry SDK no
 span is started and the API's no-op instruments answer: a few calls per job.
@@ -23,7 +24,9 @@ counters are kept by the runtime, which alone knows when an outcome arrived.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import threading
+import weakref
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
@@ -87,14 +90,7 @@ class WorkerTelemetry:
             description="Time job handlers took.",
             explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
         )
-        self.in_flight = meter.create_up_down_counter(
-            "camunda.worker.jobs.in_flight", unit="{job}", description="Jobs being handled."
-        )
-        self.free = meter.create_up_down_counter(
-            "camunda.worker.capacity.free",
-            unit="{job}",
-            description="Jobs the worker could take on now.",
-        )
+        _observe(meter_provider, meter, worker)
 
     def count(self, outcome: str) -> None:
         """Count a job that ended ``completed``, ``failed`` or ``errored``."""
@@ -174,3 +170,51 @@ def camunda_job_handler(worker: JobWorker) -> Generator[None, JobHandler, JobHan
             raise
 
     return trace_job
+
+
+# -- gauges ------------------------------------------------------------------------------
+#
+# An instrument name can be registered once per meter (a second registration
+# keeps the first callback), so each meter provider gets one pair of gauges
+# whose callbacks read every live worker using that provider.
+
+_GLOBAL = object()  # the key of workers on the global provider
+_lock = threading.Lock()
+_workers: dict[int, weakref.WeakSet[JobWorker]] = {}
+
+
+def _observe(provider: object, meter: Any, worker: JobWorker) -> None:
+    key = id(provider if worker.client.context.meter_provider is not None else _GLOBAL)
+    with _lock:
+        workers = _workers.get(key)
+        created = workers is None
+        if workers is None:
+            workers = _workers[key] = weakref.WeakSet()
+        workers.add(worker)
+    if not created:
+        return
+    meter.create_observable_gauge(
+        "camunda.worker.jobs.in_flight",
+        callbacks=[_gauge(workers, lambda health: health.in_flight)],
+        unit="{job}",
+        description="Jobs being handled.",
+    )
+    meter.create_observable_gauge(
+        "camunda.worker.capacity.free",
+        callbacks=[_gauge(workers, lambda health: health.free_capacity)],
+        unit="{job}",
+        description="Jobs the workers could take on now (0 when stopped).",
+    )
+
+
+def _gauge(workers: weakref.WeakSet[JobWorker], read: Any) -> Any:
+    from opentelemetry.metrics import CallbackOptions, Observation
+
+    def observe(options: CallbackOptions) -> Iterable[Observation]:
+        totals: dict[str, int] = {}
+        for worker in list(workers):
+            health = worker.health()
+            totals[health.job_type] = totals.get(health.job_type, 0) + read(health)
+        return [Observation(value, {"camunda.job.type": t}) for t, value in totals.items()]
+
+    return observe

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
+import weakref
 from typing import Any
 
 import httpx
@@ -264,3 +266,24 @@ async def test_a_thread_handler_s_own_calls_are_children_of_its_job_span() -> No
     (job_span,) = telemetry.spans("process work")
     (topology,) = telemetry.spans("GET /topology")
     assert topology.parent is not None and topology.parent.span_id == job_span.context.span_id
+
+
+async def test_counters_keep_the_counts_of_workers_that_are_gone() -> None:
+    # Observable counters must stay monotonic: a collected worker's jobs still count.
+    telemetry = Telemetry()
+    server = FakeJobServer([job_json(1), job_json(2)])
+    client = traced_client(server, telemetry)
+    gone = weakref.ref(create_job_worker(client, config(), handler, tuning=FAST))
+    await run_until_done(client, server, 2)
+    await client.close()
+    del client
+    gc.collect()
+    assert gone() is None  # so the count below comes from the retired totals
+    server = FakeJobServer([job_json(3)])
+    client = traced_client(server, telemetry)
+    create_job_worker(client, config(), handler, tuning=FAST)
+    await run_until_done(client, server, 1)
+    await client.close()
+    points = telemetry.metrics()
+    [activated] = points["camunda.worker.jobs.activated"]
+    assert activated.value == 3 and activated.attributes == {"camunda.job.type": "work"}

@@ -454,7 +454,7 @@ class JobWorker:
                 self._state = "polling"
             jobs = result.jobs if isinstance(result.jobs, list) else []
             if jobs:
-                self.telemetry.activated.add(len(jobs), self.telemetry.attributes)
+                self.telemetry.count("activated", len(jobs))
             if config.with_lease and any(job.lease_token is None for job in jobs):
                 self._hand_back(jobs, started)
                 raise ConfigurationError(

@@ -8,7 +8,8 @@ stage). A handler exception sets the span's status to ERROR and records it.
 Metrics (attribute ``camunda.job.type``):
 
 - ``camunda.worker.jobs.activated``, ``.completed``, ``.failed``, ``.errored``
-  (counters; ``errored`` counts BPMN errors thrown);
+  (counters; ``errored`` counts BPMN errors thrown): observable, so a job adds
+  to a plain integer and the SDK reads the totals when it collects;
 - ``camunda.worker.handler.duration`` (histogram, seconds);
 - ``camunda.worker.jobs.in_flight`` and ``camunda.worker.capacity.free``
   (observable gauges, summed over a process's workers of each job type: read
@@ -72,32 +73,22 @@ class WorkerTelemetry:
 
         meter_provider = context.meter_provider or metrics.get_meter_provider()
         meter = meter_provider.get_meter(_NAME, __version__)
-        self.activated = meter.create_counter(
-            "camunda.worker.jobs.activated", unit="{job}", description="Jobs activated."
-        )
-        self.completed = meter.create_counter(
-            "camunda.worker.jobs.completed", unit="{job}", description="Jobs completed."
-        )
-        self.failed = meter.create_counter(
-            "camunda.worker.jobs.failed", unit="{job}", description="Jobs failed."
-        )
-        self.errored = meter.create_counter(
-            "camunda.worker.jobs.errored", unit="{job}", description="BPMN errors thrown."
-        )
+        #: Jobs activated, completed, failed and errored so far: plain integers the
+        #: observable counters report when metrics are collected (see _observe).
+        self.counts: dict[str, int] = dict.fromkeys(_COUNTED, 0)
         self.duration = meter.create_histogram(
             "camunda.worker.handler.duration",
             unit="s",
             description="Time job handlers took.",
             explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
         )
-        _observe(meter_provider, meter, worker)
+        _observe(meter_provider, meter, worker, self.counts)
 
-    def count(self, outcome: str) -> None:
-        """Count a job that ended ``completed``, ``failed`` or ``errored``."""
-        counter = {"completed": self.completed, "failed": self.failed, "errored": self.errored}
-        instrument = counter.get(outcome)
-        if instrument is not None:
-            instrument.add(1, self.attributes)
+    def count(self, what: str, jobs: int = 1) -> None:
+        """Count jobs ``activated``, or ended ``completed``, ``failed`` or ``errored``."""
+        counts = self.counts
+        if what in counts:
+            counts[what] += jobs
 
     def start_job(self, job: ActivatedJobResult) -> tuple[Any, object] | None:
         """Start the job's span and make it current; return what :meth:`end_job` needs."""
@@ -178,21 +169,68 @@ def camunda_job_handler(worker: JobWorker) -> Generator[None, JobHandler, JobHan
 # keeps the first callback), so each meter provider gets one pair of gauges
 # whose callbacks read every live worker using that provider.
 
+_COUNTED: tuple[str, ...] = ("activated", "completed", "failed", "errored")
+_COUNTER_DESCRIPTIONS = {
+    "activated": "Jobs activated.",
+    "completed": "Jobs completed.",
+    "failed": "Jobs failed.",
+    "errored": "BPMN errors thrown.",
+}
 _GLOBAL = object()  # the key of workers on the global provider
 _lock = threading.Lock()
-_workers: dict[int, weakref.WeakSet[JobWorker]] = {}
 
 
-def _observe(provider: object, meter: Any, worker: JobWorker) -> None:
+class _Observed:
+    """The live workers on one meter provider, and the counts of those gone."""
+
+    def __init__(self) -> None:
+        self.workers: weakref.WeakSet[JobWorker] = weakref.WeakSet()
+        # Counters are monotonic: a collected worker's counts stay in the totals.
+        self.retired: dict[tuple[str, str], int] = {}
+
+    def retire(self, job_type: str, counts: dict[str, int]) -> None:
+        with _lock:
+            for what, value in counts.items():
+                self.retired[job_type, what] = self.retired.get((job_type, what), 0) + value
+
+    def totals(self, what: str) -> dict[str, int]:
+        with _lock:
+            out = {t: v for (t, w), v in self.retired.items() if w == what}
+        for worker in list(self.workers):
+            job_type = worker.config.job_type
+            out[job_type] = out.get(job_type, 0) + worker.telemetry.counts[what]
+        return out
+
+
+_observed: dict[int, _Observed] = {}
+
+
+def _observe(provider: object, meter: Any, worker: JobWorker, counts: dict[str, int]) -> None:
     key = id(provider if worker.client.context.meter_provider is not None else _GLOBAL)
     with _lock:
-        workers = _workers.get(key)
-        created = workers is None
-        if workers is None:
-            workers = _workers[key] = weakref.WeakSet()
-        workers.add(worker)
+        observed = _observed.get(key)
+        created = observed is None
+        if observed is None:
+            observed = _observed[key] = _Observed()
+        observed.workers.add(worker)
+    weakref.finalize(worker, observed.retire, worker.config.job_type, counts)
     if not created:
         return
+    from opentelemetry.metrics import CallbackOptions, Observation
+
+    for what in _COUNTED:
+
+        def observe(options: CallbackOptions, what: str = what) -> Iterable[Observation]:
+            totals = observed.totals(what)
+            return [Observation(value, {"camunda.job.type": t}) for t, value in totals.items()]
+
+        meter.create_observable_counter(
+            f"camunda.worker.jobs.{what}",
+            callbacks=[observe],
+            unit="{job}",
+            description=_COUNTER_DESCRIPTIONS[what],
+        )
+    workers = observed.workers
     meter.create_observable_gauge(
         "camunda.worker.jobs.in_flight",
         callbacks=[_gauge(workers, lambda health: health.in_flight)],

@@ -403,6 +403,33 @@ async def test_capacity_is_respected_and_polls_ask_only_for_free_slots() -> None
     await client.close()
 
 
+async def test_slots_freed_under_the_threshold_are_filled_after_the_activation_delay() -> None:
+    server = FakeJobServer([job_json(i) for i in range(1, 7)])
+    slow = asyncio.Event()
+
+    async def handler(job: ConnectedJobContext) -> dict[str, Any]:
+        if job.job_key in ("1", "2"):
+            await slow.wait()  # two slow jobs hold half of the slots
+        return {}
+
+    client = make_client(server)
+    tuning = attrs.evolve(FAST, activation_delay=0.05)
+    create_job_worker(client, config(max_concurrent_jobs=4), handler, tuning=tuning)
+    server.expect(4)
+    runner = asyncio.create_task(run_workers(client))
+    # Two free slots are fewer than the 75 % wanted: they wait at most the delay
+    # for more, then are filled while the slow jobs still run.
+    await asyncio.wait_for(server.done.wait(), 5)
+    assert sorted(server.completed, key=int) == ["3", "4", "5", "6"]
+    assert [a["maxJobsToActivate"] for a in server.activations][:2] == [4, 2]
+    slow.set()
+    server.expect(6)
+    await asyncio.wait_for(server.done.wait(), 5)
+    await stop_workers(client)
+    await runner
+    await client.close()
+
+
 async def test_polls_again_at_once_after_jobs_arrive() -> None:
     # Each activation hands out one job: the next poll must follow without a pause,
     # so 20 jobs take 20+ polls and no idle backoff (which is set huge here).

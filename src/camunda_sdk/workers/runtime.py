@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import math
 import random
 import signal
 import threading
@@ -125,6 +126,12 @@ class WorkerTuning:
         deadline_margin: seconds before the job's deadline at which delivery
             gives up (at most this, and at most a tenth of the job timeout).
         shutdown_timeout: seconds a stopping worker waits for running handlers.
+        activation_threshold: the share of ``max_concurrent_jobs`` that should be
+            free before the next activation while jobs run, so the cluster
+            answers fewer, fuller requests (not one for a single job the moment
+            one finishes);
+        activation_delay: ... but a free slot waits at most this many seconds
+            for the others, so slow jobs do not leave slots idle.
         random: the jitter source (``random.random``).
     """
 
@@ -133,6 +140,8 @@ class WorkerTuning:
     outcome_backoff: Backoff = Backoff(0.1, 2.0)
     deadline_margin: float = 1.0
     shutdown_timeout: float = 30.0
+    activation_threshold: float = 0.75
+    activation_delay: float = 0.02
     random: Callable[[], float] = random.random
 
 
@@ -401,12 +410,29 @@ class JobWorker:
             fetch_variables.append(carried)  # the trace the process carries comes along
         errors = 0
         idle = 0
+        # Free slots wanted before polling while jobs run; with none running, any will do.
+        wanted = max(1, math.ceil(config.max_concurrent_jobs * tuning.activation_threshold))
+        fill_by: float | None = None  # when a partly free worker polls anyway
+        timer: asyncio.TimerHandle | None = None
         while not self._stopping:
             free = config.max_concurrent_jobs - len(self._in_flight)
             if free <= 0:
                 capacity.clear()
                 await capacity.wait()
                 continue
+            if free < wanted and self._in_flight:
+                if fill_by is None:
+                    # Fast jobs free the other slots within moments; slow ones do not.
+                    fill_by = loop.time() + tuning.activation_delay
+                    timer = loop.call_at(fill_by, capacity.set)
+                if loop.time() < fill_by:
+                    capacity.clear()
+                    await capacity.wait()
+                    continue
+            fill_by = None
+            if timer is not None:
+                timer.cancel()
+                timer = None
             request = JobActivationRequest(
                 type_=config.job_type,
                 timeout=config.job_timeout_milliseconds,

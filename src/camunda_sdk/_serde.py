@@ -255,6 +255,9 @@ def _fields_of(cls: type) -> tuple[tuple[str, str], ...]:
 
 def to_wire(value: Any) -> Any:
     """Convert models, enums, lists and dicts into JSON-ready values (None fields dropped)."""
+    cls = type(value)
+    if cls in _PLAIN:  # most values: checked first, it is the cheapest test
+        return value
     if isinstance(value, Model):
         out: dict[str, Any] = {}
         for attr, wire in _fields_of(type(value)):
@@ -268,9 +271,6 @@ def to_wire(value: Any) -> Any:
         return {k: to_wire(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_wire(v) for v in value]
-    cls = type(value)
-    if cls in _PLAIN:
-        return value
     # A user's class given where variables go (a dataclass or attrs instance): its
     # fields by attribute name, None kept (a variable set to null is meaningful).
     names = _object_fields(cls)

@@ -185,12 +185,15 @@ def throw(job: ActivatedJobResult, error: JobError) -> ThrowError:
 
 
 def complete(job: ActivatedJobResult, result: object) -> Outcome:
-    from .._serde import Model, is_variables_object, to_wire
-    from ..operations.models import JobCompletionRequest
-
+    # Imported once, not per job: the generated models load lazily.
+    JobCompletionRequest = _completion_request()
     lease = job.lease_token
-    if result is None:
+    if result is None or (type(result) is dict and not result):  # the common no-op
         return Complete(JobCompletionRequest(lease_token=lease))
+    if type(result) is dict:  # before the Mapping check, an ABC instance check
+        return Complete(JobCompletionRequest(variables=result.copy(), lease_token=lease))
+    from .._serde import Model, is_variables_object, to_wire
+
     if isinstance(result, JobCompletionRequest):
         if lease is not None and result.lease_token is None:
             result = attrs.evolve(result, lease_token=lease)
@@ -207,6 +210,18 @@ def complete(job: ActivatedJobResult, result: object) -> Outcome:
         f"the job handler returned {type(result).__name__}; expected a dict of variables,"
         " a dataclass or attrs instance, a JobCompletionRequest or None",
     )
+
+
+def _completion_request() -> type[JobCompletionRequest]:
+    global _JobCompletionRequest
+    if _JobCompletionRequest is None:
+        from ..operations.models import JobCompletionRequest
+
+        _JobCompletionRequest = JobCompletionRequest
+    return _JobCompletionRequest
+
+
+_JobCompletionRequest: type[JobCompletionRequest] | None = None
 
 
 class ActiveJob:

@@ -20,6 +20,7 @@ Multipart operations are not here: Prism cannot validate arrays of files, so
 
 from __future__ import annotations
 
+import collections.abc
 import enum
 import inspect
 import types
@@ -84,9 +85,12 @@ def _namespace() -> dict[str, Any]:
     """Globals to evaluate the generated (string) annotations in: every model and key type."""
     from camunda_sdk.operations import client as ops_client
     from camunda_sdk.operations import models, semantic_types
+    from camunda_sdk.reading.eventual import ConsistencyOptions
 
     ns: dict[str, Any] = dict(vars(typing))
     ns.update(vars(ops_client))
+    ns["ConsistencyOptions"] = ConsistencyOptions  # imported by the client for typing only
+    ns["Iterator"], ns["AsyncIterator"] = collections.abc.Iterator, collections.abc.AsyncIterator
     ns.update({name: getattr(models, name) for name in models.__all__})
     ns.update({name: getattr(semantic_types, name) for name in semantic_types.__all__})
     return ns

@@ -273,3 +273,23 @@ async def test_stages_see_the_sdk_s_requests_and_responses(transport: str) -> No
             await sdk.get_topology()
         await sdk.close()
         assert seen.types and set(seen.types) == {(Request, Response)}
+
+
+def test_the_aiohttp_sender_takes_proxies_from_the_environment_once_per_origin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As httpx does (trust_env): HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, minus NO_PROXY.
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.corp")
+    sender = AiohttpSender()
+    proxy = sender._proxy  # pyright: ignore[reportPrivateUsage]
+    assert proxy("https://cluster.example/v2/topology") == "http://proxy.corp:3128"
+    assert proxy("https://internal.corp/v2/topology") is None
+    assert proxy("http://cluster.example/v2/topology") is None  # no HTTP_PROXY
+    monkeypatch.setenv("HTTP_PROXY", "http://other:1")
+    # Looked up once per origin: a later change applies to new origins only.
+    assert proxy("http://cluster.example/v2/jobs") is None
+    assert proxy("http://new.example/v2") == "http://other:1"

@@ -286,3 +286,91 @@ def test_no_wait_span_when_tracing_is_off() -> None:
     with client:
         client.search_process_instances(consistency=FAST)
     assert telemetry.spans() == []
+
+
+@both
+def test_a_predicate_that_raises_ends_the_wait_with_its_error(kind: str) -> None:
+    telemetry = Telemetry()
+    script = Script({SEARCH: [page([]), page([INSTANCE])]})
+
+    def broken(result: Any) -> bool:
+        raise LookupError("predicate bug")
+
+    options = ConsistencyOptions(wait_up_to_ms=2000, poll_interval_ms=10, predicate=broken)
+    transport = httpx.MockTransport(script)
+    with pytest.raises(LookupError, match="predicate bug"):
+        if kind == "sync":
+            with CamundaClient(
+                BASE, environ={}, transport=transport, tracer_provider=telemetry.tracer_provider
+            ) as client:
+                client.search_process_instances(consistency=options)
+        else:
+
+            async def run() -> None:
+                async with CamundaAsyncClient(
+                    BASE, environ={}, transport=transport, tracer_provider=telemetry.tracer_provider
+                ) as client:
+                    await client.search_process_instances(consistency=options)
+
+            asyncio.run(run())
+    assert script.count(SEARCH) == 1  # no attempt after the predicate failed
+    (wait,) = telemetry.spans("camunda.consistency.wait searchProcessInstances")
+    assert dict(wait.attributes or {})["camunda.consistency.outcome"] == "error"
+    assert not wait.status.is_ok
+
+
+def test_cancelling_a_wait_stops_it_ends_its_span_and_restores_the_context() -> None:
+    from opentelemetry import trace
+
+    telemetry = Telemetry()
+    script = Script({SEARCH: [page([])]})
+
+    async def run() -> None:
+        async with CamundaAsyncClient(
+            BASE,
+            environ={},
+            transport=httpx.MockTransport(script),
+            tracer_provider=telemetry.tracer_provider,
+        ) as client:
+            options = ConsistencyOptions(wait_up_to_ms=60_000, poll_interval_ms=10)
+            task = asyncio.ensure_future(client.search_process_instances(consistency=options))
+            while script.count(SEARCH) < 2:
+                await asyncio.sleep(0.005)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            before = script.count(SEARCH)
+            await asyncio.sleep(0.05)
+            assert script.count(SEARCH) == before  # nothing polls on after the cancel
+        assert not trace.get_current_span().get_span_context().is_valid
+
+    asyncio.run(run())
+    (wait,) = telemetry.spans("camunda.consistency.wait searchProcessInstances")
+    assert dict(wait.attributes or {})["camunda.consistency.outcome"] == "cancelled"
+
+
+def test_a_stop_iteration_from_an_attempt_is_not_taken_for_the_end_of_the_wait() -> None:
+    def attempt() -> Any:
+        raise StopIteration
+
+    with CamundaClient(BASE, environ={}) as client, pytest.raises(StopIteration):
+        eventual.wait(client.context, "op", attempt, FAST)
+
+
+def test_a_whole_wait_sleeps_no_longer_than_its_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(eventual.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(eventual.time, "sleep", sleep)
+    script = Script({SEARCH: [page([])]})
+    options = ConsistencyOptions(wait_up_to_ms=1250, poll_interval_ms=500)
+    with pytest.raises(EventualConsistencyTimeoutError) as caught:
+        call("sync", script, "search_process_instances", consistency=options)
+    assert sleeps == [0.5, 0.5, 0.25]  # the last pause is cut to the deadline
+    assert caught.value.attempts == script.count(SEARCH) == 4
+    assert caught.value.elapsed_ms == 1250

@@ -68,7 +68,8 @@ class ConsistencyOptions(Generic[R]):
         poll_interval_ms: the pause between attempts (at least 10 ms).
         predicate: called with each successful result; the wait ends when it
             returns True. Default: a non-empty ``items`` list for searches, any
-            answer for reads by key.
+            answer for reads by key. An exception it raises ends the wait and
+            propagates as it is.
     """
 
     wait_up_to_ms: int
@@ -189,6 +190,12 @@ def _outcome_attributes(state: WaitState) -> dict[str, Any]:
     }
 
 
+def _cancelled(state: WaitState, exc: BaseException) -> None:
+    """A wait ended by cancellation or an interrupt reports ``cancelled``, not ``error``."""
+    if not isinstance(exc, Exception):  # CancelledError, KeyboardInterrupt, SystemExit
+        state.outcome = "cancelled"
+
+
 def _log_end(context: ClientContext, operation_id: str, state: WaitState) -> None:
     context.logger.debug(
         "consistency wait ended",
@@ -231,11 +238,13 @@ def wait(
             else:
                 time.sleep(step)
                 outcome = None
-            step = flow.send(outcome)
-    except StopIteration as stop:
-        return stop.value
+            try:
+                step = flow.send(outcome)
+            except StopIteration as stop:  # the flow's own end only, never the attempt's
+                return stop.value
     except BaseException as exc:
         failure = exc
+        _cancelled(state, exc)
         raise
     finally:
         flow.close()
@@ -278,11 +287,13 @@ async def await_(
             else:
                 await asyncio.sleep(step)
                 outcome = None
-            step = flow.send(outcome)
-    except StopIteration as stop:
-        return stop.value
+            try:
+                step = flow.send(outcome)
+            except StopIteration as stop:  # the flow's own end only, never the attempt's
+                return stop.value
     except BaseException as exc:
         failure = exc
+        _cancelled(state, exc)
         raise
     finally:
         flow.close()

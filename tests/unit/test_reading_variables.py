@@ -17,6 +17,7 @@ from camunda_sdk import (
     CamundaAsyncClient,
     CamundaClient,
     ConsistencyOptions,
+    EventualConsistencyTimeoutError,
     JobCompletionRequest,
     MessagePublicationRequest,
     MissingVariableError,
@@ -308,3 +309,37 @@ def test_literal_and_union_fields_are_checked() -> None:
         VariableMap(Flags, {"mode": "c", "size": 1}).validate()
     with pytest.raises(VariableDeserializationError, match="size"):
         VariableMap(Flags, {"mode": "a", "size": True}).validate()
+
+
+def test_a_custom_predicate_that_never_holds_times_out() -> None:
+    options = ConsistencyOptions[VariableMap[Shipment]](
+        wait_up_to_ms=30, poll_interval_ms=10, predicate=lambda v: v.get("carrier") == "UPS"
+    )
+    with pytest.raises(EventualConsistencyTimeoutError) as caught:
+        read("sync", PagedSearch([var("carrier", "DHL")]), Shipment, consistency=options)
+    assert caught.value.operation_id == "searchVariables"
+    assert caught.value.last_status == 200
+
+
+def test_a_custom_predicate_sees_the_variable_map() -> None:
+    seen: list[Any] = []
+
+    def holds(variables: VariableMap[Shipment]) -> bool:
+        seen.append(variables)
+        return variables.get("carrier") == "DHL"
+
+    options = ConsistencyOptions(wait_up_to_ms=2000, poll_interval_ms=10, predicate=holds)
+    variables = read("sync", PagedSearch([var("carrier", "DHL")]), Shipment, consistency=options)
+    assert variables.validate() == Shipment("DHL")
+    assert len(seen) == 1 and isinstance(seen[0], VariableMap)
+
+
+def test_a_mismatch_inside_a_dict_does_not_show_its_keys() -> None:
+    @dataclasses.dataclass
+    class Prices:
+        prices: dict[str, float]
+
+    with pytest.raises(VariableDeserializationError) as caught:
+        VariableMap(Prices, {"prices": {"card-4111111111111111": "free"}}).validate()
+    assert caught.value.name == "prices[]"
+    assert "4111" not in str(caught.value) and "free" not in str(caught.value)

@@ -104,11 +104,13 @@ class ReadMethods:
             consistency: wait until the variable of every required field (one
                 without a default) is visible, up to ``wait_up_to_ms``; then return
                 what is there (``validate()`` names a variable still missing). A
-                ``predicate`` is given the ``VariableMap``.
+                ``predicate`` is given the ``VariableMap``; one that never holds
+                ends in ``EventualConsistencyTimeoutError``, like any wait.
 
         Raises:
             VariableScopeCollisionError: a declared name exists at several scopes.
             VariableDeserializationError: a declared variable's value is not JSON.
+            EventualConsistencyTimeoutError: a custom ``predicate`` never held.
         """
         from ..operations import descriptors as d
         from .eventual import wait
@@ -141,7 +143,7 @@ class ReadMethods:
                 collect,
                 _variables_options(consistency, dto),
                 _all_found(fields),
-                keep_last=True,
+                keep_last=consistency.predicate is None,
             )
         return VariableMap(dto, collector.values())
 
@@ -245,7 +247,7 @@ class AsyncReadMethods:
                 collect,
                 _variables_options(consistency, dto),
                 _all_found(fields),
-                keep_last=True,
+                keep_last=consistency.predicate is None,
             )
         return VariableMap(dto, collector.values())
 

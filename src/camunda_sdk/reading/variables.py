@@ -277,7 +277,8 @@ def _conform(value: Any, hint: Any, path: str) -> Any:
         if not isinstance(value, dict):
             raise _mismatch(path, hint, value)
         item = args[1] if len(args) == 2 else Any
-        return {k: _conform(v, item, f"{path}.{k}") for k, v in value.items()}
+        # The keys are data, not field names: `[]` stands in for them, as they may be secrets.
+        return {k: _conform(v, item, f"{path}[]") for k, v in value.items()}
     if base is bool:
         if type(value) is bool:
             return value

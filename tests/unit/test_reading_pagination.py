@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from camunda_sdk.operations.models import (
     ProcessInstanceFilter,
     ProcessInstanceSearchQuerySortRequest,
 )
+from camunda_sdk.reading.pagination import MAX_PAGE_SIZE, Pager
 
 SEARCH = "/v2/process-instances/search"
 
@@ -230,3 +232,54 @@ def test_a_capped_total_is_not_the_end() -> None:
 
     assert keys(collect("sync", capped, page_size=2)) == ["0", "1", "2", "3", "4"]
     assert server.cursors == [None, "1", "3", "4"]  # only an empty page can end it
+
+
+@both
+def test_an_empty_page_that_still_carries_a_cursor_ends_it(kind: str) -> None:
+    bodies: list[Any] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        bodies.append(request)
+        if len(bodies) == 1:
+            _, body = page(instances(2), total=10, more=True, end_cursor="c1")
+        else:
+            body = {"items": [], "page": {"totalItems": 10, "endCursor": "c2"}}
+        return httpx.Response(200, json=body)
+
+    assert keys(collect(kind, server, page_size=2)) == ["0", "1"]
+    assert len(bodies) == 2
+
+
+def test_a_cursor_cycle_ends_before_asking_for_a_page_again() -> None:
+    pager = Pager(None, 2, None)
+    sent: list[Any] = []
+    cursors = iter(["a", "b", "a"])
+    while (body := pager.next_body()) is not None:
+        sent.append(body["page"].get("after"))
+        pager.take(
+            SimpleNamespace(
+                items=[1, 2], page=SimpleNamespace(end_cursor=next(cursors), total_items=None)
+            )
+        )
+    assert sent == [None, "a", "b"]  # "a" came back: not asked for a second time
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"page_size": 10_001}, "page_size"),
+        ({"page_size": True}, "page_size"),
+        ({"page_size": 2.5}, "page_size"),
+        ({"limit": 1.5}, "limit"),
+        ({"limit": True}, "limit"),
+    ],
+)
+def test_page_size_and_limit_are_bounded(kwargs: dict[str, Any], match: str) -> None:
+    with CamundaClient(BASE, environ={}) as client, pytest.raises(ValueError, match=match):
+        client.iter_search_process_instances(**kwargs)
+
+
+def test_the_largest_page_size_is_accepted() -> None:
+    server = PagedSearch(instances(1))
+    collect("sync", server, page_size=MAX_PAGE_SIZE)
+    assert server.bodies[0]["page"]["limit"] == MAX_PAGE_SIZE

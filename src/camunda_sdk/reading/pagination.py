@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from ..pipeline.operation import Operation
     from .eventual import ConsistencyOptions
 
-__all__ = ["Pager", "aiter_pages", "iter_pages"]
+__all__ = ["MAX_PAGE_SIZE", "Pager", "aiter_pages", "iter_pages"]
+
+#: The largest ``page.limit`` the API accepts (``CursorForwardPagination.limit``'s
+#: ``maximum`` in the spec); a larger ``page_size`` fails at the call, not with a 400.
+MAX_PAGE_SIZE = 10_000
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Pager:
@@ -44,10 +52,12 @@ class Pager:
     __slots__ = ("_base", "_cursor", "_done", "_limit", "_sent", "items", "page_size", "pages")
 
     def __init__(self, data: Any, page_size: int, limit: int | None) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise ValueError(f"page_size must be a positive int, got {page_size!r}")
-        if limit is not None and (isinstance(limit, bool) or limit < 0):
-            raise ValueError(f"limit must be None or 0 or more, got {limit!r}")
+        if not _is_int(page_size) or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(
+                f"page_size must be an int from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
+            )
+        if limit is not None and (not _is_int(limit) or limit < 0):
+            raise ValueError(f"limit must be None or an int of 0 or more, got {limit!r}")
         base = to_wire(data) if data is not None else {}
         if not isinstance(base, dict):
             raise TypeError(f"data must be the search's query model, got {type(data).__name__}")

@@ -12,8 +12,14 @@ from fakes.reading import BASE, PagedSearch
 
 import camunda_sdk
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "reading.md"
-BLOCKS = re.findall(r"^```python\n(.*?)^```$", DOC.read_text(), flags=re.MULTILINE | re.DOTALL)
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "reading.md"
+PYTHON = re.compile(r"^```python\n(.*?)^```$", flags=re.MULTILINE | re.DOTALL)
+BLOCKS = PYTHON.findall(DOC.read_text())
+# The README's read-side section (up to the next heading) and its example.
+README_SECTION = re.search(
+    r"^### Reading: .*?(?=^#)", (ROOT / "README.md").read_text(), flags=re.MULTILINE | re.DOTALL
+)
 
 
 class LaggingCluster:
@@ -25,6 +31,7 @@ class LaggingCluster:
             [{"processInstanceKey": str(i), "state": "ACTIVE"} for i in range(3)]
         )
         self.tasks = PagedSearch([{"userTaskKey": "7", "name": "Check order"}])
+        self.incidents = PagedSearch([{"errorType": "IO_MAPPING_ERROR", "errorMessage": "x"}])
         self.variables = PagedSearch(
             [
                 {"name": "order_id", "value": '"o-1"', "scopeKey": "1", "isTruncated": False},
@@ -36,7 +43,9 @@ class LaggingCluster:
         path = request.url.path
         if path == "/v2/process-instances":
             return httpx.Response(200, json={"processInstanceKey": "1"})
-        if path == "/v2/process-instances/1":
+        if path.endswith("/incidents/search"):
+            return self.incidents(request)
+        if re.fullmatch(r"/v2/process-instances/\d+", path):
             self.reads += 1
             if self.reads == 1:
                 return httpx.Response(404, json={"title": "not found"})
@@ -50,9 +59,8 @@ class LaggingCluster:
         return httpx.Response(404, json={"title": f"unexpected {path}"})
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_the_examples_run(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    cluster = LaggingCluster()
+def patch_clients(monkeypatch: pytest.MonkeyPatch, cluster: LaggingCluster) -> None:
+    """Make ``camunda_sdk.CamundaClient()`` (and the async one) talk to ``cluster``."""
 
     def sync_client(*args: Any, **kwargs: Any) -> camunda_sdk.CamundaClient:
         return camunda_sdk.client.CamundaClient(
@@ -68,6 +76,12 @@ def test_the_examples_run(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(camunda_sdk, "CamundaClient", sync_client)
     monkeypatch.setattr(camunda_sdk, "CamundaAsyncClient", async_client)
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_the_examples_run(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster = LaggingCluster()
+    patch_clients(monkeypatch, cluster)
     exec(compile(BLOCKS[index], f"docs/reading.md block {index + 1}", "exec"), {})
     assert cluster.reads in (0, 2)  # the read by key waited through its 404
     for body in cluster.variables.bodies:  # only the declared variables were asked for
@@ -80,3 +94,15 @@ def test_the_doc_states_the_generated_counts() -> None:
     text = DOC.read_text()
     assert f"the {len(descriptors.EVENTUALLY_CONSISTENT)} operations" in text
     assert f"the {len(descriptors.SEARCHES)} cursor-pageable searches" in text
+
+
+def test_the_readme_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert README_SECTION is not None, "README: no '### Reading: ...' section"
+    (block,) = PYTHON.findall(README_SECTION.group(0))
+    cluster = LaggingCluster()
+    patch_clients(monkeypatch, cluster)
+    exec(compile(block, "README.md reading block", "exec"), {})
+    assert cluster.reads == 2  # the read by key waited through its 404
+    assert len(cluster.incidents.bodies) == 1
+    for name in ("ConsistencyOptions", "EventualConsistencyTimeoutError", "VariableMap"):
+        assert name in README_SECTION.group(0)

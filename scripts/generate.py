@@ -128,7 +128,8 @@ def operation_policy(op_id: str, method: str) -> Policy:
 #     forward cursor (`after`, in the object or in one of its variants), and the 200
 #     result is an object with an `items` array and a `page` object carrying `endCursor`.
 #     Such an operation also gets `iter_<method>`, which follows `endCursor` -> `page.after`
-#     and yields the items. Offset-only pages (`from`/`limit`) do not qualify: following
+#     and yields the items (taking `consistency=`, for the first page, only if the search is
+#     eventually consistent). Offset-only pages (`from`/`limit`) do not qualify: following
 #     offsets under concurrent writes skips or repeats items.
 #
 # `descriptors.py` lists the decisions (`EVENTUALLY_CONSISTENT`, `SEARCHES`) for tests and plugins.
@@ -1202,13 +1203,20 @@ class Generator:
         item = op.read.search_item_ann
         if item is not None:
             # The search's own parameters, then the paging ones; `data` stays optional.
+            # `consistency=` only where the search itself takes it (the first page waits).
+            consistent = op.read.eventually_consistent
             pages = ", ".join(
                 [s for s in sig if not s.startswith("data:")]
                 + [f"data: {op.body_ann} | None = None"]
                 + ["page_size: int = 100", "limit: int | None = None"]
-                + [f"consistency: ConsistencyOptions[{op.result_ann}] | None = None"]
+                + (
+                    [f"consistency: ConsistencyOptions[{op.result_ann}] | None = None"]
+                    if consistent
+                    else []
+                )
             )
-            call = f"_d.{op.id}, {path_arg}, {query_arg}, data, page_size, limit, consistency"
+            wait = "consistency" if consistent else "None"
+            call = f"_d.{op.id}, {path_arg}, {query_arg}, data, page_size, limit, {wait}"
             idoc = f'        """Every item of `{name}`, across pages (see docs/reading.md)."""'
             sync += (
                 f"\n    def iter_{name}(self, *, {pages}) -> Iterator[{item}]:\n{idoc}\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from types import SimpleNamespace
 from typing import Any
 
@@ -183,6 +184,9 @@ def test_every_cursor_pageable_search_has_an_iterator(cls: type) -> None:
     for op_id in descriptors.OPERATIONS:
         name = "iter_" + snake_case(op_id)
         assert hasattr(cls, name) == (op_id in descriptors.SEARCHES), op_id
+        if op_id in descriptors.SEARCHES:  # the first page waits only where the search can
+            takes = "consistency" in inspect.signature(getattr(cls, name)).parameters
+            assert takes == (op_id in descriptors.EVENTUALLY_CONSISTENT), op_id
 
 
 def test_a_paged_read_is_one_span_over_its_page_spans() -> None:

@@ -343,3 +343,41 @@ def test_a_mismatch_inside_a_dict_does_not_show_its_keys() -> None:
         VariableMap(Prices, {"prices": {"card-4111111111111111": "free"}}).validate()
     assert caught.value.name == "prices[]"
     assert "4111" not in str(caught.value) and "free" not in str(caught.value)
+
+
+@dataclasses.dataclass
+class Card:
+    last4: str
+
+
+@dataclasses.dataclass
+class Wire:
+    iban: str
+
+
+@dataclasses.dataclass
+class Payment:
+    method: Card | Wire
+    fallback: Card | None = None
+
+
+def test_a_union_of_classes_takes_the_arm_the_value_fits() -> None:
+    paid = VariableMap(Payment, {"method": {"iban": "DE00"}}).validate()
+    assert paid == Payment(Wire("DE00"))
+    with pytest.raises(VariableDeserializationError, match="method"):
+        VariableMap(Payment, {"method": {"bic": "X"}}).validate()
+    with pytest.raises(MissingVariableError, match=r"fallback\.last4"):  # an optional's own error
+        VariableMap(Payment, {"method": {"iban": "DE00"}, "fallback": {}}).validate()
+
+
+def test_one_unresolvable_annotation_leaves_the_other_fields_checked() -> None:
+    @dataclasses.dataclass
+    class Local:
+        amount: int
+        card: Card
+        other: Unknown  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(VariableDeserializationError, match="amount"):
+        VariableMap(Local, {"amount": "1", "card": {"last4": "1"}, "other": 1}).validate()
+    built = VariableMap(Local, {"amount": 1, "card": {"last4": "1"}, "other": [1]}).validate()
+    assert built.card == Card("1") and built.other == [1]  # unresolved: the value as it is

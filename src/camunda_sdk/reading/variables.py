@@ -41,12 +41,35 @@ class _Field:
 
 
 def _type_hints(cls: type) -> dict[str, Any]:
+    import inspect
+    import sys
     import typing
 
     try:
         return typing.get_type_hints(cls)
-    except Exception:  # forward references that cannot be resolved: skip type checks
-        return {}
+    except Exception:  # a forward reference that cannot be resolved: go field by field
+        pass
+    # One unresolvable annotation (say, of a class local to a function) leaves only
+    # its own field unchecked, not every field of the class.
+    module = sys.modules.get(cls.__module__)
+    globalns = dict(vars(module)) if module is not None else {}
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        localns = dict(vars(klass))
+        for name, ann in inspect.get_annotations(klass).items():
+            holder = _OneAnnotation(ann)
+            try:
+                hints[name] = typing.get_type_hints(holder, globalns, localns)["hint"]
+            except Exception:
+                hints[name] = Any
+    return hints
+
+
+class _OneAnnotation:
+    """One annotation, in a shape ``typing.get_type_hints`` resolves."""
+
+    def __init__(self, annotation: Any) -> None:
+        self.__annotations__ = {"hint": annotation}
 
 
 def declared_fields(dto: type) -> list[_Field]:
@@ -250,13 +273,14 @@ def _conform(value: Any, hint: Any, path: str) -> Any:
     if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
         if value is None and type(None) in args:
             return None
-        for arg in args:
-            if arg is type(None):
-                continue
+        arms = [arg for arg in args if arg is not type(None)]
+        if len(arms) == 1:  # an optional: its one type's own error is the clearest
+            return _conform(value, arms[0], path)
+        for arg in arms:
             try:
                 return _conform(value, arg, path)
-            except VariableDeserializationError:
-                continue
+            except (VariableDeserializationError, MissingVariableError):
+                continue  # e.g. an object that is not this arm's class: try the next
         raise _mismatch(path, hint, value)
     if origin is typing.Literal:
         if value in args:

@@ -37,15 +37,19 @@ INSTANCE = {"processInstanceKey": "1", "processDefinitionId": "order"}
 FAST = ConsistencyOptions(wait_up_to_ms=2000, poll_interval_ms=10)
 
 
-def call(kind: str, script: Script, method: str, **kwargs: Any) -> Any:
-    """Call ``method`` on a sync or an async client over the script."""
+def call(
+    kind: str, script: Script, method: str, *, telemetry: Telemetry | None = None, **kwargs: Any
+) -> Any:
+    """Call ``method`` on a sync or an async client over the script (traced into ``telemetry``)."""
+    options: dict[str, Any] = {"environ": {}, "transport": httpx.MockTransport(script)}
+    if telemetry is not None:
+        options["tracer_provider"] = telemetry.tracer_provider
     if kind == "sync":
-        with CamundaClient(BASE, environ={}, transport=httpx.MockTransport(script)) as client:
+        with CamundaClient(BASE, **options) as client:
             return getattr(client, method)(**kwargs)
 
     async def run() -> Any:
-        transport = httpx.MockTransport(script)
-        async with CamundaAsyncClient(BASE, environ={}, transport=transport) as client:
+        async with CamundaAsyncClient(BASE, **options) as client:
             return await getattr(client, method)(**kwargs)
 
     return asyncio.run(run())
@@ -222,27 +226,7 @@ def test_the_timeout_error_survives_pickling() -> None:
 def test_each_attempt_is_a_client_span_under_one_wait_span(kind: str) -> None:
     telemetry = Telemetry()
     script = Script({SEARCH: [page([]), page([]), page([INSTANCE])]})
-    if kind == "sync":
-        client = CamundaClient(
-            BASE,
-            environ={},
-            transport=httpx.MockTransport(script),
-            tracer_provider=telemetry.tracer_provider,
-        )
-        with client:
-            client.search_process_instances(consistency=FAST)
-    else:
-
-        async def run() -> None:
-            async with CamundaAsyncClient(
-                BASE,
-                environ={},
-                transport=httpx.MockTransport(script),
-                tracer_provider=telemetry.tracer_provider,
-            ) as client:
-                await client.search_process_instances(consistency=FAST)
-
-        asyncio.run(run())
+    call(kind, script, "search_process_instances", telemetry=telemetry, consistency=FAST)
     (wait,) = telemetry.spans("camunda.consistency.wait searchProcessInstances")
     attempts = telemetry.spans("POST /process-instances/search")
     assert len(attempts) == 3
@@ -297,22 +281,8 @@ def test_a_predicate_that_raises_ends_the_wait_with_its_error(kind: str) -> None
         raise LookupError("predicate bug")
 
     options = ConsistencyOptions(wait_up_to_ms=2000, poll_interval_ms=10, predicate=broken)
-    transport = httpx.MockTransport(script)
     with pytest.raises(LookupError, match="predicate bug"):
-        if kind == "sync":
-            with CamundaClient(
-                BASE, environ={}, transport=transport, tracer_provider=telemetry.tracer_provider
-            ) as client:
-                client.search_process_instances(consistency=options)
-        else:
-
-            async def run() -> None:
-                async with CamundaAsyncClient(
-                    BASE, environ={}, transport=transport, tracer_provider=telemetry.tracer_provider
-                ) as client:
-                    await client.search_process_instances(consistency=options)
-
-            asyncio.run(run())
+        call(kind, script, "search_process_instances", telemetry=telemetry, consistency=options)
     assert script.count(SEARCH) == 1  # no attempt after the predicate failed
     (wait,) = telemetry.spans("camunda.consistency.wait searchProcessInstances")
     assert dict(wait.attributes or {})["camunda.consistency.outcome"] == "error"

@@ -18,10 +18,8 @@ import asyncio
 import sys
 import threading
 import time
-from collections.abc import Iterable
 from typing import Any, Protocol
 
-import httpcore
 import httpx
 
 from .http import Request, Response
@@ -176,89 +174,8 @@ class _Deadline(threading.local):
     at: float | None = None  # time.monotonic() value; None: no exchange in progress
 
 
-_deadline = _Deadline()
-
-
-def _cap(timeout: float | None, error: type[Exception]) -> float | None:
-    at = _deadline.at
-    if at is None:
-        return timeout
-    left = at - time.monotonic()
-    if left <= 0:
-        # Never pass 0 on: socket.settimeout(0) would make the socket non-blocking.
-        raise error("the deadline of the exchange has passed")
-    return left if timeout is None or left < timeout else timeout
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    __slots__ = ("_inner",)
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _cap(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _cap(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        timeout = _cap(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    __slots__ = ("_inner",)
-
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        timeout = _cap(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(
-            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        )
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        timeout = _cap(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _install_deadlines(transport: object) -> bool:
-    """Wrap the network backend of an httpx ``HTTPTransport``; False if it has none.
-
-    httpx offers no public way to pass httpcore a network backend, hence the
-    attribute lookups; a transport of another shape (``MockTransport``, a
-    user's own) is left as it is, and its exchanges are bounded per operation only.
-    """
-    pool = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if isinstance(backend, _DeadlineBackend):
-        return True
-    if not isinstance(backend, httpcore.NetworkBackend):
-        return False
-    pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
-    return True
+#: The deadline of the exchange running in this thread (read by ``_deadlines``).
+deadline_state = _Deadline()
 
 
 class DeadlineClient(httpx.Client):
@@ -276,15 +193,19 @@ class DeadlineClient(httpx.Client):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Imported here: httpcore's network layer (h11, anyio) loads with the first
+        # sync client that sends, not with `import camunda_sdk`.
+        from ._deadlines import install_deadlines
+
         for transport in (self._transport, *self._mounts.values()):
-            _install_deadlines(transport)
+            install_deadlines(transport)
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
         """Send ``request`` (see ``httpx.Client.send``) within its timeout."""
         seconds = exchange_timeout(request, self.timeout)
         if seconds is None:
             return super().send(request, **kwargs)
-        state = _deadline
+        state = deadline_state
         outer = state.at  # a send nested in another (an auth flow) keeps the nearer deadline
         at = time.monotonic() + seconds
         state.at = at if outer is None or at < outer else outer

@@ -214,6 +214,7 @@ class JobWorker:
         self._registry = registry(client)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._capacity: asyncio.Event | None = None
+        self._wanted = 1  # free slots the poll loop waits for (set by the loop)
         self._deadline_moved: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[Any] | None = None
@@ -411,7 +412,9 @@ class JobWorker:
         errors = 0
         idle = 0
         # Free slots wanted before polling while jobs run; with none running, any will do.
-        wanted = max(1, math.ceil(config.max_concurrent_jobs * tuning.activation_threshold))
+        wanted = self._wanted = max(
+            1, math.ceil(config.max_concurrent_jobs * tuning.activation_threshold)
+        )
         fill_by: float | None = None  # when a partly free worker polls anyway
         timer: asyncio.TimerHandle | None = None
         while not self._stopping:
@@ -526,7 +529,11 @@ class JobWorker:
         self._in_flight.discard(task)
         capacity = self._capacity
         if capacity is not None:
-            capacity.set()
+            free = self.config.max_concurrent_jobs - len(self._in_flight)
+            # Wake the poll loop only where it acts: at the first free slot (which
+            # starts the short wait for more) and once enough slots are free.
+            if free == 1 or free >= self._wanted:
+                capacity.set()
         if not task.cancelled() and task.exception() is not None:
             # _run_job catches everything; this is a bug in the runtime itself.
             self.log.error("job task crashed", exc=task.exception())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Generator
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -84,17 +85,31 @@ def server_root(base: str) -> str:
 def expand_path(call: Call) -> str:
     """The operation's path template with the call's path parameters filled in."""
     op = call.operation
-    path = op.path
-    if call.path_params:
-        for name, value in call.path_params.items():
-            if value is None:
-                raise ValueError(f"{op.id}: path parameter {name!r} is required, got None")
+    params = call.path_params
+    if not params:
+        return op.path
+    parts = _templates.get(op.path)
+    if parts is None:  # literal, name, literal, name, ..., literal: split once per template
+        parts = _templates[op.path] = tuple(_PLACEHOLDER.split(op.path))
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        value = params.get(name, _ABSENT)
+        if value is None:
+            raise ValueError(f"{op.id}: path parameter {name!r} is required, got None")
+        if value is _ABSENT:
+            out.append("{" + name + "}")
+        else:
             text = value if type(value) is str else str(_plain(value))
             # Keys (digits) need no quoting: skip quote() on the hot path.
-            if not (text.isascii() and text.isdigit()):
-                text = quote(text, safe="")
-            path = path.replace("{" + name + "}", text)
-    return path
+            out.append(text if text.isascii() and text.isdigit() else quote(text, safe=""))
+        out.append(parts[i + 1])
+    return "".join(out)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_templates: dict[str, tuple[str, ...]] = {}
+_ABSENT: Any = object()
 
 
 def _accept(result: Any) -> str:

@@ -898,3 +898,28 @@ def test_worker_config_keeps_accepting_what_it_accepted() -> None:
     )
     assert config.tenant_ids == ("t1",)
     assert config.fetch_variables == ("a", "b")
+
+
+async def test_thread_results_reach_their_tasks_and_a_cancelled_one_is_dropped() -> None:
+    from camunda_sdk.workers.executors import DaemonThreadPool, _Handback  # pyright: ignore[reportPrivateUsage]
+
+    loop = asyncio.get_running_loop()
+    handback, pool = _Handback(loop), DaemonThreadPool(4, "test")
+    gate = threading.Event()
+
+    def work(n: int) -> int:
+        gate.wait(5)
+        if n == 3:
+            raise ValueError("three")
+        return n * 10
+
+    futures = [loop.create_future() for _ in range(5)]
+    for n, future in enumerate(futures):
+        pool.run(handback.call, future, work, n)
+    futures[4].cancel()  # abandoned before its handler returned
+    gate.set()
+    results = await asyncio.gather(*futures[:4], return_exceptions=True)
+    assert results[:3] == [0, 10, 20] and isinstance(results[3], ValueError)
+    await asyncio.sleep(0.05)  # the late result of the cancelled one is dropped, not raised
+    assert futures[4].cancelled()
+    pool.close()

@@ -22,6 +22,7 @@ process can exit as soon as ``stop()`` returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import queue
@@ -111,7 +112,7 @@ class DaemonThreadPool:
     def __init__(self, size: int, name: str) -> None:
         self._size = size
         self._name = name
-        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]] = (
+        self._queue: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = (
             queue.SimpleQueue()
         )
         self._threads: list[threading.Thread] = []
@@ -122,6 +123,11 @@ class DaemonThreadPool:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         """Run ``fn(*args)`` in a pool thread; return its future."""
         future: Future[Any] = Future()
+        self.run(_settle, future, fn, args)
+        return future
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` in a pool thread; ``fn`` reports its outcome itself."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the thread pool is closed")
@@ -133,19 +139,14 @@ class DaemonThreadPool:
                 )
                 self._threads.append(thread)
                 thread.start()
-            self._queue.put((future, fn, args))
-        return future
+            self._queue.put((fn, args))
 
     def _work(self) -> None:
         while True:
-            future, fn, args = self._queue.get()
+            fn, args = self._queue.get()
             if fn is _STOP:
                 return
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(*args))
-                except BaseException as exc:  # handed to the awaiting task
-                    future.set_exception(exc)
+            fn(*args)
             with self._lock:
                 self._idle += 1
 
@@ -154,11 +155,62 @@ class DaemonThreadPool:
         with self._lock:
             self._closed = True
             for _ in self._threads:
-                self._queue.put((Future(), _STOP, ()))
+                self._queue.put((_STOP, ()))
 
 
 def _STOP() -> None:
     """Marks the end of a pool thread's work (never called)."""
+
+
+def _settle(future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    if future.set_running_or_notify_cancel():
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+
+
+class _Handback:
+    """Hands results from pool threads to the event loop, many per wake-up.
+
+    Each ``call_soon_threadsafe`` writes to the loop's self-pipe and wakes it;
+    handlers that finish together share one wake-up here instead of one each.
+    """
+
+    __slots__ = ("_lock", "_loop", "_ready", "_scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._ready: list[tuple[asyncio.Future[Any], bool, Any]] = []
+        self._scheduled = False
+
+    def call(self, future: asyncio.Future[Any], run: Callable[..., Any], *args: Any) -> None:
+        """In a pool thread: ``run(*args)``, its result or exception to ``future``."""
+        ok, value = True, None
+        try:
+            value = run(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            ok, value = False, exc
+        with self._lock:
+            self._ready.append((future, ok, value))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            self._loop.call_soon_threadsafe(self._flush)
+
+    def _flush(self) -> None:
+        with self._lock:
+            ready, self._ready = self._ready, []
+            self._scheduled = False
+        for future, ok, value in ready:
+            if future.done():  # cancelled meanwhile: abandoned at the drain deadline
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
 
 class ThreadExecutor(JobExecutor):
@@ -170,6 +222,7 @@ class ThreadExecutor(JobExecutor):
         self._max_workers = max_workers
         self._name = "camunda-job"
         self._pool: DaemonThreadPool | None = None
+        self._handback: _Handback | None = None
 
     def attach(self, worker: JobWorker) -> None:
         """Size the pool to the worker's ``max_concurrent_jobs`` unless set explicitly."""
@@ -185,10 +238,16 @@ class ThreadExecutor(JobExecutor):
         """Run the handler in a pool thread without blocking the event loop."""
         if self._pool is None:  # made on first use, and again after close() (a restart)
             self._pool = DaemonThreadPool(self._max_workers or 1, self._name)
+        loop = asyncio.get_running_loop()
+        handback = self._handback
+        if handback is None or handback._loop is not loop:  # pyright: ignore[reportPrivateUsage]
+            handback = self._handback = _Handback(loop)
+        future = loop.create_future()
         # The job's span (and other context) goes along, so the handler's own calls
         # through the sync client are its children.
         run = contextvars.copy_context().run
-        return await asyncio.wrap_future(self._pool.submit(run, call_handler, handler, context))
+        self._pool.run(handback.call, future, run, call_handler, handler, context)
+        return await future
 
     def close(self) -> None:
         """Let the pool's threads end; running handlers are abandoned."""

@@ -363,6 +363,17 @@ async def test_with_lease_against_a_server_without_leases_is_a_clear_error() -> 
     assert server.completed == {}
 
 
+async def test_run_workers_raises_the_error_that_stopped_a_worker() -> None:
+    # A process running its workers with run_workers() must not end quietly (exit 0)
+    # when a worker died of a configuration error: it raises once all have stopped.
+    server = FakeJobServer([job_json(1)])  # leaseToken: None
+    client = make_client(server)
+    create_job_worker(client, config(with_lease=True), lambda job: {}, tuning=FAST)
+    with pytest.raises(ConfigurationError, match="does not issue job leases"):
+        await asyncio.wait_for(run_workers(client, handle_signals=False), 5)
+    await client.close()
+
+
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [

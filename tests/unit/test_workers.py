@@ -463,7 +463,7 @@ async def test_polls_again_at_once_after_jobs_arrive() -> None:
 
 
 async def test_request_timeout_and_fetch_variables_are_sent() -> None:
-    server = FakeJobServer([job_json(1)])
+    server = FakeJobServer([job_json(1, leaseToken="lease-1")])  # with_lease below
 
     async def handler(job: ConnectedJobContext) -> dict[str, Any]:
         return {}

@@ -905,8 +905,15 @@ class WorkerRegistry:
             handle_signals: on the main thread, turn SIGTERM and SIGINT (Ctrl+C)
                 into a graceful stop; a second signal abandons running jobs.
                 The previous handlers are restored afterwards.
+
+        Raises:
+            Exception: the error that stopped a worker (a ``ConfigurationError``
+                such as ``with_lease`` against a cluster without leases), once
+                every worker has stopped: the others keep running meanwhile, and
+                a process that ends here exits non-zero rather than quietly.
         """
         loop = asyncio.get_running_loop()
+        fatal: list[BaseException] = []
         self._signalled = False
         self._added = added = asyncio.Event()
         # The probe first: a port in use fails here, before anything else is set up.
@@ -919,6 +926,9 @@ class WorkerRegistry:
             while True:
                 tasks = {w.task for w in self.workers if w.running}
                 if not tasks:
+                    if fatal:
+                        # The first; any others were logged when they happened.
+                        raise fatal[0]
                     return
                 added.clear()
                 watch = loop.create_task(added.wait())
@@ -931,9 +941,10 @@ class WorkerRegistry:
                     task = worker.task
                     if task is None or task not in done or task.cancelled():
                         continue
-                    if task.exception() is not None:
-                        error = task.exception()
+                    error = task.exception()
+                    if error is not None and error not in fatal:
                         worker.log.error(f"worker stopped by an error: {error}", exc=error)
+                        fatal.append(error)
         except asyncio.CancelledError:
             # Cancelled (Ctrl+C in asyncio.run without signal handling): stop polling and
             # let running jobs finish within the shutdown timeout. A second

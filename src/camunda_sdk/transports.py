@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["AiohttpSender", "aiohttp_installed", "async_sender", "map_aiohttp_error"]
 
 INSTALL_HINT = "pip install 'camunda-sdk[aiohttp]'"
+_URL: Any = None  # yarl.URL, set when the first session opens
 # httpx's own defaults (httpx.AsyncClient's pool), so both transports pool alike:
 # the pool never grows with a worker's max_concurrent_jobs.
 MAX_CONNECTIONS = 100
@@ -109,6 +110,10 @@ class AiohttpSender:
 
         if self._closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
+        global _URL
+        from yarl import URL  # aiohttp's URL type, loaded with aiohttp
+
+        _URL = URL
         verify = self._verify
         context: ssl.SSLContext | bool = (
             verify
@@ -173,7 +178,7 @@ class AiohttpSender:
             request.method,
             # The transport stage quotes paths and queries itself: parse, don't re-encode
             # (which costs more than the rest of building the request).
-            _url(url) if url.isascii() else url,
+            _URL(url, encoded=True) if url.isascii() else url,
             headers=request.headers,
             data=request.content,
             allow_redirects=False,
@@ -187,12 +192,6 @@ class AiohttpSender:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
-
-
-def _url(url: str) -> Any:
-    from yarl import URL
-
-    return URL(url, encoded=True)
 
 
 def _is_aiohttp_error(exc: BaseException) -> bool:

@@ -23,6 +23,7 @@ from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Request, Response
+from ..pipeline.operation import Operation
 
 USER_AGENT = f"camunda-sdk-python/{__version__}"
 PROBLEM = "application/problem+json"
@@ -116,8 +117,9 @@ def _accept(result: Any) -> str:
     return _ACCEPT.get(result, _ACCEPT_JSON) if isinstance(result, str) else _ACCEPT_JSON
 
 
-# The headers every request of an operation starts with, built once per operation.
-_base_headers: dict[str, dict[str, str]] = {}
+# The headers every request of an operation starts with, built once per descriptor (by
+# identity: a hand-made descriptor may share a generated one's id, not its result).
+_base_headers: dict[Operation, dict[str, str]] = {}
 
 
 def build_request(call: Call, base: str, timeout: float | None) -> Request:
@@ -127,9 +129,9 @@ def build_request(call: Call, base: str, timeout: float | None) -> Request:
     stages (tracing) an API request from one a plugin sends (an OAuth token fetch).
     """
     op = call.operation
-    headers = _base_headers.get(op.id)
+    headers = _base_headers.get(op)
     if headers is None:
-        headers = _base_headers[op.id] = {"user-agent": USER_AGENT, "accept": _accept(op.result)}
+        headers = _base_headers[op] = {"user-agent": USER_AGENT, "accept": _accept(op.result)}
     headers = headers.copy()
     if call.headers:
         headers.update(call.headers)

@@ -114,13 +114,12 @@ class ReadMethods:
         """
         from ..operations import descriptors as d
         from .eventual import wait
-        from .variables import VariableCollector, VariableMap, declared_fields, variables_query
+        from .variables import VariableCollector, VariableMap
 
-        fields = declared_fields(dto)
-        names = [f.name for f in fields]
-        if not names:
+        read = _VariablesRead(dto, process_instance_key, scope_key, tenant_id)
+        if not read.names:
             return VariableMap(dto, {})
-        query = variables_query(names, process_instance_key, scope_key, tenant_id)
+        names, query = read.names, read.query
 
         def collect() -> VariableCollector:
             collector = VariableCollector(names)
@@ -137,14 +136,7 @@ class ReadMethods:
         if consistency is None or consistency.wait_up_to_ms == 0:
             collector = collect()
         else:
-            collector = wait(
-                self.context,
-                d.searchVariables.id,
-                collect,
-                _variables_options(consistency, dto),
-                _all_found(fields),
-                keep_last=consistency.predicate is None,
-            )
+            collector = wait(self.context, d.searchVariables.id, collect, **read.wait(consistency))
         return VariableMap(dto, collector.values())
 
 
@@ -218,13 +210,12 @@ class AsyncReadMethods:
         """
         from ..operations import descriptors as d
         from .eventual import await_
-        from .variables import VariableCollector, VariableMap, declared_fields, variables_query
+        from .variables import VariableCollector, VariableMap
 
-        fields = declared_fields(dto)
-        names = [f.name for f in fields]
-        if not names:
+        read = _VariablesRead(dto, process_instance_key, scope_key, tenant_id)
+        if not read.names:
             return VariableMap(dto, {})
-        query = variables_query(names, process_instance_key, scope_key, tenant_id)
+        names, query = read.names, read.query
 
         async def collect() -> VariableCollector:
             collector = VariableCollector(names)
@@ -242,14 +233,35 @@ class AsyncReadMethods:
             collector = await collect()
         else:
             collector = await await_(
-                self.context,
-                d.searchVariables.id,
-                collect,
-                _variables_options(consistency, dto),
-                _all_found(fields),
-                keep_last=consistency.predicate is None,
+                self.context, d.searchVariables.id, collect, **read.wait(consistency)
             )
         return VariableMap(dto, collector.values())
+
+
+class _VariablesRead:
+    """What both clients' ``search_variables_as_dto`` derive from their arguments."""
+
+    __slots__ = ("dto", "fields", "names", "query")
+
+    def __init__(
+        self, dto: type, process_instance_key: str, scope_key: str | None, tenant_id: str | None
+    ) -> None:
+        from .variables import declared_fields, variables_query
+
+        self.dto = dto
+        self.fields = declared_fields(dto)
+        self.names = [f.name for f in self.fields]
+        self.query = variables_query(self.names, process_instance_key, scope_key, tenant_id)
+
+    def wait(self, consistency: ConsistencyOptions[Any]) -> dict[str, Any]:
+        """The options, predicate and ``keep_last`` of the wait for these variables."""
+        return {
+            "options": _variables_options(consistency, self.dto),
+            "predicate": _all_found(self.fields),
+            # Only the default wait returns what it found at the deadline (validate()
+            # names what is missing); a caller's predicate that never held times out.
+            "keep_last": consistency.predicate is None,
+        }
 
 
 def _all_found(fields: list[Any]) -> Any:

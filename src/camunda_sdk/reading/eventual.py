@@ -190,20 +190,44 @@ def _outcome_attributes(state: WaitState) -> dict[str, Any]:
     }
 
 
-def _cancelled(state: WaitState, exc: BaseException) -> None:
-    """A wait ended by cancellation or an interrupt reports ``cancelled``, not ``error``."""
-    if not isinstance(exc, Exception):  # CancelledError, KeyboardInterrupt, SystemExit
-        state.outcome = "cancelled"
+class _Wait:
+    """What both drivers share: the state, the group span, the flow, the ending."""
 
+    __slots__ = ("context", "flow", "operation_id", "span", "state")
 
-def _log_end(context: ClientContext, operation_id: str, state: WaitState) -> None:
-    context.logger.debug(
-        "consistency wait ended",
-        operation_id=operation_id,
-        outcome=state.outcome,
-        attempts=state.attempts,
-        elapsed_ms=state.elapsed_ms,
-    )
+    def __init__(
+        self,
+        context: ClientContext,
+        operation_id: str,
+        options: ConsistencyOptions[Any],
+        predicate: Callable[[Any], bool],
+        keep_last: bool,
+    ) -> None:
+        from ._spans import start_group_span
+
+        self.context, self.operation_id = context, operation_id
+        self.state = WaitState()
+        self.span = start_group_span(
+            context,
+            f"camunda.consistency.wait {operation_id}",
+            _span_attributes(operation_id, options),
+        )
+        self.flow = wait_flow(operation_id, options, self.state, predicate, keep_last=keep_last)
+
+    def end(self, failure: BaseException | None) -> None:
+        """Close the flow, end the span and log the outcome (``failure``: what ended it)."""
+        state = self.state
+        if failure is not None and not isinstance(failure, Exception):
+            state.outcome = "cancelled"  # CancelledError, KeyboardInterrupt, SystemExit
+        self.flow.close()
+        self.span.end(_outcome_attributes(state), failure)
+        self.context.logger.debug(
+            "consistency wait ended",
+            operation_id=self.operation_id,
+            outcome=state.outcome,
+            attempts=state.attempts,
+            elapsed_ms=state.elapsed_ms,
+        )
 
 
 def wait(
@@ -216,40 +240,31 @@ def wait(
     keep_last: bool = False,
 ) -> T:
     """Run the wait with blocking calls and ``time.sleep`` (see :func:`wait_flow`)."""
-    from ._spans import start_group_span
-
-    state = WaitState()
-    span = start_group_span(
-        context, f"camunda.consistency.wait {operation_id}", _span_attributes(operation_id, options)
-    )
-    flow = wait_flow(operation_id, options, state, predicate, keep_last=keep_last)
+    run = _Wait(context, operation_id, options, predicate, keep_last)
     failure: BaseException | None = None
     try:
-        step = next(flow)
+        step = next(run.flow)
         while True:
             if step is ATTEMPT:
-                token = span.attach()
+                token = run.span.attach()  # current for this call only
                 try:
                     outcome: Any = (attempt(), None)
                 except CamundaError as exc:  # only the SDK's errors are judged by the policy
                     outcome = (None, exc)
                 finally:
-                    span.detach(token)
+                    run.span.detach(token)
             else:
                 time.sleep(step)
                 outcome = None
             try:
-                step = flow.send(outcome)
+                step = run.flow.send(outcome)
             except StopIteration as stop:  # the flow's own end only, never the attempt's
                 return stop.value
     except BaseException as exc:
         failure = exc
-        _cancelled(state, exc)
         raise
     finally:
-        flow.close()
-        span.end(_outcome_attributes(state), failure)
-        _log_end(context, operation_id, state)
+        run.end(failure)
 
 
 async def await_(
@@ -264,38 +279,28 @@ async def await_(
     """Run the wait with awaited calls and ``asyncio.sleep`` (see :func:`wait_flow`)."""
     import asyncio
 
-    from ._spans import start_group_span
-
-    state = WaitState()
-    span = start_group_span(
-        context, f"camunda.consistency.wait {operation_id}", _span_attributes(operation_id, options)
-    )
-    flow = wait_flow(operation_id, options, state, predicate, keep_last=keep_last)
+    run = _Wait(context, operation_id, options, predicate, keep_last)
     failure: BaseException | None = None
     try:
-        step = next(flow)
+        step = next(run.flow)
         while True:
             if step is ATTEMPT:
-                # Current only for this call: the attempt's CLIENT span becomes a child.
-                token = span.attach()
+                token = run.span.attach()  # current for this call only
                 try:
                     outcome: Any = (await attempt(), None)
                 except CamundaError as exc:
                     outcome = (None, exc)
                 finally:
-                    span.detach(token)
+                    run.span.detach(token)
             else:
                 await asyncio.sleep(step)
                 outcome = None
             try:
-                step = flow.send(outcome)
-            except StopIteration as stop:  # the flow's own end only, never the attempt's
+                step = run.flow.send(outcome)
+            except StopIteration as stop:
                 return stop.value
     except BaseException as exc:
         failure = exc
-        _cancelled(state, exc)
         raise
     finally:
-        flow.close()
-        span.end(_outcome_attributes(state), failure)
-        _log_end(context, operation_id, state)
+        run.end(failure)

@@ -177,10 +177,10 @@ class _Handback:
     handlers that finish together share one wake-up here instead of one each.
     """
 
-    __slots__ = ("_lock", "_loop", "_ready", "_scheduled")
+    __slots__ = ("_lock", "_ready", "_scheduled", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self.loop = loop
         self._lock = threading.Lock()
         self._ready: list[tuple[asyncio.Future[Any], bool, Any]] = []
         self._scheduled = False
@@ -198,7 +198,7 @@ class _Handback:
                 return
             self._scheduled = True
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            self._loop.call_soon_threadsafe(self._flush)
+            self.loop.call_soon_threadsafe(self._flush)
 
     def _flush(self) -> None:
         with self._lock:
@@ -240,7 +240,7 @@ class ThreadExecutor(JobExecutor):
             self._pool = DaemonThreadPool(self._max_workers or 1, self._name)
         loop = asyncio.get_running_loop()
         handback = self._handback
-        if handback is None or handback._loop is not loop:  # pyright: ignore[reportPrivateUsage]
+        if handback is None or handback.loop is not loop:
             handback = self._handback = _Handback(loop)
         future = loop.create_future()
         # The job's span (and other context) goes along, so the handler's own calls

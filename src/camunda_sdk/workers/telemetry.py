@@ -65,7 +65,8 @@ class WorkerTelemetry:
             TRACE_VARIABLE.read(context.config) if PROPAGATION.read(context.config) else None
         )
         self.trace_link = TRACE_LINK.read(context.config) == "link"
-        self._idle = Idle(context)  # no OpenTelemetry SDK: no job span to start
+        # No OpenTelemetry SDK: no job span to start (the tracing stage's check, shared).
+        self._idle: Idle = context.state.get("tracing-idle") or Idle(context)
         tracer_provider = context.tracer_provider or trace.get_tracer_provider()
         self._tracer = tracer_provider.get_tracer(_NAME, __version__)
         # Imported here: this module is loaded by every client, workers or not.

@@ -18,8 +18,7 @@ the built-in ``workers`` plugin, ``camunda_sdk.workers.plugin``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any
 
 # The contexts are light; the runtime (attrs classes, httpx) is imported on first
 # use, because the workers plugin in this package is loaded by every client.
@@ -37,7 +36,6 @@ from .context import (
 )
 
 if TYPE_CHECKING:
-    from ..client import CamundaAsyncClient
     from .config import WorkerConfig
     from .health import WorkerHealth
     from .runtime import (
@@ -46,8 +44,11 @@ if TYPE_CHECKING:
         JobWorker,
         WorkerTuning,
         create_job_worker,
+        job_worker,
         run_workers,
         stop_workers,
+        workers_health,
+        workers_of,
     )
 
 _LAZY = {
@@ -60,6 +61,9 @@ _LAZY = {
     "create_job_worker": "camunda_sdk.workers.runtime",
     "run_workers": "camunda_sdk.workers.runtime",
     "stop_workers": "camunda_sdk.workers.runtime",
+    "job_worker": "camunda_sdk.workers.runtime",
+    "workers_of": "camunda_sdk.workers.runtime",
+    "workers_health": "camunda_sdk.workers.runtime",
 }
 
 
@@ -88,156 +92,11 @@ __all__ = [
     "SyncJobHandler",
     "WorkerConfig",
     "WorkerHealth",
-    "WorkerMethods",
     "WorkerTuning",
     "create_job_worker",
+    "job_worker",
     "run_workers",
     "stop_workers",
+    "workers_health",
+    "workers_of",
 ]
-
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-class WorkerMethods:
-    """Worker methods of ``CamundaAsyncClient`` (a mixin of its bases)."""
-
-    @overload
-    def create_job_worker(
-        self,
-        config: WorkerConfig,
-        callback: AsyncJobHandler,
-        *,
-        execution_strategy: Literal["auto", "async"] = "auto",
-        startup_jitter_max_seconds: float | None = None,
-    ) -> JobWorker: ...
-
-    @overload
-    def create_job_worker(
-        self,
-        config: WorkerConfig,
-        callback: SyncJobHandler,
-        *,
-        execution_strategy: Literal["auto", "thread"] = "auto",
-        startup_jitter_max_seconds: float | None = None,
-    ) -> JobWorker: ...
-
-    @overload
-    def create_job_worker(
-        self,
-        config: WorkerConfig,
-        callback: ProcessJobHandler,
-        *,
-        execution_strategy: Literal["process"],
-        startup_jitter_max_seconds: float | None = None,
-    ) -> JobWorker: ...
-
-    def create_job_worker(
-        self,
-        config: WorkerConfig,
-        callback: Callable[[Any], Any],
-        *,
-        execution_strategy: str = "auto",
-        startup_jitter_max_seconds: float | None = None,
-    ) -> JobWorker:
-        """Create a job worker; :meth:`run_workers` starts it.
-
-        Args:
-            config: the job type to poll for and the worker's limits.
-            callback: the handler. Its context type follows the strategy:
-                ``ConnectedJobContext`` (async), ``SyncJobContext`` (thread),
-                ``JobContext`` (process). It returns a dict of variables, a
-                ``JobCompletionRequest`` or None; it may raise ``JobFailure``
-                or ``JobError``.
-            execution_strategy: ``"auto"`` (async for ``async def``, else thread),
-                ``"async"``, ``"thread"`` or ``"process"``.
-            startup_jitter_max_seconds: random delay up to this before the first
-                poll (default ``CAMUNDA_WORKER_STARTUP_JITTER_MAX_SECONDS``, 0).
-        """
-        from .runtime import JobWorker
-
-        return JobWorker(
-            cast("CamundaAsyncClient", self),
-            config,
-            callback,
-            execution_strategy=execution_strategy,
-            startup_jitter_max_seconds=startup_jitter_max_seconds,
-        )
-
-    def job_worker(
-        self,
-        job_type: str,
-        *,
-        timeout: int | None = None,
-        execution_strategy: str = "auto",
-        startup_jitter_max_seconds: float | None = None,
-        middleware: Sequence[object] = (),
-        **options: Any,
-    ) -> Callable[[_F], _F]:
-        """Register the decorated function as the handler of a job worker for ``job_type``.
-
-        ``timeout`` is the job timeout in milliseconds (``job_timeout_milliseconds``);
-        ``options`` are the other :class:`WorkerConfig` fields (``max_concurrent_jobs``,
-        ``fetch_variables``, ``worker_name``, ``tenant_ids``, ``with_lease``...). The
-        handler takes the job context, or the job's variables as typed keyword
-        parameters (``async def charge(amount: float, customer: str) -> dict``), plus
-        optionally the context (a parameter annotated with a job context type, or
-        named ``job``). Without a context parameter only the declared variables are
-        fetched. The function is returned unchanged; :meth:`run_workers` starts it::
-
-            @client.job_worker("payment", timeout=30_000)
-            async def charge(amount: float, customer: str) -> dict:
-                return {"charged": amount}
-        """
-        from .config import WorkerConfig
-        from .runtime import JobWorker
-        from .typed import typed_handler
-
-        def register(fn: _F) -> _F:
-            handler, names = typed_handler(fn)
-            fields = dict(options)
-            if names is not None:
-                fields.setdefault("fetch_variables", names)
-            config = WorkerConfig(job_type=job_type, job_timeout_milliseconds=timeout, **fields)
-            JobWorker(
-                cast("CamundaAsyncClient", self),
-                config,
-                handler,
-                execution_strategy=execution_strategy,
-                startup_jitter_max_seconds=startup_jitter_max_seconds,
-                middleware=middleware,
-            )
-            return fn
-
-        return register
-
-    @property
-    def workers(self) -> list[JobWorker]:
-        """The job workers created on this client."""
-        from .runtime import registry
-
-        return list(registry(cast("CamundaAsyncClient", self)).workers)
-
-    def workers_health(self) -> list[WorkerHealth]:
-        """The health of every job worker of this client (state, last poll, load)."""
-        from .runtime import registry
-
-        return registry(cast("CamundaAsyncClient", self)).health()
-
-    async def run_workers(self, *, handle_signals: bool = True) -> None:
-        """Run every worker of this client until stopped (or this task is cancelled).
-
-        On the main thread SIGTERM and Ctrl+C stop the workers gracefully: running
-        jobs finish and report within the shutdown timeout (a second signal
-        abandons them), then this returns. ``handle_signals=False`` leaves
-        signals to the application.
-        """
-        from .runtime import run_workers
-
-        await run_workers(cast("CamundaAsyncClient", self), handle_signals=handle_signals)
-
-    async def stop_workers(self, timeout: float | None = None) -> None:
-        """Stop polling; running jobs get ``timeout`` seconds (default 30) to finish."""
-        from .runtime import stop_workers
-
-        await stop_workers(cast("CamundaAsyncClient", self), timeout)

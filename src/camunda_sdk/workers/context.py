@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from .._serde import VariablesInput
-    from ..client import CamundaAsyncClient, CamundaClient
+    from ..base_client import AsyncApiClient, CamundaClient
     from ..log import BoundLogger, NullLogger
     from ..operations.models import ActivatedJobResult, JobCompletionRequest, UserTaskProperties
     from ..operations.semantic_types import (
@@ -432,7 +432,7 @@ class ConnectedJobContext(_ClientJobContext):
     """A :class:`JobContext` with the async ``client`` (``"async"`` strategy)."""
 
     __slots__ = ()
-    client: CamundaAsyncClient
+    client: AsyncApiClient
 
 
 class SyncJobContext(_ClientJobContext):

@@ -21,7 +21,7 @@ from .context import JobError, JobFailure, plain_variables
 
 if TYPE_CHECKING:
     from .._serde import VariablesInput
-    from ..client import CamundaAsyncClient
+    from ..base_client import AsyncApiClient
     from ..operations.models import (
         ActivatedJobResult,
         JobCompletionRequest,
@@ -102,7 +102,7 @@ class Outcome:
     def __init__(self, request: Any) -> None:
         self.request = request
 
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+    def send(self, client: AsyncApiClient, key: Any) -> Awaitable[None]:
         raise NotImplementedError
 
     def safe_to_resend(self, exc: BaseException) -> bool:
@@ -116,7 +116,7 @@ class Complete(Outcome):
     name = "completed"
     request: JobCompletionRequest
 
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+    def send(self, client: AsyncApiClient, key: Any) -> Awaitable[None]:
         return client.complete_job(job_key=key, data=self.request)
 
 
@@ -126,7 +126,7 @@ class Fail(Outcome):
     name = "failed"
     request: JobFailRequest
 
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+    def send(self, client: AsyncApiClient, key: Any) -> Awaitable[None]:
         return client.fail_job(job_key=key, data=self.request)
 
     def safe_to_resend(self, exc: BaseException) -> bool:
@@ -143,7 +143,7 @@ class ThrowError(Outcome):
     name = "errored"
     request: JobErrorRequest
 
-    def send(self, client: CamundaAsyncClient, key: Any) -> Awaitable[None]:
+    def send(self, client: AsyncApiClient, key: Any) -> Awaitable[None]:
         return client.throw_job_error(job_key=key, data=self.request)
 
 

@@ -40,7 +40,7 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import attrs
 
@@ -67,7 +67,7 @@ from .plugin import HEALTH_HOST, HEALTH_PORT, STATE_KEY
 from .telemetry import WorkerTelemetry
 
 if TYPE_CHECKING:
-    from ..client import CamundaAsyncClient
+    from ..base_client import AsyncApiClient
     from ..log import BoundLogger
     from ..operations.models import (
         ActivatedJobResult,
@@ -90,6 +90,8 @@ __all__ = [
 ExecutionStrategy = Literal["auto", "async", "thread", "process"]
 
 # An empty activation answer faster than this means the server is not long-polling.
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _FAST_EMPTY_POLL_SECONDS = 0.5
 # Consecutive activation failures after which even transient ones are logged as errors.
 _PERSISTENT_ERRORS = 5
@@ -179,7 +181,7 @@ class JobWorker:
 
     def __init__(
         self,
-        client: CamundaAsyncClient,
+        client: AsyncApiClient,
         config: WorkerConfig,
         callback: Callable[[Any], Any],
         *,
@@ -360,7 +362,7 @@ class JobWorker:
         if self._deadline_moved is not None:
             self._deadline_moved.set()
 
-    def _client_for_activation(self) -> CamundaAsyncClient:
+    def _client_for_activation(self) -> AsyncApiClient:
         # The long poll must outlive the HTTP timeout it would otherwise hit.
         wait = self.config.request_timeout_milliseconds / 1000
         needed = wait + 5.0
@@ -1022,7 +1024,7 @@ def _nothing() -> None:
     pass
 
 
-def registry(client: CamundaAsyncClient) -> WorkerRegistry:
+def registry(client: AsyncApiClient) -> WorkerRegistry:
     """The :class:`WorkerRegistry` of ``client`` (made on first use; it stops with the client)."""
     context = client.context
     found = context.state.get(STATE_KEY)
@@ -1033,7 +1035,7 @@ def registry(client: CamundaAsyncClient) -> WorkerRegistry:
 
 
 def create_job_worker(
-    client: CamundaAsyncClient,
+    client: AsyncApiClient,
     config: WorkerConfig,
     callback: Callable[[Any], Any],
     *,
@@ -1054,7 +1056,53 @@ def create_job_worker(
     )
 
 
-async def run_workers(client: CamundaAsyncClient, *, handle_signals: bool = True) -> None:
+def job_worker(
+    client: AsyncApiClient,
+    job_type: str,
+    *,
+    timeout: int | None = None,
+    execution_strategy: str = "auto",
+    startup_jitter_max_seconds: float | None = None,
+    middleware: Sequence[object] = (),
+    **options: Any,
+) -> Callable[[_F], _F]:
+    """A decorator that makes the function the handler of a worker for ``job_type``.
+
+    See ``CamundaAsyncClient.job_worker``: the handler may take the job's variables
+    as typed keyword parameters, which are then all that is fetched.
+    """
+    from .typed import typed_handler
+
+    def register(fn: _F) -> _F:
+        handler, names = typed_handler(fn)
+        fields = dict(options)
+        if names is not None:
+            fields.setdefault("fetch_variables", names)
+        config = WorkerConfig(job_type=job_type, job_timeout_milliseconds=timeout, **fields)
+        JobWorker(
+            client,
+            config,
+            handler,
+            execution_strategy=execution_strategy,
+            startup_jitter_max_seconds=startup_jitter_max_seconds,
+            middleware=middleware,
+        )
+        return fn
+
+    return register
+
+
+def workers_of(client: AsyncApiClient) -> list[JobWorker]:
+    """The job workers created on ``client``."""
+    return list(registry(client).workers)
+
+
+def workers_health(client: AsyncApiClient) -> list[WorkerHealth]:
+    """The health of every job worker of ``client`` (state, last poll, load)."""
+    return registry(client).health()
+
+
+async def run_workers(client: AsyncApiClient, *, handle_signals: bool = True) -> None:
     """Run every worker created on ``client`` until they are stopped or this is cancelled.
 
     On the main thread SIGTERM and SIGINT stop the workers gracefully (running
@@ -1069,6 +1117,6 @@ async def run_workers(client: CamundaAsyncClient, *, handle_signals: bool = True
     await workers.run(handle_signals=handle_signals)
 
 
-async def stop_workers(client: CamundaAsyncClient, timeout: float | None = None) -> None:
+async def stop_workers(client: AsyncApiClient, timeout: float | None = None) -> None:
     """Stop ``client``'s workers: no new polls, running jobs get ``timeout`` s to finish."""
     await registry(client).stop(timeout)

@@ -121,8 +121,8 @@ def operation_policy(op_id: str, method: str) -> Policy:
 #
 # eventually_consistent: the spec marks the operation `x-eventually-consistent: true` (it is
 #     served from the secondary store that lags behind the engine). Its methods take
-#     `consistency: ConsistencyOptions[<result>] | None = None` and call `_run_consistent` /
-#     `_arun_consistent`; no other method takes `consistency=`, so passing it elsewhere is
+#     `consistency: ConsistencyOptions[<result>] | None = None` and call `_run_consistent`;
+#     no other method takes `consistency=`, so passing it elsewhere is
 #     a type error rather than a silent no-op.
 # search (cursor-pageable): the JSON request body has a `page` property that offers a
 #     forward cursor (`after`, in the object or in one of its variants), and the 200
@@ -1058,9 +1058,10 @@ class Generator:
             self.header(),
             '"""Typed client methods, one per operation, as sync and async mixins.\n\n'
             "Each method hands the operation descriptor, its path and query parameters (keyed by\n"
-            "wire name) and the body to `_run` / `_arun`, which the client base class provides;\n"
-            "eventually consistent operations go through `_run_consistent` / `_arun_consistent`\n"
-            "and `iter_<search>` through `_iter_pages` / `_aiter_pages` (`camunda_sdk.reading`).\n"
+            "wire name) and the body to `_run`, which the client base class provides for both;\n"
+            "eventually consistent operations go through `_run_consistent` and `iter_<search>`\n"
+            "through `_iter_pages`: one definition on the client base for both clients, which\n"
+            "runs a flow written once in `camunda_sdk.reading` with the client's driver.\n"
             '"""\n',
             "from __future__ import annotations\n",
             "from typing import TYPE_CHECKING, Any\n",
@@ -1126,14 +1127,14 @@ class Generator:
             '    """The typed operation methods of `CamundaAsyncClient` (async)."""\n\n'
             "    __slots__ = ()\n\n"
             "    if TYPE_CHECKING:\n\n"
-            "        async def _arun(\n"
+            "        async def _run(\n"
             "            self,\n"
             "            op: Operation,\n"
             "            path: dict[str, Any] | None,\n"
             "            query: dict[str, Any] | None,\n"
             "            body: Any,\n"
             "        ) -> Any: ...\n\n"
-            "        async def _arun_consistent(\n"
+            "        async def _run_consistent(\n"
             "            self,\n"
             "            op: Operation,\n"
             "            path: dict[str, Any] | None,\n"
@@ -1141,7 +1142,7 @@ class Generator:
             "            body: Any,\n"
             "            consistency: ConsistencyOptions[Any] | None,\n"
             "        ) -> Any: ...\n\n"
-            "        def _aiter_pages(\n"
+            "        def _iter_pages(\n"
             "            self,\n"
             "            op: Operation,\n"
             "            path: dict[str, Any] | None,\n"
@@ -1186,11 +1187,11 @@ class Generator:
         # it as Args/Returns prose for both mixins was most of this module.
         doc = f'        """{self.method_doc(op)}"""'
         name = snake(op.id)
-        run, arun = "_run", "_arun"
+        run = "_run"
         if op.read.eventually_consistent:
             option = f"ConsistencyOptions[{op.result_ann}] | None = None"
             params += ("" if sig else ", *") + f", consistency: {option}"
-            run, arun = "_run_consistent", "_arun_consistent"
+            run = "_run_consistent"
             call += ", consistency"
         sync = (
             f"\n    def {name}({params}) -> {op.result_ann}:\n{doc}\n"
@@ -1198,7 +1199,7 @@ class Generator:
         )
         asyn = (
             f"\n    async def {name}({params}) -> {op.result_ann}:\n{doc}\n"
-            f"        return await self.{arun}({call})\n"
+            f"        return await self.{run}({call})\n"
         )
         item = op.read.search_item_ann
         if item is not None:
@@ -1224,7 +1225,7 @@ class Generator:
             )
             asyn += (
                 f"\n    def iter_{name}(self, *, {pages}) -> AsyncIterator[{item}]:\n{idoc}\n"
-                f"        return self._aiter_pages({call})\n"
+                f"        return self._iter_pages({call})\n"
             )
             anns.append(item)
         used = {n for a in anns for n in IDENT.findall(a)}

@@ -4,10 +4,14 @@ They hold the whole API and nothing else; ``camunda_sdk.client`` builds the publ
 ``CamundaAsyncClient`` on :class:`AsyncApiClient` by adding the entries into the job
 workers (which stand on this module, never inside it).
 
-Both clients share everything but the driver: the generated operation methods
-build a call and hand it to ``_run`` / ``_arun``, which run the client's cached
-handler (the pluggy-assembled stage chain) under the sync or async driver and
-decode the response into a model or a typed error.
+Both clients share everything but the driver. A generated operation method
+builds a :class:`~camunda_sdk.pipeline.call.Call` and hands it to ``_run``,
+which makes the call's flow (the client's cached stage chain, then the decoding
+of the response into a model or a typed error: :func:`invoke`) and runs it with
+the client's driver. The read helpers are flows built on the same calls
+(:mod:`camunda_sdk.reading`), run the same way. Only the drivers differ: the
+sync driver returns the result, the async one an awaitable of it, so each
+method here is written once for both clients.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from . import reading
 from ._serde import Model, parse, resolve
 from .config import resolve_config
 from .errors import (
@@ -46,7 +51,6 @@ from .pipeline.senders import (
     DeadlineClient,
     exchange_timeout,
 )
-from .reading import AsyncReadMethods, ReadMethods
 
 if TYPE_CHECKING:
     import pluggy
@@ -56,8 +60,11 @@ if TYPE_CHECKING:
     from .log import BoundLogger
     from .operations.models import CreateDeploymentRequest, FileContent
     from .operations.semantic_types import TenantId
+    from .pipeline.effects import Flow
     from .pipeline.hookspecs import Handler
     from .pipeline.operation import Operation
+    from .reading.eventual import ConsistencyOptions
+    from .reading.variables import VariableMap
 
 __all__ = ["AsyncApiClient", "CamundaClient"]
 
@@ -65,6 +72,7 @@ __all__ = ["AsyncApiClient", "CamundaClient"]
 _SYNC_CLIENT = "sync-client"
 
 _UNSET: Any = object()
+T = TypeVar("T")
 _C = TypeVar("_C", bound="_ClientBase")
 _A = TypeVar("_A", bound="AsyncApiClient")
 
@@ -72,15 +80,29 @@ _A = TypeVar("_A", bound="AsyncApiClient")
 class _Shared:
     """What a client and the views ``with_options`` makes of it have in common."""
 
-    __slots__ = ("closed", "driver", "handler", "lock")
+    __slots__ = ("closed", "driver", "handler", "lock", "name")
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, name: str) -> None:
         self.handler = handler
+        self.name = name  # the client class, for ClientClosedError
         self.driver: Any = None  # created at the first call: see _get_driver
         self.lock = threading.Lock()  # so concurrent first calls create one driver
         # Set by close (with driver back to None), so the next call takes _get_driver's
         # slow path and fails there: no check on the fast path.
         self.closed = False
+
+    def invoke(self, call: Call) -> Flow[Any]:
+        """The flow of one call: the stage chain, then the decoded result or typed error."""
+        op = call.operation
+        try:
+            response = yield from self.handler(call)
+        except httpx.RequestError as exc:
+            raise _connection_error(op, exc) from exc
+        except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
+            if self.closed:
+                raise ClientClosedError(self.name, operation_id=op.id) from exc
+            raise
+        return decode(op, response)
 
 
 class _ClientBase:
@@ -126,7 +148,7 @@ class _ClientBase:
         self._options = None
         self._owner = True
         self._owns_context = owns_context
-        self._shared = _Shared(self._build_handler())
+        self._shared = _Shared(self._build_handler(), type(self).__name__)
 
     # -- plugins -----------------------------------------------------------------
 
@@ -199,6 +221,72 @@ class _ClientBase:
             headers=current.headers if headers is _UNSET else headers,
         )
         return clone
+
+    # -- running calls and read flows (one definition for both clients) ----------------
+    # `_get_driver` is each client's own: the sync driver's `run` returns the result,
+    # the async driver's an awaitable of it, which the async methods await.
+
+    def _get_driver(self) -> Any:
+        raise NotImplementedError
+
+    def _run(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
+        """Run one call of ``op`` (what the generated operation methods call)."""
+        return self._get_driver().run(
+            self._shared.invoke(Call(op, path, query, body, self._options))
+        )
+
+    def _call(self, op: Operation, path: Any, query: Any, body: Any) -> Flow[Any]:
+        """The flow of one call of ``op``, for the read helpers to compose."""
+        return self._shared.invoke(Call(op, path, query, body, self._options))
+
+    def _run_consistent(
+        self,
+        op: Operation,
+        path: dict[str, Any] | None,
+        query: dict[str, Any] | None,
+        body: Any,
+        consistency: ConsistencyOptions[Any] | None,
+    ) -> Any:
+        """Call ``op``; with ``consistency``, until its answer is visible (generated methods)."""
+        flow = reading.consistent(self._context, self._call, op, path, query, body, consistency)
+        return self._get_driver().run(flow)
+
+    def _iter_pages(
+        self,
+        op: Operation,
+        path: dict[str, Any] | None,
+        query: dict[str, Any] | None,
+        data: Any,
+        page_size: int,
+        limit: int | None,
+        consistency: ConsistencyOptions[Any] | None,
+    ) -> Any:
+        """Every item of the search ``op`` across pages (the generated ``iter_`` methods)."""
+        flow = reading.paged(
+            self._context, self._call, op, path, query, data, page_size, limit, consistency
+        )
+        return self._get_driver().iterate(flow)
+
+    def _read_variables(
+        self,
+        dto: type[T],
+        process_instance_key: str,
+        scope_key: str | None,
+        tenant_id: str | None,
+        page_size: int,
+        consistency: ConsistencyOptions[VariableMap[T]] | None,
+    ) -> Any:
+        flow = reading.read_variables(
+            self._context,
+            self._call,
+            dto,
+            process_instance_key,
+            scope_key,
+            tenant_id,
+            page_size,
+            consistency,
+        )
+        return self._get_driver().run(flow)
 
     def _closed(self) -> None:
         if self._owns_context:
@@ -404,7 +492,7 @@ def _deployment(
     return CreateDeploymentRequest(resources=_resource_files(paths), tenant_id=tenant)
 
 
-class CamundaClient(_ClientBase, ReadMethods, CamundaOperations):
+class CamundaClient(_ClientBase, CamundaOperations):
     """Synchronous client: every operation method blocks until the response arrives.
 
     Args:
@@ -431,18 +519,38 @@ class CamundaClient(_ClientBase, ReadMethods, CamundaOperations):
                     driver = shared.driver = SyncDriver(DeadlineClient(**self._http_options()))
         return driver
 
-    def _run(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
-        call = Call(op, path, query, body, self._options)
-        driver = self._get_driver()
-        try:
-            response = driver.run(self._shared.handler(call))
-        except httpx.RequestError as exc:
-            raise _connection_error(op, exc) from exc
-        except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
-            if driver.sender.is_closed:
-                raise ClientClosedError(type(self).__name__, operation_id=op.id) from exc
-            raise
-        return decode(op, response)
+    def search_variables_as_dto(
+        self,
+        dto: type[T],
+        *,
+        process_instance_key: str,
+        scope_key: str | None = None,
+        tenant_id: str | None = None,
+        page_size: int = 100,
+        consistency: ConsistencyOptions[VariableMap[T]] | None = None,
+    ) -> VariableMap[T]:
+        """Read the variables ``dto`` declares from one process instance.
+
+        Args:
+            dto: a dataclass, an attrs class or a ``TypedDict``: one field per variable.
+            process_instance_key: the process instance to read.
+            scope_key: read only this scope (needed when a name exists at several).
+            tenant_id: read only this tenant's variables.
+            page_size: variables per page; every page is read.
+            consistency: wait until the variable of every required field (one
+                without a default) is visible, up to ``wait_up_to_ms``; then return
+                what is there (``validate()`` names a variable still missing). A
+                ``predicate`` is given the ``VariableMap``; one that never holds
+                ends in ``EventualConsistencyTimeoutError``, like any wait.
+
+        Raises:
+            VariableScopeCollisionError: a declared name exists at several scopes.
+            VariableDeserializationError: a declared variable's value is not JSON.
+            EventualConsistencyTimeoutError: a custom ``predicate`` never held.
+        """
+        return self._read_variables(
+            dto, process_instance_key, scope_key, tenant_id, page_size, consistency
+        )
 
     def deploy_resources_from_files(
         self, paths: Sequence[str | os.PathLike[str]], tenant_id: TenantId | str | None = None
@@ -474,7 +582,7 @@ class CamundaClient(_ClientBase, ReadMethods, CamundaOperations):
         self.close()
 
 
-class AsyncApiClient(_ClientBase, AsyncReadMethods, AsyncCamundaOperations):
+class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
     """Asynchronous API client: every operation method is a coroutine.
 
     Applications use its subclass :class:`camunda_sdk.CamundaAsyncClient`, which
@@ -496,18 +604,23 @@ class AsyncApiClient(_ClientBase, AsyncReadMethods, AsyncCamundaOperations):
             driver = shared.driver = AsyncDriver(self._sender())
         return driver
 
-    async def _arun(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
-        call = Call(op, path, query, body, self._options)
-        driver = self._get_driver()
-        try:
-            response = await driver.run(self._shared.handler(call))
-        except httpx.RequestError as exc:
-            raise _connection_error(op, exc) from exc
-        except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
-            if driver.sender.is_closed:
-                raise ClientClosedError(type(self).__name__, operation_id=op.id) from exc
-            raise
-        return decode(op, response)
+    async def search_variables_as_dto(
+        self,
+        dto: type[T],
+        *,
+        process_instance_key: str,
+        scope_key: str | None = None,
+        tenant_id: str | None = None,
+        page_size: int = 100,
+        consistency: ConsistencyOptions[VariableMap[T]] | None = None,
+    ) -> VariableMap[T]:
+        """Read the variables ``dto`` declares from one process instance.
+
+        The same arguments, result and errors as ``CamundaClient.search_variables_as_dto``.
+        """
+        return await self._read_variables(
+            dto, process_instance_key, scope_key, tenant_id, page_size, consistency
+        )
 
     async def deploy_resources_from_files(
         self, paths: Sequence[str | os.PathLike[str]], tenant_id: TenantId | str | None = None

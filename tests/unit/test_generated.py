@@ -22,10 +22,11 @@ import pytest
 
 from camunda_sdk import _serde
 from camunda_sdk._serde import Model, parse, to_wire
+from camunda_sdk.base_client import _ClientBase
 from camunda_sdk.operations import client as gen_client
 from camunda_sdk.operations import descriptors, models, semantic_types
 from camunda_sdk.operations.descriptors import OPERATIONS
-from camunda_sdk.reading import AsyncReadMethods, ReadMethods
+from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 OPS_DIR = ROOT / "src" / "camunda_sdk" / "operations"
@@ -468,33 +469,54 @@ def test_plugin_scan_defers_to_importlib_metadata_for_what_it_does_not_read(
     assert _may_declare_plugins()
 
 
-class RunRecorder(ReadMethods, gen_client.CamundaOperations):
-    """The generated methods over a ``_run`` that records what it is handed.
+class _Recording(_ClientBase):
+    """A client base whose calls record what they are handed.
 
-    With the read-side mixin, as the client has it: eventually consistent
-    operations reach ``_run`` through ``_run_consistent``.
+    The read helpers' flows run as the client runs them: eventually consistent
+    operations and ``iter_`` methods reach the recorded call through their flows.
     """
+
+    driver_class: Any
 
     def __init__(self) -> None:
         from fakes import make_context
 
         self.calls: list[tuple[Any, ...]] = []
-        self.context = make_context()  # what the read helpers' spans are made from
+        self._context = make_context()  # what the read helpers' spans are made from
+        self._options = None
+        self._driver = self.driver_class(_NoSender())
+
+    def _get_driver(self) -> Any:
+        return self._driver
+
+    def _call(self, op: Any, path: Any, query: Any, body: Any) -> Any:
+        self.calls.append((op, path, query, body))
+        return "result"
+        yield  # a flow that sends nothing
 
     def _run(self, op: Any, path: Any, query: Any, body: Any) -> Any:
-        self.calls.append((op, path, query, body))
-        return "result"
+        return self._get_driver().run(self._call(op, path, query, body))
 
 
-class AsyncRunRecorder(AsyncReadMethods, gen_client.AsyncCamundaOperations):
-    """The generated methods over an ``_arun`` that records what it is handed."""
+class RunRecorder(_Recording, gen_client.CamundaOperations):
+    """The sync generated methods over the recording client base."""
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
+    driver_class = SyncDriver
 
-    async def _arun(self, op: Any, path: Any, query: Any, body: Any) -> Any:
-        self.calls.append((op, path, query, body))
-        return "result"
+
+class AsyncRunRecorder(_Recording, gen_client.AsyncCamundaOperations):
+    """The async generated methods over the recording client base."""
+
+    driver_class = AsyncDriver
+
+
+class _NoSender:
+    """A sender the recorders never use: their calls send nothing."""
+
+    is_closed = False
+
+    def send(self, request: Any) -> Any:
+        raise AssertionError("the recorders send nothing")
 
 
 def test_client_methods_pass_wire_names_to_run() -> None:
@@ -525,7 +547,7 @@ def test_client_methods_pass_wire_names_to_run() -> None:
     )
 
 
-def test_async_client_methods_pass_wire_names_to_arun() -> None:
+def test_async_client_methods_pass_wire_names_to_run() -> None:
     rec = AsyncRunRecorder()
     key = semantic_types.JobKey("2251799813685249")
 

@@ -3,9 +3,10 @@
 """Typed client methods, one per operation, as sync and async mixins.
 
 Each method hands the operation descriptor, its path and query parameters (keyed by
-wire name) and the body to `_run` / `_arun`, which the client base class provides;
-eventually consistent operations go through `_run_consistent` / `_arun_consistent`
-and `iter_<search>` through `_iter_pages` / `_aiter_pages` (`camunda_sdk.reading`).
+wire name) and the body to `_run`, which the client base class provides for both;
+eventually consistent operations go through `_run_consistent` and `iter_<search>`
+through `_iter_pages`: one definition on the client base for both clients, which
+runs a flow written once in `camunda_sdk.reading` with the client's driver.
 """
 
 from __future__ import annotations
@@ -3241,7 +3242,7 @@ class AsyncCamundaOperations:
 
     if TYPE_CHECKING:
 
-        async def _arun(
+        async def _run(
             self,
             op: Operation,
             path: dict[str, Any] | None,
@@ -3249,7 +3250,7 @@ class AsyncCamundaOperations:
             body: Any,
         ) -> Any: ...
 
-        async def _arun_consistent(
+        async def _run_consistent(
             self,
             op: Operation,
             path: dict[str, Any] | None,
@@ -3258,7 +3259,7 @@ class AsyncCamundaOperations:
             consistency: ConsistencyOptions[Any] | None,
         ) -> Any: ...
 
-        def _aiter_pages(
+        def _iter_pages(
             self,
             op: Operation,
             path: dict[str, Any] | None,
@@ -3276,7 +3277,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentDefinitionResult] | None = None,
     ) -> AgentDefinitionResult:
         """Get agent definition."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getAgentDefinition,
             {"agentDefinitionKey": agent_definition_key},
             None,
@@ -3291,7 +3292,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentDefinitionSearchQueryResult] | None = None,
     ) -> AgentDefinitionSearchQueryResult:
         """Search agent definitions."""
-        return await self._arun_consistent(_d.searchAgentDefinitions, None, None, data, consistency)
+        return await self._run_consistent(_d.searchAgentDefinitions, None, None, data, consistency)
 
     def iter_search_agent_definitions(
         self,
@@ -3302,7 +3303,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentDefinitionSearchQueryResult] | None = None,
     ) -> AsyncIterator[AgentDefinitionResult]:
         """Every item of `search_agent_definitions`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchAgentDefinitions, None, None, data, page_size, limit, consistency
         )
 
@@ -3310,7 +3311,7 @@ class AsyncCamundaOperations:
         self, *, data: AgentInstanceCreationRequest
     ) -> AgentInstanceCreationResult:
         """Create agent instance."""
-        return await self._arun(_d.createAgentInstance, None, None, data)
+        return await self._run(_d.createAgentInstance, None, None, data)
 
     async def get_agent_instance(
         self,
@@ -3319,7 +3320,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentInstanceResult] | None = None,
     ) -> AgentInstanceResult:
         """Get agent instance."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getAgentInstance, {"agentInstanceKey": agent_instance_key}, None, None, consistency
         )
 
@@ -3327,7 +3328,7 @@ class AsyncCamundaOperations:
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceUpdateRequest
     ) -> AgentInstanceUpdateResult:
         """Update agent instance."""
-        return await self._arun(
+        return await self._run(
             _d.updateAgentInstance, {"agentInstanceKey": agent_instance_key}, None, data
         )
 
@@ -3338,7 +3339,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentInstanceSearchQueryResult] | None = None,
     ) -> AgentInstanceSearchQueryResult:
         """Search agent instances."""
-        return await self._arun_consistent(_d.searchAgentInstances, None, None, data, consistency)
+        return await self._run_consistent(_d.searchAgentInstances, None, None, data, consistency)
 
     def iter_search_agent_instances(
         self,
@@ -3349,7 +3350,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[AgentInstanceResult]:
         """Every item of `search_agent_instances`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchAgentInstances, None, None, data, page_size, limit, consistency
         )
 
@@ -3357,7 +3358,7 @@ class AsyncCamundaOperations:
         self, *, agent_instance_key: AgentInstanceKey, data: AgentInstanceHistoryItemRequest
     ) -> AgentInstanceHistoryItemCreationResult:
         """Create agent instance history item."""
-        return await self._arun(
+        return await self._run(
             _d.createAgentInstanceHistoryItem, {"agentInstanceKey": agent_instance_key}, None, data
         )
 
@@ -3369,7 +3370,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentInstanceHistorySearchQueryResult] | None = None,
     ) -> AgentInstanceHistorySearchQueryResult:
         """Search agent instance history."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchAgentInstanceHistory,
             {"agentInstanceKey": agent_instance_key},
             None,
@@ -3387,7 +3388,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AgentInstanceHistorySearchQueryResult] | None = None,
     ) -> AsyncIterator[AgentInstanceHistoryItemResult]:
         """Every item of `search_agent_instance_history`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchAgentInstanceHistory,
             {"agentInstanceKey": agent_instance_key},
             None,
@@ -3404,7 +3405,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search audit logs."""
-        return await self._arun_consistent(_d.searchAuditLogs, None, None, data, consistency)
+        return await self._run_consistent(_d.searchAuditLogs, None, None, data, consistency)
 
     def iter_search_audit_logs(
         self,
@@ -3415,9 +3416,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AsyncIterator[AuditLogResult]:
         """Every item of `search_audit_logs`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
-            _d.searchAuditLogs, None, None, data, page_size, limit, consistency
-        )
+        return self._iter_pages(_d.searchAuditLogs, None, None, data, page_size, limit, consistency)
 
     async def get_audit_log(
         self,
@@ -3426,13 +3425,13 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuditLogResult] | None = None,
     ) -> AuditLogResult:
         """Get audit log."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getAuditLog, {"auditLogKey": audit_log_key}, None, None, consistency
         )
 
     async def get_authentication(self) -> CamundaUserResult:
         """Get current user."""
-        return await self._arun(_d.getAuthentication, None, None, None)
+        return await self._run(_d.getAuthentication, None, None, None)
 
     async def search_own_authorizations(
         self,
@@ -3441,9 +3440,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[OwnAuthorizationSearchResult] | None = None,
     ) -> OwnAuthorizationSearchResult:
         """Search own authorizations."""
-        return await self._arun_consistent(
-            _d.searchOwnAuthorizations, None, None, data, consistency
-        )
+        return await self._run_consistent(_d.searchOwnAuthorizations, None, None, data, consistency)
 
     def iter_search_own_authorizations(
         self,
@@ -3454,7 +3451,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[OwnAuthorizationSearchResult] | None = None,
     ) -> AsyncIterator[AuthorizationResult]:
         """Every item of `search_own_authorizations`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchOwnAuthorizations, None, None, data, page_size, limit, consistency
         )
 
@@ -3462,7 +3459,7 @@ class AsyncCamundaOperations:
         self, *, data: AuthorizationRequest
     ) -> AuthorizationCreateResult:
         """Create authorization."""
-        return await self._arun(_d.createAuthorization, None, None, data)
+        return await self._run(_d.createAuthorization, None, None, data)
 
     async def search_authorizations(
         self,
@@ -3471,7 +3468,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuthorizationSearchResult] | None = None,
     ) -> AuthorizationSearchResult:
         """Search authorizations."""
-        return await self._arun_consistent(_d.searchAuthorizations, None, None, data, consistency)
+        return await self._run_consistent(_d.searchAuthorizations, None, None, data, consistency)
 
     def iter_search_authorizations(
         self,
@@ -3482,7 +3479,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuthorizationSearchResult] | None = None,
     ) -> AsyncIterator[AuthorizationResult]:
         """Every item of `search_authorizations`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchAuthorizations, None, None, data, page_size, limit, consistency
         )
 
@@ -3493,7 +3490,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuthorizationResult] | None = None,
     ) -> AuthorizationResult:
         """Get authorization."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getAuthorization, {"authorizationKey": authorization_key}, None, None, consistency
         )
 
@@ -3501,51 +3498,51 @@ class AsyncCamundaOperations:
         self, *, authorization_key: AuthorizationKey, data: AuthorizationRequest
     ) -> None:
         """Update authorization."""
-        return await self._arun(
+        return await self._run(
             _d.updateAuthorization, {"authorizationKey": authorization_key}, None, data
         )
 
     async def delete_authorization(self, *, authorization_key: AuthorizationKey) -> None:
         """Delete authorization."""
-        return await self._arun(
+        return await self._run(
             _d.deleteAuthorization, {"authorizationKey": authorization_key}, None, None
         )
 
     async def list_runtime_backups(self, *, prefix: str | None = None) -> list[BackupInfo]:
         """List runtime backups."""
-        return await self._arun(_d.listRuntimeBackups, None, {"prefix": prefix}, None)
+        return await self._run(_d.listRuntimeBackups, None, {"prefix": prefix}, None)
 
     async def take_runtime_backup(
         self, *, data: TakeRuntimeBackupRequest | None = None
     ) -> TakeRuntimeBackupResponse:
         """Take a runtime backup."""
-        return await self._arun(_d.takeRuntimeBackup, None, None, data)
+        return await self._run(_d.takeRuntimeBackup, None, None, data)
 
     async def get_runtime_backup_state(self) -> RuntimeBackupState:
         """Get runtime backup state."""
-        return await self._arun(_d.getRuntimeBackupState, None, None, None)
+        return await self._run(_d.getRuntimeBackupState, None, None, None)
 
     async def delete_runtime_backup_state(self) -> None:
         """Delete runtime backup state."""
-        return await self._arun(_d.deleteRuntimeBackupState, None, None, None)
+        return await self._run(_d.deleteRuntimeBackupState, None, None, None)
 
     async def sync_runtime_backup_state(self) -> RuntimeBackupState:
         """Force-write runtime backup state."""
-        return await self._arun(_d.syncRuntimeBackupState, None, None, None)
+        return await self._run(_d.syncRuntimeBackupState, None, None, None)
 
     async def get_runtime_backup(self, *, backup_id: int) -> BackupInfo:
         """Get runtime backup."""
-        return await self._arun(_d.getRuntimeBackup, {"backupId": backup_id}, None, None)
+        return await self._run(_d.getRuntimeBackup, {"backupId": backup_id}, None, None)
 
     async def delete_runtime_backup(self, *, backup_id: int) -> None:
         """Delete runtime backup."""
-        return await self._arun(_d.deleteRuntimeBackup, {"backupId": backup_id}, None, None)
+        return await self._run(_d.deleteRuntimeBackup, {"backupId": backup_id}, None, None)
 
     async def list_history_backups(
         self, *, prefix: str | None = None, verbose: bool | None = None
     ) -> list[HistoryBackupInfo]:
         """List history backups."""
-        return await self._arun(
+        return await self._run(
             _d.listHistoryBackups, None, {"prefix": prefix, "verbose": verbose}, None
         )
 
@@ -3553,15 +3550,15 @@ class AsyncCamundaOperations:
         self, *, data: TakeHistoryBackupRequest
     ) -> TakeHistoryBackupResponse:
         """Take a history backup."""
-        return await self._arun(_d.takeHistoryBackup, None, None, data)
+        return await self._run(_d.takeHistoryBackup, None, None, data)
 
     async def get_history_backup(self, *, backup_id: int) -> HistoryBackupInfo:
         """Get history backup."""
-        return await self._arun(_d.getHistoryBackup, {"backupId": backup_id}, None, None)
+        return await self._run(_d.getHistoryBackup, {"backupId": backup_id}, None, None)
 
     async def delete_history_backup(self, *, backup_id: int) -> None:
         """Delete history backup."""
-        return await self._arun(_d.deleteHistoryBackup, {"backupId": backup_id}, None, None)
+        return await self._run(_d.deleteHistoryBackup, {"backupId": backup_id}, None, None)
 
     async def search_batch_operation_items(
         self,
@@ -3570,7 +3567,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[BatchOperationItemSearchQueryResult] | None = None,
     ) -> BatchOperationItemSearchQueryResult:
         """Search batch operation items."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchBatchOperationItems, None, None, data, consistency
         )
 
@@ -3583,7 +3580,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[BatchOperationItemSearchQueryResult] | None = None,
     ) -> AsyncIterator[BatchOperationItemResponse]:
         """Every item of `search_batch_operation_items`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchBatchOperationItems, None, None, data, page_size, limit, consistency
         )
 
@@ -3594,7 +3591,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[BatchOperationSearchQueryResult] | None = None,
     ) -> BatchOperationSearchQueryResult:
         """Search batch operations."""
-        return await self._arun_consistent(_d.searchBatchOperations, None, None, data, consistency)
+        return await self._run_consistent(_d.searchBatchOperations, None, None, data, consistency)
 
     def iter_search_batch_operations(
         self,
@@ -3605,7 +3602,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[BatchOperationSearchQueryResult] | None = None,
     ) -> AsyncIterator[BatchOperationResponse]:
         """Every item of `search_batch_operations`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchBatchOperations, None, None, data, page_size, limit, consistency
         )
 
@@ -3616,7 +3613,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[BatchOperationResponse] | None = None,
     ) -> BatchOperationResponse:
         """Get batch operation."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getBatchOperation,
             {"batchOperationKey": batch_operation_key},
             None,
@@ -3628,7 +3625,7 @@ class AsyncCamundaOperations:
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
         """Cancel Batch operation."""
-        return await self._arun(
+        return await self._run(
             _d.cancelBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
 
@@ -3636,7 +3633,7 @@ class AsyncCamundaOperations:
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
         """Resume Batch operation."""
-        return await self._arun(
+        return await self._run(
             _d.resumeBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
 
@@ -3644,23 +3641,23 @@ class AsyncCamundaOperations:
         self, *, batch_operation_key: BatchOperationKey, data: dict[str, Any] | None = None
     ) -> None:
         """Suspend Batch operation."""
-        return await self._arun(
+        return await self._run(
             _d.suspendBatchOperation, {"batchOperationKey": batch_operation_key}, None, data
         )
 
     async def pin_clock(self, *, data: ClockPinRequest) -> None:
         """Pin internal clock (alpha)."""
-        return await self._arun(_d.pinClock, None, None, data)
+        return await self._run(_d.pinClock, None, None, data)
 
     async def reset_clock(self) -> None:
         """Reset internal clock (alpha)."""
-        return await self._arun(_d.resetClock, None, None, None)
+        return await self._run(_d.resetClock, None, None, None)
 
     async def create_global_cluster_variable(
         self, *, data: CreateClusterVariableRequest
     ) -> ClusterVariableResult:
         """Create a global-scoped cluster variable."""
-        return await self._arun(_d.createGlobalClusterVariable, None, None, data)
+        return await self._run(_d.createGlobalClusterVariable, None, None, data)
 
     async def get_global_cluster_variable(
         self,
@@ -3669,7 +3666,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ClusterVariableResult] | None = None,
     ) -> ClusterVariableResult:
         """Get a global-scoped cluster variable."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getGlobalClusterVariable, {"name": name}, None, None, consistency
         )
 
@@ -3677,11 +3674,11 @@ class AsyncCamundaOperations:
         self, *, name: ClusterVariableName, data: UpdateClusterVariableRequest
     ) -> ClusterVariableResult:
         """Update a global-scoped cluster variable."""
-        return await self._arun(_d.updateGlobalClusterVariable, {"name": name}, None, data)
+        return await self._run(_d.updateGlobalClusterVariable, {"name": name}, None, data)
 
     async def delete_global_cluster_variable(self, *, name: ClusterVariableName) -> None:
         """Delete a global-scoped cluster variable."""
-        return await self._arun(_d.deleteGlobalClusterVariable, {"name": name}, None, None)
+        return await self._run(_d.deleteGlobalClusterVariable, {"name": name}, None, None)
 
     async def search_cluster_variables(
         self,
@@ -3691,7 +3688,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ClusterVariableSearchQueryResult] | None = None,
     ) -> ClusterVariableSearchQueryResult:
         """Search for cluster variables based on given criteria."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchClusterVariables, None, {"truncateValues": truncate_values}, data, consistency
         )
 
@@ -3705,7 +3702,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ClusterVariableSearchQueryResult] | None = None,
     ) -> AsyncIterator[ClusterVariableSearchResult]:
         """Every item of `search_cluster_variables`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchClusterVariables,
             None,
             {"truncateValues": truncate_values},
@@ -3719,7 +3716,7 @@ class AsyncCamundaOperations:
         self, *, tenant_id: TenantId, data: CreateClusterVariableRequest
     ) -> ClusterVariableResult:
         """Create a tenant-scoped cluster variable."""
-        return await self._arun(_d.createTenantClusterVariable, {"tenantId": tenant_id}, None, data)
+        return await self._run(_d.createTenantClusterVariable, {"tenantId": tenant_id}, None, data)
 
     async def get_tenant_cluster_variable(
         self,
@@ -3729,7 +3726,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ClusterVariableResult] | None = None,
     ) -> ClusterVariableResult:
         """Get a tenant-scoped cluster variable."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getTenantClusterVariable,
             {"tenantId": tenant_id, "name": name},
             None,
@@ -3741,7 +3738,7 @@ class AsyncCamundaOperations:
         self, *, tenant_id: TenantId, name: ClusterVariableName, data: UpdateClusterVariableRequest
     ) -> ClusterVariableResult:
         """Update a tenant-scoped cluster variable."""
-        return await self._arun(
+        return await self._run(
             _d.updateTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, data
         )
 
@@ -3749,7 +3746,7 @@ class AsyncCamundaOperations:
         self, *, tenant_id: TenantId, name: ClusterVariableName
     ) -> None:
         """Delete a tenant-scoped cluster variable."""
-        return await self._arun(
+        return await self._run(
             _d.deleteTenantClusterVariable, {"tenantId": tenant_id, "name": name}, None, None
         )
 
@@ -3757,7 +3754,7 @@ class AsyncCamundaOperations:
         self, *, data: ConditionalEvaluationInstruction
     ) -> EvaluateConditionalResult:
         """Evaluate root level conditional start events."""
-        return await self._arun(_d.evaluateConditionals, None, None, data)
+        return await self._run(_d.evaluateConditionals, None, None, data)
 
     async def search_correlated_message_subscriptions(
         self,
@@ -3767,7 +3764,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> CorrelatedMessageSubscriptionSearchQueryResult:
         """Search correlated message subscriptions."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchCorrelatedMessageSubscriptions, None, None, data, consistency
         )
 
@@ -3781,7 +3778,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> AsyncIterator[CorrelatedMessageSubscriptionResult]:
         """Every item of `search_correlated_message_subscriptions`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchCorrelatedMessageSubscriptions, None, None, data, page_size, limit, consistency
         )
 
@@ -3789,7 +3786,7 @@ class AsyncCamundaOperations:
         self, *, data: DecisionEvaluationInstruction
     ) -> EvaluateDecisionResult:
         """Evaluate decision."""
-        return await self._arun(_d.evaluateDecision, None, None, data)
+        return await self._run(_d.evaluateDecision, None, None, data)
 
     async def search_decision_definitions(
         self,
@@ -3798,7 +3795,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionDefinitionSearchQueryResult] | None = None,
     ) -> DecisionDefinitionSearchQueryResult:
         """Search decision definitions."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchDecisionDefinitions, None, None, data, consistency
         )
 
@@ -3811,7 +3808,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionDefinitionSearchQueryResult] | None = None,
     ) -> AsyncIterator[DecisionDefinitionResult]:
         """Every item of `search_decision_definitions`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchDecisionDefinitions, None, None, data, page_size, limit, consistency
         )
 
@@ -3822,7 +3819,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionDefinitionResult] | None = None,
     ) -> DecisionDefinitionResult:
         """Get decision definition."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getDecisionDefinition,
             {"decisionDefinitionKey": decision_definition_key},
             None,
@@ -3837,7 +3834,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[str] | None = None,
     ) -> str:
         """Get decision definition XML."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getDecisionDefinitionXML,
             {"decisionDefinitionKey": decision_definition_key},
             None,
@@ -3852,9 +3849,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionInstanceSearchQueryResult] | None = None,
     ) -> DecisionInstanceSearchQueryResult:
         """Search decision instances."""
-        return await self._arun_consistent(
-            _d.searchDecisionInstances, None, None, data, consistency
-        )
+        return await self._run_consistent(_d.searchDecisionInstances, None, None, data, consistency)
 
     def iter_search_decision_instances(
         self,
@@ -3865,7 +3860,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[DecisionInstanceResult]:
         """Every item of `search_decision_instances`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchDecisionInstances, None, None, data, page_size, limit, consistency
         )
 
@@ -3876,7 +3871,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionInstanceGetQueryResult] | None = None,
     ) -> DecisionInstanceGetQueryResult:
         """Get decision instance."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getDecisionInstance,
             {"decisionEvaluationInstanceKey": decision_evaluation_instance_key},
             None,
@@ -3891,7 +3886,7 @@ class AsyncCamundaOperations:
         data: DeleteDecisionInstanceRequest | None = None,
     ) -> None:
         """Delete decision instance."""
-        return await self._arun(
+        return await self._run(
             _d.deleteDecisionInstance,
             {"decisionEvaluationKey": decision_evaluation_key},
             None,
@@ -3902,7 +3897,7 @@ class AsyncCamundaOperations:
         self, *, data: DecisionInstanceDeletionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
         """Delete decision instances (batch)."""
-        return await self._arun(_d.deleteDecisionInstancesBatchOperation, None, None, data)
+        return await self._run(_d.deleteDecisionInstancesBatchOperation, None, None, data)
 
     async def search_decision_requirements(
         self,
@@ -3911,7 +3906,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionRequirementsSearchQueryResult] | None = None,
     ) -> DecisionRequirementsSearchQueryResult:
         """Search decision requirements."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchDecisionRequirements, None, None, data, consistency
         )
 
@@ -3924,7 +3919,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionRequirementsSearchQueryResult] | None = None,
     ) -> AsyncIterator[DecisionRequirementsResult]:
         """Every item of `search_decision_requirements`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchDecisionRequirements, None, None, data, page_size, limit, consistency
         )
 
@@ -3935,7 +3930,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[DecisionRequirementsResult] | None = None,
     ) -> DecisionRequirementsResult:
         """Get decision requirements."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getDecisionRequirements,
             {"decisionRequirementsKey": decision_requirements_key},
             None,
@@ -3950,7 +3945,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[str] | None = None,
     ) -> str:
         """Get decision requirements XML."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getDecisionRequirementsXML,
             {"decisionRequirementsKey": decision_requirements_key},
             None,
@@ -3960,7 +3955,7 @@ class AsyncCamundaOperations:
 
     async def create_deployment(self, *, data: CreateDeploymentRequest) -> DeploymentResult:
         """Deploy resources."""
-        return await self._arun(_d.createDeployment, None, None, data)
+        return await self._run(_d.createDeployment, None, None, data)
 
     async def create_document(
         self,
@@ -3970,7 +3965,7 @@ class AsyncCamundaOperations:
         document_id: DocumentId | None = None,
     ) -> DocumentReference:
         """Upload document."""
-        return await self._arun(
+        return await self._run(
             _d.createDocument, None, {"storeId": store_id, "documentId": document_id}, data
         )
 
@@ -3978,7 +3973,7 @@ class AsyncCamundaOperations:
         self, *, data: CreateDocumentsRequest, store_id: str | None = None
     ) -> DocumentCreationBatchResponse:
         """Upload multiple documents."""
-        return await self._arun(_d.createDocuments, None, {"storeId": store_id}, data)
+        return await self._run(_d.createDocuments, None, {"storeId": store_id}, data)
 
     async def get_document(
         self,
@@ -3988,7 +3983,7 @@ class AsyncCamundaOperations:
         content_hash: str | None = None,
     ) -> bytes:
         """Download document."""
-        return await self._arun(
+        return await self._run(
             _d.getDocument,
             {"documentId": document_id},
             {"storeId": store_id, "contentHash": content_hash},
@@ -3999,7 +3994,7 @@ class AsyncCamundaOperations:
         self, *, document_id: DocumentId, store_id: str | None = None
     ) -> None:
         """Delete document."""
-        return await self._arun(
+        return await self._run(
             _d.deleteDocument, {"documentId": document_id}, {"storeId": store_id}, None
         )
 
@@ -4012,7 +4007,7 @@ class AsyncCamundaOperations:
         content_hash: str | None = None,
     ) -> DocumentLink:
         """Create document link."""
-        return await self._arun(
+        return await self._run(
             _d.createDocumentLink,
             {"documentId": document_id},
             {"storeId": store_id, "contentHash": content_hash},
@@ -4026,7 +4021,7 @@ class AsyncCamundaOperations:
         data: AdHocSubProcessActivateActivitiesInstruction,
     ) -> None:
         """Activate activities within an ad-hoc sub-process."""
-        return await self._arun(
+        return await self._run(
             _d.activateAdHocSubProcessActivities,
             {"adHocSubProcessInstanceKey": ad_hoc_sub_process_instance_key},
             None,
@@ -4040,7 +4035,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ElementInstanceWaitStateQueryResult] | None = None,
     ) -> ElementInstanceWaitStateQueryResult:
         """Search element instance wait states."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchElementInstanceWaitStates, None, None, data, consistency
         )
 
@@ -4053,7 +4048,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ElementInstanceWaitStateQueryResult] | None = None,
     ) -> AsyncIterator[ElementInstanceWaitStateResult]:
         """Every item of `search_element_instance_wait_states`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchElementInstanceWaitStates, None, None, data, page_size, limit, consistency
         )
 
@@ -4064,7 +4059,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ElementInstanceSearchQueryResult] | None = None,
     ) -> ElementInstanceSearchQueryResult:
         """Search element instances."""
-        return await self._arun_consistent(_d.searchElementInstances, None, None, data, consistency)
+        return await self._run_consistent(_d.searchElementInstances, None, None, data, consistency)
 
     def iter_search_element_instances(
         self,
@@ -4075,7 +4070,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ElementInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[ElementInstanceResult]:
         """Every item of `search_element_instances`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchElementInstances, None, None, data, page_size, limit, consistency
         )
 
@@ -4086,7 +4081,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ElementInstanceResult] | None = None,
     ) -> ElementInstanceResult:
         """Get element instance."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getElementInstance,
             {"elementInstanceKey": element_instance_key},
             None,
@@ -4102,7 +4097,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search for incidents of a specific element instance."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchElementInstanceIncidents,
             {"elementInstanceKey": element_instance_key},
             None,
@@ -4120,7 +4115,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> AsyncIterator[IncidentResult]:
         """Every item of `search_element_instance_incidents`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchElementInstanceIncidents,
             {"elementInstanceKey": element_instance_key},
             None,
@@ -4134,7 +4129,7 @@ class AsyncCamundaOperations:
         self, *, element_instance_key: ElementInstanceKey, data: SetVariableRequest
     ) -> None:
         """Update element instance variables."""
-        return await self._arun(
+        return await self._run(
             _d.createElementInstanceVariables,
             {"elementInstanceKey": element_instance_key},
             None,
@@ -4143,27 +4138,27 @@ class AsyncCamundaOperations:
 
     async def get_exporting_status(self) -> ExportingStatusResponse:
         """Get exporting status."""
-        return await self._arun(_d.getExportingStatus, None, None, None)
+        return await self._run(_d.getExportingStatus, None, None, None)
 
     async def pause_exporting(self, *, soft: bool | None = None) -> None:
         """Pause exporting."""
-        return await self._arun(_d.pauseExporting, None, {"soft": soft}, None)
+        return await self._run(_d.pauseExporting, None, {"soft": soft}, None)
 
     async def resume_exporting(self) -> None:
         """Resume exporting."""
-        return await self._arun(_d.resumeExporting, None, None, None)
+        return await self._run(_d.resumeExporting, None, None, None)
 
     async def evaluate_expression(
         self, *, data: ExpressionEvaluationRequest
     ) -> ExpressionEvaluationResult:
         """Evaluate an expression."""
-        return await self._arun(_d.evaluateExpression, None, None, data)
+        return await self._run(_d.evaluateExpression, None, None, data)
 
     async def get_form_by_key(
         self, *, form_key: FormKey, consistency: ConsistencyOptions[FormResult] | None = None
     ) -> FormResult:
         """Get form by key."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getFormByKey, {"formKey": form_key}, None, None, consistency
         )
 
@@ -4171,7 +4166,7 @@ class AsyncCamundaOperations:
         self, *, data: CreateGlobalTaskListenerRequest
     ) -> GlobalTaskListenerResult:
         """Create global user task listener."""
-        return await self._arun(_d.createGlobalTaskListener, None, None, data)
+        return await self._run(_d.createGlobalTaskListener, None, None, data)
 
     async def get_global_task_listener(
         self,
@@ -4180,7 +4175,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GlobalTaskListenerResult] | None = None,
     ) -> GlobalTaskListenerResult:
         """Get global user task listener."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getGlobalTaskListener, {"id": id}, None, None, consistency
         )
 
@@ -4188,11 +4183,11 @@ class AsyncCamundaOperations:
         self, *, id: GlobalListenerId, data: UpdateGlobalTaskListenerRequest
     ) -> GlobalTaskListenerResult:
         """Update global user task listener."""
-        return await self._arun(_d.updateGlobalTaskListener, {"id": id}, None, data)
+        return await self._run(_d.updateGlobalTaskListener, {"id": id}, None, data)
 
     async def delete_global_task_listener(self, *, id: GlobalListenerId) -> None:
         """Delete global user task listener."""
-        return await self._arun(_d.deleteGlobalTaskListener, {"id": id}, None, None)
+        return await self._run(_d.deleteGlobalTaskListener, {"id": id}, None, None)
 
     async def search_global_task_listeners(
         self,
@@ -4201,7 +4196,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GlobalTaskListenerSearchQueryResult] | None = None,
     ) -> GlobalTaskListenerSearchQueryResult:
         """Search global user task listeners."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchGlobalTaskListeners, None, None, data, consistency
         )
 
@@ -4214,13 +4209,13 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GlobalTaskListenerSearchQueryResult] | None = None,
     ) -> AsyncIterator[GlobalTaskListenerResult]:
         """Every item of `search_global_task_listeners`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchGlobalTaskListeners, None, None, data, page_size, limit, consistency
         )
 
     async def create_group(self, *, data: GroupCreateRequest | None = None) -> GroupCreateResult:
         """Create group."""
-        return await self._arun(_d.createGroup, None, None, data)
+        return await self._run(_d.createGroup, None, None, data)
 
     async def search_groups(
         self,
@@ -4229,7 +4224,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupSearchQueryResult] | None = None,
     ) -> GroupSearchQueryResult:
         """Search groups."""
-        return await self._arun_consistent(_d.searchGroups, None, None, data, consistency)
+        return await self._run_consistent(_d.searchGroups, None, None, data, consistency)
 
     def iter_search_groups(
         self,
@@ -4240,13 +4235,13 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupSearchQueryResult] | None = None,
     ) -> AsyncIterator[GroupResult]:
         """Every item of `search_groups`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(_d.searchGroups, None, None, data, page_size, limit, consistency)
+        return self._iter_pages(_d.searchGroups, None, None, data, page_size, limit, consistency)
 
     async def get_group(
         self, *, group_id: GroupId, consistency: ConsistencyOptions[GroupResult] | None = None
     ) -> GroupResult:
         """Get group."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getGroup, {"groupId": group_id}, None, None, consistency
         )
 
@@ -4254,11 +4249,11 @@ class AsyncCamundaOperations:
         self, *, group_id: GroupId, data: GroupUpdateRequest
     ) -> GroupUpdateResult:
         """Update group."""
-        return await self._arun(_d.updateGroup, {"groupId": group_id}, None, data)
+        return await self._run(_d.updateGroup, {"groupId": group_id}, None, data)
 
     async def delete_group(self, *, group_id: GroupId) -> None:
         """Delete group."""
-        return await self._arun(_d.deleteGroup, {"groupId": group_id}, None, None)
+        return await self._run(_d.deleteGroup, {"groupId": group_id}, None, None)
 
     async def search_clients_for_group(
         self,
@@ -4268,7 +4263,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupClientSearchResult] | None = None,
     ) -> GroupClientSearchResult:
         """Search group clients."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchClientsForGroup, {"groupId": group_id}, None, data, consistency
         )
 
@@ -4282,7 +4277,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupClientSearchResult] | None = None,
     ) -> AsyncIterator[GroupClientResult]:
         """Every item of `search_clients_for_group`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchClientsForGroup,
             {"groupId": group_id},
             None,
@@ -4294,13 +4289,13 @@ class AsyncCamundaOperations:
 
     async def assign_client_to_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
         """Assign a client to a group."""
-        return await self._arun(
+        return await self._run(
             _d.assignClientToGroup, {"groupId": group_id, "clientId": client_id}, None, None
         )
 
     async def unassign_client_from_group(self, *, group_id: GroupId, client_id: ClientId) -> None:
         """Unassign a client from a group."""
-        return await self._arun(
+        return await self._run(
             _d.unassignClientFromGroup, {"groupId": group_id, "clientId": client_id}, None, None
         )
 
@@ -4312,7 +4307,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupMappingRuleSearchResult] | None = None,
     ) -> GroupMappingRuleSearchResult:
         """Search group mapping rules."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchMappingRulesForGroup, {"groupId": group_id}, None, data, consistency
         )
 
@@ -4326,7 +4321,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupMappingRuleSearchResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_group`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchMappingRulesForGroup,
             {"groupId": group_id},
             None,
@@ -4340,7 +4335,7 @@ class AsyncCamundaOperations:
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
     ) -> None:
         """Assign a mapping rule to a group."""
-        return await self._arun(
+        return await self._run(
             _d.assignMappingRuleToGroup,
             {"groupId": group_id, "mappingRuleId": mapping_rule_id},
             None,
@@ -4351,7 +4346,7 @@ class AsyncCamundaOperations:
         self, *, group_id: GroupId, mapping_rule_id: MappingRuleId
     ) -> None:
         """Unassign a mapping rule from a group."""
-        return await self._arun(
+        return await self._run(
             _d.unassignMappingRuleFromGroup,
             {"groupId": group_id, "mappingRuleId": mapping_rule_id},
             None,
@@ -4366,7 +4361,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupRoleSearchResult] | None = None,
     ) -> GroupRoleSearchResult:
         """Search group roles."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchRolesForGroup, {"groupId": group_id}, None, data, consistency
         )
 
@@ -4380,7 +4375,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupRoleSearchResult] | None = None,
     ) -> AsyncIterator[RoleResult]:
         """Every item of `search_roles_for_group`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchRolesForGroup, {"groupId": group_id}, None, data, page_size, limit, consistency
         )
 
@@ -4392,7 +4387,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupUserSearchResult] | None = None,
     ) -> GroupUserSearchResult:
         """Search group users."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchUsersForGroup, {"groupId": group_id}, None, data, consistency
         )
 
@@ -4406,19 +4401,19 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GroupUserSearchResult] | None = None,
     ) -> AsyncIterator[GroupUserResult]:
         """Every item of `search_users_for_group`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchUsersForGroup, {"groupId": group_id}, None, data, page_size, limit, consistency
         )
 
     async def assign_user_to_group(self, *, group_id: GroupId, username: Username) -> None:
         """Assign a user to a group."""
-        return await self._arun(
+        return await self._run(
             _d.assignUserToGroup, {"groupId": group_id, "username": username}, None, None
         )
 
     async def unassign_user_from_group(self, *, group_id: GroupId, username: Username) -> None:
         """Unassign a user from a group."""
-        return await self._arun(
+        return await self._run(
             _d.unassignUserFromGroup, {"groupId": group_id, "username": username}, None, None
         )
 
@@ -4429,7 +4424,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search incidents."""
-        return await self._arun_consistent(_d.searchIncidents, None, None, data, consistency)
+        return await self._run_consistent(_d.searchIncidents, None, None, data, consistency)
 
     def iter_search_incidents(
         self,
@@ -4440,9 +4435,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> AsyncIterator[IncidentResult]:
         """Every item of `search_incidents`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
-            _d.searchIncidents, None, None, data, page_size, limit, consistency
-        )
+        return self._iter_pages(_d.searchIncidents, None, None, data, page_size, limit, consistency)
 
     async def get_incident(
         self,
@@ -4451,7 +4444,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[IncidentResult] | None = None,
     ) -> IncidentResult:
         """Get incident."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getIncident, {"incidentKey": incident_key}, None, None, consistency
         )
 
@@ -4459,7 +4452,7 @@ class AsyncCamundaOperations:
         self, *, incident_key: IncidentKey, data: IncidentResolutionRequest | None = None
     ) -> None:
         """Resolve incident."""
-        return await self._arun(_d.resolveIncident, {"incidentKey": incident_key}, None, data)
+        return await self._run(_d.resolveIncident, {"incidentKey": incident_key}, None, data)
 
     async def get_process_instance_statistics_by_definition(
         self,
@@ -4469,7 +4462,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> IncidentProcessInstanceStatisticsByDefinitionQueryResult:
         """Get process instance statistics by definition."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessInstanceStatisticsByDefinition, None, None, data, consistency
         )
 
@@ -4481,13 +4474,13 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> IncidentProcessInstanceStatisticsByErrorQueryResult:
         """Get process instance statistics by error."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessInstanceStatisticsByError, None, None, data, consistency
         )
 
     async def activate_jobs(self, *, data: JobActivationRequest) -> JobActivationResult:
         """Activate jobs."""
-        return await self._arun(_d.activateJobs, None, None, data)
+        return await self._run(_d.activateJobs, None, None, data)
 
     async def search_jobs(
         self,
@@ -4496,7 +4489,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobSearchQueryResult] | None = None,
     ) -> JobSearchQueryResult:
         """Search jobs."""
-        return await self._arun_consistent(_d.searchJobs, None, None, data, consistency)
+        return await self._run_consistent(_d.searchJobs, None, None, data, consistency)
 
     def iter_search_jobs(
         self,
@@ -4507,31 +4500,31 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobSearchQueryResult] | None = None,
     ) -> AsyncIterator[JobSearchResult]:
         """Every item of `search_jobs`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(_d.searchJobs, None, None, data, page_size, limit, consistency)
+        return self._iter_pages(_d.searchJobs, None, None, data, page_size, limit, consistency)
 
     async def update_job(self, *, job_key: JobKey, data: JobUpdateRequest) -> None:
         """Update job."""
-        return await self._arun(_d.updateJob, {"jobKey": job_key}, None, data)
+        return await self._run(_d.updateJob, {"jobKey": job_key}, None, data)
 
     async def complete_job(
         self, *, job_key: JobKey, data: JobCompletionRequest | None = None
     ) -> None:
         """Complete job."""
-        return await self._arun(_d.completeJob, {"jobKey": job_key}, None, data)
+        return await self._run(_d.completeJob, {"jobKey": job_key}, None, data)
 
     async def throw_job_error(self, *, job_key: JobKey, data: JobErrorRequest) -> None:
         """Throw error for job."""
-        return await self._arun(_d.throwJobError, {"jobKey": job_key}, None, data)
+        return await self._run(_d.throwJobError, {"jobKey": job_key}, None, data)
 
     async def fail_job(self, *, job_key: JobKey, data: JobFailRequest | None = None) -> None:
         """Fail job."""
-        return await self._arun(_d.failJob, {"jobKey": job_key}, None, data)
+        return await self._run(_d.failJob, {"jobKey": job_key}, None, data)
 
     async def update_jobs_batch_operation(
         self, *, data: JobBatchUpdateRequest
     ) -> BatchOperationCreatedResult:
         """Update jobs (batch)."""
-        return await self._arun(_d.updateJobsBatchOperation, None, None, data)
+        return await self._run(_d.updateJobsBatchOperation, None, None, data)
 
     async def get_global_job_statistics(
         self,
@@ -4542,7 +4535,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[GlobalJobStatisticsQueryResult] | None = None,
     ) -> GlobalJobStatisticsQueryResult:
         """Global job statistics."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getGlobalJobStatistics,
             None,
             {"from": from_, "to": to, "jobType": job_type},
@@ -4557,7 +4550,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobTypeStatisticsQueryResult] | None = None,
     ) -> JobTypeStatisticsQueryResult:
         """Get job statistics by type."""
-        return await self._arun_consistent(_d.getJobTypeStatistics, None, None, data, consistency)
+        return await self._run_consistent(_d.getJobTypeStatistics, None, None, data, consistency)
 
     def iter_get_job_type_statistics(
         self,
@@ -4568,7 +4561,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobTypeStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobTypeStatisticsItem]:
         """Every item of `get_job_type_statistics`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.getJobTypeStatistics, None, None, data, page_size, limit, consistency
         )
 
@@ -4579,7 +4572,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobWorkerStatisticsQueryResult] | None = None,
     ) -> JobWorkerStatisticsQueryResult:
         """Get job statistics by worker."""
-        return await self._arun_consistent(_d.getJobWorkerStatistics, None, None, data, consistency)
+        return await self._run_consistent(_d.getJobWorkerStatistics, None, None, data, consistency)
 
     def iter_get_job_worker_statistics(
         self,
@@ -4590,7 +4583,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobWorkerStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobWorkerStatisticsItem]:
         """Every item of `get_job_worker_statistics`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.getJobWorkerStatistics, None, None, data, page_size, limit, consistency
         )
 
@@ -4601,7 +4594,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobTimeSeriesStatisticsQueryResult] | None = None,
     ) -> JobTimeSeriesStatisticsQueryResult:
         """Get time-series metrics for a job type."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getJobTimeSeriesStatistics, None, None, data, consistency
         )
 
@@ -4614,7 +4607,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobTimeSeriesStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobTimeSeriesStatisticsItem]:
         """Every item of `get_job_time_series_statistics`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.getJobTimeSeriesStatistics, None, None, data, page_size, limit, consistency
         )
 
@@ -4625,7 +4618,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobErrorStatisticsQueryResult] | None = None,
     ) -> JobErrorStatisticsQueryResult:
         """Get error metrics for a job type."""
-        return await self._arun_consistent(_d.getJobErrorStatistics, None, None, data, consistency)
+        return await self._run_consistent(_d.getJobErrorStatistics, None, None, data, consistency)
 
     def iter_get_job_error_statistics(
         self,
@@ -4636,19 +4629,19 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[JobErrorStatisticsQueryResult] | None = None,
     ) -> AsyncIterator[JobErrorStatisticsItem]:
         """Every item of `get_job_error_statistics`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.getJobErrorStatistics, None, None, data, page_size, limit, consistency
         )
 
     async def get_license(self) -> LicenseResponse:
         """Get license status."""
-        return await self._arun(_d.getLicense, None, None, None)
+        return await self._run(_d.getLicense, None, None, None)
 
     async def create_mapping_rule(
         self, *, data: MappingRuleCreateRequest | None = None
     ) -> MappingRuleCreateResult:
         """Create mapping rule."""
-        return await self._arun(_d.createMappingRule, None, None, data)
+        return await self._run(_d.createMappingRule, None, None, data)
 
     async def search_mapping_rule(
         self,
@@ -4657,7 +4650,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[MappingRuleSearchQueryResult] | None = None,
     ) -> MappingRuleSearchQueryResult:
         """Search mapping rules."""
-        return await self._arun_consistent(_d.searchMappingRule, None, None, data, consistency)
+        return await self._run_consistent(_d.searchMappingRule, None, None, data, consistency)
 
     def iter_search_mapping_rule(
         self,
@@ -4668,7 +4661,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[MappingRuleSearchQueryResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rule`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchMappingRule, None, None, data, page_size, limit, consistency
         )
 
@@ -4679,7 +4672,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[MappingRuleResult] | None = None,
     ) -> MappingRuleResult:
         """Get a mapping rule."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getMappingRule, {"mappingRuleId": mapping_rule_id}, None, None, consistency
         )
 
@@ -4687,15 +4680,11 @@ class AsyncCamundaOperations:
         self, *, mapping_rule_id: MappingRuleId, data: MappingRuleUpdateRequest | None = None
     ) -> MappingRuleUpdateResult:
         """Update mapping rule."""
-        return await self._arun(
-            _d.updateMappingRule, {"mappingRuleId": mapping_rule_id}, None, data
-        )
+        return await self._run(_d.updateMappingRule, {"mappingRuleId": mapping_rule_id}, None, data)
 
     async def delete_mapping_rule(self, *, mapping_rule_id: MappingRuleId) -> None:
         """Delete a mapping rule."""
-        return await self._arun(
-            _d.deleteMappingRule, {"mappingRuleId": mapping_rule_id}, None, None
-        )
+        return await self._run(_d.deleteMappingRule, {"mappingRuleId": mapping_rule_id}, None, None)
 
     async def search_message_subscriptions(
         self,
@@ -4704,7 +4693,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[MessageSubscriptionSearchQueryResult] | None = None,
     ) -> MessageSubscriptionSearchQueryResult:
         """Search message subscriptions."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchMessageSubscriptions, None, None, data, consistency
         )
 
@@ -4717,7 +4706,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[MessageSubscriptionSearchQueryResult] | None = None,
     ) -> AsyncIterator[MessageSubscriptionResult]:
         """Every item of `search_message_subscriptions`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchMessageSubscriptions, None, None, data, page_size, limit, consistency
         )
 
@@ -4725,11 +4714,11 @@ class AsyncCamundaOperations:
         self, *, data: MessageCorrelationRequest
     ) -> MessageCorrelationResult:
         """Correlate message."""
-        return await self._arun(_d.correlateMessage, None, None, data)
+        return await self._run(_d.correlateMessage, None, None, data)
 
     async def publish_message(self, *, data: MessagePublicationRequest) -> MessagePublicationResult:
         """Publish message."""
-        return await self._arun(_d.publishMessage, None, None, data)
+        return await self._run(_d.publishMessage, None, None, data)
 
     async def search_process_definitions(
         self,
@@ -4738,7 +4727,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessDefinitionSearchQueryResult] | None = None,
     ) -> ProcessDefinitionSearchQueryResult:
         """Search process definitions."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchProcessDefinitions, None, None, data, consistency
         )
 
@@ -4751,7 +4740,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessDefinitionSearchQueryResult] | None = None,
     ) -> AsyncIterator[ProcessDefinitionResult]:
         """Every item of `search_process_definitions`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchProcessDefinitions, None, None, data, page_size, limit, consistency
         )
 
@@ -4763,7 +4752,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> ProcessDefinitionMessageSubscriptionStatisticsQueryResult:
         """Get message subscription statistics."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessDefinitionMessageSubscriptionStatistics, None, None, data, consistency
         )
 
@@ -4777,7 +4766,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> AsyncIterator[ProcessDefinitionMessageSubscriptionStatisticsResult]:
         """Every item of `get_process_definition_message_subscription_statistics`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.getProcessDefinitionMessageSubscriptionStatistics,
             None,
             None,
@@ -4795,7 +4784,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> ProcessDefinitionInstanceStatisticsQueryResult:
         """Get process instance statistics."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessDefinitionInstanceStatistics, None, None, data, consistency
         )
 
@@ -4806,7 +4795,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessDefinitionResult] | None = None,
     ) -> ProcessDefinitionResult:
         """Get process definition."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessDefinition,
             {"processDefinitionKey": process_definition_key},
             None,
@@ -4821,7 +4810,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[FormResult | None] | None = None,
     ) -> FormResult | None:
         """Get process start form."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getStartProcessForm,
             {"processDefinitionKey": process_definition_key},
             None,
@@ -4838,7 +4827,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> ProcessDefinitionElementStatisticsQueryResult:
         """Get process definition statistics."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessDefinitionStatistics,
             {"processDefinitionKey": process_definition_key},
             None,
@@ -4855,7 +4844,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> ProcessDefinitionVariableNameSearchQueryResult:
         """Search process definition variable names."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchProcessDefinitionVariableNames,
             {"processDefinitionKey": process_definition_key},
             None,
@@ -4874,7 +4863,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> AsyncIterator[ProcessDefinitionVariableNameSearchResult]:
         """Every item of `search_process_definition_variable_names`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchProcessDefinitionVariableNames,
             {"processDefinitionKey": process_definition_key},
             None,
@@ -4891,7 +4880,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[str | None] | None = None,
     ) -> str | None:
         """Get process definition XML."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessDefinitionXML,
             {"processDefinitionKey": process_definition_key},
             None,
@@ -4907,7 +4896,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> ProcessDefinitionInstanceVersionStatisticsQueryResult:
         """Get process instance statistics by version."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessDefinitionInstanceVersionStatistics, None, None, data, consistency
         )
 
@@ -4915,43 +4904,43 @@ class AsyncCamundaOperations:
         self, *, data: ProcessInstanceCreationInstruction
     ) -> CreateProcessInstanceResult:
         """Create process instance (data: `ProcessCreationByKey` or `ProcessCreationById`)."""
-        return await self._arun(_d.createProcessInstance, None, None, data)
+        return await self._run(_d.createProcessInstance, None, None, data)
 
     async def cancel_process_instances_batch_operation(
         self, *, data: ProcessInstanceCancellationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
         """Cancel process instances (batch)."""
-        return await self._arun(_d.cancelProcessInstancesBatchOperation, None, None, data)
+        return await self._run(_d.cancelProcessInstancesBatchOperation, None, None, data)
 
     async def delete_process_instances_batch_operation(
         self, *, data: ProcessInstanceDeletionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
         """Delete process instances (batch)."""
-        return await self._arun(_d.deleteProcessInstancesBatchOperation, None, None, data)
+        return await self._run(_d.deleteProcessInstancesBatchOperation, None, None, data)
 
     async def resolve_incidents_batch_operation(
         self, *, data: ProcessInstanceIncidentResolutionBatchOperationRequest | None = None
     ) -> BatchOperationCreatedResult:
         """Resolve related incidents (batch)."""
-        return await self._arun(_d.resolveIncidentsBatchOperation, None, None, data)
+        return await self._run(_d.resolveIncidentsBatchOperation, None, None, data)
 
     async def migrate_process_instances_batch_operation(
         self, *, data: ProcessInstanceMigrationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
         """Migrate process instances (batch)."""
-        return await self._arun(_d.migrateProcessInstancesBatchOperation, None, None, data)
+        return await self._run(_d.migrateProcessInstancesBatchOperation, None, None, data)
 
     async def modify_process_instances_batch_operation(
         self, *, data: ProcessInstanceModificationBatchOperationRequest
     ) -> BatchOperationCreatedResult:
         """Modify process instances (batch)."""
-        return await self._arun(_d.modifyProcessInstancesBatchOperation, None, None, data)
+        return await self._run(_d.modifyProcessInstancesBatchOperation, None, None, data)
 
     async def resume_process_instances_batch_operation(
         self, *, data: ProcessInstanceResumptionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
         """Resume process instances (batch)."""
-        return await self._arun(_d.resumeProcessInstancesBatchOperation, None, None, data)
+        return await self._run(_d.resumeProcessInstancesBatchOperation, None, None, data)
 
     async def search_process_instances(
         self,
@@ -4960,7 +4949,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessInstanceSearchQueryResult] | None = None,
     ) -> ProcessInstanceSearchQueryResult:
         """Search process instances."""
-        return await self._arun_consistent(_d.searchProcessInstances, None, None, data, consistency)
+        return await self._run_consistent(_d.searchProcessInstances, None, None, data, consistency)
 
     def iter_search_process_instances(
         self,
@@ -4971,7 +4960,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessInstanceSearchQueryResult] | None = None,
     ) -> AsyncIterator[ProcessInstanceResult]:
         """Every item of `search_process_instances`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchProcessInstances, None, None, data, page_size, limit, consistency
         )
 
@@ -4979,7 +4968,7 @@ class AsyncCamundaOperations:
         self, *, data: ProcessInstanceSuspensionBatchOperationRequest
     ) -> BatchOperationCreatedResult:
         """Suspend process instances (batch)."""
-        return await self._arun(_d.suspendProcessInstancesBatchOperation, None, None, data)
+        return await self._run(_d.suspendProcessInstancesBatchOperation, None, None, data)
 
     async def get_process_instance(
         self,
@@ -4988,7 +4977,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessInstanceResult] | None = None,
     ) -> ProcessInstanceResult:
         """Get process instance."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessInstance,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5003,7 +4992,7 @@ class AsyncCamundaOperations:
         data: ProcessInstanceBusinessIdAssignmentInstruction,
     ) -> None:
         """Assign business id to process instance."""
-        return await self._arun(
+        return await self._run(
             _d.assignProcessInstanceBusinessId,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5017,7 +5006,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[list[ProcessInstanceCallHierarchyEntry]] | None = None,
     ) -> list[ProcessInstanceCallHierarchyEntry]:
         """Get call hierarchy."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessInstanceCallHierarchy,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5032,7 +5021,7 @@ class AsyncCamundaOperations:
         data: CancelProcessInstanceRequest | None = None,
     ) -> None:
         """Cancel process instance."""
-        return await self._arun(
+        return await self._run(
             _d.cancelProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
 
@@ -5043,7 +5032,7 @@ class AsyncCamundaOperations:
         data: DeleteProcessInstanceRequest | None = None,
     ) -> None:
         """Delete process instance."""
-        return await self._arun(
+        return await self._run(
             _d.deleteProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
 
@@ -5051,7 +5040,7 @@ class AsyncCamundaOperations:
         self, *, process_instance_key: ProcessInstanceKey
     ) -> BatchOperationCreatedResult:
         """Resolve related incidents."""
-        return await self._arun(
+        return await self._run(
             _d.resolveProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5066,7 +5055,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> IncidentSearchQueryResult:
         """Search related incidents."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5084,7 +5073,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[IncidentSearchQueryResult] | None = None,
     ) -> AsyncIterator[IncidentResult]:
         """Every item of `search_process_instance_incidents`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchProcessInstanceIncidents,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5098,7 +5087,7 @@ class AsyncCamundaOperations:
         self, *, process_instance_key: ProcessInstanceKey, data: ProcessInstanceMigrationInstruction
     ) -> None:
         """Migrate process instance."""
-        return await self._arun(
+        return await self._run(
             _d.migrateProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
 
@@ -5109,7 +5098,7 @@ class AsyncCamundaOperations:
         data: ProcessInstanceModificationInstruction,
     ) -> None:
         """Modify process instance."""
-        return await self._arun(
+        return await self._run(
             _d.modifyProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
 
@@ -5120,7 +5109,7 @@ class AsyncCamundaOperations:
         data: ResumeProcessInstanceRequest | None = None,
     ) -> None:
         """Resume process instance."""
-        return await self._arun(
+        return await self._run(
             _d.resumeProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
 
@@ -5131,7 +5120,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessInstanceSequenceFlowsQueryResult] | None = None,
     ) -> ProcessInstanceSequenceFlowsQueryResult:
         """Get sequence flows."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessInstanceSequenceFlows,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5146,7 +5135,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ProcessInstanceElementStatisticsQueryResult] | None = None,
     ) -> ProcessInstanceElementStatisticsQueryResult:
         """Get element instance statistics."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessInstanceStatistics,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5162,7 +5151,7 @@ class AsyncCamundaOperations:
         | None = None,
     ) -> ProcessInstanceWaitStateStatisticsQueryResult:
         """Get wait state statistics."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getProcessInstanceWaitStateStatistics,
             {"processInstanceKey": process_instance_key},
             None,
@@ -5177,7 +5166,7 @@ class AsyncCamundaOperations:
         data: SuspendProcessInstanceRequest | None = None,
     ) -> None:
         """Suspend process instance."""
-        return await self._arun(
+        return await self._run(
             _d.suspendProcessInstance, {"processInstanceKey": process_instance_key}, None, data
         )
 
@@ -5188,7 +5177,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ResourceSearchQueryResult] | None = None,
     ) -> ResourceSearchQueryResult:
         """Search resources."""
-        return await self._arun_consistent(_d.searchResources, None, None, data, consistency)
+        return await self._run_consistent(_d.searchResources, None, None, data, consistency)
 
     def iter_search_resources(
         self,
@@ -5199,9 +5188,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ResourceSearchQueryResult] | None = None,
     ) -> AsyncIterator[ResourceResult]:
         """Every item of `search_resources`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
-            _d.searchResources, None, None, data, page_size, limit, consistency
-        )
+        return self._iter_pages(_d.searchResources, None, None, data, page_size, limit, consistency)
 
     async def get_resource(
         self,
@@ -5210,7 +5197,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[ResourceResult] | None = None,
     ) -> ResourceResult:
         """Get resource."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getResource, {"resourceKey": resource_key}, None, None, consistency
         )
 
@@ -5221,7 +5208,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Get RPA resource content (deprecated)."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getResourceContent, {"resourceKey": resource_key}, None, None, consistency
         )
 
@@ -5229,7 +5216,7 @@ class AsyncCamundaOperations:
         self, *, resource_key: ResourceKey, consistency: ConsistencyOptions[bytes] | None = None
     ) -> bytes:
         """Get resource content as binary."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getResourceContentBinary, {"resourceKey": resource_key}, None, None, consistency
         )
 
@@ -5237,11 +5224,11 @@ class AsyncCamundaOperations:
         self, *, resource_key: ResourceKey, data: DeleteResourceRequest | None = None
     ) -> DeleteResourceResponse:
         """Delete resource."""
-        return await self._arun(_d.deleteResource, {"resourceKey": resource_key}, None, data)
+        return await self._run(_d.deleteResource, {"resourceKey": resource_key}, None, data)
 
     async def create_role(self, *, data: RoleCreateRequest | None = None) -> RoleCreateResult:
         """Create role."""
-        return await self._arun(_d.createRole, None, None, data)
+        return await self._run(_d.createRole, None, None, data)
 
     async def search_roles(
         self,
@@ -5250,7 +5237,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleSearchQueryResult] | None = None,
     ) -> RoleSearchQueryResult:
         """Search roles."""
-        return await self._arun_consistent(_d.searchRoles, None, None, data, consistency)
+        return await self._run_consistent(_d.searchRoles, None, None, data, consistency)
 
     def iter_search_roles(
         self,
@@ -5261,21 +5248,21 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleSearchQueryResult] | None = None,
     ) -> AsyncIterator[RoleResult]:
         """Every item of `search_roles`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(_d.searchRoles, None, None, data, page_size, limit, consistency)
+        return self._iter_pages(_d.searchRoles, None, None, data, page_size, limit, consistency)
 
     async def get_role(
         self, *, role_id: RoleId, consistency: ConsistencyOptions[RoleResult] | None = None
     ) -> RoleResult:
         """Get role."""
-        return await self._arun_consistent(_d.getRole, {"roleId": role_id}, None, None, consistency)
+        return await self._run_consistent(_d.getRole, {"roleId": role_id}, None, None, consistency)
 
     async def update_role(self, *, role_id: RoleId, data: RoleUpdateRequest) -> RoleUpdateResult:
         """Update role."""
-        return await self._arun(_d.updateRole, {"roleId": role_id}, None, data)
+        return await self._run(_d.updateRole, {"roleId": role_id}, None, data)
 
     async def delete_role(self, *, role_id: RoleId) -> None:
         """Delete role."""
-        return await self._arun(_d.deleteRole, {"roleId": role_id}, None, None)
+        return await self._run(_d.deleteRole, {"roleId": role_id}, None, None)
 
     async def search_clients_for_role(
         self,
@@ -5285,7 +5272,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleClientSearchResult] | None = None,
     ) -> RoleClientSearchResult:
         """Search role clients."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchClientsForRole, {"roleId": role_id}, None, data, consistency
         )
 
@@ -5299,19 +5286,19 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleClientSearchResult] | None = None,
     ) -> AsyncIterator[RoleClientResult]:
         """Every item of `search_clients_for_role`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchClientsForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
         )
 
     async def assign_role_to_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
         """Assign a role to a client."""
-        return await self._arun(
+        return await self._run(
             _d.assignRoleToClient, {"roleId": role_id, "clientId": client_id}, None, None
         )
 
     async def unassign_role_from_client(self, *, role_id: RoleId, client_id: ClientId) -> None:
         """Unassign a role from a client."""
-        return await self._arun(
+        return await self._run(
             _d.unassignRoleFromClient, {"roleId": role_id, "clientId": client_id}, None, None
         )
 
@@ -5323,7 +5310,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleGroupSearchResult] | None = None,
     ) -> RoleGroupSearchResult:
         """Search role groups."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchGroupsForRole, {"roleId": role_id}, None, data, consistency
         )
 
@@ -5337,19 +5324,19 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleGroupSearchResult] | None = None,
     ) -> AsyncIterator[RoleGroupResult]:
         """Every item of `search_groups_for_role`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchGroupsForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
         )
 
     async def assign_role_to_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
         """Assign a role to a group."""
-        return await self._arun(
+        return await self._run(
             _d.assignRoleToGroup, {"roleId": role_id, "groupId": group_id}, None, None
         )
 
     async def unassign_role_from_group(self, *, role_id: RoleId, group_id: GroupId) -> None:
         """Unassign a role from a group."""
-        return await self._arun(
+        return await self._run(
             _d.unassignRoleFromGroup, {"roleId": role_id, "groupId": group_id}, None, None
         )
 
@@ -5361,7 +5348,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleMappingRuleSearchResult] | None = None,
     ) -> RoleMappingRuleSearchResult:
         """Search role mapping rules."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchMappingRulesForRole, {"roleId": role_id}, None, data, consistency
         )
 
@@ -5375,7 +5362,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleMappingRuleSearchResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_role`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchMappingRulesForRole,
             {"roleId": role_id},
             None,
@@ -5389,7 +5376,7 @@ class AsyncCamundaOperations:
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
     ) -> None:
         """Assign a role to a mapping rule."""
-        return await self._arun(
+        return await self._run(
             _d.assignRoleToMappingRule,
             {"roleId": role_id, "mappingRuleId": mapping_rule_id},
             None,
@@ -5400,7 +5387,7 @@ class AsyncCamundaOperations:
         self, *, role_id: RoleId, mapping_rule_id: MappingRuleId
     ) -> None:
         """Unassign a role from a mapping rule."""
-        return await self._arun(
+        return await self._run(
             _d.unassignRoleFromMappingRule,
             {"roleId": role_id, "mappingRuleId": mapping_rule_id},
             None,
@@ -5415,7 +5402,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleUserSearchResult] | None = None,
     ) -> RoleUserSearchResult:
         """Search role users."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchUsersForRole, {"roleId": role_id}, None, data, consistency
         )
 
@@ -5429,41 +5416,41 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[RoleUserSearchResult] | None = None,
     ) -> AsyncIterator[RoleUserResult]:
         """Every item of `search_users_for_role`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchUsersForRole, {"roleId": role_id}, None, data, page_size, limit, consistency
         )
 
     async def assign_role_to_user(self, *, role_id: RoleId, username: Username) -> None:
         """Assign a role to a user."""
-        return await self._arun(
+        return await self._run(
             _d.assignRoleToUser, {"roleId": role_id, "username": username}, None, None
         )
 
     async def unassign_role_from_user(self, *, role_id: RoleId, username: Username) -> None:
         """Unassign a role from a user."""
-        return await self._arun(
+        return await self._run(
             _d.unassignRoleFromUser, {"roleId": role_id, "username": username}, None, None
         )
 
     async def resolve_secrets(self, *, data: SecretResolveRequest) -> SecretResolveResult:
         """Resolve secrets (alpha)."""
-        return await self._arun(_d.resolveSecrets, None, None, data)
+        return await self._run(_d.resolveSecrets, None, None, data)
 
     async def list_secrets(self, *, data: dict[str, Any] | None = None) -> SecretListResult:
         """List secrets (alpha)."""
-        return await self._arun(_d.listSecrets, None, None, data)
+        return await self._run(_d.listSecrets, None, None, data)
 
     async def create_admin_user(self, *, data: UserRequest) -> UserCreateResult:
         """Create admin user."""
-        return await self._arun(_d.createAdminUser, None, None, data)
+        return await self._run(_d.createAdminUser, None, None, data)
 
     async def broadcast_signal(self, *, data: SignalBroadcastRequest) -> SignalBroadcastResult:
         """Broadcast signal."""
-        return await self._arun(_d.broadcastSignal, None, None, data)
+        return await self._run(_d.broadcastSignal, None, None, data)
 
     async def get_status(self) -> None:
         """Get physical tenant status."""
-        return await self._arun(_d.getStatus, None, None, None)
+        return await self._run(_d.getStatus, None, None, None)
 
     async def get_usage_metrics(
         self,
@@ -5475,7 +5462,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[UsageMetricsResponse] | None = None,
     ) -> UsageMetricsResponse:
         """Get usage metrics."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getUsageMetrics,
             None,
             {
@@ -5490,11 +5477,11 @@ class AsyncCamundaOperations:
 
     async def get_system_configuration(self) -> SystemConfigurationResponse:
         """System configuration (alpha)."""
-        return await self._arun(_d.getSystemConfiguration, None, None, None)
+        return await self._run(_d.getSystemConfiguration, None, None, None)
 
     async def create_tenant(self, *, data: TenantCreateRequest) -> TenantCreateResult:
         """Create tenant."""
-        return await self._arun(_d.createTenant, None, None, data)
+        return await self._run(_d.createTenant, None, None, data)
 
     async def search_tenants(
         self,
@@ -5503,7 +5490,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantSearchQueryResult] | None = None,
     ) -> TenantSearchQueryResult:
         """Search tenants."""
-        return await self._arun_consistent(_d.searchTenants, None, None, data, consistency)
+        return await self._run_consistent(_d.searchTenants, None, None, data, consistency)
 
     def iter_search_tenants(
         self,
@@ -5514,13 +5501,13 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantSearchQueryResult] | None = None,
     ) -> AsyncIterator[TenantResult]:
         """Every item of `search_tenants`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(_d.searchTenants, None, None, data, page_size, limit, consistency)
+        return self._iter_pages(_d.searchTenants, None, None, data, page_size, limit, consistency)
 
     async def get_tenant(
         self, *, tenant_id: TenantId, consistency: ConsistencyOptions[TenantResult] | None = None
     ) -> TenantResult:
         """Get tenant."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getTenant, {"tenantId": tenant_id}, None, None, consistency
         )
 
@@ -5528,11 +5515,11 @@ class AsyncCamundaOperations:
         self, *, tenant_id: TenantId, data: TenantUpdateRequest
     ) -> TenantUpdateResult:
         """Update tenant."""
-        return await self._arun(_d.updateTenant, {"tenantId": tenant_id}, None, data)
+        return await self._run(_d.updateTenant, {"tenantId": tenant_id}, None, data)
 
     async def delete_tenant(self, *, tenant_id: TenantId) -> None:
         """Delete tenant."""
-        return await self._arun(_d.deleteTenant, {"tenantId": tenant_id}, None, None)
+        return await self._run(_d.deleteTenant, {"tenantId": tenant_id}, None, None)
 
     async def search_clients_for_tenant(
         self,
@@ -5542,7 +5529,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantClientSearchResult] | None = None,
     ) -> TenantClientSearchResult:
         """Search clients for tenant."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchClientsForTenant, {"tenantId": tenant_id}, None, data, consistency
         )
 
@@ -5556,7 +5543,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantClientSearchResult] | None = None,
     ) -> AsyncIterator[TenantClientResult]:
         """Every item of `search_clients_for_tenant`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchClientsForTenant,
             {"tenantId": tenant_id},
             None,
@@ -5568,7 +5555,7 @@ class AsyncCamundaOperations:
 
     async def assign_client_to_tenant(self, *, tenant_id: TenantId, client_id: ClientId) -> None:
         """Assign a client to a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.assignClientToTenant, {"tenantId": tenant_id, "clientId": client_id}, None, None
         )
 
@@ -5576,7 +5563,7 @@ class AsyncCamundaOperations:
         self, *, tenant_id: TenantId, client_id: ClientId
     ) -> None:
         """Unassign a client from a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.unassignClientFromTenant, {"tenantId": tenant_id, "clientId": client_id}, None, None
         )
 
@@ -5588,7 +5575,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantGroupSearchResult] | None = None,
     ) -> TenantGroupSearchResult:
         """Search groups for tenant."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchGroupIdsForTenant, {"tenantId": tenant_id}, None, data, consistency
         )
 
@@ -5602,7 +5589,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantGroupSearchResult] | None = None,
     ) -> AsyncIterator[TenantGroupResult]:
         """Every item of `search_group_ids_for_tenant`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchGroupIdsForTenant,
             {"tenantId": tenant_id},
             None,
@@ -5614,13 +5601,13 @@ class AsyncCamundaOperations:
 
     async def assign_group_to_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
         """Assign a group to a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.assignGroupToTenant, {"tenantId": tenant_id, "groupId": group_id}, None, None
         )
 
     async def unassign_group_from_tenant(self, *, tenant_id: TenantId, group_id: GroupId) -> None:
         """Unassign a group from a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.unassignGroupFromTenant, {"tenantId": tenant_id, "groupId": group_id}, None, None
         )
 
@@ -5632,7 +5619,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantMappingRuleSearchResult] | None = None,
     ) -> TenantMappingRuleSearchResult:
         """Search mapping rules for tenant."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchMappingRulesForTenant, {"tenantId": tenant_id}, None, data, consistency
         )
 
@@ -5646,7 +5633,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantMappingRuleSearchResult] | None = None,
     ) -> AsyncIterator[MappingRuleResult]:
         """Every item of `search_mapping_rules_for_tenant`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchMappingRulesForTenant,
             {"tenantId": tenant_id},
             None,
@@ -5660,7 +5647,7 @@ class AsyncCamundaOperations:
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
     ) -> None:
         """Assign a mapping rule to a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.assignMappingRuleToTenant,
             {"tenantId": tenant_id, "mappingRuleId": mapping_rule_id},
             None,
@@ -5671,7 +5658,7 @@ class AsyncCamundaOperations:
         self, *, tenant_id: TenantId, mapping_rule_id: MappingRuleId
     ) -> None:
         """Unassign a mapping rule from a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.unassignMappingRuleFromTenant,
             {"tenantId": tenant_id, "mappingRuleId": mapping_rule_id},
             None,
@@ -5686,7 +5673,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantRoleSearchResult] | None = None,
     ) -> TenantRoleSearchResult:
         """Search roles for tenant."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchRolesForTenant, {"tenantId": tenant_id}, None, data, consistency
         )
 
@@ -5700,7 +5687,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantRoleSearchResult] | None = None,
     ) -> AsyncIterator[RoleResult]:
         """Every item of `search_roles_for_tenant`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchRolesForTenant,
             {"tenantId": tenant_id},
             None,
@@ -5712,13 +5699,13 @@ class AsyncCamundaOperations:
 
     async def assign_role_to_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
         """Assign a role to a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.assignRoleToTenant, {"tenantId": tenant_id, "roleId": role_id}, None, None
         )
 
     async def unassign_role_from_tenant(self, *, tenant_id: TenantId, role_id: RoleId) -> None:
         """Unassign a role from a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.unassignRoleFromTenant, {"tenantId": tenant_id, "roleId": role_id}, None, None
         )
 
@@ -5730,7 +5717,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantUserSearchResult] | None = None,
     ) -> TenantUserSearchResult:
         """Search users for tenant."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchUsersForTenant, {"tenantId": tenant_id}, None, data, consistency
         )
 
@@ -5744,7 +5731,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[TenantUserSearchResult] | None = None,
     ) -> AsyncIterator[TenantUserResult]:
         """Every item of `search_users_for_tenant`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchUsersForTenant,
             {"tenantId": tenant_id},
             None,
@@ -5756,53 +5743,53 @@ class AsyncCamundaOperations:
 
     async def assign_user_to_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
         """Assign a user to a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.assignUserToTenant, {"tenantId": tenant_id, "username": username}, None, None
         )
 
     async def unassign_user_from_tenant(self, *, tenant_id: TenantId, username: Username) -> None:
         """Unassign a user from a tenant."""
-        return await self._arun(
+        return await self._run(
             _d.unassignUserFromTenant, {"tenantId": tenant_id, "username": username}, None, None
         )
 
     async def get_topology(self) -> TopologyResponse:
         """Get cluster topology."""
-        return await self._arun(_d.getTopology, None, None, None)
+        return await self._run(_d.getTopology, None, None, None)
 
     async def change_cluster_mode(
         self, *, mode: Mode, dry_run: bool | None = None
     ) -> ClusterModeChangeResponse:
         """Change cluster mode."""
-        return await self._arun(_d.changeClusterMode, None, {"mode": mode, "dryRun": dry_run}, None)
+        return await self._run(_d.changeClusterMode, None, {"mode": mode, "dryRun": dry_run}, None)
 
     async def get_restore_status(self) -> RestoreStatusResponse:
         """Get the status of the restore that is currently in progress."""
-        return await self._arun(_d.getRestoreStatus, None, None, None)
+        return await self._run(_d.getRestoreStatus, None, None, None)
 
     async def restore(
         self, *, data: RestoreRequest, dry_run: bool | None = None
     ) -> ClusterRestoreResponse:
         """Restore from a backup."""
-        return await self._arun(_d.restore, None, {"dryRun": dry_run}, data)
+        return await self._run(_d.restore, None, {"dryRun": dry_run}, data)
 
     async def get_cluster_exporting_status(self) -> ExportingStatusResponse:
         """Get exporting status of the whole cluster."""
-        return await self._arun(_d.getClusterExportingStatus, None, None, None)
+        return await self._run(_d.getClusterExportingStatus, None, None, None)
 
     async def pause_cluster_exporting(self, *, soft: bool | None = None) -> None:
         """Pause exporting across the whole cluster."""
-        return await self._arun(_d.pauseClusterExporting, None, {"soft": soft}, None)
+        return await self._run(_d.pauseClusterExporting, None, {"soft": soft}, None)
 
     async def resume_cluster_exporting(self) -> None:
         """Resume exporting across the whole cluster."""
-        return await self._arun(_d.resumeClusterExporting, None, None, None)
+        return await self._run(_d.resumeClusterExporting, None, None, None)
 
     async def list_runtime_backups_as_cluster_admin(
         self, *, physical_tenant_id: str | None = None, prefix: str | None = None
     ) -> list[ClusterRuntimeBackupInfo]:
         """List runtime backups across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.listRuntimeBackupsAsClusterAdmin,
             None,
             {"physicalTenantId": physical_tenant_id, "prefix": prefix},
@@ -5813,7 +5800,7 @@ class AsyncCamundaOperations:
         self, *, data: TakeRuntimeBackupRequest | None = None, physical_tenant_id: str | None = None
     ) -> ClusterTakeRuntimeBackupResponse:
         """Take a runtime backup on one or every physical tenant."""
-        return await self._arun(
+        return await self._run(
             _d.takeRuntimeBackupAsClusterAdmin, None, {"physicalTenantId": physical_tenant_id}, data
         )
 
@@ -5821,7 +5808,7 @@ class AsyncCamundaOperations:
         self, *, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupState:
         """Get runtime backup state across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.getRuntimeBackupStateAsClusterAdmin,
             None,
             {"physicalTenantId": physical_tenant_id},
@@ -5832,7 +5819,7 @@ class AsyncCamundaOperations:
         self, *, physical_tenant_id: str | None = None
     ) -> None:
         """Delete runtime backup state across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.deleteRuntimeBackupStateAsClusterAdmin,
             None,
             {"physicalTenantId": physical_tenant_id},
@@ -5843,7 +5830,7 @@ class AsyncCamundaOperations:
         self, *, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupState:
         """Force-write runtime backup state across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.syncRuntimeBackupStateAsClusterAdmin,
             None,
             {"physicalTenantId": physical_tenant_id},
@@ -5854,7 +5841,7 @@ class AsyncCamundaOperations:
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> ClusterRuntimeBackupInfo:
         """Get a runtime backup across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.getRuntimeBackupAsClusterAdmin,
             {"backupId": backup_id},
             {"physicalTenantId": physical_tenant_id},
@@ -5865,7 +5852,7 @@ class AsyncCamundaOperations:
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> None:
         """Delete a runtime backup across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.deleteRuntimeBackupAsClusterAdmin,
             {"backupId": backup_id},
             {"physicalTenantId": physical_tenant_id},
@@ -5880,7 +5867,7 @@ class AsyncCamundaOperations:
         verbose: bool | None = None,
     ) -> list[ClusterHistoryBackupInfo]:
         """List history backups across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.listHistoryBackupsAsClusterAdmin,
             None,
             {"physicalTenantId": physical_tenant_id, "prefix": prefix, "verbose": verbose},
@@ -5891,7 +5878,7 @@ class AsyncCamundaOperations:
         self, *, data: TakeHistoryBackupRequest, physical_tenant_id: str | None = None
     ) -> ClusterTakeHistoryBackupResponse:
         """Take a history backup on one or every physical tenant."""
-        return await self._arun(
+        return await self._run(
             _d.takeHistoryBackupAsClusterAdmin, None, {"physicalTenantId": physical_tenant_id}, data
         )
 
@@ -5899,7 +5886,7 @@ class AsyncCamundaOperations:
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> ClusterHistoryBackupInfo:
         """Get a history backup across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.getHistoryBackupAsClusterAdmin,
             {"backupId": backup_id},
             {"physicalTenantId": physical_tenant_id},
@@ -5910,7 +5897,7 @@ class AsyncCamundaOperations:
         self, *, backup_id: int, physical_tenant_id: str | None = None
     ) -> None:
         """Delete a history backup across physical tenants."""
-        return await self._arun(
+        return await self._run(
             _d.deleteHistoryBackupAsClusterAdmin,
             {"backupId": backup_id},
             {"physicalTenantId": physical_tenant_id},
@@ -5921,7 +5908,7 @@ class AsyncCamundaOperations:
         self, *, mode: Mode, physical_tenant_id: str | None = None, dry_run: bool | None = None
     ) -> ClusterModeChangeResponse:
         """Change the cluster mode of one or every physical tenant."""
-        return await self._arun(
+        return await self._run(
             _d.changeClusterModeAsClusterAdmin,
             None,
             {"mode": mode, "physicalTenantId": physical_tenant_id, "dryRun": dry_run},
@@ -5936,7 +5923,7 @@ class AsyncCamundaOperations:
         dry_run: bool | None = None,
     ) -> ClusterRestoreResponse:
         """Restore one or every physical tenant from a backup."""
-        return await self._arun(
+        return await self._run(
             _d.restoreAsClusterAdmin,
             None,
             {"physicalTenantId": physical_tenant_id, "dryRun": dry_run},
@@ -5945,15 +5932,15 @@ class AsyncCamundaOperations:
 
     async def get_cluster_status(self) -> ClusterStatusResponse:
         """Get the status of the whole cluster."""
-        return await self._arun(_d.getClusterStatus, None, None, None)
+        return await self._run(_d.getClusterStatus, None, None, None)
 
     async def get_cluster_topology(self) -> ClusterTopologyResponse:
         """Get the topology of the whole cluster."""
-        return await self._arun(_d.getClusterTopology, None, None, None)
+        return await self._run(_d.getClusterTopology, None, None, None)
 
     async def create_user(self, *, data: UserRequest) -> UserCreateResult:
         """Create user."""
-        return await self._arun(_d.createUser, None, None, data)
+        return await self._run(_d.createUser, None, None, data)
 
     async def search_users(
         self,
@@ -5962,7 +5949,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[UserSearchResult] | None = None,
     ) -> UserSearchResult:
         """Search users."""
-        return await self._arun_consistent(_d.searchUsers, None, None, data, consistency)
+        return await self._run_consistent(_d.searchUsers, None, None, data, consistency)
 
     def iter_search_users(
         self,
@@ -5973,23 +5960,23 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[UserSearchResult] | None = None,
     ) -> AsyncIterator[UserResult]:
         """Every item of `search_users`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(_d.searchUsers, None, None, data, page_size, limit, consistency)
+        return self._iter_pages(_d.searchUsers, None, None, data, page_size, limit, consistency)
 
     async def get_user(
         self, *, username: Username, consistency: ConsistencyOptions[UserResult] | None = None
     ) -> UserResult:
         """Get user."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getUser, {"username": username}, None, None, consistency
         )
 
     async def update_user(self, *, username: Username, data: UserUpdateRequest) -> UserUpdateResult:
         """Update user."""
-        return await self._arun(_d.updateUser, {"username": username}, None, data)
+        return await self._run(_d.updateUser, {"username": username}, None, data)
 
     async def delete_user(self, *, username: Username) -> None:
         """Delete user."""
-        return await self._arun(_d.deleteUser, {"username": username}, None, None)
+        return await self._run(_d.deleteUser, {"username": username}, None, None)
 
     async def search_user_tasks(
         self,
@@ -5998,7 +5985,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[UserTaskSearchQueryResult] | None = None,
     ) -> UserTaskSearchQueryResult:
         """Search user tasks."""
-        return await self._arun_consistent(_d.searchUserTasks, None, None, data, consistency)
+        return await self._run_consistent(_d.searchUserTasks, None, None, data, consistency)
 
     def iter_search_user_tasks(
         self,
@@ -6009,9 +5996,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[UserTaskSearchQueryResult] | None = None,
     ) -> AsyncIterator[UserTaskResult]:
         """Every item of `search_user_tasks`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
-            _d.searchUserTasks, None, None, data, page_size, limit, consistency
-        )
+        return self._iter_pages(_d.searchUserTasks, None, None, data, page_size, limit, consistency)
 
     async def get_user_task(
         self,
@@ -6020,7 +6005,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[UserTaskResult] | None = None,
     ) -> UserTaskResult:
         """Get user task."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getUserTask, {"userTaskKey": user_task_key}, None, None, consistency
         )
 
@@ -6028,17 +6013,17 @@ class AsyncCamundaOperations:
         self, *, user_task_key: UserTaskKey, data: UserTaskUpdateRequest | None = None
     ) -> None:
         """Update user task."""
-        return await self._arun(_d.updateUserTask, {"userTaskKey": user_task_key}, None, data)
+        return await self._run(_d.updateUserTask, {"userTaskKey": user_task_key}, None, data)
 
     async def unassign_user_task(self, *, user_task_key: UserTaskKey) -> None:
         """Unassign user task."""
-        return await self._arun(_d.unassignUserTask, {"userTaskKey": user_task_key}, None, None)
+        return await self._run(_d.unassignUserTask, {"userTaskKey": user_task_key}, None, None)
 
     async def assign_user_task(
         self, *, user_task_key: UserTaskKey, data: UserTaskAssignmentRequest
     ) -> None:
         """Assign user task."""
-        return await self._arun(_d.assignUserTask, {"userTaskKey": user_task_key}, None, data)
+        return await self._run(_d.assignUserTask, {"userTaskKey": user_task_key}, None, data)
 
     async def search_user_task_audit_logs(
         self,
@@ -6048,7 +6033,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AuditLogSearchQueryResult:
         """Search user task audit logs."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchUserTaskAuditLogs, {"userTaskKey": user_task_key}, None, data, consistency
         )
 
@@ -6062,7 +6047,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[AuditLogSearchQueryResult] | None = None,
     ) -> AsyncIterator[AuditLogResult]:
         """Every item of `search_user_task_audit_logs`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchUserTaskAuditLogs,
             {"userTaskKey": user_task_key},
             None,
@@ -6076,7 +6061,7 @@ class AsyncCamundaOperations:
         self, *, user_task_key: UserTaskKey, data: UserTaskCompletionRequest | None = None
     ) -> None:
         """Complete user task."""
-        return await self._arun(_d.completeUserTask, {"userTaskKey": user_task_key}, None, data)
+        return await self._run(_d.completeUserTask, {"userTaskKey": user_task_key}, None, data)
 
     async def search_user_task_effective_variables(
         self,
@@ -6087,7 +6072,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task effective variables."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchUserTaskEffectiveVariables,
             {"userTaskKey": user_task_key},
             {"truncateValues": truncate_values},
@@ -6102,7 +6087,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[FormResult | None] | None = None,
     ) -> FormResult | None:
         """Get user task form."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getUserTaskForm, {"userTaskKey": user_task_key}, None, None, consistency
         )
 
@@ -6115,7 +6100,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search user task variables."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchUserTaskVariables,
             {"userTaskKey": user_task_key},
             {"truncateValues": truncate_values},
@@ -6134,7 +6119,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> AsyncIterator[VariableSearchResult]:
         """Every item of `search_user_task_variables`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchUserTaskVariables,
             {"userTaskKey": user_task_key},
             {"truncateValues": truncate_values},
@@ -6152,7 +6137,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> VariableSearchQueryResult:
         """Search variables."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.searchVariables, None, {"truncateValues": truncate_values}, data, consistency
         )
 
@@ -6166,7 +6151,7 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[VariableSearchQueryResult] | None = None,
     ) -> AsyncIterator[VariableSearchResult]:
         """Every item of `search_variables`, across pages (see docs/reading.md)."""
-        return self._aiter_pages(
+        return self._iter_pages(
             _d.searchVariables,
             None,
             {"truncateValues": truncate_values},
@@ -6183,6 +6168,6 @@ class AsyncCamundaOperations:
         consistency: ConsistencyOptions[VariableResult] | None = None,
     ) -> VariableResult:
         """Get variable."""
-        return await self._arun_consistent(
+        return await self._run_consistent(
             _d.getVariable, {"variableKey": variable_key}, None, None, consistency
         )

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Generator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, TypeVar
 
 import httpx
 
-from .effects import Effect
+from .effects import Emit, Flow
 from .senders import AsyncHttpxSender, AsyncSender, HttpxSender, SyncSender
 
 __all__ = ["AsyncDriver", "SyncDriver"]
+
+T = TypeVar("T")
 
 
 class SyncDriver:
@@ -54,7 +56,7 @@ class SyncDriver:
                 lock = self._locks.setdefault(name, threading.Lock())
         return lock
 
-    def run(self, flow: Generator[Effect, Any, Any]) -> Any:
+    def run(self, flow: Flow[T]) -> T:
         """Drive ``flow`` to completion and return its result."""
         try:
             effect = next(flow)
@@ -67,6 +69,29 @@ class SyncDriver:
                     effect = flow.send(outcome)
         except StopIteration as stop:
             return stop.value
+        finally:
+            flow.close()
+
+    def iterate(self, flow: Flow[None]) -> Iterator[Any]:
+        """Drive ``flow``, yielding the items of each :class:`Emit` to the caller.
+
+        Stopping early (``break``, ``close()``) closes the flow, which ends it cleanly.
+        """
+        try:
+            effect = next(flow)
+            while True:
+                if type(effect) is Emit:
+                    yield from effect.items
+                    effect = flow.send(None)
+                    continue
+                try:
+                    outcome = effect.run_sync(self)
+                except BaseException as exc:  # thrown in: the flow ends its span with it
+                    effect = flow.throw(exc)
+                else:
+                    effect = flow.send(outcome)
+        except StopIteration:
+            return
         finally:
             flow.close()
 
@@ -99,7 +124,7 @@ class AsyncDriver:
             lock = self._locks[name] = asyncio.Lock()
         return lock
 
-    async def run(self, flow: Generator[Effect, Any, Any]) -> Any:
+    async def run(self, flow: Flow[T]) -> T:
         """Drive ``flow`` to completion and return its result."""
         try:
             effect = next(flow)
@@ -112,5 +137,29 @@ class AsyncDriver:
                     effect = flow.send(outcome)
         except StopIteration as stop:
             return stop.value
+        finally:
+            flow.close()
+
+    async def iterate(self, flow: Flow[None]) -> AsyncIterator[Any]:
+        """Drive ``flow``, yielding the items of each :class:`Emit` to the caller.
+
+        Stopping early (``aclose()``) closes the flow, which ends it cleanly.
+        """
+        try:
+            effect = next(flow)
+            while True:
+                if type(effect) is Emit:
+                    for item in effect.items:
+                        yield item
+                    effect = flow.send(None)
+                    continue
+                try:
+                    outcome = await effect.run_async(self)
+                except BaseException as exc:
+                    effect = flow.throw(exc)
+                else:
+                    effect = flow.send(outcome)
+        except StopIteration:
+            return
         finally:
             flow.close()

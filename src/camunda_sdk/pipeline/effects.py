@@ -11,13 +11,31 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from .drivers import AsyncDriver, SyncDriver
     from .http import Request, Response
 
-__all__ = ["Acquire", "Effect", "Send", "Sleep"]
+__all__ = ["Acquire", "AsyncRunner", "Effect", "Emit", "Flow", "Send", "Sleep", "SyncRunner"]
+
+T = TypeVar("T")
+
+
+class SyncRunner(Protocol):
+    """What an effect needs from the sync driver that carries it out."""
+
+    def send(self, request: Request, /) -> Response: ...
+
+    def lock(self, name: str) -> threading.Lock: ...
+
+
+class AsyncRunner(Protocol):
+    """What an effect needs from the async driver that carries it out."""
+
+    async def send(self, request: Request, /) -> Response: ...
+
+    def lock(self, name: str) -> asyncio.Lock: ...
 
 
 class Effect:
@@ -25,11 +43,18 @@ class Effect:
 
     __slots__ = ()
 
-    def run_sync(self, driver: SyncDriver) -> Any:
+    def run_sync(self, driver: SyncRunner) -> Any:
         raise NotImplementedError
 
-    async def run_async(self, driver: AsyncDriver) -> Any:
+    async def run_async(self, driver: AsyncRunner) -> Any:
         raise NotImplementedError
+
+
+#: A flow: a generator that yields effects, is sent their outcomes and returns a
+#: result. A call through the stage chain is one, and so is every read helper
+#: built on calls (a consistency wait, a paged read, a typed-variables read), so
+#: each is written once and run by either driver.
+Flow = Generator[Effect, Any, T]
 
 
 class Send(Effect):
@@ -44,10 +69,10 @@ class Send(Effect):
     def __init__(self, request: Request) -> None:
         self.request = request
 
-    def run_sync(self, driver: SyncDriver) -> Response:
+    def run_sync(self, driver: SyncRunner) -> Response:
         return driver.send(self.request)
 
-    async def run_async(self, driver: AsyncDriver) -> Response:
+    async def run_async(self, driver: AsyncRunner) -> Response:
         return await driver.send(self.request)
 
 
@@ -59,10 +84,10 @@ class Sleep(Effect):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
-    def run_sync(self, driver: SyncDriver) -> None:
+    def run_sync(self, driver: SyncRunner) -> None:
         time.sleep(self.seconds)
 
-    async def run_async(self, driver: AsyncDriver) -> None:
+    async def run_async(self, driver: AsyncRunner) -> None:
         await asyncio.sleep(self.seconds)
 
 
@@ -85,12 +110,32 @@ class Acquire(Effect):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def run_sync(self, driver: SyncDriver) -> threading.Lock:
+    def run_sync(self, driver: SyncRunner) -> threading.Lock:
         lock = driver.lock(self.name)
         lock.acquire()
         return lock
 
-    async def run_async(self, driver: AsyncDriver) -> asyncio.Lock:
+    async def run_async(self, driver: AsyncRunner) -> asyncio.Lock:
         lock = driver.lock(self.name)
         await lock.acquire()
         return lock
+
+
+class Emit(Effect):
+    """Hand ``items`` to the caller of a driver's ``iterate`` (a paged read), then resume.
+
+    Only ``SyncDriver.iterate`` and ``AsyncDriver.iterate`` carry it out: the
+    caller iterates over what the flow emits, and the flow resumes (with None)
+    when the caller asks for the item after the last. ``run`` refuses it.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+    def run_sync(self, driver: SyncRunner) -> None:
+        raise TypeError("Emit is carried out by a driver's iterate(), not by run()")
+
+    async def run_async(self, driver: AsyncRunner) -> None:
+        raise TypeError("Emit is carried out by a driver's iterate(), not by run()")

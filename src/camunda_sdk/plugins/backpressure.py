@@ -66,7 +66,7 @@ from ..pipeline.http import Response
 if TYPE_CHECKING:
     from ..pipeline.call import Call
     from ..pipeline.context import ClientContext
-    from ..pipeline.drivers import AsyncDriver, SyncDriver
+    from ..pipeline.effects import AsyncRunner, SyncRunner
 
 __all__ = [
     "INITIAL_LIMIT",
@@ -529,10 +529,10 @@ class AcquirePermit(Effect):
         self.limiter = limiter
         self.operation_id = operation_id
 
-    def run_sync(self, driver: SyncDriver) -> int:
+    def run_sync(self, driver: SyncRunner) -> int:
         return self.limiter.acquire_sync(self.operation_id)
 
-    async def run_async(self, driver: AsyncDriver) -> int:
+    async def run_async(self, driver: AsyncRunner) -> int:
         return await self.limiter.acquire_async(self.operation_id)
 
 

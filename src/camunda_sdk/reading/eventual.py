@@ -12,21 +12,23 @@ calls the operation until the answer satisfies the predicate:
 - every other error (400, 401, 403, 409, 422, ...) ends the wait at once with its
   own error: waiting cannot fix the request.
 
-The wait policy is written once, as a generator that yields what to do next
+The wait policy is a generator free of I/O that yields what to do next
 (``ATTEMPT``, or a number of seconds to sleep) and is sent each attempt's
-outcome; :func:`wait` and :func:`await_` are its sync and async drivers. Each
-attempt is an ordinary call through the whole pipeline (auth, backpressure,
-retry, tracing, logging), and its span is a child of one span for the wait.
+outcome (:func:`wait_flow`). :func:`wait` turns it into an effect flow that
+either client's driver runs: each attempt is an ordinary call through the whole
+pipeline (auth, backpressure, retry, tracing, logging), each pause a ``Sleep``
+effect, and the attempts' spans are children of one span for the wait.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import ApiError, CamundaError, EventualConsistencyTimeoutError
+from ..pipeline.effects import Flow, Sleep
 
 if TYPE_CHECKING:
     from ..pipeline.context import ClientContext
@@ -36,7 +38,6 @@ __all__ = [
     "MIN_POLL_INTERVAL_MS",
     "ConsistencyOptions",
     "WaitState",
-    "await_",
     "default_predicate",
     "wait",
     "wait_flow",
@@ -190,117 +191,59 @@ def _outcome_attributes(state: WaitState) -> dict[str, Any]:
     }
 
 
-class _Wait:
-    """What both drivers share: the state, the group span, the flow, the ending."""
+def wait(
+    context: ClientContext,
+    operation_id: str,
+    attempt: Callable[[], Flow[T]],
+    options: ConsistencyOptions[Any],
+    predicate: Callable[[Any], bool] = default_predicate,
+    *,
+    keep_last: bool = False,
+) -> Flow[T]:
+    """The wait as an effect flow, run by either client's driver (see :func:`wait_flow`).
 
-    __slots__ = ("context", "flow", "operation_id", "span", "state")
+    ``attempt()`` makes the flow of one attempt (a call, or a whole paged read);
+    its span is a child of the wait's span, and only the SDK's errors are judged
+    by the policy: anything else ends the wait as it is.
+    """
+    from ._spans import start_group_span
 
-    def __init__(
-        self,
-        context: ClientContext,
-        operation_id: str,
-        options: ConsistencyOptions[Any],
-        predicate: Callable[[Any], bool],
-        keep_last: bool,
-    ) -> None:
-        from ._spans import start_group_span
-
-        self.context, self.operation_id = context, operation_id
-        self.state = WaitState()
-        self.span = start_group_span(
-            context,
-            f"camunda.consistency.wait {operation_id}",
-            _span_attributes(operation_id, options),
-        )
-        self.flow = wait_flow(operation_id, options, self.state, predicate, keep_last=keep_last)
-
-    def end(self, failure: BaseException | None) -> None:
-        """Close the flow, end the span and log the outcome (``failure``: what ended it)."""
-        state = self.state
-        if failure is not None and not isinstance(failure, Exception):
-            state.outcome = "cancelled"  # CancelledError, KeyboardInterrupt, SystemExit
-        self.flow.close()
-        self.span.end(_outcome_attributes(state), failure)
-        self.context.logger.debug(
+    state = WaitState()
+    span = start_group_span(
+        context, f"camunda.consistency.wait {operation_id}", _span_attributes(operation_id, options)
+    )
+    policy = wait_flow(operation_id, options, state, predicate, keep_last=keep_last)
+    failure: BaseException | None = None
+    try:
+        step = next(policy)
+        while True:
+            if step is ATTEMPT:
+                token = span.attach()  # current for this attempt only, never across a pause
+                try:
+                    outcome: Any = ((yield from attempt()), None)
+                except CamundaError as exc:
+                    outcome = (None, exc)
+                finally:
+                    span.detach(token)
+            else:
+                yield Sleep(step)
+                outcome = None
+            try:
+                step = policy.send(outcome)
+            except StopIteration as stop:  # the policy's own end
+                return stop.value
+    except BaseException as exc:
+        failure = exc
+        if not isinstance(exc, Exception):
+            state.outcome = "cancelled"  # CancelledError, KeyboardInterrupt, GeneratorExit
+        raise
+    finally:
+        policy.close()
+        span.end(_outcome_attributes(state), failure)
+        context.logger.debug(
             "consistency wait ended",
-            operation_id=self.operation_id,
+            operation_id=operation_id,
             outcome=state.outcome,
             attempts=state.attempts,
             elapsed_ms=state.elapsed_ms,
         )
-
-
-def wait(
-    context: ClientContext,
-    operation_id: str,
-    attempt: Callable[[], T],
-    options: ConsistencyOptions[Any],
-    predicate: Callable[[Any], bool] = default_predicate,
-    *,
-    keep_last: bool = False,
-) -> T:
-    """Run the wait with blocking calls and ``time.sleep`` (see :func:`wait_flow`)."""
-    run = _Wait(context, operation_id, options, predicate, keep_last)
-    failure: BaseException | None = None
-    try:
-        step = next(run.flow)
-        while True:
-            if step is ATTEMPT:
-                token = run.span.attach()  # current for this call only
-                try:
-                    outcome: Any = (attempt(), None)
-                except CamundaError as exc:  # only the SDK's errors are judged by the policy
-                    outcome = (None, exc)
-                finally:
-                    run.span.detach(token)
-            else:
-                time.sleep(step)
-                outcome = None
-            try:
-                step = run.flow.send(outcome)
-            except StopIteration as stop:  # the flow's own end only, never the attempt's
-                return stop.value
-    except BaseException as exc:
-        failure = exc
-        raise
-    finally:
-        run.end(failure)
-
-
-async def await_(
-    context: ClientContext,
-    operation_id: str,
-    attempt: Callable[[], Awaitable[T]],
-    options: ConsistencyOptions[Any],
-    predicate: Callable[[Any], bool] = default_predicate,
-    *,
-    keep_last: bool = False,
-) -> T:
-    """Run the wait with awaited calls and ``asyncio.sleep`` (see :func:`wait_flow`)."""
-    import asyncio
-
-    run = _Wait(context, operation_id, options, predicate, keep_last)
-    failure: BaseException | None = None
-    try:
-        step = next(run.flow)
-        while True:
-            if step is ATTEMPT:
-                token = run.span.attach()  # current for this call only
-                try:
-                    outcome: Any = (await attempt(), None)
-                except CamundaError as exc:
-                    outcome = (None, exc)
-                finally:
-                    run.span.detach(token)
-            else:
-                await asyncio.sleep(step)
-                outcome = None
-            try:
-                step = run.flow.send(outcome)
-            except StopIteration as stop:
-                return stop.value
-    except BaseException as exc:
-        failure = exc
-        raise
-    finally:
-        run.end(failure)

@@ -14,24 +14,26 @@ keeping the filter and sort as given, and stops when:
 ``consistency=`` applies to the first page only: once the first page is visible,
 later pages are read as they are.
 
-The bookkeeping lives in :class:`Pager`, free of I/O; :func:`iter_pages` and
-:func:`aiter_pages` are its sync and async drivers. A span named
-``camunda.paginate <operationId>`` groups the page calls.
+The bookkeeping lives in :class:`Pager`, free of I/O; :func:`pages` is the
+paged read as one effect flow, which the sync and the async driver both run
+(their ``iterate``). A span named ``camunda.paginate <operationId>`` groups the
+page calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._serde import to_wire
+from ..pipeline.effects import Emit, Flow
 
 if TYPE_CHECKING:
     from ..pipeline.context import ClientContext
     from ..pipeline.operation import Operation
     from .eventual import ConsistencyOptions
 
-__all__ = ["MAX_PAGE_SIZE", "Pager", "aiter_pages", "iter_pages"]
+__all__ = ["MAX_PAGE_SIZE", "Pager", "pages"]
 
 #: The largest ``page.limit`` the API accepts (``CursorForwardPagination.limit``'s
 #: ``maximum`` in the spec); a larger ``page_size`` fails at the call, not with a 400.
@@ -119,86 +121,39 @@ def _totals(pager: Pager) -> dict[str, Any]:
     return {"camunda.pages": pager.pages, "camunda.items": pager.items}
 
 
-def iter_pages(
+def pages(
     context: ClientContext,
     op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
-    data: Any,
-    page_size: int,
-    limit: int | None,
+    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Flow[Any]],
+    pager: Pager,
     consistency: ConsistencyOptions[Any] | None,
-) -> Iterator[Any]:
-    """Yield every item across pages; ``fetch(body, consistency)`` reads one page.
+    sink: Callable[[list[Any]], object] | None = None,
+) -> Flow[None]:
+    """The paged read as an effect flow: ``fetch(body, consistency)`` makes one page's
+    flow; each page's items are handed out with :class:`Emit`, or to ``sink``.
 
-    The arguments are checked now, not at the first ``next()``.
+    With :class:`Emit`, a driver's ``iterate`` runs it (``SyncDriver.iterate``,
+    ``AsyncDriver.iterate``); with a ``sink`` it is an ordinary flow that another
+    flow can ``yield from``. Build the :class:`Pager` first, so bad arguments fail
+    at the call, not at the first ``next()``.
     """
-    pager = Pager(data, page_size, limit)
-    return _iterate(context, op, fetch, pager, consistency)
-
-
-def _iterate(
-    context: ClientContext,
-    op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
-    pager: Pager,
-    consistency: ConsistencyOptions[Any] | None,
-) -> Iterator[Any]:
     from ._spans import start_group_span
 
     span = start_group_span(context, f"camunda.paginate {op.id}", _attributes(op, pager))
     failure: BaseException | None = None
     try:
         while (body := pager.next_body()) is not None:
-            token = span.attach()  # current for the call only, never across a yield
+            token = span.attach()  # current for the page's call only, never across an Emit
             try:
-                result = fetch(body, consistency if pager.pages == 0 else None)
+                result = yield from fetch(body, consistency if pager.pages == 0 else None)
             finally:
                 span.detach(token)
-            yield from pager.take(result)
+            items = pager.take(result)
+            if sink is not None:
+                sink(items)
+            elif items:
+                yield Emit(items)
     except GeneratorExit:  # the caller stopped early: not an error
-        raise
-    except BaseException as exc:
-        failure = exc
-        raise
-    finally:
-        span.end(_totals(pager), failure)
-
-
-def aiter_pages(
-    context: ClientContext,
-    op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
-    data: Any,
-    page_size: int,
-    limit: int | None,
-    consistency: ConsistencyOptions[Any] | None,
-) -> AsyncIterator[Any]:
-    """The async twin of :func:`iter_pages`; ``fetch`` returns an awaitable page."""
-    pager = Pager(data, page_size, limit)
-    return _aiterate(context, op, fetch, pager, consistency)
-
-
-async def _aiterate(
-    context: ClientContext,
-    op: Operation,
-    fetch: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Any],
-    pager: Pager,
-    consistency: ConsistencyOptions[Any] | None,
-) -> AsyncIterator[Any]:
-    from ._spans import start_group_span
-
-    span = start_group_span(context, f"camunda.paginate {op.id}", _attributes(op, pager))
-    failure: BaseException | None = None
-    try:
-        while (body := pager.next_body()) is not None:
-            token = span.attach()
-            try:
-                result = await fetch(body, consistency if pager.pages == 0 else None)
-            finally:
-                span.detach(token)
-            for item in pager.take(result):
-                yield item
-    except GeneratorExit:
         raise
     except BaseException as exc:
         failure = exc

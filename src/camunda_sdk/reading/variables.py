@@ -151,6 +151,11 @@ class VariableCollector:
         self._scopes.setdefault(name, set()).add(str(item.scope_key))
         self._chosen.setdefault(name, item)
 
+    def add_all(self, items: list[VariableSearchResult]) -> None:
+        """Take one page of search results."""
+        for item in items:
+            self.add(item)
+
     @property
     def found(self) -> frozenset[str]:
         """The declared names seen so far."""

@@ -1068,7 +1068,7 @@ class Generator:
             "if TYPE_CHECKING:",
             "    from collections.abc import AsyncIterator, Iterator\n",
             "    from camunda_sdk.pipeline.operation import Operation",
-            "    from camunda_sdk.reading.eventual import ConsistencyOptions\n",
+            "    from camunda_sdk.consistency import ConsistencyOptions\n",
             "    from . import descriptors as _d",
         ]
         if models:

@@ -14,7 +14,7 @@ from .operations import models as _models
 from .operations import semantic_types as _semantic_types
 from .operations.semantic_types import *  # noqa: F403
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 # Public name -> module that defines it (imported on first access).
 _LAZY: dict[str, str] = {
@@ -26,7 +26,7 @@ _LAZY: dict[str, str] = {
     "CallOptions": "camunda_sdk.pipeline.call",
     "AuthProvider": "camunda_sdk.pipeline.hookspecs",
     "hookimpl": "camunda_sdk.pipeline.hookspecs",
-    "ConsistencyOptions": "camunda_sdk.reading.eventual",
+    "ConsistencyOptions": "camunda_sdk.consistency",
     "VariableMap": "camunda_sdk.reading.variables",
     **dict.fromkeys(
         (
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from .pipeline.call import CallOptions as CallOptions
     from .pipeline.hookspecs import AuthProvider as AuthProvider
     from .pipeline.hookspecs import hookimpl as hookimpl
-    from .reading.eventual import ConsistencyOptions as ConsistencyOptions
+    from .consistency import ConsistencyOptions as ConsistencyOptions
     from .reading.variables import VariableMap as VariableMap
     from .workers import ConnectedJobContext as ConnectedJobContext
     from .workers import JobContext as JobContext

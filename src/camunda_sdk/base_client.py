@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from .pipeline.effects import Flow
     from .pipeline.hookspecs import Handler
     from .pipeline.operation import Operation
-    from .reading.eventual import ConsistencyOptions
+    from .consistency import ConsistencyOptions
     from .reading.variables import VariableMap
 
 __all__ = ["AsyncApiClient", "CamundaClient"]

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
+    from camunda_sdk.consistency import ConsistencyOptions
     from camunda_sdk.pipeline.operation import Operation
-    from camunda_sdk.reading.eventual import ConsistencyOptions
 
     from . import descriptors as _d
     from .models import (

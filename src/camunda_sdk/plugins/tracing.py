@@ -37,7 +37,7 @@ from opentelemetry import metrics, propagate, trace
 from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from .. import __version__
+from .._version import __version__
 from ..config import Setting, SettingRegistry
 from ..errors import error_type
 from ..pipeline.call import Call

@@ -15,7 +15,7 @@ from collections.abc import Generator
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .. import __version__
+from .._version import __version__
 from .._serde import Model, to_wire
 from ..config import Setting, SettingRegistry
 from ..pipeline.call import Call

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..pipeline.context import ClientContext
     from ..pipeline.effects import Flow
     from ..pipeline.operation import Operation
-    from .eventual import ConsistencyOptions
+    from ..consistency import ConsistencyOptions
     from .variables import VariableCollector, VariableMap
 
 __all__ = ["CallFlow", "consistent", "paged", "read_variables"]

@@ -73,7 +73,7 @@ def start_group_span(context: ClientContext, name: str, attributes: Mapping[str,
         return _NO_SPAN
     from opentelemetry import trace
 
-    from .. import __version__
+    from .._version import __version__
 
     provider = context.tracer_provider or trace.get_tracer_provider()
     tracer = provider.get_tracer(INSTRUMENTATION_NAME, __version__)

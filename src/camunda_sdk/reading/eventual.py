@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..consistency import MIN_POLL_INTERVAL_MS, ConsistencyOptions
 from ..errors import ApiError, CamundaError, EventualConsistencyTimeoutError
 from ..pipeline.effects import Flow, Sleep
 
@@ -44,44 +44,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-R = TypeVar("R")  # the result a predicate is given
-
-#: The shortest pause between two attempts: a smaller interval is raised to it,
-#: so a wait never busy-loops against the cluster.
-MIN_POLL_INTERVAL_MS = 10
 
 # Answers that mean "try again later" rather than "this request is wrong".
 _NOT_YET = frozenset({404})
 _BUSY = frozenset({429, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class ConsistencyOptions(Generic[R]):
-    """How long to wait for an eventually consistent read, and what counts as done.
-
-    Generic in the result the predicate receives: given inline, as in
-    ``client.search_jobs(consistency=ConsistencyOptions(..., predicate=lambda r: ...))``,
-    a type checker knows ``r`` is the operation's result.
-
-    Attributes:
-        wait_up_to_ms: the longest the wait may take, in milliseconds; ``0`` makes
-            one call and returns (or raises) its answer as it is.
-        poll_interval_ms: the pause between attempts (at least 10 ms).
-        predicate: called with each successful result; the wait ends when it
-            returns True. Default: a non-empty ``items`` list for searches, any
-            answer for reads by key. An exception it raises ends the wait and
-            propagates as it is.
-    """
-
-    wait_up_to_ms: int
-    poll_interval_ms: int = 500
-    predicate: Callable[[R], bool] | None = None
-
-    def __post_init__(self) -> None:
-        if self.wait_up_to_ms < 0:
-            raise ValueError(f"wait_up_to_ms must be 0 or more, got {self.wait_up_to_ms}")
-        if self.poll_interval_ms < 0:
-            raise ValueError(f"poll_interval_ms must be 0 or more, got {self.poll_interval_ms}")
 
 
 def default_predicate(result: Any) -> bool:

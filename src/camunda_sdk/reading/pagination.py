@@ -31,7 +31,7 @@ from ..pipeline.effects import Emit, Flow
 if TYPE_CHECKING:
     from ..pipeline.context import ClientContext
     from ..pipeline.operation import Operation
-    from .eventual import ConsistencyOptions
+    from ..consistency import ConsistencyOptions
 
 __all__ = ["MAX_PAGE_SIZE", "Pager", "pages"]
 

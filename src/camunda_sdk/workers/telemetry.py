@@ -34,7 +34,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from .. import __version__
+from .._version import __version__
 from ..pipeline.hookspecs import hookimpl
 from ..plugins.trace_context import PROPAGATION, TRACE_LINK, TRACE_VARIABLE, extract
 from ..plugins.tracing import TRACING, Idle

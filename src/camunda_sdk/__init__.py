@@ -9,12 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
 from .operations import aliases as _aliases
 from .operations import models as _models
 from .operations import semantic_types as _semantic_types
 from .operations.semantic_types import *  # noqa: F403
-
-from ._version import __version__ as __version__
 
 # Public name -> module that defines it (imported on first access).
 _LAZY: dict[str, str] = {
@@ -61,6 +60,7 @@ if TYPE_CHECKING:
     from .client import CamundaAsyncClient as CamundaAsyncClient
     from .client import CamundaClient as CamundaClient
     from .config import CamundaConfig as CamundaConfig
+    from .consistency import ConsistencyOptions as ConsistencyOptions
     from .deployment import Deployment as Deployment
     from .errors import EventualConsistencyTimeoutError as EventualConsistencyTimeoutError
     from .errors import MissingVariableError as MissingVariableError
@@ -73,7 +73,6 @@ if TYPE_CHECKING:
     from .pipeline.call import CallOptions as CallOptions
     from .pipeline.hookspecs import AuthProvider as AuthProvider
     from .pipeline.hookspecs import hookimpl as hookimpl
-    from .consistency import ConsistencyOptions as ConsistencyOptions
     from .reading.variables import VariableMap as VariableMap
     from .workers import ConnectedJobContext as ConnectedJobContext
     from .workers import JobContext as JobContext

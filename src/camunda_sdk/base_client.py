@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from .config import CamundaConfig
+    from .consistency import ConsistencyOptions
     from .deployment import Deployment
     from .log import BoundLogger
     from .operations.models import CreateDeploymentRequest, FileContent
@@ -63,7 +64,6 @@ if TYPE_CHECKING:
     from .pipeline.effects import Flow
     from .pipeline.hookspecs import Handler
     from .pipeline.operation import Operation
-    from .consistency import ConsistencyOptions
     from .reading.variables import VariableMap
 
 __all__ = ["AsyncApiClient", "CamundaClient"]

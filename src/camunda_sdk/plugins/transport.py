@@ -15,8 +15,8 @@ from collections.abc import Generator
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .._version import __version__
 from .._serde import Model, to_wire
+from .._version import __version__
 from ..config import Setting, SettingRegistry
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext

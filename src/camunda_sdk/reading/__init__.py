@@ -25,10 +25,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from ..consistency import ConsistencyOptions
     from ..pipeline.context import ClientContext
     from ..pipeline.effects import Flow
     from ..pipeline.operation import Operation
-    from ..consistency import ConsistencyOptions
     from .variables import VariableCollector, VariableMap
 
 __all__ = ["CallFlow", "consistent", "paged", "read_variables"]

@@ -29,9 +29,9 @@ from .._serde import to_wire
 from ..pipeline.effects import Emit, Flow
 
 if TYPE_CHECKING:
+    from ..consistency import ConsistencyOptions
     from ..pipeline.context import ClientContext
     from ..pipeline.operation import Operation
-    from ..consistency import ConsistencyOptions
 
 __all__ = ["MAX_PAGE_SIZE", "Pager", "pages"]
 

@@ -47,7 +47,18 @@ if TYPE_CHECKING:
     #: a dataclass instance or an attrs instance; ``to_wire`` sends it as a JSON object.
     VariablesInput: TypeAlias = "Mapping[str, Any] | DataclassInstance | AttrsClassInstance"
 
-__all__ = ["Model", "is_variables_object", "parse", "resolve", "to_wire"]
+__all__ = ["JSON_TYPE_NAMES", "Model", "is_variables_object", "parse", "resolve", "to_wire"]
+
+#: How an error message names the JSON type of a decoded value.
+JSON_TYPE_NAMES: dict[type, str] = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 Parser = Callable[[Any], Any]
 Spec = Any

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import reading
-from ._serde import Model, parse, resolve
+from ._serde import JSON_TYPE_NAMES, Model, parse, resolve
 from .config import resolve_config
 from .errors import (
     CamundaConnectionError,
@@ -77,13 +77,23 @@ _C = TypeVar("_C", bound="_ClientBase")
 _A = TypeVar("_A", bound="AsyncApiClient")
 
 
+class _Chain:
+    """The stage chain built for a context: one per async client and the sync client
+    derived from it, so registering a plugin on either rebuilds it for both."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+
 class _Shared:
     """What a client and the views ``with_options`` makes of it have in common."""
 
-    __slots__ = ("closed", "driver", "handler", "lock", "name")
+    __slots__ = ("chain", "closed", "driver", "lock", "name")
 
-    def __init__(self, handler: Handler, name: str) -> None:
-        self.handler = handler
+    def __init__(self, chain: _Chain, name: str) -> None:
+        self.chain = chain
         self.name = name  # the client class, for ClientClosedError
         self.driver: Any = None  # created at the first call: see _get_driver
         self.lock = threading.Lock()  # so concurrent first calls create one driver
@@ -95,7 +105,7 @@ class _Shared:
         """The flow of one call: the stage chain, then the decoded result or typed error."""
         op = call.operation
         try:
-            response = yield from self.handler(call)
+            response = yield from self.chain.handler(call)
         except httpx.RequestError as exc:
             raise _connection_error(op, exc) from exc
         except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
@@ -142,13 +152,20 @@ class _ClientBase:
         )
         self._attach(context, transport, owns_context=True)
 
-    def _attach(self, context: ClientContext, transport: Any, *, owns_context: bool) -> None:
+    def _attach(
+        self,
+        context: ClientContext,
+        transport: Any,
+        *,
+        owns_context: bool,
+        chain: _Chain | None = None,
+    ) -> None:
         self._context = context
         self._transport = transport
         self._options = None
         self._owner = True
         self._owns_context = owns_context
-        self._shared = _Shared(self._build_handler(), type(self).__name__)
+        self._shared = _Shared(chain or _Chain(self._build_handler()), type(self).__name__)
 
     # -- plugins -----------------------------------------------------------------
 
@@ -180,10 +197,7 @@ class _ClientBase:
         rebuilt too.
         """
         self._context.plugin_manager.register(plugin, name=name)
-        self._shared.handler = self._build_handler()
-        derived = self._context.state.get(_SYNC_CLIENT)
-        if derived is not None and derived is not self:
-            derived._shared.handler = derived._build_handler()
+        self._shared.chain.handler = self._build_handler()
 
     def _build_handler(self) -> Handler:
         hook = self._context.plugin_manager.hook.camunda_call_handler
@@ -213,14 +227,19 @@ class _ClientBase:
             client.with_options(retry=False).get_topology()
         """
         current = self._options or CallOptions()
-        clone = copy.copy(self)
-        clone._owner = False
-        clone._options = CallOptions(
+        options = CallOptions(
             retry=current.retry if retry is _UNSET else retry,
             timeout=current.timeout if timeout is _UNSET else timeout,
             headers=current.headers if headers is _UNSET else headers,
         )
-        return clone
+        view = copy.copy(self)
+        view._become_view(options)
+        return view
+
+    def _become_view(self, options: CallOptions) -> None:
+        # Called on the fresh copy: a view owns nothing, so closing it closes nothing.
+        self._owner = False
+        self._options = options
 
     # -- running calls and read flows (one definition for both clients) ----------------
     # `_get_driver` is each client's own: the sync driver's `run` returns the result,
@@ -248,7 +267,9 @@ class _ClientBase:
         consistency: ConsistencyOptions[Any] | None,
     ) -> Any:
         """Call ``op``; with ``consistency``, until its answer is visible (generated methods)."""
-        flow = reading.consistent(self._context, self._call, op, path, query, body, consistency)
+        flow = reading.consistent(
+            self._context, op.id, lambda: self._call(op, path, query, body), consistency
+        )
         return self._get_driver().run(flow)
 
     def _iter_pages(
@@ -262,9 +283,14 @@ class _ClientBase:
         consistency: ConsistencyOptions[Any] | None,
     ) -> Any:
         """Every item of the search ``op`` across pages (the generated ``iter_`` methods)."""
-        flow = reading.paged(
-            self._context, self._call, op, path, query, data, page_size, limit, consistency
-        )
+        context = self._context
+
+        def page(body: dict[str, Any], wait: ConsistencyOptions[Any] | None) -> Flow[Any]:
+            return reading.consistent(
+                context, op.id, lambda: self._call(op, path, query, body), wait
+            )
+
+        flow = reading.paged(context, op, page, data, page_size, limit, consistency)
         return self._get_driver().iterate(flow)
 
     def _read_variables(
@@ -402,7 +428,7 @@ def decode(op: Operation, response: Response) -> Any:
             raise _unexpected(op, response, f"the body is not JSON ({kind})") from exc
         expected = _json_type(result)
         if expected is not None and type(data) is not expected:
-            got = _JSON_NAMES.get(type(data), "another JSON value")
+            got = JSON_TYPE_NAMES.get(type(data), "another JSON value")
             raise _unexpected(op, response, f"expected {_shape(result)}, got {got}")
         try:
             return parse(result, data)
@@ -412,15 +438,6 @@ def decode(op: Operation, response: Response) -> Any:
 
 
 _TOO_DEEP = "the JSON body is nested too deeply"
-_JSON_NAMES = {
-    dict: "an object",
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "a boolean",
-    type(None): "null",
-}
 # The JSON type each result spec requires, by spec (None: any JSON value).
 _json_types: dict[Any, type | None] = {}
 
@@ -444,7 +461,7 @@ def _json_type(spec: Any) -> type | None:
 
 def _shape(spec: Any) -> str:
     kind = _json_type(spec)
-    return "JSON" if kind is None else _JSON_NAMES[kind]
+    return "JSON" if kind is None else JSON_TYPE_NAMES[kind]
 
 
 def _unexpected(op: Operation, response: Response, detail: str) -> UnexpectedResponseError:
@@ -658,7 +675,7 @@ class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
                 self._transport if isinstance(self._transport, httpx.BaseTransport) else None
             )
             derived = CamundaClient.__new__(CamundaClient)
-            derived._attach(self._context, transport, owns_context=False)
+            derived._attach(self._context, transport, owns_context=False, chain=self._shared.chain)
             self._context.state[_SYNC_CLIENT] = derived
             self._context.on_close(derived.close)
         return derived

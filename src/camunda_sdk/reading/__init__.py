@@ -44,27 +44,22 @@ CallFlow = Callable[
 
 def consistent(
     context: ClientContext,
-    call: CallFlow,
-    op: Operation,
-    path: dict[str, Any] | None,
-    query: dict[str, Any] | None,
-    body: Any,
+    operation_id: str,
+    attempt: Callable[[], Flow[T]],
     consistency: ConsistencyOptions[Any] | None,
-) -> Flow[Any]:
-    """Call ``op``; with ``consistency``, until its answer is visible (generated methods)."""
+) -> Flow[T]:
+    """``attempt()``'s call; with ``consistency``, repeated until its answer is visible."""
     if consistency is None or consistency.wait_up_to_ms == 0:
-        return call(op, path, query, body)  # the unchanged path: one call, as is
+        return attempt()  # the unchanged path: one call, as is
     from .eventual import wait
 
-    return wait(context, op.id, lambda: call(op, path, query, body), consistency)
+    return wait(context, operation_id, attempt, consistency)
 
 
 def paged(
     context: ClientContext,
-    call: CallFlow,
     op: Operation,
-    path: dict[str, Any] | None,
-    query: dict[str, Any] | None,
+    page: Callable[[dict[str, Any], ConsistencyOptions[Any] | None], Flow[Any]],
     data: Any,
     page_size: int,
     limit: int | None,
@@ -72,16 +67,12 @@ def paged(
 ) -> Flow[None]:
     """Every item of the search ``op`` across pages, handed out page by page.
 
-    The arguments are checked now, not when the driver starts the flow.
+    ``page(body, consistency)`` makes the flow of one page's call. The arguments
+    are checked now, not when the driver starts the flow.
     """
     from .pagination import Pager, pages
 
-    pager = Pager(data, page_size, limit)
-
-    def fetch(body: dict[str, Any], wait: ConsistencyOptions[Any] | None) -> Flow[Any]:
-        return consistent(context, call, op, path, query, body, wait)
-
-    return pages(context, op, fetch, pager, consistency)
+    return pages(context, op, page, Pager(data, page_size, limit), consistency)
 
 
 def read_variables(

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .._serde import JSON_TYPE_NAMES
 from ..errors import MissingVariableError, VariableDeserializationError, VariableScopeCollisionError
 
 if TYPE_CHECKING:
@@ -247,20 +248,9 @@ def _build(cls: type[T], values: Mapping[str, Any], prefix: str) -> T:
     return cls(**kwargs)
 
 
-_JSON_TYPES = {
-    dict: "an object",
-    list: "an array",
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "a boolean",
-    type(None): "null",
-}
-
-
 def _mismatch(path: str, hint: Any, value: Any) -> VariableDeserializationError:
     expected = getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
-    got = _JSON_TYPES.get(type(value), type(value).__name__)
+    got = JSON_TYPE_NAMES.get(type(value), type(value).__name__)
     return VariableDeserializationError(path, f"expected {expected}, got {got}")
 
 

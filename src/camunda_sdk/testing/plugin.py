@@ -43,6 +43,9 @@ __all__ = [
     "secret_values",
 ]
 
+# The dev cluster's fixtures (camunda_dev_cluster, ...): a plugin of their own.
+pytest_plugins = ["camunda_sdk.testing.devcluster"]
+
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 MARKER = "camunda_cassette"
 

@@ -24,8 +24,8 @@ from camunda_sdk import CamundaAsyncClient, hookimpl
 from camunda_sdk.errors import CamundaConnectionError, ConfigurationError
 from camunda_sdk.pipeline.effects import Send
 from camunda_sdk.pipeline.http import Request, Response
-from camunda_sdk.pipeline.senders import AsyncDeadlineClient, AsyncHttpxSender, AsyncSender
-from camunda_sdk.transports import AiohttpSender, aiohttp_installed
+from camunda_sdk.transport import AsyncHttpxSender, AsyncSender, aiohttp_installed
+from camunda_sdk.transport.aiohttp_async import AiohttpSender
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_aiohttp = pytest.mark.skipif(not aiohttp_installed(), reason="the aiohttp extra")
@@ -165,7 +165,7 @@ async def _serve(mode: str, heads: list[bytes] | None = None) -> AsyncIterator[s
 @contextlib.asynccontextmanager
 async def _sender(transport: str) -> AsyncIterator[AsyncSender]:
     made: AsyncSender = (
-        AiohttpSender() if transport == "aiohttp" else AsyncHttpxSender(AsyncDeadlineClient())
+        AiohttpSender() if transport == "aiohttp" else AsyncHttpxSender(httpx.AsyncClient())
     )
     try:
         yield made

@@ -318,7 +318,9 @@ class CamundaClient(_ClientBase, ReadMethods, CamundaOperations):
         plugins: plugin objects or modules to register after the built-ins.
         tracer_provider: OpenTelemetry tracer provider (default: the global one).
         meter_provider: OpenTelemetry meter provider (default: the global one).
-        transport: an ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests).
+        transport: an ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests) to send
+            through as it is, instead of the SDK's own: its TLS and proxies, held to the
+            timeout per operation only (see :func:`camunda_sdk.transport.sync_sender`).
         environ: the environment to read instead of ``os.environ``.
     """
 

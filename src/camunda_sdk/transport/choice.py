@@ -16,7 +16,7 @@ from ..errors import ConfigurationError
 from ..pipeline.drivers import AsyncSender, SyncSender
 from .httpx_async import AsyncHttpxSender
 from .httpx_sync import HttpxSender
-from .tls import verify
+from .tls import client_context, verify
 
 __all__ = ["HTTP_TRANSPORT", "aiohttp_installed", "async_sender", "sync_sender"]
 
@@ -59,8 +59,9 @@ def sync_sender(config: CamundaConfig, transport: httpx.BaseTransport | None) ->
     # Imported here: httpcore's network layer loads with the first sync call.
     from .pool import DeadlineTransport, proxy_mounts
 
+    context = client_context(tls)  # one for the direct pool and every proxy's
     return HttpxSender(
-        httpx.Client(transport=DeadlineTransport(verify=tls), mounts=proxy_mounts(tls))
+        httpx.Client(transport=DeadlineTransport(verify=context), mounts=proxy_mounts(context))
     )
 
 

@@ -46,6 +46,7 @@ from camunda_sdk.pipeline.drivers import AsyncDriver, SyncDriver
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import backpressure, retry, transport
 from camunda_sdk.plugins.backpressure import BackpressureState, backpressure_state
+from camunda_sdk.transport import AsyncHttpxSender, HttpxSender
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 
@@ -287,7 +288,7 @@ async def drive_async(handler: Any, server: CappedServer, args: argparse.Namespa
     failed = 0
     lean = None if args.httpx_pool else LeanTransport("127.0.0.1", server.port)
     async with httpx.AsyncClient(limits=limits, transport=lean) as http:
-        driver = AsyncDriver(http)
+        driver = AsyncDriver(AsyncHttpxSender(http))
         deadline = time.monotonic() + args.seconds
 
         async def caller() -> None:
@@ -311,7 +312,7 @@ def drive_sync(handler: Any, server: CappedServer, args: argparse.Namespace) -> 
     failed = 0
     lock = threading.Lock()
     with httpx.Client(limits=limits) as http:
-        driver = SyncDriver(http)
+        driver = SyncDriver(HttpxSender(http))
         deadline = time.monotonic() + args.seconds
 
         def caller() -> None:

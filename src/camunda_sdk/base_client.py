@@ -19,9 +19,8 @@ from __future__ import annotations
 import copy
 import json
 import os
-import ssl
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,7 +32,6 @@ from .config import resolve_config
 from .errors import (
     CamundaConnectionError,
     ClientClosedError,
-    ConfigurationError,
     UnexpectedResponseError,
     api_error,
 )
@@ -42,15 +40,9 @@ from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext
 from .pipeline.drivers import AsyncDriver, SyncDriver
-from .pipeline.http import Response
+from .pipeline.http import Request, Response
 from .pipeline.manager import build_chain, create_plugin_manager
-from .pipeline.senders import (
-    AsyncDeadlineClient,
-    AsyncHttpxSender,
-    AsyncSender,
-    DeadlineClient,
-    exchange_timeout,
-)
+from .transport.choice import async_sender, sync_sender
 
 if TYPE_CHECKING:
     import pluggy
@@ -203,15 +195,6 @@ class _ClientBase:
         hook = self._context.plugin_manager.hook.camunda_call_handler
         return build_chain(hook, "transport", context=self._context)
 
-    def _http_options(self) -> dict[str, Any]:
-        config = self._context.config
-        options: dict[str, Any] = {"timeout": config.timeout_ms / 1000}
-        if _tls_configured(config):
-            options["verify"] = tls_context(config)
-        if self._transport is not None:
-            options["transport"] = self._transport
-        return options
-
     def with_options(
         self: _C,
         *,
@@ -319,86 +302,6 @@ class _ClientBase:
             self._context.plugin_manager.hook.camunda_client_closed(context=self._context)
 
 
-def _tls_configured(config: CamundaConfig) -> bool:
-    from .plugins import config as core
-
-    settings = (core.CA_CERTIFICATE_PATH, core.MTLS_CA, core.MTLS_CERT_PATH, core.MTLS_CERT)
-    return any(setting.read(config) for setting in settings)
-
-
-def tls_context(config: CamundaConfig) -> ssl.SSLContext:
-    """The TLS context for custom CAs and/or a mutual-TLS client certificate.
-
-    CAs come from ``CAMUNDA_CA_CERTIFICATE_PATH`` and the inline
-    ``CAMUNDA_MTLS_CA`` (both are trusted); the client certificate and key from
-    the inline ``CAMUNDA_MTLS_CERT``/``CAMUNDA_MTLS_KEY``, which win over their
-    ``..._PATH`` variables, with ``CAMUNDA_MTLS_KEY_PASSPHRASE`` for an encrypted key.
-    Built here rather than passing paths to httpx, which deprecated them; a bad
-    file is a configuration error naming the variable, not an ``ssl`` traceback.
-    """
-    from .plugins import config as core
-
-    context = ssl.create_default_context()
-    variable = core.CA_CERTIFICATE_PATH.key
-    try:
-        ca_path = core.CA_CERTIFICATE_PATH.read(config)
-        if ca_path:
-            variable = config.given_as(core.CA_CERTIFICATE_PATH) or variable
-            context.load_verify_locations(cafile=ca_path)
-        ca_pem = core.MTLS_CA.read(config)
-        if ca_pem:
-            variable = core.MTLS_CA.key
-            context.load_verify_locations(cadata=ca_pem)
-        cert_pem = core.MTLS_CERT.read(config)
-        if cert_pem or core.MTLS_CERT_PATH.read(config):
-            variable = core.MTLS_CERT.key if cert_pem else core.MTLS_CERT_PATH.key
-            _load_client_certificate(context, config)
-    except (OSError, ssl.SSLError) as exc:
-        # "from None": the chained ssl traceback adds nothing to the message, and
-        # a traceback printed with local variables must not show key material.
-        raise ConfigurationError(
-            f"{variable}: the certificate could not be loaded ({exc})", variable=variable
-        ) from None
-    return context
-
-
-def _load_client_certificate(context: ssl.SSLContext, config: CamundaConfig) -> None:
-    from .plugins import config as core
-
-    cert_pem, key_pem = core.MTLS_CERT.read(config), core.MTLS_KEY.read(config)
-    cert_file = core.MTLS_CERT_PATH.read(config)
-    key_file = None if key_pem else core.MTLS_KEY_PATH.read(config)
-    # A callable, so that the passphrase is not an argument a traceback shows.
-    passphrase = _passphrase(config) if core.MTLS_KEY_PASSPHRASE.read(config) else None
-    if not (cert_pem or key_pem):
-        context.load_cert_chain(cert_file or "", key_file, password=passphrase)
-        return
-    # ssl loads certificate chains from files only: write the inline PEM to a
-    # file only this user can read (mkstemp creates it 0600), deleted at once.
-    import tempfile
-
-    written: list[str] = []
-    try:
-        for pem in (cert_pem, key_pem):
-            if pem:
-                fd, path = tempfile.mkstemp(prefix="camunda-mtls-", suffix=".pem")
-                written.append(path)
-                with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    file.write(pem)
-        cert_path = written[0] if cert_pem else cert_file or ""
-        key_path = written[-1] if key_pem else key_file
-        context.load_cert_chain(cert_path, key_path, password=passphrase)
-    finally:
-        for path in written:
-            os.unlink(path)
-
-
-def _passphrase(config: CamundaConfig) -> Callable[[], str]:
-    from .plugins.config import MTLS_KEY_PASSPHRASE
-
-    return lambda: MTLS_KEY_PASSPHRASE.read(config) or ""
-
-
 def decode(op: Operation, response: Response) -> Any:
     """Turn a response into the operation's result, or raise its typed error.
 
@@ -479,8 +382,9 @@ def _connection_error(op: Operation, exc: httpx.RequestError) -> CamundaConnecti
     else:
         # The full URL: the error redacts it, and finds it again in the cause's text.
         url = str(request.url)
+        # Every sender's failure names the SDK's Request, which states the timeout.
         if timeout is None and isinstance(exc, httpx.TimeoutException):
-            timeout = exchange_timeout(request, httpx.Timeout(None))
+            timeout = request.timeout if isinstance(request, Request) else None
     return CamundaConnectionError(op.method, url, exc, operation_id=op.id, timeout=timeout)
 
 
@@ -519,7 +423,9 @@ class CamundaClient(_ClientBase, CamundaOperations):
         plugins: plugin objects or modules to register after the built-ins.
         tracer_provider: OpenTelemetry tracer provider (default: the global one).
         meter_provider: OpenTelemetry meter provider (default: the global one).
-        transport: an ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests).
+        transport: an ``httpx.BaseTransport`` (``httpx.MockTransport`` in tests) to send
+            through as it is, instead of the SDK's own: its TLS and proxies, held to the
+            timeout per operation only (see :func:`camunda_sdk.transport.sync_sender`).
         environ: the environment to read instead of ``os.environ``.
     """
 
@@ -533,7 +439,8 @@ class CamundaClient(_ClientBase, CamundaOperations):
                     raise ClientClosedError(type(self).__name__)
                 driver = shared.driver
                 if driver is None:
-                    driver = shared.driver = SyncDriver(DeadlineClient(**self._http_options()))
+                    sender = sync_sender(self._context.config, self._transport)
+                    driver = shared.driver = SyncDriver(sender)
         return driver
 
     def search_variables_as_dto(
@@ -608,7 +515,7 @@ class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
     Takes the same arguments as :class:`CamundaClient` (``transport`` is an
     ``httpx.AsyncBaseTransport``). Without a ``transport``, it sends through
     aiohttp when the ``aiohttp`` extra is installed, else through httpx's own
-    (``CAMUNDA_SDK_HTTP_TRANSPORT`` chooses; see :mod:`camunda_sdk.transports`).
+    (``CAMUNDA_SDK_HTTP_TRANSPORT`` chooses; see :mod:`camunda_sdk.transport`).
     """
 
     def _get_driver(self) -> AsyncDriver:
@@ -618,7 +525,8 @@ class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
         if driver is None:
             if shared.closed:
                 raise ClientClosedError(type(self).__name__)
-            driver = shared.driver = AsyncDriver(self._sender())
+            sender = async_sender(self._context.config, self._transport)
+            driver = shared.driver = AsyncDriver(sender)
         return driver
 
     async def search_variables_as_dto(
@@ -647,17 +555,6 @@ class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
 
         result = await self.create_deployment(data=_deployment(paths, tenant_id))
         return Deployment.from_result(result)
-
-    def _sender(self) -> AsyncSender:
-        options = self._http_options()
-        if "transport" not in options:  # a transport= given to the client wins
-            # Imported here: aiohttp is loaded at the first call, never by construction.
-            from .transports import async_sender
-
-            sender = async_sender(self._context.config, verify=options.get("verify", True))
-            if sender is not None:
-                return sender
-        return AsyncHttpxSender(AsyncDeadlineClient(**options))
 
     def sync_client(self) -> CamundaClient:
         """A sync :class:`CamundaClient` sharing this client's plugins and their state.

@@ -23,7 +23,7 @@ from camunda_sdk.pipeline.call import Call
 from camunda_sdk.pipeline.context import ClientContext
 from camunda_sdk.pipeline.effects import Effect, Send
 from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
-from camunda_sdk.plugins.transport import build_request
+from camunda_sdk.transport.request import build_request
 
 __all__ = ["FakeTransport", "handler_for", "make_context"]
 
@@ -51,7 +51,7 @@ class FakeTransport:
 
         def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
             call.headers.update(headers)
-            return (yield Send(build_request(call, base, {})))
+            return (yield Send(build_request(call, base, None)))
 
         return send
 

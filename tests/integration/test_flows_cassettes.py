@@ -25,7 +25,7 @@ from camunda_sdk.operations.models import (
     MessagePublicationRequest,
     ProcessInstanceCreationInstructionById,
 )
-from camunda_sdk.transports import aiohttp_installed
+from camunda_sdk.transport import aiohttp_installed
 
 pytestmark = pytest.mark.camunda_cassette
 

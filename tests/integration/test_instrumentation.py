@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from camunda_sdk import CamundaAsyncClient, CamundaClient
 from camunda_sdk.operations.models import JobActivationRequest
-from camunda_sdk.transports import aiohttp_installed
+from camunda_sdk.transport import aiohttp_installed
 
 TRANSPORTS = [
     "httpx",

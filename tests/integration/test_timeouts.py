@@ -210,3 +210,21 @@ def test_a_timeout_of_zero_means_no_timeout(call: Any, drip: Any) -> None:
     server = drip("late", delay=0.2)
     assert call(settings(server, CAMUNDA_SDK_TIMEOUT_MS="0")).cluster_size == 1
     assert call(settings(server), timeout=0).cluster_size == 1
+
+
+@pytest.mark.parametrize("call", CLIENTS)
+def test_the_deadline_holds_through_a_proxy_from_the_environment(
+    call: Any, drip: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The proxy drips: the sync client's proxy connection needs the deadline as much.
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    proxy = drip("body")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+    config = settings(proxy, CAMUNDA_REST_ADDRESS="http://cluster.invalid/v2")
+    started = time.monotonic()
+    with pytest.raises(CamundaConnectionError, match=r"after 1\.0 s"):
+        call(config)
+    assert 0.9 <= time.monotonic() - started < 1.6
+    assert proxy.requests == 1

@@ -20,7 +20,7 @@ import pytest
 from fakes.job_cluster import JobCluster
 
 from camunda_sdk import CamundaAsyncClient
-from camunda_sdk.transports import aiohttp_installed
+from camunda_sdk.transport import aiohttp_installed
 from camunda_sdk.workers import WorkerConfig
 from camunda_sdk.workers.runtime import Backoff, WorkerTuning, create_job_worker
 

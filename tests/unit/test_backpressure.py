@@ -34,6 +34,7 @@ from camunda_sdk.plugins.backpressure import (
     backpressure_state,
     classify,
 )
+from camunda_sdk.transport import AsyncHttpxSender, HttpxSender
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 COMPLETE = descriptors.completeJob  # the generator marks it draining
@@ -465,7 +466,7 @@ def test_sync_driver_keeps_concurrency_within_the_limit() -> None:
             current -= 1
         return httpx.Response(200)
 
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(serve)))
+    driver = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(serve))))
     with ThreadPoolExecutor(12) as pool:
         codes = list(pool.map(lambda _: driver.run(handler(Call(TOPOLOGY))).status_code, range(48)))
     assert codes == [200] * 48
@@ -487,7 +488,7 @@ async def test_async_driver_keeps_concurrency_within_the_limit() -> None:
         current -= 1
         return httpx.Response(200)
 
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(serve)))
+    driver = AsyncDriver(AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(serve))))
     results = await asyncio.gather(*(driver.run(handler(Call(TOPOLOGY))) for _ in range(48)))
     assert [r.status_code for r in results] == [200] * 48
     assert 1 < peak <= 4
@@ -504,7 +505,7 @@ async def test_async_driver_releases_on_cancellation() -> None:
         await gate.wait()
         return httpx.Response(200)
 
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(serve)))
+    driver = AsyncDriver(AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(serve))))
     sending = asyncio.create_task(driver.run(handler(Call(TOPOLOGY))))
     waiting = asyncio.create_task(driver.run(handler(Call(TOPOLOGY))))
     state = backpressure_state(context)
@@ -523,7 +524,9 @@ def test_sync_overload_lowers_the_limit_through_the_driver() -> None:
     handler = handler_for(context)
     problem = {"title": "RESOURCE_EXHAUSTED", "detail": "backpressure", "status": 500}
     driver = SyncDriver(
-        httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500, json=problem)))
+        HttpxSender(
+            httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500, json=problem)))
+        )
     )
     assert driver.run(handler(Call(TOPOLOGY))).status_code == 500
     state = backpressure_state(context)
@@ -591,7 +594,9 @@ async def test_200_concurrent_async_calls_to_a_healthy_cluster_all_run_at_once()
     context = make_context()
     handler = handler_for(context)
     fake = PeakCounter(200)
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(fake.serve_async)))
+    driver = AsyncDriver(
+        AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(fake.serve_async)))
+    )
     results = await asyncio.gather(*(driver.run(handler(Call(TOPOLOGY))) for _ in range(200)))
     assert [r.status_code for r in results] == [200] * 200
     assert fake.peak == 200  # was 64: the initial limit capped a healthy cluster
@@ -604,7 +609,7 @@ def test_200_concurrent_threads_to_a_healthy_cluster_all_run_at_once() -> None:
     context = make_context()
     handler = handler_for(context)
     fake = PeakCounter(200)
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(fake.serve)))
+    driver = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(fake.serve))))
     with ThreadPoolExecutor(200) as pool:
         codes = list(
             pool.map(lambda _: driver.run(handler(Call(TOPOLOGY))).status_code, range(200))
@@ -647,14 +652,16 @@ def test_after_a_429_the_cap_applies(driver_kind: str) -> None:
     cap = int(backpressure.DEFAULT_INITIAL_LIMIT * DECREASE_FACTOR)
     fake = OverloadedOnce(cap)
     if driver_kind == "sync":
-        driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(fake.serve)))
+        driver = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(fake.serve))))
         assert driver.run(handler(Call(TOPOLOGY))).status_code == 429
         with ThreadPoolExecutor(200) as pool:
             codes = list(
                 pool.map(lambda _: driver.run(handler(Call(TOPOLOGY))).status_code, range(200))
             )
     else:
-        adriver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(fake.serve_async)))
+        adriver = AsyncDriver(
+            AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(fake.serve_async)))
+        )
 
         async def calls() -> list[int]:
             assert (await adriver.run(handler(Call(TOPOLOGY)))).status_code == 429
@@ -737,7 +744,7 @@ def test_max_waiters_bounds_the_queue_sync() -> None:
         release.wait(5.0)
         return httpx.Response(200)
 
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(serve)))
+    driver = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(serve))))
     with ThreadPoolExecutor(5) as pool:
         try:
             futures = [pool.submit(driver.run, handler(Call(TOPOLOGY)))]
@@ -766,7 +773,7 @@ async def test_max_waiters_bounds_the_queue_async() -> None:
         await release.wait()
         return httpx.Response(200)
 
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(serve)))
+    driver = AsyncDriver(AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(serve))))
     tasks = [asyncio.create_task(driver.run(handler(Call(TOPOLOGY)))) for _ in range(4)]
     try:
         await _async_wait_until(lambda: state.waiters == 3)

@@ -35,6 +35,7 @@ from camunda_sdk.plugins.oauth import (
     OAuthProvider,
     expires_in_seconds,
 )
+from camunda_sdk.transport import AsyncHttpxSender, HttpxSender
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 API = "http://camunda.test/v2"
@@ -167,11 +168,13 @@ def make_handler(
 
 
 def sync_driver(server: Server) -> SyncDriver:
-    return SyncDriver(httpx.Client(transport=httpx.MockTransport(server)))
+    return SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(server))))
 
 
 def async_driver(server: Server) -> AsyncDriver:
-    return AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(server.handle_async)))
+    return AsyncDriver(
+        AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(server.handle_async)))
+    )
 
 
 def run(driver: SyncDriver | AsyncDriver, handler: Callable[[Call], Any]) -> httpx.Response:
@@ -294,7 +297,7 @@ async def test_cancelled_fetch_releases_the_lock() -> None:
         return server(request)
 
     handler, _ = make_handler(make_provider())
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(handle)))
+    driver = AsyncDriver(AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(handle))))
     stuck = asyncio.ensure_future(driver.run(handler(Call(TOPOLOGY))))
     await asyncio.sleep(0.001)
     stuck.cancel()
@@ -352,7 +355,7 @@ async def test_32_concurrent_calls_share_one_failed_fetch_of_a_refusing_endpoint
     provider = make_provider(oauth_url=refused_url(), **SLOW_BACKOFF)
     handler, _ = make_handler(provider)
     transport = AsyncCountingTransport()
-    driver = AsyncDriver(httpx.AsyncClient(transport=transport))
+    driver = AsyncDriver(AsyncHttpxSender(httpx.AsyncClient(transport=transport)))
     started = time.monotonic()
     outcomes = await asyncio.gather(
         *(driver.run(handler(Call(TOPOLOGY))) for _ in range(32)), return_exceptions=True
@@ -371,7 +374,7 @@ def test_8_threads_share_one_failed_fetch_of_a_refusing_endpoint() -> None:
     provider = make_provider(oauth_url=refused_url(), **SLOW_BACKOFF)
     handler, _ = make_handler(provider)
     transport = CountingTransport()
-    driver = SyncDriver(httpx.Client(transport=transport))
+    driver = SyncDriver(HttpxSender(httpx.Client(transport=transport)))
     barrier = threading.Barrier(8)
     errors: list[BaseException] = []
 

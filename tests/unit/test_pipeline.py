@@ -20,6 +20,8 @@ from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
 from camunda_sdk.pipeline.http import Request
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import transport
+from camunda_sdk.transport import AsyncHttpxSender, HttpxSender
+from camunda_sdk.transport.request import build_request
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 CANCEL = Operation(
@@ -60,7 +62,7 @@ def ok_transport(request: httpx.Request) -> httpx.Response:
 def test_later_registered_stages_wrap_earlier_ones() -> None:
     trail: list[str] = []
     handler = handler_with(TrailStage("first", trail), TrailStage("second", trail))
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(ok_transport)))
+    driver = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(ok_transport))))
     response = driver.run(handler(Call(TOPOLOGY)))
     assert response.json() == {"path": "/v2/topology"}
     assert trail == ["enter second", "enter first", "leave first", "leave second"]
@@ -69,8 +71,10 @@ def test_later_registered_stages_wrap_earlier_ones() -> None:
 def test_same_stage_runs_under_both_drivers() -> None:
     trail: list[str] = []
     handler = handler_with(TrailStage("only", trail))
-    sync = SyncDriver(httpx.Client(transport=httpx.MockTransport(ok_transport)))
-    asyn = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(ok_transport)))
+    sync = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(ok_transport))))
+    asyn = AsyncDriver(
+        AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(ok_transport)))
+    )
     assert sync.run(handler(Call(TOPOLOGY))).status_code == 200
     assert asyncio.run(asyn.run(handler(Call(TOPOLOGY)))).status_code == 200
     assert trail == ["enter only", "leave only"] * 2
@@ -90,7 +94,7 @@ def test_transport_errors_are_thrown_into_the_stage() -> None:
             return "recovered"
         return "sent"
 
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(failing)))
+    driver = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(failing))))
     assert driver.run(flow()) == "recovered"
     assert seen == ["ConnectError"]
 
@@ -107,7 +111,7 @@ def test_cancellation_closes_the_generator_and_releases_the_lock() -> None:
             released.append(True)
 
     async def main() -> None:
-        driver = AsyncDriver(httpx.AsyncClient())
+        driver = AsyncDriver(AsyncHttpxSender(httpx.AsyncClient()))
         task = asyncio.create_task(driver.run(flow()))
         await asyncio.sleep(0.01)
         task.cancel()
@@ -120,14 +124,14 @@ def test_cancellation_closes_the_generator_and_releases_the_lock() -> None:
 
 
 def test_acquire_gives_each_client_one_lock_per_name() -> None:
-    driver = SyncDriver(httpx.Client())
+    driver = SyncDriver(HttpxSender(httpx.Client()))
     assert driver.lock("a") is driver.lock("a")
     assert driver.lock("a") is not driver.lock("b")
 
 
 def test_build_request_quotes_path_params_and_drops_none_query_values() -> None:
     call = Call(CANCEL, {"processInstanceKey": "12/34"}, {"a": None, "b": True, "c": [1, 2]})
-    request = transport.build_request(call, "http://camunda.test/v2", None)
+    request = build_request(call, "http://camunda.test/v2", None)
     assert (
         request.url
         == "http://camunda.test/v2/process-instances/12%2F34/cancellation?b=true&c=1&c=2"
@@ -137,7 +141,7 @@ def test_build_request_quotes_path_params_and_drops_none_query_values() -> None:
 def test_build_request_serialises_body_and_applies_call_options() -> None:
     options = CallOptions(timeout=2.5, headers={"x-team": "payments"})
     call = Call(CANCEL, {"processInstanceKey": "1"}, None, {"operationReference": 7}, options)
-    request = transport.build_request(call, "http://camunda.test/v2", 30.0)
+    request = build_request(call, "http://camunda.test/v2", 30.0)
     assert request.content is not None and json.loads(request.content) == {"operationReference": 7}
     assert request.headers["content-type"] == "application/json"
     assert request.headers["x-team"] == "payments"
@@ -147,7 +151,7 @@ def test_build_request_serialises_body_and_applies_call_options() -> None:
 def test_missing_path_param_is_a_clear_error() -> None:
     call = Call(CANCEL, {"processInstanceKey": None})
     with pytest.raises(ValueError, match="processInstanceKey"):
-        transport.build_request(call, "http://camunda.test/v2", None)
+        build_request(call, "http://camunda.test/v2", None)
 
 
 def test_call_repr_hides_headers() -> None:

@@ -24,6 +24,7 @@ from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import backpressure, retry
 from camunda_sdk.plugins.backpressure import backpressure_state
 from camunda_sdk.plugins.retry import RetryPolicy, delay_for, parse_retry_after, should_retry
+from camunda_sdk.transport import AsyncHttpxSender, HttpxSender
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 CREATE = Operation("createProcessInstance", "POST", "/process-instances")
@@ -326,7 +327,7 @@ def test_scenarios_under_the_sync_driver(
     op: Operation, script: list[Any], status: int, sends: int
 ) -> None:
     handler = handler_for(make_context(**FAST))
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(Recorder(*script))))
+    driver = SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(Recorder(*script)))))
     call = Call(op)
     assert driver.run(handler(call)).status_code == status
     assert call.attempt == sends == len(call.extensions.get("attempts", [None]))
@@ -337,7 +338,9 @@ async def test_scenarios_under_the_async_driver(
     op: Operation, script: list[Any], status: int, sends: int
 ) -> None:
     handler = handler_for(make_context(**FAST))
-    driver = AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(Recorder(*script))))
+    driver = AsyncDriver(
+        AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(Recorder(*script))))
+    )
     call = Call(op)
     assert (await driver.run(handler(call))).status_code == status
     assert call.attempt == sends == len(call.extensions.get("attempts", [None]))
@@ -347,8 +350,8 @@ def test_connection_failure_that_persists_is_raised_under_both_drivers() -> None
     handler = handler_for(make_context(**FAST))
     always = httpx.MockTransport(Recorder(default=httpx.ConnectError))
     with pytest.raises(httpx.ConnectError):
-        SyncDriver(httpx.Client(transport=always)).run(handler(Call(CREATE)))
-    driver = AsyncDriver(httpx.AsyncClient(transport=always))
+        SyncDriver(HttpxSender(httpx.Client(transport=always))).run(handler(Call(CREATE)))
+    driver = AsyncDriver(AsyncHttpxSender(httpx.AsyncClient(transport=always)))
     with pytest.raises(httpx.ConnectError):
         asyncio.run(driver.run(handler(Call(CREATE))))
 
@@ -357,7 +360,9 @@ def test_each_retry_passes_through_backpressure() -> None:
     # Built-in order: retry (registered later) wraps backpressure.
     context = make_context(backpressure, retry, **FAST)
     handler = handler_for(context)
-    driver = SyncDriver(httpx.Client(transport=httpx.MockTransport(Recorder(too_many, 200))))
+    driver = SyncDriver(
+        HttpxSender(httpx.Client(transport=httpx.MockTransport(Recorder(too_many, 200))))
+    )
     call = Call(TOPOLOGY)
     assert driver.run(handler(call)).status_code == 200
     state = backpressure_state(context)

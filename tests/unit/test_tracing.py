@@ -27,6 +27,7 @@ from camunda_sdk.pipeline.hookspecs import Handler, hookimpl
 from camunda_sdk.pipeline.http import Request, Response
 from camunda_sdk.pipeline.operation import Operation
 from camunda_sdk.plugins import tracing
+from camunda_sdk.transport import AsyncHttpxSender, HttpxSender
 
 TOPOLOGY = Operation("getTopology", "GET", "/topology", result=None)
 GET_INSTANCE = Operation(
@@ -104,11 +105,11 @@ Responder = Callable[[httpx.Request], httpx.Response]
 
 
 def sync_driver(respond: Responder) -> SyncDriver:
-    return SyncDriver(httpx.Client(transport=httpx.MockTransport(respond)))
+    return SyncDriver(HttpxSender(httpx.Client(transport=httpx.MockTransport(respond))))
 
 
 def async_driver(respond: Any) -> AsyncDriver:
-    return AsyncDriver(httpx.AsyncClient(transport=httpx.MockTransport(respond)))
+    return AsyncDriver(AsyncHttpxSender(httpx.AsyncClient(transport=httpx.MockTransport(respond))))
 
 
 class Server(Recorder):

@@ -3,6 +3,7 @@
 Over real loopback sockets, each failure must raise the same httpx exception on
 the aiohttp sender as on httpx's own, because retry, backpressure and the job
 worker decide from the exception class whether the request may have been applied.
+The sync client's transport honours the environment's proxies as httpx does.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes.loopback import HttpRequest, HttpResponse, LoopbackServer
 
-from camunda_sdk import CamundaAsyncClient, hookimpl
+from camunda_sdk import CamundaAsyncClient, CamundaClient, hookimpl
 from camunda_sdk.errors import CamundaConnectionError, ConfigurationError
 from camunda_sdk.pipeline.effects import Send
 from camunda_sdk.pipeline.http import Request, Response
-from camunda_sdk.pipeline.senders import AsyncDeadlineClient, AsyncHttpxSender, AsyncSender
-from camunda_sdk.transports import AiohttpSender, aiohttp_installed
+from camunda_sdk.transport import AsyncHttpxSender, AsyncSender, aiohttp_installed
+from camunda_sdk.transport.aiohttp_async import AiohttpSender
+from camunda_sdk.transport.pool import DeadlineTransport, proxy_mounts
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_aiohttp = pytest.mark.skipif(not aiohttp_installed(), reason="the aiohttp extra")
@@ -165,7 +168,7 @@ async def _serve(mode: str, heads: list[bytes] | None = None) -> AsyncIterator[s
 @contextlib.asynccontextmanager
 async def _sender(transport: str) -> AsyncIterator[AsyncSender]:
     made: AsyncSender = (
-        AiohttpSender() if transport == "aiohttp" else AsyncHttpxSender(AsyncDeadlineClient())
+        AiohttpSender() if transport == "aiohttp" else AsyncHttpxSender(httpx.AsyncClient())
     )
     try:
         yield made
@@ -293,3 +296,89 @@ def test_the_aiohttp_sender_takes_proxies_from_the_environment_once_per_origin(
     # Looked up once per origin: a later change applies to new origins only.
     assert proxy("http://cluster.example/v2/jobs") is None
     assert proxy("http://new.example/v2") == "http://other:1"
+
+
+# -- the sync client's transport ---------------------------------------------------------
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+def test_the_environment_s_proxies_become_mounts_as_httpx_reads_them(
+    no_proxies: pytest.MonkeyPatch,
+) -> None:
+    no_proxies.setenv("HTTP_PROXY", "http://proxy.corp:3128")
+    no_proxies.setenv("HTTPS_PROXY", "proxy.corp:3129")  # no scheme: http://
+    no_proxies.setenv("NO_PROXY", "internal.corp, 10.0.0.1,::1,localhost,https://direct.corp")
+    mounts = proxy_mounts(True)
+    proxied = {pattern: transport for pattern, transport in mounts.items() if transport}
+    assert sorted(proxied) == ["http://", "https://"]
+    assert all(isinstance(transport, DeadlineTransport) for transport in proxied.values())
+    direct = sorted(pattern for pattern, transport in mounts.items() if transport is None)
+    assert direct == [
+        "all://*internal.corp",
+        "all://10.0.0.1",
+        "all://[::1]",
+        "all://localhost",
+        "https://direct.corp",
+    ]
+    for transport in proxied.values():
+        transport.close()
+    no_proxies.setenv("NO_PROXY", "*")
+    assert proxy_mounts(True) == {}
+
+
+def test_the_sync_client_sends_through_the_proxy_the_environment_names(
+    no_proxies: pytest.MonkeyPatch,
+) -> None:
+    targets: list[str] = []
+
+    async def proxy(request: HttpRequest) -> HttpResponse:
+        targets.append(request.target)  # absolute-form: the proxy is asked for the origin
+        return HttpResponse.of_json(200, {"clusterSize": 1, "brokers": []})
+
+    with LoopbackServer(proxy) as server:
+        no_proxies.setenv("HTTP_PROXY", server.url)
+        with CamundaClient(
+            {"CAMUNDA_REST_ADDRESS": "http://cluster.invalid/v2"}, environ={}
+        ) as sdk:
+            assert sdk.get_topology().cluster_size == 1
+        no_proxies.setenv("NO_PROXY", "cluster.invalid")
+        with (
+            CamundaClient(
+                {
+                    "CAMUNDA_REST_ADDRESS": "http://cluster.invalid/v2",
+                    "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "1",
+                },
+                environ={},
+            ) as sdk,
+            pytest.raises(CamundaConnectionError),  # direct: .invalid does not resolve
+        ):
+            sdk.get_topology()
+    assert targets == ["http://cluster.invalid/v2/topology"]
+
+
+def test_a_transport_given_to_the_sync_client_is_used_as_it_is() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"clusterSize": 1, "brokers": []})
+
+    config = {"CAMUNDA_REST_ADDRESS": "http://camunda.test/v2", "CAMUNDA_SDK_TIMEOUT_MS": "2500"}
+    with CamundaClient(config, environ={}, transport=httpx.MockTransport(answer)) as sdk:
+        assert sdk.get_topology().cluster_size == 1
+    # What holds such a transport to the call's timeout: httpx's per-operation timeouts.
+    assert seen[0].extensions["timeout"] == {
+        "connect": 2.5,
+        "read": 2.5,
+        "write": 2.5,
+        "pool": 2.5,
+    }

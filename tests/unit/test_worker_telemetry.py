@@ -17,7 +17,7 @@ from fakes.telemetry import Telemetry
 from opentelemetry.trace import SpanKind, StatusCode
 
 from camunda_sdk.client import CamundaAsyncClient
-from camunda_sdk.transports import aiohttp_installed
+from camunda_sdk.transport import aiohttp_installed
 from camunda_sdk.workers import ConnectedJobContext, JobError
 from camunda_sdk.workers.runtime import create_job_worker, run_workers
 

@@ -5,8 +5,10 @@ sends the outcome back in, throws failures in (so retry and backpressure can
 react), and closes the generator in ``finally`` (so permits are released and
 spans ended even when the caller is cancelled).
 
-Each driver sends through a sender (:mod:`camunda_sdk.pipeline.senders`):
-httpx for the sync client, httpx or aiohttp for the async one.
+Each driver sends through a sender, :class:`SyncSender` or :class:`AsyncSender`:
+the interface is stated here, beside the drivers that call it, and
+:mod:`camunda_sdk.transport` implements it (httpx for the sync client, httpx
+or aiohttp for the async one).
 """
 
 from __future__ import annotations
@@ -14,14 +16,56 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .effects import Emit, Flow
-from .senders import AsyncHttpxSender, AsyncSender, HttpxSender, SyncSender
 
-__all__ = ["AsyncDriver", "SyncDriver"]
+if TYPE_CHECKING:
+    from .http import Request, Response
+
+__all__ = ["AsyncDriver", "AsyncSender", "SyncDriver", "SyncSender"]
+
+
+class SyncSender(Protocol):
+    """What the sync driver sends through: one request in, its response (body read) out.
+
+    ``send`` bounds the whole exchange (connect, send, wait, read the body) by
+    ``request.timeout``, and raises transport failures as httpx's exception
+    classes, their ``request`` the SDK's :class:`~camunda_sdk.pipeline.http.Request`
+    (a timeout a :class:`httpx.TimeoutException`). A closed sender refuses to send
+    with a ``RuntimeError``.
+    """
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` has run."""
+        ...
+
+    def send(self, request: Request) -> Response:
+        """Send ``request`` within its timeout and read the whole body."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        ...
+
+
+class AsyncSender(Protocol):
+    """What the async driver sends through: :class:`SyncSender`'s contract, awaited."""
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` has run."""
+        ...
+
+    async def send(self, request: Request) -> Response:
+        """Send ``request`` within its timeout and read the whole body."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        ...
+
 
 T = TypeVar("T")
 
@@ -30,16 +74,15 @@ class SyncDriver:
     """Runs handlers with a sync sender, ``time.sleep`` and thread locks.
 
     Args:
-        sender: a :class:`~camunda_sdk.pipeline.senders.SyncSender`, or an
-            ``httpx.Client`` to send through (tests pass one over a ``MockTransport``).
+        sender: what to send through (:func:`camunda_sdk.transport.sync_sender`
+            makes the client's; tests wrap an ``httpx.Client`` over a ``MockTransport``
+            in a :class:`camunda_sdk.transport.HttpxSender`).
     """
 
     __slots__ = ("_locks", "_locks_guard", "send", "sender")
 
-    def __init__(self, sender: SyncSender | httpx.Client) -> None:
-        self.sender: SyncSender = (
-            HttpxSender(sender) if isinstance(sender, httpx.Client) else sender
-        )
+    def __init__(self, sender: SyncSender) -> None:
+        self.sender = sender
         self.send = self.sender.send  # bound once: Send runs it on every request
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -100,16 +143,14 @@ class AsyncDriver:
     """Runs handlers with an async sender, ``asyncio.sleep`` and asyncio locks.
 
     Args:
-        sender: an :class:`~camunda_sdk.pipeline.senders.AsyncSender`, or an
-            ``httpx.AsyncClient`` to send through.
+        sender: what to send through (:func:`camunda_sdk.transport.async_sender`
+            makes the client's).
     """
 
     __slots__ = ("_locks", "send", "sender")
 
-    def __init__(self, sender: AsyncSender | httpx.AsyncClient) -> None:
-        self.sender: AsyncSender = (
-            AsyncHttpxSender(sender) if isinstance(sender, httpx.AsyncClient) else sender
-        )
+    def __init__(self, sender: AsyncSender) -> None:
+        self.sender = sender
         self.send = self.sender.send
         self._locks: dict[str, asyncio.Lock] = {}
 

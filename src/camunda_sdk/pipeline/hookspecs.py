@@ -35,7 +35,7 @@ token cache file while holding its lock).
 
 What a stage sees is the SDK's own, on every transport (httpx's for the sync
 client and for the async client's ``httpx`` transport, aiohttp for its fast
-path; see ``camunda_sdk.transports``):
+path; see ``camunda_sdk.transport``):
 
 - :class:`~camunda_sdk.pipeline.call.Call`: the operation and its arguments,
   ``headers`` to add (lower-case names), per-call ``options``, ``attempt``.

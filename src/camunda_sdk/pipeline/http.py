@@ -1,7 +1,7 @@
 """The request and response every stage sees, whatever the transport.
 
 Stages and third-party plugins read and change these two small types; the
-drivers' senders (:mod:`camunda_sdk.pipeline.senders`) adapt them to httpx
+drivers' senders (:mod:`camunda_sdk.transport`) adapt them to httpx
 (the sync client, and the async client on httpx's own transport or a
 ``transport=`` given to it) and to aiohttp (the async client's fast path).
 So a stage written once behaves the same on every transport, and no stage
@@ -9,7 +9,7 @@ pays for building an ``httpx.Request`` it does not need.
 
 Transport failures are httpx's exception classes on every transport
 (``httpx.ConnectError``, ``httpx.ReadTimeout``, ...): aiohttp's are mapped
-onto them (:func:`camunda_sdk.transports.map_aiohttp_error`), so retry,
+onto them (:func:`camunda_sdk.transport.aiohttp_async.map_aiohttp_error`), so retry,
 backpressure and the job worker classify a failure identically.
 """
 

@@ -1,8 +1,9 @@
 """Built-in plugin ``config``: resolves the configuration and applies call defaults.
 
 It declares the core settings, those of the client itself rather than of one
-stage: the REST address, the default tenant, the request timeout, TLS, the
-dotenv switch, strictness and plugin selection. At construction it resolves every
+stage: the REST address, the default tenant, the request timeout, TLS (defined
+in :mod:`camunda_sdk.transport.tls`, which reads them), the dotenv switch,
+strictness and plugin selection. At construction it resolves every
 declared setting from ``.env`` < environment < ``configuration={...}`` (see
 :func:`camunda_sdk.config.resolve_settings`), appends ``/v2`` to the address
 unless ``CAMUNDA_REST_ADDRESS_EXACT``, and takes any ``user:password@`` out of
@@ -35,6 +36,15 @@ from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
+from ..transport.tls import (
+    CA_CERTIFICATE_PATH,
+    MTLS_CA,
+    MTLS_CERT,
+    MTLS_CERT_PATH,
+    MTLS_KEY,
+    MTLS_KEY_PASSPHRASE,
+    MTLS_KEY_PATH,
+)
 
 
 def _api_base(url: str) -> str:
@@ -51,16 +61,6 @@ def _base_address(url: str) -> str:
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise ValueError("a base URL without ?query or #fragment")
     return url
-
-
-def _pem(text: str) -> str:
-    # Environment variables and .env files often carry PEM on one line with
-    # literal "\n" escapes; accept them as the reference SDKs do.
-    if "\n" not in text and "\\n" in text:
-        text = text.replace("\\n", "\n")
-    if "-----BEGIN " not in text:
-        raise ValueError("PEM text (-----BEGIN ...-----), not a file path")
-    return text + "\n"
 
 
 REST_ADDRESS: Setting[str] = Setting(
@@ -90,45 +90,6 @@ TIMEOUT_MS: Setting[int] = Setting(
     minimum=0,
     maximum=86_400_000,  # a day: beyond it, a typo rather than a wish
     description="HTTP request timeout in milliseconds (token requests too); 0 disables it.",
-)
-CA_CERTIFICATE_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_CA_CERTIFICATE_PATH",
-    "path",
-    aliases=("CAMUNDA_MTLS_CA_PATH",),
-    description="PEM file of CA certificates to trust besides the system store.",
-)
-MTLS_CA: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CA",
-    convert=_pem,
-    description="Inline PEM CA certificates to trust besides the system store (with "
-    "CAMUNDA_CA_CERTIFICATE_PATH: both).",
-)
-MTLS_CERT_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CERT_PATH",
-    "path",
-    description="PEM client certificate for mutual TLS (may also hold the key).",
-)
-MTLS_CERT: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CERT",
-    convert=_pem,
-    description="Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
-)
-MTLS_KEY_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY_PATH",
-    "path",
-    description="PEM private key of the mutual-TLS client certificate.",
-)
-MTLS_KEY: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY",
-    convert=_pem,
-    secret=True,
-    description="Inline PEM private key of the mutual-TLS client certificate; wins over "
-    "CAMUNDA_MTLS_KEY_PATH.",
-)
-MTLS_KEY_PASSPHRASE: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY_PASSPHRASE",
-    secret=True,
-    description="Passphrase of an encrypted mutual-TLS private key.",
 )
 # Plugin discovery reads these two raw, before the configuration exists (see
 # pipeline/manager.py); declared all the same, so they are validated and documented.

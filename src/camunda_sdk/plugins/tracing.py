@@ -46,7 +46,7 @@ from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
 from ..pipeline.operation import Operation
-from .transport import API_REQUEST, expand_path, server_root
+from ..transport.request import API_REQUEST, expand_path, server_root
 
 __all__ = ["INSTRUMENTATION_NAME", "TRACING", "Idle", "UninstrumentedSend", "error_type"]
 

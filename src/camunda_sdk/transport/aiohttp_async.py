@@ -1,13 +1,10 @@
-"""The async client's HTTP transport: httpx's own, or aiohttp directly.
+"""The async client's fast sender: the SDK's requests over aiohttp, spoken directly.
 
 ``httpx.AsyncClient`` costs several times the client CPU per request of
 aiohttp (see ``docs/performance.md``), which caps an async job worker. With
 the ``aiohttp`` extra installed (``pip install 'camunda-sdk[aiohttp]'``) the
-async client sends through :class:`AiohttpSender`, which speaks aiohttp
-without httpx in between; ``CAMUNDA_SDK_HTTP_TRANSPORT`` (``auto``, ``httpx``
-or ``aiohttp``, declared by the ``transport`` plugin) chooses. Stages see the
-SDK's own :class:`~camunda_sdk.pipeline.http.Request` and
-:class:`~camunda_sdk.pipeline.http.Response` on every transport.
+async client sends through :class:`AiohttpSender` (``CAMUNDA_SDK_HTTP_TRANSPORT``
+chooses: :func:`camunda_sdk.transport.choice.async_sender`).
 
 aiohttp's failures are raised as the httpx exception httpx's own transport
 raises for the same failure (:func:`map_aiohttp_error`), so retry,
@@ -21,23 +18,17 @@ Nothing here imports aiohttp until an async client makes its first call.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-from .errors import ConfigurationError
-from .pipeline.http import Request, Response
-from .pipeline.senders import ExchangeTimeout
+from ..pipeline.http import Request, Response
+from .deadlines import within
+from .tls import client_context
 
-if TYPE_CHECKING:
-    from .config import CamundaConfig
+__all__ = ["AiohttpSender", "map_aiohttp_error"]
 
-__all__ = ["AiohttpSender", "aiohttp_installed", "async_sender", "map_aiohttp_error"]
-
-INSTALL_HINT = "pip install 'camunda-sdk[aiohttp]'"
 _URL: Any = None  # yarl.URL, set when the first session opens
 # httpx's own defaults (httpx.AsyncClient's pool), so both transports pool alike:
 # the pool never grows with a worker's max_concurrent_jobs.
@@ -45,43 +36,11 @@ MAX_CONNECTIONS = 100
 KEEPALIVE_SECONDS = 5.0
 
 
-def aiohttp_installed() -> bool:
-    """Whether aiohttp can be imported."""
-    try:
-        import aiohttp  # noqa: F401  # pyright: ignore[reportUnusedImport]
-    except ImportError:
-        return False
-    return True
-
-
-def async_sender(
-    config: CamundaConfig, *, verify: ssl.SSLContext | bool = True
-) -> AiohttpSender | None:
-    """The aiohttp sender when ``CAMUNDA_SDK_HTTP_TRANSPORT`` selects it; None: httpx's.
-
-    ``auto`` takes aiohttp when it is importable; ``aiohttp`` without it
-    installed is a :class:`ConfigurationError` saying what to install.
-    """
-    from .plugins.transport import HTTP_TRANSPORT
-
-    choice = HTTP_TRANSPORT.read(config)
-    if choice == "httpx":
-        return None
-    if not aiohttp_installed():
-        if choice == "aiohttp":
-            raise ConfigurationError(
-                f"{HTTP_TRANSPORT.key}=aiohttp needs the aiohttp extra: {INSTALL_HINT}",
-                variable=HTTP_TRANSPORT.key,
-            )
-        return None
-    return AiohttpSender(verify=verify)
-
-
 class AiohttpSender:
-    """Sends the SDK's requests over an ``aiohttp.ClientSession``.
+    """Sends the SDK's requests over an ``aiohttp.ClientSession``; an :class:`AsyncSender`.
 
     Each exchange (connect, send, wait, read the body) is bounded by the
-    request's timeout, raising :class:`~camunda_sdk.pipeline.senders.ExchangeTimeout`
+    request's timeout, raising :class:`~camunda_sdk.transport.deadlines.ExchangeTimeout`
     as the httpx senders do. Redirects are not followed (as httpx), proxies
     come from the environment (as httpx), and no cookies are kept.
 
@@ -114,14 +73,10 @@ class AiohttpSender:
         from yarl import URL  # aiohttp's URL type, loaded with aiohttp
 
         _URL = URL
-        verify = self._verify
-        context: ssl.SSLContext | bool = (
-            verify
-            if isinstance(verify, ssl.SSLContext)
-            else httpx.create_ssl_context(verify=verify)
-        )
         connector = aiohttp.TCPConnector(
-            ssl=context, limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS
+            ssl=client_context(self._verify),
+            limit=MAX_CONNECTIONS,
+            keepalive_timeout=KEEPALIVE_SECONDS,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -157,16 +112,9 @@ class AiohttpSender:
         """Send ``request`` and read the whole body; failures raise httpx's exceptions."""
         session = self._session or self._open()
         seconds = request.timeout
+        exchange = self._exchange(session, request)
         try:
-            if seconds is None:
-                return await self._exchange(session, request)
-            if sys.version_info >= (3, 11):
-                async with asyncio.timeout(seconds):
-                    return await self._exchange(session, request)
-            else:  # pragma: no cover - Python 3.10 has no asyncio.timeout
-                return await asyncio.wait_for(self._exchange(session, request), seconds)
-        except asyncio.TimeoutError:  # the builtin TimeoutError from Python 3.11 on
-            raise ExchangeTimeout(seconds or 0.0, request=request) from None
+            return await (exchange if seconds is None else within(seconds, exchange, request))
         except Exception as exc:
             if not _is_aiohttp_error(exc):
                 raise

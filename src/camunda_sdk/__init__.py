@@ -9,12 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
 from .operations import aliases as _aliases
 from .operations import models as _models
 from .operations import semantic_types as _semantic_types
 from .operations.semantic_types import *  # noqa: F403
-
-__version__ = "0.1.0"
 
 # Public name -> module that defines it (imported on first access).
 _LAZY: dict[str, str] = {

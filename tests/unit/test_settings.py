@@ -277,8 +277,11 @@ def test_convert_normalises_or_rejects_with_what_was_expected() -> None:
 
 def _pm(*plugins: object) -> Any:
     from camunda_sdk.pipeline.manager import create_plugin_manager
+    from camunda_sdk.plugins import BUILTIN_PLUGINS
 
-    return create_plugin_manager(plugins=plugins, configuration={}, environ={})
+    return create_plugin_manager(
+        builtins=BUILTIN_PLUGINS, plugins=plugins, configuration={}, environ={}
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------

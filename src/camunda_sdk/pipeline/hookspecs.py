@@ -75,8 +75,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from ..config import CamundaConfig, SettingRegistry
     from ..log import BoundLogger
+    from ..settings import CamundaConfig, SettingRegistry
     from .call import Call
     from .context import ClientContext
     from .effects import Effect
@@ -134,7 +134,7 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the configuration settings this plugin reads.
 
     Args:
-        settings: the client's :class:`~camunda_sdk.config.SettingRegistry`; call
+        settings: the client's :class:`~camunda_sdk.settings.SettingRegistry`; call
             ``settings.add(Setting(...))`` once per ``CAMUNDA_*`` key, then read
             the value with ``SETTING.read(context.config)`` (or ``config.get(SETTING)``).
 
@@ -142,7 +142,7 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
         Nothing; every implementation is called.
 
     Called once per client at construction, before :func:`camunda_load_config`,
-    by :func:`camunda_sdk.config.collect_settings`: plugins in registration order,
+    by :func:`camunda_sdk.pipeline.manager.collect_settings`: plugins in registration order,
     ``tryfirst`` ones first (that is also the order of the README's configuration
     table, which ``scripts/config_table.py`` builds the same way). A key or alias
     declared twice is a ``PluginError`` naming both plugins. pytest's
@@ -165,7 +165,7 @@ def camunda_load_config(
         settings: every setting the plugins declared.
 
     Returns:
-        The resolved :class:`~camunda_sdk.config.CamundaConfig`, or None to let
+        The resolved :class:`~camunda_sdk.settings.CamundaConfig`, or None to let
         the next implementation answer.
 
     First result wins. Called once at client construction, after

@@ -4,7 +4,7 @@ It declares the core settings, those of the client itself rather than of one
 stage: the REST address, the default tenant, the request timeout, TLS, the
 dotenv switch, strictness and plugin selection. At construction it resolves every
 declared setting from ``.env`` < environment < ``configuration={...}`` (see
-:func:`camunda_sdk.config.resolve_settings`), appends ``/v2`` to the address
+:func:`camunda_sdk.settings.resolve_settings`), appends ``/v2`` to the address
 unless ``CAMUNDA_REST_ADDRESS_EXACT``, and takes any ``user:password@`` out of
 it: they become the Basic credentials, so that the password is never part of a
 URL that httpx logs or an error quotes. On each call it fills in the
@@ -21,20 +21,57 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import attrs
 
 from .._serde import Model
-from ..config import (
-    LOAD_ENVFILE,
-    STRICT_CONFIG,
-    CamundaConfig,
-    Setting,
-    SettingRegistry,
-    resolve_settings,
-)
 from ..errors import ConfigurationError
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
+from ..settings import CamundaConfig, SettingRegistry, resolve_settings
+from ..settings.core import (  # the core settings: also read from here
+    CA_CERTIFICATE_PATH,
+    CORE_SETTINGS,
+    DISABLE_PLUGINS,
+    LOAD_ENVFILE,
+    MTLS_CA,
+    MTLS_CERT,
+    MTLS_CERT_PATH,
+    MTLS_KEY,
+    MTLS_KEY_PASSPHRASE,
+    MTLS_KEY_PATH,
+    PLUGINS,
+    REST_ADDRESS,
+    REST_ADDRESS_EXACT,
+    STRICT_CONFIG,
+    TENANT_ID,
+    TIMEOUT_MS,
+)
+from . import builtin_settings
+
+__all__ = [
+    "CA_CERTIFICATE_PATH",
+    "DISABLE_PLUGINS",
+    "LOAD_ENVFILE",
+    "MTLS_CA",
+    "MTLS_CERT",
+    "MTLS_CERT_PATH",
+    "MTLS_KEY",
+    "MTLS_KEY_PASSPHRASE",
+    "MTLS_KEY_PATH",
+    "PLUGINS",
+    "REST_ADDRESS",
+    "REST_ADDRESS_EXACT",
+    "SETTINGS",
+    "STRICT_CONFIG",
+    "TENANT_ID",
+    "TIMEOUT_MS",
+    "camunda_add_settings",
+    "camunda_call_handler",
+    "camunda_load_config",
+]
+
+#: The core settings this plugin declares (see :mod:`camunda_sdk.settings.core`).
+SETTINGS = CORE_SETTINGS
 
 
 def _api_base(url: str) -> str:
@@ -42,128 +79,6 @@ def _api_base(url: str) -> str:
     # joins operation paths onto ".../v2" without a trailing slash.
     url = url.rstrip("/")
     return url if url.endswith("/v2") else url + "/v2"
-
-
-def _base_address(url: str) -> str:
-    # Operation paths are appended to the address: a query or fragment would end
-    # up in the middle of every URL.
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise ValueError("a base URL without ?query or #fragment")
-    return url
-
-
-def _pem(text: str) -> str:
-    # Environment variables and .env files often carry PEM on one line with
-    # literal "\n" escapes; accept them as the reference SDKs do.
-    if "\n" not in text and "\\n" in text:
-        text = text.replace("\\n", "\n")
-    if "-----BEGIN " not in text:
-        raise ValueError("PEM text (-----BEGIN ...-----), not a file path")
-    return text + "\n"
-
-
-REST_ADDRESS: Setting[str] = Setting(
-    "CAMUNDA_REST_ADDRESS",
-    "url",
-    default="http://localhost:8080/v2",
-    aliases=("ZEEBE_REST_ADDRESS",),
-    convert=_base_address,
-    description="REST API base URL; `/v2` is appended when missing. Credentials in it "
-    "(`user:password@`) are taken out and used as Basic auth.",
-)
-REST_ADDRESS_EXACT: Setting[bool] = Setting(
-    "CAMUNDA_REST_ADDRESS_EXACT",
-    "bool",
-    default=False,
-    description="Use CAMUNDA_REST_ADDRESS as given, without appending `/v2` (an API "
-    "gateway that maps its own path).",
-)
-TENANT_ID: Setting[str | None] = Setting(
-    "CAMUNDA_TENANT_ID",
-    description="Default tenant id for operations that accept a tenant id.",
-)
-TIMEOUT_MS: Setting[int] = Setting(
-    "CAMUNDA_SDK_TIMEOUT_MS",
-    "int",
-    default=30000,
-    minimum=0,
-    maximum=86_400_000,  # a day: beyond it, a typo rather than a wish
-    description="HTTP request timeout in milliseconds (token requests too); 0 disables it.",
-)
-CA_CERTIFICATE_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_CA_CERTIFICATE_PATH",
-    "path",
-    aliases=("CAMUNDA_MTLS_CA_PATH",),
-    description="PEM file of CA certificates to trust besides the system store.",
-)
-MTLS_CA: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CA",
-    convert=_pem,
-    description="Inline PEM CA certificates to trust besides the system store (with "
-    "CAMUNDA_CA_CERTIFICATE_PATH: both).",
-)
-MTLS_CERT_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CERT_PATH",
-    "path",
-    description="PEM client certificate for mutual TLS (may also hold the key).",
-)
-MTLS_CERT: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CERT",
-    convert=_pem,
-    description="Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
-)
-MTLS_KEY_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY_PATH",
-    "path",
-    description="PEM private key of the mutual-TLS client certificate.",
-)
-MTLS_KEY: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY",
-    convert=_pem,
-    secret=True,
-    description="Inline PEM private key of the mutual-TLS client certificate; wins over "
-    "CAMUNDA_MTLS_KEY_PATH.",
-)
-MTLS_KEY_PASSPHRASE: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY_PASSPHRASE",
-    secret=True,
-    description="Passphrase of an encrypted mutual-TLS private key.",
-)
-# Plugin discovery reads these two raw, before the configuration exists (see
-# pipeline/manager.py); declared all the same, so they are validated and documented.
-PLUGINS: Setting[tuple[str, ...]] = Setting(
-    "CAMUNDA_SDK_PLUGINS",
-    "list",
-    default=(),
-    description="Module names to import and register as plugins (for plugins without an "
-    "entry point); not read from a `.env` file.",
-)
-DISABLE_PLUGINS: Setting[tuple[str, ...]] = Setting(
-    "CAMUNDA_SDK_DISABLE_PLUGINS",
-    "list",
-    default=(),
-    description="Names of plugins (built-in or installed) not to load; not read from a "
-    "`.env` file.",
-)
-
-SETTINGS = (
-    REST_ADDRESS,
-    REST_ADDRESS_EXACT,
-    TENANT_ID,
-    TIMEOUT_MS,
-    CA_CERTIFICATE_PATH,
-    MTLS_CA,
-    MTLS_CERT_PATH,
-    MTLS_CERT,
-    MTLS_KEY_PATH,
-    MTLS_KEY,
-    MTLS_KEY_PASSPHRASE,
-    LOAD_ENVFILE,
-    STRICT_CONFIG,
-    PLUGINS,
-    DISABLE_PLUGINS,
-)
 
 
 # tryfirst: the core settings are declared first, so they lead the README table.
@@ -179,7 +94,7 @@ def camunda_load_config(
     configuration: Mapping[str, Any] | None, environ: Mapping[str, str], settings: SettingRegistry
 ) -> CamundaConfig:
     """Resolve the declared settings from ``.env``, the environment and explicit values."""
-    config = resolve_settings(settings, configuration, environ)
+    config = resolve_settings(settings, configuration, environ, also_known=_builtin_names)
     has_cert = config.get(MTLS_CERT) or config.get(MTLS_CERT_PATH)
     key = config.given_as(MTLS_KEY) or (config.get(MTLS_KEY_PATH) and "CAMUNDA_MTLS_KEY_PATH")
     if key and not has_cert:
@@ -200,6 +115,12 @@ def camunda_load_config(
     if address != config.rest_address:
         config = config.replace(rest_address=address)
     return _take_userinfo(config, settings)
+
+
+def _builtin_names() -> list[str]:
+    # The built-ins' keys are no typos even when their plugin is disabled: a
+    # replacement may read them from config.raw.
+    return list(builtin_settings().names())
 
 
 def _strip_userinfo(url: str) -> tuple[str, str | None]:
@@ -242,7 +163,7 @@ def _take_userinfo(config: CamundaConfig, settings: SettingRegistry) -> CamundaC
                 "to another value: keep one of them",
                 variable=given,
             )
-    return config._evolve(
+    return config.with_values(
         {REST_ADDRESS.key: address, user_setting.key: username, password_setting.key: password},
         given={user_setting.key: given, password_setting.key: given},
         raw=raw,

@@ -34,11 +34,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
-from ..config import Setting, SettingRegistry
-from ..errors import error_type, parse_retry_after
+from .._retry_after import parse_retry_after
+from ..errors import error_type
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
+from ..settings import Setting, SettingRegistry
 
 if TYPE_CHECKING:
     from ..pipeline.call import Call

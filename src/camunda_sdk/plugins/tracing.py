@@ -37,15 +37,16 @@ from opentelemetry import metrics, propagate, trace
 from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from .. import __version__
-from ..config import Setting, SettingRegistry
+from .._version import __version__
 from ..errors import error_type
 from ..pipeline.call import Call
-from ..pipeline.context import ClientContext
+from ..pipeline.context import ClientContext, StateKey
 from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
 from ..pipeline.operation import Operation
+from ..settings import Setting, SettingRegistry
+from .backpressure import LIMITER
 from .transport import API_REQUEST, expand_path, server_root
 
 __all__ = ["INSTRUMENTATION_NAME", "TRACING", "Idle", "UninstrumentedSend", "error_type"]
@@ -105,6 +106,10 @@ class Idle:
             )
             self._next_look = now + 1.0
         return self._verdict
+
+
+#: The client's :class:`Idle`, for the job telemetry to ask the same question.
+IDLE: StateKey[Idle] = StateKey("tracing-idle")
 
 
 def _no_op(provider: object) -> bool:
@@ -329,7 +334,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     set_span_in_context = trace.set_span_in_context
     perf_counter = time.perf_counter
 
-    idle = context.state["tracing-idle"] = Idle(context)
+    idle = context.state[IDLE] = Idle(context)
 
     def trace_call(call: Call) -> Generator[Effect, Any, Response]:
         if idle():  # no OpenTelemetry SDK: no span would record, no metric export
@@ -483,7 +488,7 @@ def _gauge_callback(clients: dict[int, tuple[Any, dict[str, Any]]], field: str) 
                 with _gauge_lock:
                     clients.pop(key, None)
                 continue
-            limiter = context.state.get("backpressure")
+            limiter = context.state.get(LIMITER)
             value = getattr(limiter, field, None)
             if isinstance(value, (int, float)):
                 observations.append(Observation(value, attrs))

@@ -20,10 +20,15 @@ the transport implementation (``trylast``) returns the innermost handler, which
 sends the request; every *stage* is a ``wrapper=True`` implementation that
 receives the inner handler from ``yield`` and returns a handler wrapping it.
 pluggy calls wrappers registered later *outside* those registered earlier, so
-the built-ins (registered innermost first) give this order, outermost first::
+the built-ins (``camunda_sdk.plugins.BUILTIN_PLUGINS``, registered innermost
+first) sit inside the stages of every plugin registered after them, in this
+order, outermost first::
 
-    user plugins -> workers -> tracing -> config -> retry -> logging -> backpressure
+    workers -> trace-context -> tracing -> config -> retry -> logging -> backpressure
     -> auth -> transport
+
+``client.describe_pipeline()`` lists a client's stages, its plugins' included,
+with their ``tryfirst``/``trylast`` placement.
 
 A handler is a generator function ``handler(call) -> Generator[Effect, Any, Response]``.
 It does not wait on the network or the clock itself: it *yields effects* (send
@@ -63,8 +68,9 @@ The rules a stage author must know:
 - Hook implementations run synchronously at construction: pluggy does not await.
   Do expensive set-up there, once, not per call; leave a stage out of the chain
   (return ``inner``) when it has nothing to do for this client.
-- Per-client state goes in ``context.state`` under the plugin's name; per-call
-  state in ``call.extensions``.
+- Per-client state goes in ``context.state`` under a
+  :class:`~camunda_sdk.pipeline.context.StateKey` the plugin declares (typed);
+  per-call state in ``call.extensions``.
 """
 
 from __future__ import annotations
@@ -214,9 +220,9 @@ def camunda_auth_provider(strategy: str, context: ClientContext) -> AuthProvider
 
     First result wins. Called by the built-in ``auth`` stage when the handler is
     built (at construction and after ``register_plugin``); keep the provider in
-    ``context.state`` so a token survives a rebuild. Built-ins answer ``NONE``,
-    ``BASIC`` and ``OAUTH``; a plugin can add a strategy name or, registered with
-    ``tryfirst=True``, replace a built-in one.
+    ``context.state`` (under a ``StateKey``) so a token survives a rebuild.
+    Built-ins answer ``NONE``, ``BASIC`` and ``OAUTH``; a plugin can add a strategy
+    name or, registered with ``tryfirst=True``, replace a built-in one.
     """
 
 

@@ -328,7 +328,7 @@ class BackpressureState:
         """The pause gated requests take at the floor, in seconds (0: none)."""
         return self._backoff
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, str | bool | int | float | None]:
         """A consistent copy of the observable state."""
         with self._lock:
             return {

@@ -55,7 +55,7 @@ import httpx
 from .._redact import redact_url
 from .._retry_after import parse_retry_after
 from ..errors import AuthenticationError, ConfigurationError
-from ..log import NullLogger, make_logger
+from ..log import BoundLogger, NullLogger, make_logger
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext, StateKey
 from ..pipeline.effects import Acquire, Effect, Send, Sleep
@@ -221,7 +221,7 @@ class OAuthProvider(AuthProvider):
         client_secret: str,
         audience: str | None = None,
         scope: str | None = None,
-        logger: Any = None,
+        logger: BoundLogger | None = None,
         timeout: float | None = 30.0,
         cache_dir: str | os.PathLike[str] | None = None,
         clock: Callable[[], float] = time.time,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 import httpx
@@ -39,7 +39,7 @@ from ..errors import error_type
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
-from ..settings import Setting, SettingRegistry
+from ..settings import Setting, SettingRegistry, SettingSource
 
 if TYPE_CHECKING:
     from ..pipeline.call import Call
@@ -49,6 +49,7 @@ __all__ = [
     "INITIAL_DELAY_MS",
     "MAX_ATTEMPTS",
     "MAX_DELAY_MS",
+    "AttemptRecord",
     "RetryPolicy",
     "delay_for",
     "parse_retry_after",
@@ -123,7 +124,7 @@ class RetryPolicy:
     rng: random.Random | None = attrs.field(default=None, eq=False, repr=False)
 
     @classmethod
-    def from_config(cls, config: Any) -> RetryPolicy:
+    def from_config(cls, config: SettingSource) -> RetryPolicy:
         """The client-wide policy from ``CAMUNDA_SDK_RETRY_*`` settings."""
         return cls(
             max_attempts=MAX_ATTEMPTS.read(config),
@@ -188,8 +189,26 @@ def _policy_for(call: Call, default: RetryPolicy) -> RetryPolicy | None:
     )
 
 
-def _record(call: Call, attempts: list[dict[str, Any]], outcome: Any, delay: float | None) -> None:
-    entry: dict[str, Any] = {"attempt": call.attempt, "delay": delay}
+class _Attempt(TypedDict):
+    attempt: int  # 1 for the first send
+    delay: float | None  # seconds waited before the next send; None: the last attempt
+
+
+class AttemptRecord(_Attempt, total=False):
+    """One send of a retried call, as the stage records it in ``call.extensions["attempts"]``.
+
+    Keys ``attempt`` and ``delay``, and ``status`` (the answer's) or ``error`` (the
+    failure's ``error.type``); the tracing stage turns them into span events.
+    """
+
+    status: int
+    error: str
+
+
+def _record(
+    call: Call, attempts: list[AttemptRecord], outcome: Response | Exception, delay: float | None
+) -> None:
+    entry: AttemptRecord = {"attempt": call.attempt, "delay": delay}
     if isinstance(outcome, Response):
         entry["status"] = outcome.status_code
     else:
@@ -217,7 +236,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
         idempotent = call.operation.idempotent
         # Records for tracing, kept only once a call is retried: a call answered at
         # its first attempt (nearly all of them) allocates nothing here.
-        attempts: list[dict[str, Any]] | None = None
+        attempts: list[AttemptRecord] | None = None
         while True:
             call.attempt += 1
             try:
@@ -232,7 +251,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                         _record(call, attempts, exc, None)
                     raise
                 delay = delay_for(call.attempt, policy)
-                outcome: Any = exc
+                outcome: Response | Exception = exc
                 what = type(exc).__name__
             else:
                 status = response.status_code

@@ -10,6 +10,8 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+import attrs
+
 if TYPE_CHECKING:
     import pluggy
     from opentelemetry.metrics import MeterProvider
@@ -87,11 +89,7 @@ class PluginState:
         """The value under ``key``, first stored as ``default`` when there is none."""
         return self._entries.setdefault(_name(key), default)
 
-    @overload
-    def pop(self, key: StateKey[T], default: D) -> T | D: ...
-    @overload
-    def pop(self, key: str, default: object = None) -> Any: ...
-    def pop(self, key: StateKey[Any] | str, default: object = None) -> Any:
+    def pop(self, key: StateKey[Any] | str, default: object = None) -> object:
         """Remove the value under ``key`` and return it (``default`` when there is none)."""
         return self._entries.pop(_name(key), default)
 
@@ -126,6 +124,7 @@ class PluginState:
         return f"PluginState({', '.join(self._entries)})"
 
 
+@attrs.define(kw_only=True, eq=False, repr=False)
 class ClientContext:
     """Per-client state handed to every hook.
 
@@ -143,33 +142,15 @@ class ClientContext:
             ``CamundaAsyncClient.sync_client()``.
     """
 
-    __slots__ = (
-        "__weakref__",  # per-client registries (metrics gauges) must not keep it alive
-        "_close_callbacks",
-        "config",
-        "logger",
-        "meter_provider",
-        "plugin_manager",
-        "state",
-        "tracer_provider",
-    )
-
-    def __init__(
-        self,
-        *,
-        config: CamundaConfig,
-        logger: BoundLogger,
-        plugin_manager: pluggy.PluginManager,
-        tracer_provider: TracerProvider | None = None,
-        meter_provider: MeterProvider | None = None,
-    ) -> None:
-        self.config = config
-        self.logger = logger
-        self.plugin_manager = plugin_manager
-        self.tracer_provider = tracer_provider
-        self.meter_provider = meter_provider
-        self.state = PluginState()
-        self._close_callbacks: list[CloseCallback] = []
+    # A weakref slot (attrs' default): per-client registries (metrics gauges) must
+    # not keep it alive. Compared by identity, like the client it serves.
+    config: CamundaConfig
+    logger: BoundLogger
+    plugin_manager: pluggy.PluginManager
+    tracer_provider: TracerProvider | None = None
+    meter_provider: MeterProvider | None = None
+    state: PluginState = attrs.field(factory=PluginState, init=False)
+    _close_callbacks: list[CloseCallback] = attrs.field(factory=list, init=False)
 
     def on_close(self, callback: CloseCallback) -> None:
         """Run ``callback`` when the client closes, before its connections close.

@@ -141,15 +141,16 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
 
     Args:
         settings: the client's :class:`~camunda_sdk.settings.SettingRegistry`; call
-            ``settings.add(Setting(...))`` once per ``CAMUNDA_*`` key, then read
-            the value with ``SETTING.read(context.config)`` (or ``config.get(SETTING)``).
+            ``settings.add(SETTING, ...)`` with a ``Setting`` per ``CAMUNDA_*`` key,
+            then read the value with ``SETTING.read(context.config)`` (or
+            ``config.get(SETTING)``).
 
     Returns:
         Nothing; every implementation is called.
 
     Called once per client at construction, before :func:`camunda_load_config`,
-    by :func:`camunda_sdk.pipeline.manager.collect_settings`: plugins in registration order,
-    ``tryfirst`` ones first (that is also the order of the README's configuration
+    by :func:`camunda_sdk.pipeline.manager.collect_settings`: plugins in registration
+    order, ``tryfirst`` ones first (that is also the order of the README's configuration
     table, which ``scripts/config_table.py`` builds the same way). A key or alias
     declared twice is a ``PluginError`` naming both plugins. pytest's
     ``pytest_addoption`` is the model.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
@@ -364,9 +364,9 @@ class Stage:
 
 @attrs.frozen(repr=False)
 class Pipeline:
-    """The implementations of a chain-building hook, outermost first.
+    """The implementations of a chain-building hook (``hook``), outermost first.
 
-    ``str()`` gives one line per implementation; iterate for the :class:`Stage` s.
+    ``str()`` gives one line per implementation; ``stages`` holds them as :class:`Stage` s.
     """
 
     hook: str
@@ -376,12 +376,6 @@ class Pipeline:
     def names(self) -> tuple[str, ...]:
         """The plugins' names, outermost first."""
         return tuple(stage.plugin for stage in self.stages)
-
-    def __iter__(self) -> Iterator[Stage]:
-        return iter(self.stages)
-
-    def __len__(self) -> int:
-        return len(self.stages)
 
     def __repr__(self) -> str:
         return f"Pipeline({self.hook}: {' -> '.join(self.names)})"

@@ -67,8 +67,7 @@ _BASIC = (BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD)
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the strategy and the Basic credentials."""
-    for setting in (AUTH_STRATEGY, *_BASIC):
-        settings.add(setting)
+    settings.add(AUTH_STRATEGY, *_BASIC)
 
 
 @hookimpl(wrapper=True)

@@ -55,7 +55,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BackpressureQueueFullError, ConfigurationError
 from ..pipeline.context import ClientContext, StateKey
@@ -210,6 +210,10 @@ class _AsyncWaiter:
         except RuntimeError:  # that loop is closed: its waiter will never run
             return False
         return True
+
+
+_W = TypeVar("_W", _SyncWaiter, _AsyncWaiter)
+_A = TypeVar("_A")
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -367,12 +371,9 @@ class BackpressureState:
             BackpressureQueueFullError: ``max_waiters`` calls wait already.
         """
         with self._lock:
-            permit = self._try_locked()
-            if permit is not None:
-                return permit
-            self._check_queue_locked(operation_id)
-            waiter = _SyncWaiter(threading.Condition(self._lock))
-            self._waiters.append(waiter)
+            waiter = self._queue_locked(operation_id, _SyncWaiter, threading.Condition(self._lock))
+            if isinstance(waiter, int):
+                return waiter
             try:
                 while waiter.permit is None:
                     waiter.cond.wait()
@@ -388,12 +389,9 @@ class BackpressureState:
             BackpressureQueueFullError: ``max_waiters`` calls wait already.
         """
         with self._lock:
-            permit = self._try_locked()
-            if permit is not None:
-                return permit
-            self._check_queue_locked(operation_id)
-            waiter = _AsyncWaiter(asyncio.get_running_loop())
-            self._waiters.append(waiter)
+            waiter = self._queue_locked(operation_id, _AsyncWaiter, asyncio.get_running_loop())
+        if isinstance(waiter, int):
+            return waiter
         try:
             await waiter.future
         except BaseException:  # CancelledError: give back a permit granted meanwhile
@@ -443,9 +441,22 @@ class BackpressureState:
             return None
         return self._start_locked()
 
-    def _check_queue_locked(self, operation_id: str | None) -> None:
+    def _queue_locked(
+        self, operation_id: str | None, waiter: Callable[[_A], _W], arg: _A
+    ) -> int | _W:
+        """A permit when one is free now, else ``waiter(arg)`` queued (FIFO) for the next.
+
+        Raises:
+            BackpressureQueueFullError: ``max_waiters`` calls wait already.
+        """
+        permit = self._try_locked()
+        if permit is not None:
+            return permit
         if len(self._waiters) >= self.max_waiters:
             raise BackpressureQueueFullError(self.max_waiters, operation_id=operation_id)
+        queued = waiter(arg)
+        self._waiters.append(queued)
+        return queued
 
     def _lift_if_quiet_locked(self) -> bool:
         """Lift the cap after a quiet period; True when uncapped now."""
@@ -554,8 +565,7 @@ def backpressure_state(client: object) -> BackpressureState | None:
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the profile, the limits and the bound of the waiting queue."""
-    for setting in (PROFILE, INITIAL_LIMIT, MAX_LIMIT, MAX_WAITERS):
-        settings.add(setting)
+    settings.add(PROFILE, INITIAL_LIMIT, MAX_LIMIT, MAX_WAITERS)
 
 
 def state_from_config(config: SettingSource) -> BackpressureState:

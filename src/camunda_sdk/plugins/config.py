@@ -28,47 +28,23 @@ from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
 from ..settings import CamundaConfig, SettingRegistry, resolve_settings
-from ..settings.core import (  # the core settings: also read from here
-    CA_CERTIFICATE_PATH,
-    CORE_SETTINGS,
-    DISABLE_PLUGINS,
-    LOAD_ENVFILE,
-    MTLS_CA,
-    MTLS_CERT,
-    MTLS_CERT_PATH,
-    MTLS_KEY,
-    MTLS_KEY_PASSPHRASE,
-    MTLS_KEY_PATH,
-    PLUGINS,
-    REST_ADDRESS,
-    REST_ADDRESS_EXACT,
-    STRICT_CONFIG,
-    TENANT_ID,
-    TIMEOUT_MS,
-)
-from . import builtin_settings
 
-__all__ = [
-    "CA_CERTIFICATE_PATH",
-    "DISABLE_PLUGINS",
-    "LOAD_ENVFILE",
-    "MTLS_CA",
-    "MTLS_CERT",
-    "MTLS_CERT_PATH",
-    "MTLS_KEY",
-    "MTLS_KEY_PASSPHRASE",
-    "MTLS_KEY_PATH",
-    "PLUGINS",
-    "REST_ADDRESS",
-    "REST_ADDRESS_EXACT",
-    "SETTINGS",
-    "STRICT_CONFIG",
-    "TENANT_ID",
-    "TIMEOUT_MS",
-    "camunda_add_settings",
-    "camunda_call_handler",
-    "camunda_load_config",
-]
+# The core settings are read from here too (``plugins.config.TIMEOUT_MS``), as before
+# they moved to camunda_sdk.settings.core; the redundant aliases re-export them.
+from ..settings.core import CA_CERTIFICATE_PATH as CA_CERTIFICATE_PATH
+from ..settings.core import CORE_SETTINGS, REST_ADDRESS, REST_ADDRESS_EXACT, TENANT_ID
+from ..settings.core import DISABLE_PLUGINS as DISABLE_PLUGINS
+from ..settings.core import LOAD_ENVFILE as LOAD_ENVFILE
+from ..settings.core import MTLS_CA as MTLS_CA
+from ..settings.core import MTLS_CERT as MTLS_CERT
+from ..settings.core import MTLS_CERT_PATH as MTLS_CERT_PATH
+from ..settings.core import MTLS_KEY as MTLS_KEY
+from ..settings.core import MTLS_KEY_PASSPHRASE as MTLS_KEY_PASSPHRASE
+from ..settings.core import MTLS_KEY_PATH as MTLS_KEY_PATH
+from ..settings.core import PLUGINS as PLUGINS
+from ..settings.core import STRICT_CONFIG as STRICT_CONFIG
+from ..settings.core import TIMEOUT_MS as TIMEOUT_MS
+from . import builtin_settings
 
 #: The core settings this plugin declares (see :mod:`camunda_sdk.settings.core`).
 SETTINGS = CORE_SETTINGS
@@ -85,8 +61,7 @@ def _api_base(url: str) -> str:
 @hookimpl(tryfirst=True)
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the core settings."""
-    for setting in SETTINGS:
-        settings.add(setting)
+    settings.add(*SETTINGS)
 
 
 @hookimpl(trylast=True)

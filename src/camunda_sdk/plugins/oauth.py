@@ -620,7 +620,7 @@ class OAuthProvider(AuthProvider):
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the OAuth endpoint, credentials, token fields, disk cache and cooldown settings."""
-    for setting in (
+    settings.add(
         OAUTH_URL,
         CLIENT_ID,
         CLIENT_SECRET,
@@ -629,8 +629,7 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
         TOKEN_CACHE_DIR,
         TOKEN_DISK_CACHE_DISABLE,
         FAILURE_COOLDOWN_MS,
-    ):
-        settings.add(setting)
+    )
 
 
 @hookimpl

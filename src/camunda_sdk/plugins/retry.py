@@ -81,6 +81,13 @@ MAX_DELAY_MS: Setting[int] = Setting(
     description="Upper bound of a single retry delay in milliseconds.",
 )
 
+
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the retry settings."""
+    settings.add(MAX_ATTEMPTS, INITIAL_DELAY_MS, MAX_DELAY_MS)
+
+
 # The jitter source when a policy brings none; tests may seed or replace it.
 _random = random.Random()
 
@@ -214,13 +221,6 @@ def _record(
     else:
         entry["error"] = error_type(outcome)
     attempts.append(entry)
-
-
-@hookimpl
-def camunda_add_settings(settings: SettingRegistry) -> None:
-    """Declare the retry settings."""
-    for setting in (MAX_ATTEMPTS, INITIAL_DELAY_MS, MAX_DELAY_MS):
-        settings.add(setting)
 
 
 @hookimpl(wrapper=True)

@@ -61,8 +61,7 @@ _CARRIERS = frozenset({"createProcessInstance", "publishMessage", "correlateMess
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the propagation switch, the variable name and the worker's join mode."""
-    for setting in (PROPAGATION, TRACE_VARIABLE, TRACE_LINK):
-        settings.add(setting)
+    settings.add(PROPAGATION, TRACE_VARIABLE, TRACE_LINK)
 
 
 @hookimpl(wrapper=True)

@@ -15,20 +15,14 @@ module, joins the two.
 - :mod:`.sources`: dotenv < environment < explicit, and the typo reports.
 """
 
-from .config import CamundaConfig, SettingRegistry, use_default_settings
-from .core import LOAD_ENVFILE, STRICT_CONFIG
-from .setting import NUMBER_CEILING, Setting, SettingSource
-from .sources import ConfigurationWarning, resolve_settings
-
-__all__ = [
-    "LOAD_ENVFILE",
-    "NUMBER_CEILING",
-    "STRICT_CONFIG",
-    "CamundaConfig",
-    "ConfigurationWarning",
-    "Setting",
-    "SettingRegistry",
-    "SettingSource",
-    "resolve_settings",
-    "use_default_settings",
-]
+# Re-exported (the redundant aliases say so); camunda_sdk.config lists them in its __all__.
+from .config import CamundaConfig as CamundaConfig
+from .config import SettingRegistry as SettingRegistry
+from .config import use_default_settings as use_default_settings
+from .core import LOAD_ENVFILE as LOAD_ENVFILE
+from .core import STRICT_CONFIG as STRICT_CONFIG
+from .setting import NUMBER_CEILING as NUMBER_CEILING
+from .setting import Setting as Setting
+from .setting import SettingSource as SettingSource
+from .sources import ConfigurationWarning as ConfigurationWarning
+from .sources import resolve_settings as resolve_settings

@@ -66,8 +66,8 @@ class SettingRegistry:
         """Close the registry: every later :meth:`add` raises ``RuntimeError``."""
         self._frozen = True
 
-    def add(self, setting: Setting[Any]) -> None:
-        """Declare ``setting``.
+    def add(self, *settings: Setting[Any]) -> None:
+        """Declare each of ``settings``, in order.
 
         Raises:
             PluginError: another plugin (or this one) already declared its key, one
@@ -76,6 +76,10 @@ class SettingRegistry:
         """
         if self._frozen:
             raise RuntimeError("settings are declared from camunda_add_settings only")
+        for setting in settings:
+            self._add(setting)
+
+    def _add(self, setting: Setting[Any]) -> None:
         names = (setting.key, *setting.aliases)
         for name in names:
             other = self._by_name.get(name)
@@ -233,11 +237,7 @@ class CamundaConfig:
 
     @classmethod
     def from_values(
-        cls,
-        settings: SettingRegistry,
-        values: _Values,
-        given: _Names | None = None,
-        raw: _Names | None = None,
+        cls, settings: SettingRegistry, values: _Values, given: _Names, raw: _Names
     ) -> CamundaConfig:
         """A configuration of ``values`` by setting key, as resolved (unchecked).
 
@@ -248,7 +248,7 @@ class CamundaConfig:
             raw: the merged raw keys.
         """
         config = cls.__new__(cls)
-        config._set(settings, values, given or {}, raw or {})
+        config._set(settings, values, given, raw)
         return config
 
     def _set(self, settings: SettingRegistry, values: _Values, given: _Names, raw: _Names) -> None:

@@ -329,3 +329,14 @@ def test_a_typo_of_a_plugins_key_gets_a_suggestion() -> None:
         client(environ={"CAMUNDA_TEAM_HEADRE": "billing"}),
     ):
         pass
+
+
+def test_the_core_settings_are_attributes_of_the_class_itself() -> None:
+    # Declared on CamundaConfig (not found through __getattr__), so type checkers see them.
+    from camunda_sdk.settings.core import CORE_SETTINGS, LOG_LEVEL
+
+    config = CamundaConfig(timeout_ms=5)
+    for setting in (*CORE_SETTINGS, LOG_LEVEL):
+        assert setting.field in vars(CamundaConfig), setting.key
+        assert getattr(config, setting.field) == config.get(setting)
+    assert config.timeout_ms == 5

@@ -7,7 +7,7 @@ keys (:class:`StateKey`) that the plugin owning the object declares.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
@@ -62,8 +62,7 @@ class PluginState:
 
     Reads and writes through a :class:`StateKey` are typed; a plain string (a
     plugin's name) reaches the same entries untyped. It answers the dict methods
-    plugins use (``[]``, ``get``, ``setdefault``, ``pop``, ``in``, ``del``, iteration
-    over the names).
+    plugins use: ``[]``, ``get``, ``setdefault``, ``pop`` and ``in``.
     """
 
     __slots__ = ("_entries",)
@@ -107,17 +106,8 @@ class PluginState:
     def __setitem__(self, key: StateKey[Any] | str, value: object) -> None:
         self._entries[_name(key)] = value
 
-    def __delitem__(self, key: StateKey[Any] | str) -> None:
-        del self._entries[_name(key)]
-
     def __contains__(self, key: object) -> bool:
         return isinstance(key, (str, StateKey)) and _name(key) in self._entries
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
     def __repr__(self) -> str:
         # Names only: the values include credentials (an OAuth token provider).

@@ -2,7 +2,7 @@
 
 Each plugin declares its settings in its ``camunda_add_settings`` hook; the
 table lists those of the built-in plugins, core settings first (see
-:func:`camunda_sdk.config.collect_settings` for the order). The table in
+:func:`camunda_sdk.pipeline.manager.collect_settings` for the order). The table in
 README.md between the ``config-table`` markers is this output;
 ``tests/unit/test_readme.py`` fails when they drift apart. ::
 
@@ -87,9 +87,13 @@ def _settings(modules: list[str], entry_points: bool) -> SettingRegistry:
     if not entry_points:
         return builtin_settings(*plugins)
     from camunda_sdk.pipeline.manager import create_plugin_manager
+    from camunda_sdk.plugins import BUILTIN_PLUGINS
 
     # Plugins as a client loads them: built-ins, entry points, then these.
-    return collect_settings(create_plugin_manager(plugins=plugins, configuration={}, environ={}))
+    pm = create_plugin_manager(
+        builtins=BUILTIN_PLUGINS, plugins=plugins, configuration={}, environ={}
+    )
+    return collect_settings(pm)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,10 +23,12 @@ What is generated:
 - `client.py`: the `CamundaOperations` / `AsyncCamundaOperations` mixins with
   one thin typed method per operation and a one-line docstring, plus the
   read-side parameters and `iter_<method>` methods `read_policy` decides.
-- `errors.py` / `errors.pyi`: the per-operation error classes
+- `errors.py`: the table of the per-operation error classes
   (`CreateProcessInstanceBadRequest`, one per operation and error status the spec
-  lists), as a table that makes each class on first use, and a stub that declares
-  them for type checkers. `camunda_sdk.errors` exposes them by name.
+  lists): pure data that imports nothing, from which `camunda_sdk.errors` makes
+  each class on first use and exposes it by name.
+- `error_classes.pyi`: a stub-only module declaring those classes for type
+  checkers (`camunda_sdk.errors` reads it under `TYPE_CHECKING`).
 """
 
 from __future__ import annotations
@@ -787,7 +789,7 @@ class Generator:
         files["aliases.py"] = self.render_aliases()
         files["client.py"] = self.render_client()
         files["errors.py"] = self.render_errors()
-        files["errors.pyi"] = self.render_errors_stub()
+        files["error_classes.pyi"] = self.render_errors_stub()
         return files
 
     def error_classes(self) -> list[tuple[str, str, int]]:
@@ -810,20 +812,17 @@ class Generator:
         return "\n".join(
             [
                 self.header(),
-                '"""Per-operation error classes, made on first use from a table.\n\n'
+                '"""The table of the per-operation error classes: pure data, importing nothing.\n\n'
                 "`CreateProcessInstanceBadRequest` is the error `createProcessInstance` raises\n"
                 "for a 400: a subclass of `camunda_sdk.errors.BadRequestError`. There is one per\n"
-                "operation and error status the spec lists; `camunda_sdk.errors` exposes them by\n"
-                "name and `api_error` raises them. Nothing is built until a class is asked for,\n"
-                "and `errors.pyi` declares the classes for type checkers.\n"
+                "operation and error status listed here; `camunda_sdk.errors` makes each on\n"
+                "first use and exposes it by name, and `error_classes.pyi` declares them for\n"
+                "type checkers.\n"
                 '"""\n',
-                "from __future__ import annotations\n",
-                "from typing import Any\n",
                 "#: status -> (class name suffix, status class in `camunda_sdk.errors`)",
                 f"STATUS_CLASSES: dict[int, tuple[str, str]] = {{{table}}}\n",
                 "#: operationId -> the error statuses the spec lists for it",
                 f"ERRORS: dict[str, tuple[int, ...]] = {{{errors}}}\n",
-                ERRORS_RUNTIME,
             ]
         )
 
@@ -832,16 +831,12 @@ class Generator:
         bases = sorted({ERROR_STATUSES[s][1] for _, _, s in classes})
         out = [
             self.header(),
-            '"""Type declarations of the per-operation error classes (generated)."""\n',
-            "from camunda_sdk.errors import ApiError",
+            '"""Type declarations of the per-operation error classes (generated, stub only).\n\n'
+            "There is no runtime module behind this stub: `camunda_sdk.errors` makes the\n"
+            "classes on first use and is where they are imported from.\n"
+            '"""\n',
             f"from camunda_sdk.errors import {', '.join(bases)}\n",
             "__all__ = [" + ", ".join(f'"{n}"' for n, _, _ in classes) + "]\n",
-            "STATUS_CLASSES: dict[int, tuple[str, str]]",
-            "ERRORS: dict[str, tuple[int, ...]]\n",
-            "def error_class(operation_id: str, status: int) -> type[ApiError] | None:",
-            '    """The class for `status` from `operation_id`; None if the spec lists none."""\n',
-            "def error_class_named(name: str) -> type[ApiError] | None:",
-            '    """The class called `name`; None if there is none."""\n',
         ]
         for name, op_id, status in classes:
             base = ERROR_STATUSES[status][1]
@@ -1275,16 +1270,6 @@ class Generator:
 def error_doc(op_id: str, status: int, base: str) -> str:
     """The docstring of a per-operation error class (the runtime builds the same text)."""
     return f"`{op_id}` answered {status} (a `{base}` subclass)."
-
-
-# The generated `errors.py` is data; `camunda_sdk._operation_errors` builds the classes.
-ERRORS_RUNTIME = """
-from camunda_sdk._operation_errors import error_class, error_class_named, module_getattr
-
-
-def __getattr__(name: str) -> Any:
-    return module_getattr(__name__, name)
-"""
 
 
 # --------------------------------------------------------------------------- output

@@ -1,3 +1,3 @@
-"""The package version, at the bottom of the house: every layer may read it."""
+"""The SDK's version, in a module of its own so that any layer may read it."""
 
 __version__ = "0.1.0"

@@ -27,27 +27,34 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import reading
+from ._problem import api_error
 from ._serde import JSON_TYPE_NAMES, Model, parse, resolve
-from .config import resolve_config
 from .errors import (
     CamundaConnectionError,
     ClientClosedError,
     UnexpectedResponseError,
-    api_error,
 )
 from .log import make_logger
 from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
-from .pipeline.context import ClientContext
+from .pipeline.context import ClientContext, StateKey
 from .pipeline.drivers import AsyncDriver, SyncDriver
 from .pipeline.http import Request, Response
-from .pipeline.manager import build_chain, create_plugin_manager
+from .pipeline.manager import (
+    Pipeline,
+    build_chain,
+    create_plugin_manager,
+    describe_pipeline,
+    load_config,
+)
+from .plugins import BUILTIN_PLUGINS
 from .transport.choice import async_sender, sync_sender
 
 if TYPE_CHECKING:
     import pluggy
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
 
-    from .config import CamundaConfig
     from .consistency import ConsistencyOptions
     from .deployment import Deployment
     from .log import BoundLogger
@@ -57,11 +64,12 @@ if TYPE_CHECKING:
     from .pipeline.hookspecs import Handler
     from .pipeline.operation import Operation
     from .reading.variables import VariableMap
+    from .settings import CamundaConfig
 
 __all__ = ["AsyncApiClient", "CamundaClient"]
 
-# ClientContext.state key of the sync client derived from an async one.
-_SYNC_CLIENT = "sync-client"
+# The sync client derived from an async one (its CamundaClient is defined below).
+_SYNC_CLIENT: StateKey[CamundaClient] = StateKey("sync-client")
 
 _UNSET: Any = object()
 T = TypeVar("T")
@@ -122,14 +130,16 @@ class _ClientBase:
         *,
         logger: object | None = None,
         plugins: Iterable[object] = (),
-        tracer_provider: Any = None,
-        meter_provider: Any = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
-        pm = create_plugin_manager(plugins=plugins, configuration=configuration, environ=env)
-        config = resolve_config(configuration, env, plugin_manager=pm)
+        pm = create_plugin_manager(
+            builtins=BUILTIN_PLUGINS, plugins=plugins, configuration=configuration, environ=env
+        )
+        config = load_config(pm, configuration, env)
         # An explicit logger= wins; plugins (or the default, loguru) answer otherwise.
         if logger is not None:
             log = make_logger(logger, config.log_level)
@@ -190,6 +200,17 @@ class _ClientBase:
         """
         self._context.plugin_manager.register(plugin, name=name)
         self._shared.chain.handler = self._build_handler()
+
+    def describe_pipeline(self) -> Pipeline:
+        """The stages every call of this client passes, outermost first.
+
+        Built-in and user plugins alike, each with its ``tryfirst``/``trylast``
+        placement; the last is the innermost handler (the ``transport``). ``print()``
+        it to see where a plugin sits::
+
+            print(client.describe_pipeline())
+        """
+        return describe_pipeline(self._context.plugin_manager)
 
     def _build_handler(self) -> Handler:
         hook = self._context.plugin_manager.hook.camunda_call_handler

@@ -3,6 +3,7 @@
 Everything the SDK raises on purpose derives from :class:`CamundaError`:
 
 - :class:`ConfigurationError`: a ``CAMUNDA_*`` setting is missing or malformed.
+- :class:`PluginError`: a plugin failed to load or to build the pipeline.
 - :class:`CamundaConnectionError`: the request never got an HTTP answer
   (DNS, refused connection, TLS, timeout, ...); its message says which.
 - :class:`ClientClosedError`: a call on a client that has been closed.
@@ -26,17 +27,17 @@ between processes.
 from __future__ import annotations
 
 import http
-import json
-import math
-import re
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Bottom-layer helpers only: this module is the leaf every other one may import.
+from ._redact import redact_url, safe_headers
+from ._retry_after import parse_retry_after
 
 __all__ = [
     "CamundaError",
     "ConfigurationError",
+    "PluginError",
     "CamundaConnectionError",
     "ClientClosedError",
     "AuthenticationError",
@@ -91,89 +92,13 @@ __all__ = [
     "NetworkAuthenticationRequiredError",
     "InternalServerErrorError",
     "NotImplementedError_",
-    "api_error",
+    "error_class",
     "error_class_for_status",
+    "error_class_named",
+    "operation_error_class",
     "redact_url",
     "safe_headers",
 ]
-
-_MASK = "***"
-
-# Query parameters whose values are credentials in common APIs; their values are
-# masked rather than dropped so the URL still shows which parameters were sent.
-_SENSITIVE_QUERY = re.compile(
-    r"token|secret|password|passwd|pwd|api[-_]?key|apikey|auth|credential|signature|sig|code",
-    re.IGNORECASE,
-)
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` without user-info and with sensitive query values masked.
-
-    The result is meant for messages and logs. Unparseable input is returned with
-    everything from the first ``?`` removed, which is the conservative choice.
-    """
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            # user:password@host -> ***@host: the presence of credentials is
-            # useful to know, their value never is.
-            netloc = _MASK + "@" + netloc.rsplit("@", 1)[1]
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode(
-                [(k, _MASK if _SENSITIVE_QUERY.search(k) else v) for k, v in pairs], safe="*"
-            )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-    except ValueError:
-        return url.split("?", 1)[0]
-
-
-# Response headers worth keeping on an error: enough to diagnose and to honour
-# Retry-After, nothing that can carry a credential.
-_SAFE_HEADERS = frozenset(
-    {
-        "content-type",
-        "retry-after",
-        "www-authenticate",
-        "x-request-id",
-        "x-correlation-id",
-        "traceparent",
-        "sl-violations",
-    }
-)
-# Auth-params of WWW-Authenticate that describe the failure; anything else
-# (e.g. a vendor parameter echoing a token) is dropped.
-_SAFE_AUTH_PARAMS = frozenset({"realm", "error", "error_description", "error_uri", "scope"})
-_AUTH_PARAM = re.compile(r'([A-Za-z0-9_.-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)')
-
-
-def _clean_www_authenticate(value: str) -> str:
-    scheme = value.strip().split(" ", 1)[0].rstrip(",")
-    if "=" in scheme:
-        scheme = ""  # the value starts directly with parameters
-    params = [
-        f"{name}={val}"
-        for name, val in _AUTH_PARAM.findall(value)
-        if name.lower() in _SAFE_AUTH_PARAMS
-    ]
-    return " ".join(filter(None, [scheme, ", ".join(params)]))
-
-
-def safe_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
-    """Keep the allow-listed response headers (lower-cased names), drop the rest."""
-    if not headers:
-        return {}
-    kept: dict[str, str] = {}
-    for name, value in headers.items():
-        key = str(name).lower()
-        if key not in _SAFE_HEADERS:
-            continue
-        text = str(value)
-        kept[key] = _clean_www_authenticate(text) if key == "www-authenticate" else text
-    return kept
 
 
 def _rebuild(cls: type[CamundaError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
@@ -269,6 +194,18 @@ def _describe_cause(
     return f"{phrase} ({name}: {text})" if text and text != name else f"{phrase} ({name})"
 
 
+class PluginError(CamundaError):
+    """A plugin could not be loaded, or raised while the pipeline was being built.
+
+    Attributes:
+        plugin: the plugin's name (or the hook's, when no single plugin is at fault).
+    """
+
+    def __init__(self, plugin: str, problem: str) -> None:
+        super().__init__(f"camunda_sdk plugin {plugin!r}: {problem}")
+        self.plugin = plugin
+
+
 class CamundaConnectionError(CamundaError):
     """The request got no HTTP response: connection, TLS, DNS or timeout failure.
 
@@ -355,48 +292,6 @@ def _reason(status: int) -> str:
         return http.HTTPStatus(status).phrase
     except ValueError:
         return "Unknown Status"
-
-
-def parse_retry_after(
-    value: str | None, *, max_delay: float = math.inf, now: float | None = None
-) -> float | None:
-    """Seconds to wait as a ``Retry-After`` header asks, or None to ignore it.
-
-    Accepts delay-seconds (``"3"``, leniently ``"1.5"``) and HTTP dates. A date
-    in the past gives 0, a wait longer than ``max_delay`` is capped at it, and a
-    malformed, negative or zone-less value, or an infinite one with no cap, is
-    ignored (None).
-
-    Args:
-        value: the header value (None when absent).
-        max_delay: the longest wait, in seconds.
-        now: the current Unix time (default ``time.time()``), for tests.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        # Imported here: email.utils costs more at import than the rest of this
-        # module, and HTTP-date Retry-After values are rare.
-        import email.utils
-
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses naive
-            return None
-        current = time.time() if now is None else now
-        seconds = max(0.0, when.timestamp() - current)
-    else:
-        if math.isnan(seconds) or seconds < 0:
-            return None
-    seconds = min(seconds, max_delay)  # "absurdly large" (even inf) becomes the cap
-    return seconds if math.isfinite(seconds) else None
 
 
 class ApiError(CamundaError):
@@ -811,126 +706,80 @@ def error_class_for_status(status: int) -> type[ApiError]:
     return ApiError
 
 
-def _text_field(problem: Mapping[str, Any], *names: str) -> str | None:
-    # Liberal reading: take the first present name, stringify non-strings
-    # (some proxies send numbers or nested objects), ignore empty values.
-    for name in names:
-        value = problem.get(name)
-        if value is None or value == "":
-            continue
-        if isinstance(value, str):
-            return value
-        return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-    return None
+def error_class(operation_id: str, status: int) -> type[ApiError]:
+    """The class an error answer of ``operation_id`` raises.
 
-
-# An Authorization value a server or proxy echoed back: "Bearer <token>",
-# "Basic <base64 of user:password>", or a bare JWT.
-_AUTH_VALUE = re.compile(r"\b(bearer|basic)(\s+)([A-Za-z0-9._~+/-]+=*)", re.IGNORECASE)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-
-
-def _mask_auth_value(match: re.Match[str]) -> str:
-    scheme, space, value = match.groups()
-    if scheme.lower() == "basic":
-        # Only what decodes to "user:password": "Basic authentication failed" stays.
-        import base64
-        import binascii
-
-        try:
-            decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return match.group(0)
-        if ":" not in decoded:
-            return match.group(0)
-    elif len(value) < 16 and not any(c.isdigit() for c in value):
-        return match.group(0)  # "Bearer token", "Bearer realm": words, not tokens
-    return f"{scheme}{space}{_MASK}"
-
-
-def _scrub_credentials(text: str) -> str:
-    """``text`` with echoed ``Bearer``/``Basic`` credentials and JWTs replaced by ``***``.
-
-    The values a client sent are masked by value before the response reaches
-    here (see the ``auth`` plugin); this catches the shapes of credentials the
-    client did not send itself (a header given per call, a proxy's token).
+    The per-operation class (``CreateProcessInstanceBadRequest``) when the spec
+    lists ``status`` for the operation, else :func:`error_class_for_status`.
     """
-    if "earer" in text or "asic" in text or "BEARER" in text or "BASIC" in text:
-        text = _AUTH_VALUE.sub(_mask_auth_value, text)
-    if "eyJ" in text:
-        text = _JWT.sub(_MASK, text)
-    return text
+    return operation_error_class(operation_id, status) or error_class_for_status(status)
 
 
-def api_error(
-    operation_id: str,
-    status: int,
-    body: bytes | str | None,
-    headers: Mapping[str, str] | None = None,
-) -> ApiError:
-    """Build the typed error for an error response.
+# The per-operation classes (`CreateProcessInstanceBadRequest`, a `BadRequestError`) are
+# made here, on first use, from the generated table `camunda_sdk.operations.errors`: pure
+# data that imports nothing, so reading it keeps this module a leaf. Each class is kept in
+# this module's namespace once made, under its public (and pickled) name.
 
-    The body is read as RFC 9457 problem JSON when possible, otherwise as any
-    JSON object (Spring's ``error``/``message`` shape fills ``title``/``detail``);
-    a body that is not JSON leaves the problem fields None and is kept raw.
 
-    Credentials echoed in the body (a ``Bearer``/``Basic`` value, a JWT) are masked in
-    the problem fields, ``problem`` and so the message; ``body`` keeps the bytes
-    as received, and is never part of ``str()`` or ``repr()`` of the error.
-    """
-    raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
-    problem: dict[str, Any] | None = None
-    stripped = raw.lstrip()
-    # Cheap pre-check: only try JSON when it can be an object.
-    if stripped[:1] == b"{":
-        try:
-            # Scrubbed as text: the masks keep the JSON valid, and nested members
-            # of the problem are covered without walking them.
-            parsed = json.loads(_scrub_credentials(stripped.decode("utf-8", errors="replace")))
-        except (ValueError, RecursionError):  # RecursionError: absurdly deep JSON
-            parsed = None
-        if isinstance(parsed, dict):
-            problem = parsed
-    fields: dict[str, str | None] = {"type": None, "title": None, "detail": None, "instance": None}
-    if problem is not None:
-        fields = {
-            "type": _text_field(problem, "type"),
-            "title": _text_field(problem, "title", "error"),
-            "detail": _text_field(problem, "detail", "message", "error_description"),
-            "instance": _text_field(problem, "instance", "path"),
+def operation_error_class(operation_id: str, status: int) -> type[ApiError] | None:
+    """The per-operation class for ``status`` from ``operation_id``; None if the spec lists none."""
+    from .operations.errors import ERRORS
+
+    statuses = ERRORS.get(operation_id)
+    if statuses is None or status not in statuses:
+        return None
+    return _make(operation_id, status)
+
+
+_names: dict[str, tuple[str, int]] | None = None  # class name -> (operationId, status)
+
+
+def error_class_named(name: str) -> type[ApiError] | None:
+    """The per-operation class called ``name`` (``CreateProcessInstanceBadRequest``), or None."""
+    global _names
+    names = _names
+    if names is None:
+        from .operations.errors import ERRORS, STATUS_CLASSES
+
+        names = {
+            _class_name(operation_id, STATUS_CLASSES[status][0]): (operation_id, status)
+            for operation_id, statuses in ERRORS.items()
+            for status in statuses
         }
-    # The per-operation class (CreateProcessInstanceBadRequest, a BadRequestError) when the
-    # spec lists this status for the operation; its table is loaded at the first error.
-    from camunda_sdk._operation_errors import error_class
-
-    cls = error_class(operation_id, status) or error_class_for_status(status)
-    return cls(
-        operation_id,
-        status,
-        type=fields["type"],
-        title=fields["title"],
-        detail=fields["detail"],
-        instance=fields["instance"],
-        body=raw,
-        headers=headers,
-        problem=problem,
-    )
+        _names = names  # published whole: another thread never sees it half-built
+    found = names.get(name)
+    return None if found is None else _make(*found)
 
 
-# The per-operation classes (`CreateProcessInstanceBadRequest`, ...) are generated in
-# `camunda_sdk.operations.errors` and made on first use: this module exposes them by name
-# without importing that table, and type checkers read their declarations from its stub.
+def _class_name(operation_id: str, suffix: str) -> str:
+    return operation_id[:1].upper() + operation_id[1:] + suffix
+
+
+def _make(operation_id: str, status: int) -> type[ApiError]:
+    from .operations.errors import STATUS_CLASSES
+
+    suffix, base_name = STATUS_CLASSES[status]
+    name = _class_name(operation_id, suffix)
+    namespace = globals()
+    cls = namespace.get(name)
+    if cls is None:
+        base: type[ApiError] = namespace[base_name]
+        doc = f"`{operation_id}` answered {status} (a `{base_name}` subclass)."
+        made = type(name, (base,), {"__doc__": doc, "__module__": __name__})
+        cls = namespace.setdefault(name, made)  # one class per name, even across threads
+    return cls
+
+
+# Type checkers read the per-operation classes from a generated stub-only module: there is
+# no runtime module behind it (the classes are made above), hence no "source" to find.
 if TYPE_CHECKING:
-    from camunda_sdk.operations.errors import *  # noqa: F403
+    from .operations.error_classes import *  # noqa: F403  # pyright: ignore[reportMissingModuleSource]
 else:
 
     def __getattr__(name: str) -> type[ApiError]:
         """A per-operation error class, such as ``CreateProcessInstanceBadRequest``."""
-        if name[:1].isupper():  # dunder probes (``__path__``, ...) never load the table
-            from camunda_sdk._operation_errors import error_class_named
-
-            cls = error_class_named(name)
-            if cls is not None:
-                globals()[name] = cls
-                return cls
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # Only class names: the import system probes modules for ``__path__`` and the like.
+        cls = error_class_named(name) if name[:1].isupper() else None
+        if cls is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return cls

@@ -33,16 +33,8 @@ __all__ = ["BoundLogger", "NullLogger", "SdkLogger", "make_logger"]
 # Numeric levels follow stdlib's spacing, with loguru's TRACE at 5 and "silly"
 # just below it so that it is the most verbose setting.
 _TRACE, _DEBUG, _INFO, _WARNING, _ERROR = 5, 10, 20, 30, 40
-_THRESHOLDS: dict[str, int] = {
-    "silly": 1,
-    "trace": _TRACE,
-    "debug": _DEBUG,
-    "info": _INFO,
-    "warn": _WARNING,
-    "warning": _WARNING,
-    "error": _ERROR,
-    "silent": 1000,
-}
+# The levels a message is logged at, and the thresholds CAMUNDA_SDK_LOG_LEVEL names:
+# the same, plus one below every level and one above.
 _LEVELS: dict[str, int] = {
     "trace": _TRACE,
     "debug": _DEBUG,
@@ -51,6 +43,7 @@ _LEVELS: dict[str, int] = {
     "warning": _WARNING,
     "error": _ERROR,
 }
+_THRESHOLDS: dict[str, int] = {"silly": 1, **_LEVELS, "silent": 1000}
 _LOGURU_NAMES = {
     _TRACE: "TRACE",
     _DEBUG: "DEBUG",
@@ -117,6 +110,10 @@ class NullLogger:
         return "NullLogger()"
 
 
+_Exc = BaseException | None  # an exception to log with the message
+_Fields = Mapping[str, object]  # keyword context of one message
+
+
 def _format_value(value: object) -> str:
     text = str(value)
     # Quote values that would otherwise make the suffix ambiguous to read.
@@ -166,28 +163,23 @@ class BoundLogger:
             self._emit(_INFO, _interpolate(msg, args), fields, None)
 
     def warning(
-        self,
-        msg: str,
-        *args: object,
-        exc: BaseException | None = None,
-        exc_info: object = None,
-        **fields: object,
+        self, msg: str, *args: object, exc: _Exc = None, exc_info: object = None, **fields: object
     ) -> None:
         """Log a warning, optionally with an exception (``exc=`` or stdlib's ``exc_info=``)."""
-        if self._threshold <= _WARNING:
-            self._emit(_WARNING, _interpolate(msg, args), fields, _exception(exc, exc_info))
+        self._log_failure(_WARNING, msg, args, _exception(exc, exc_info), fields)
 
     def error(
-        self,
-        msg: str,
-        *args: object,
-        exc: BaseException | None = None,
-        exc_info: object = None,
-        **fields: object,
+        self, msg: str, *args: object, exc: _Exc = None, exc_info: object = None, **fields: object
     ) -> None:
         """Log an error, optionally with an exception (``exc=`` or stdlib's ``exc_info=``)."""
-        if self._threshold <= _ERROR:
-            self._emit(_ERROR, _interpolate(msg, args), fields, _exception(exc, exc_info))
+        self._log_failure(_ERROR, msg, args, _exception(exc, exc_info), fields)
+
+    def _log_failure(
+        self, level: int, msg: str, args: tuple[object, ...], exc: _Exc, fields: _Fields
+    ) -> None:
+        # Not on a hot path, unlike the levels below: one call more is no cost.
+        if self._threshold <= level:
+            self._emit(level, _interpolate(msg, args), fields, exc)
 
     def exception(self, msg: str, *args: object, **fields: object) -> None:
         """Log an error with the exception being handled, like ``logging.exception``."""

@@ -30,7 +30,7 @@ from camunda_sdk.plugins.backpressure import (
     DECREASE_FACTOR,
     AcquirePermit,
     BackpressureState,
-    Outcome,
+    LoadSignal,
     backpressure_state,
     classify,
 )
@@ -46,7 +46,7 @@ def make_context(**settings: Any) -> ClientContext:
 
 def overload(state: BackpressureState) -> None:
     """One overload signal, from a request of its own: caps an uncapped limiter."""
-    state.release(state.enter(), Outcome.OVERLOAD)
+    state.release(state.enter(), LoadSignal.OVERLOAD)
 
 
 def capped_state(limit: int, **kwargs: Any) -> BackpressureState:
@@ -86,25 +86,25 @@ def response(status: int, **kwargs: Any) -> Response:
 @pytest.mark.parametrize(
     ("status", "body", "expected"),
     [
-        (200, None, Outcome.SUCCESS),
-        (204, None, Outcome.SUCCESS),
-        (404, {"title": "NOT_FOUND"}, Outcome.SUCCESS),
-        (429, None, Outcome.OVERLOAD),
-        (503, None, Outcome.OVERLOAD),
-        (500, {"title": "RESOURCE_EXHAUSTED", "detail": "queue full"}, Outcome.OVERLOAD),
-        (500, {"title": "x", "detail": "Expected ... RESOURCE_EXHAUSTED"}, Outcome.OVERLOAD),
-        (400, {"title": "INVALID", "instance": "RESOURCE_EXHAUSTED"}, Outcome.SUCCESS),
-        (500, {"title": "INTERNAL"}, Outcome.NEUTRAL),
-        (502, None, Outcome.NEUTRAL),
+        (200, None, LoadSignal.SUCCESS),
+        (204, None, LoadSignal.SUCCESS),
+        (404, {"title": "NOT_FOUND"}, LoadSignal.SUCCESS),
+        (429, None, LoadSignal.OVERLOAD),
+        (503, None, LoadSignal.OVERLOAD),
+        (500, {"title": "RESOURCE_EXHAUSTED", "detail": "queue full"}, LoadSignal.OVERLOAD),
+        (500, {"title": "x", "detail": "Expected ... RESOURCE_EXHAUSTED"}, LoadSignal.OVERLOAD),
+        (400, {"title": "INVALID", "instance": "RESOURCE_EXHAUSTED"}, LoadSignal.SUCCESS),
+        (500, {"title": "INTERNAL"}, LoadSignal.NEUTRAL),
+        (502, None, LoadSignal.NEUTRAL),
     ],
 )
-def test_classify(status: int, body: Any, expected: Outcome) -> None:
+def test_classify(status: int, body: Any, expected: LoadSignal) -> None:
     kwargs = {"json": body} if body is not None else {}
     assert classify(response(status, **kwargs)) is expected
 
 
 def test_classify_ignores_non_json_mentions() -> None:
-    assert classify(response(500, text="RESOURCE_EXHAUSTED")) is Outcome.NEUTRAL
+    assert classify(response(500, text="RESOURCE_EXHAUSTED")) is LoadSignal.NEUTRAL
 
 
 # -- arithmetic -------------------------------------------------------------------
@@ -116,13 +116,13 @@ def test_overload_decreases_once_per_window() -> None:
     assert state.in_flight == 10
     for p in permits:  # all were in flight when the first signal arrived
         assert p is not None
-        state.release(p, Outcome.OVERLOAD)
+        state.release(p, LoadSignal.OVERLOAD)
     assert state.limit == int(64 * DECREASE_FACTOR)
     assert state.in_flight == 0
     assert state.severity == "soft"
     p = state.try_acquire()  # started after the drop: its signal counts again
     assert p is not None
-    state.release(p, Outcome.OVERLOAD)
+    state.release(p, LoadSignal.OVERLOAD)
     assert state.limit == int(64 * DECREASE_FACTOR * DECREASE_FACTOR)
 
 
@@ -132,7 +132,7 @@ def test_floor_then_exponential_backoff_then_recovery() -> None:
     for _ in range(8):
         p = state.try_acquire()
         assert p is not None
-        state.release(p, Outcome.OVERLOAD)
+        state.release(p, LoadSignal.OVERLOAD)
         limits.append(state.limit)
         backoffs.append(state.backoff)
     assert limits == [1] * 8
@@ -142,7 +142,7 @@ def test_floor_then_exponential_backoff_then_recovery() -> None:
     assert 0.5 * state.backoff <= state.backoff_delay() <= state.backoff
     p = state.try_acquire()
     assert p is not None
-    state.release(p, Outcome.SUCCESS)
+    state.release(p, LoadSignal.SUCCESS)
     assert state.backoff == 0.0
     assert state.backoff_delay() == 0.0
     assert state.severity == "healthy"  # at limit 1 one success is a clean window
@@ -154,7 +154,7 @@ def test_additive_increase_while_in_use_up_to_the_ceiling() -> None:
         permits = [state.try_acquire() for _ in range(limit_of(state))]
         for p in permits:
             assert p is not None
-            state.release(p, Outcome.SUCCESS)
+            state.release(p, LoadSignal.SUCCESS)
     assert state.limit == 6
     assert state.severity == "healthy"
 
@@ -165,7 +165,7 @@ def test_additive_increase_is_about_one_per_window() -> None:
     for _ in range(9):  # a steady load of 8: each success adds 1/limit
         p = permits.pop(0)
         assert p is not None
-        state.release(p, Outcome.SUCCESS)
+        state.release(p, LoadSignal.SUCCESS)
         permits.append(state.try_acquire())
     assert state.limit == 9
 
@@ -175,7 +175,7 @@ def test_idle_client_does_not_drift_up() -> None:
     for _ in range(1000):
         p = state.try_acquire()
         assert p is not None
-        state.release(p, Outcome.SUCCESS)
+        state.release(p, LoadSignal.SUCCESS)
     assert state.limit == 64
 
 
@@ -183,12 +183,12 @@ def test_severity_recovers_after_a_clean_window() -> None:
     state = BackpressureState(initial_limit=4)
     p = state.try_acquire()
     assert p is not None
-    state.release(p, Outcome.OVERLOAD)
+    state.release(p, LoadSignal.OVERLOAD)
     assert (state.limit, state.severity) == (3, "soft")
     for _ in range(3):
         p = state.try_acquire()
         assert p is not None
-        state.release(p, Outcome.SUCCESS)
+        state.release(p, LoadSignal.SUCCESS)
     assert state.severity == "healthy"
 
 
@@ -196,7 +196,7 @@ def test_neutral_outcomes_change_nothing() -> None:
     state = BackpressureState(initial_limit=4)
     p = state.try_acquire()
     assert p is not None
-    state.release(p, Outcome.NEUTRAL)
+    state.release(p, LoadSignal.NEUTRAL)
     assert state.snapshot() == {
         "profile": "BALANCED",
         "capped": False,
@@ -220,11 +220,11 @@ def test_try_acquire_respects_the_limit_and_queued_waiters() -> None:
     thread = threading.Thread(target=lambda: got.append(state.acquire_sync()))
     thread.start()
     _wait_until(lambda: state.waiters == 1)
-    state.release(a, Outcome.NEUTRAL)  # handed straight to the queued thread
+    state.release(a, LoadSignal.NEUTRAL)  # handed straight to the queued thread
     thread.join(timeout=2)
     assert got and state.in_flight == 2 and state.waiters == 0
-    state.release(b, Outcome.NEUTRAL)
-    state.release(got[0], Outcome.NEUTRAL)
+    state.release(b, LoadSignal.NEUTRAL)
+    state.release(got[0], LoadSignal.NEUTRAL)
     assert state.in_flight == 0
 
 
@@ -243,7 +243,7 @@ def test_sync_waiters_are_served_in_order_and_many_threads_stay_within_limit() -
         time.sleep(0.001)
         with lock:
             current -= 1
-        state.release(p, Outcome.NEUTRAL)
+        state.release(p, LoadSignal.NEUTRAL)
 
     with ThreadPoolExecutor(16) as pool:
         for f in [pool.submit(work) for _ in range(64)]:
@@ -258,7 +258,7 @@ async def test_async_waiter_is_woken_by_release() -> None:
     task = asyncio.create_task(state.acquire_async())
     await asyncio.sleep(0)
     assert state.waiters == 1 and not task.done()
-    state.release(first, Outcome.SUCCESS)
+    state.release(first, LoadSignal.SUCCESS)
     second = await asyncio.wait_for(task, 1)
     assert second == first + 1 and state.in_flight == 1
 
@@ -272,7 +272,7 @@ async def test_cancelled_async_waiter_leaves_the_queue() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert state.waiters == 0
-    state.release(first, Outcome.NEUTRAL)
+    state.release(first, LoadSignal.NEUTRAL)
     assert state.in_flight == 0
 
 
@@ -282,13 +282,13 @@ async def test_waiter_cancelled_after_its_grant_passes_the_permit_on() -> None:
     doomed = asyncio.create_task(state.acquire_async())
     next_in_line = asyncio.create_task(state.acquire_async())
     await asyncio.sleep(0)
-    state.release(first, Outcome.NEUTRAL)  # granted to `doomed`, which has not run yet
+    state.release(first, LoadSignal.NEUTRAL)  # granted to `doomed`, which has not run yet
     doomed.cancel()
     with pytest.raises(asyncio.CancelledError):
         await doomed
     permit = await asyncio.wait_for(next_in_line, 1)
     assert state.in_flight == 1
-    state.release(permit, Outcome.NEUTRAL)
+    state.release(permit, LoadSignal.NEUTRAL)
     assert state.in_flight == 0
 
 
@@ -297,7 +297,7 @@ async def test_release_from_another_thread_wakes_an_async_waiter() -> None:
     first = await state.acquire_async()
     task = asyncio.create_task(state.acquire_async())
     await asyncio.sleep(0)
-    await asyncio.to_thread(state.release, first, Outcome.NEUTRAL)
+    await asyncio.to_thread(state.release, first, LoadSignal.NEUTRAL)
     assert await asyncio.wait_for(task, 1) > first
 
 
@@ -706,7 +706,7 @@ def test_the_cap_is_lifted_after_a_quiet_period() -> None:
     assert state.in_flight == 5
     for p in [*held, extra, got[0]]:
         assert p is not None
-        state.release(p, Outcome.SUCCESS)
+        state.release(p, LoadSignal.SUCCESS)
     # The next signal caps afresh from the initial limit.
     overload(state)
     assert state.limit == 3
@@ -719,7 +719,7 @@ def test_a_release_after_the_quiet_period_lifts_the_cap() -> None:
     permit = state.try_acquire()
     assert permit is not None and state.try_acquire() is None
     clock.now += backpressure.QUIET_PERIOD
-    state.release(permit, Outcome.SUCCESS)
+    state.release(permit, LoadSignal.SUCCESS)
     assert not state.capped and state.limit is None
 
 
@@ -731,7 +731,7 @@ def test_signals_keep_the_cap_on() -> None:
         clock.now += 20.0
         p = state.try_acquire()
         assert p is not None
-        state.release(p, Outcome.SUCCESS)
+        state.release(p, LoadSignal.SUCCESS)
         assert state.capped
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from camunda_sdk import errors
+from camunda_sdk._problem import api_error
 from camunda_sdk.errors import (
     ApiError,
     AuthenticationError,
@@ -39,7 +40,6 @@ from camunda_sdk.errors import (
     UnauthorizedError,
     UnprocessableEntityError,
     UnsupportedMediaTypeError,
-    api_error,
     error_class_for_status,
     redact_url,
 )
@@ -331,7 +331,7 @@ def test_redact_url() -> None:
 def test_all_is_complete() -> None:
     for name in errors.__all__:
         assert hasattr(errors, name)
-    from camunda_sdk.operations.errors import error_class_named
+    from camunda_sdk.errors import error_class_named
 
     # Per-operation classes are made on first use and cached in the module (another
     # test may have loaded some); they are reached by name, not listed in __all__.

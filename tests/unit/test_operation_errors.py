@@ -25,6 +25,7 @@ from camunda_sdk import (
     ProcessCreationById,
     ProcessInstanceKey,
 )
+from camunda_sdk._problem import api_error
 from camunda_sdk.errors import (
     BadRequestError,
     ClientError,
@@ -39,7 +40,7 @@ from camunda_sdk.operations import errors as generated
 from camunda_sdk.operations.descriptors import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-STUB = Path(generated.__file__).with_suffix(".pyi")
+STUB = Path(generated.__file__).with_name("error_classes.pyi")
 BASE = {"CAMUNDA_REST_ADDRESS": "http://camunda.test:8080", "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS": "1"}
 PROBLEM = {
     "type": "about:blank",
@@ -110,10 +111,10 @@ def test_a_status_the_spec_does_not_list_raises_the_status_class() -> None:
     with client, pytest.raises(NotFoundError) as caught:
         create_instance(client)
     assert type(caught.value) is NotFoundError
-    assert type(errors.api_error("createProcessInstance", 401, b"")) is UnauthorizedError
-    assert type(errors.api_error("getTopology", 409, b"")) is ConflictError
-    assert type(errors.api_error("createProcessInstance", 418, b"")) is ClientError
-    assert type(errors.api_error("notAnOperation", 400, b"")) is BadRequestError
+    assert type(api_error("createProcessInstance", 401, b"")) is UnauthorizedError
+    assert type(api_error("getTopology", 409, b"")) is ConflictError
+    assert type(api_error("createProcessInstance", 418, b"")) is ClientError
+    assert type(api_error("notAnOperation", 400, b"")) is BadRequestError
 
 
 def test_every_generated_class_subclasses_its_status_class() -> None:
@@ -121,12 +122,12 @@ def test_every_generated_class_subclasses_its_status_class() -> None:
     count = 0
     for operation_id, statuses in generated.ERRORS.items():
         for status in statuses:
-            cls = generated.error_class(operation_id, status)
+            cls = errors.operation_error_class(operation_id, status)
             assert cls is not None
             assert cls.__bases__ == (error_class_for_status(status),), cls
             assert cls.__module__ == "camunda_sdk.errors"
             assert getattr(errors, cls.__name__) is cls
-            assert generated.error_class_named(cls.__name__) is cls
+            assert errors.error_class_named(cls.__name__) is cls
             assert cls.__name__.startswith(operation_id[:1].upper() + operation_id[1:])
             count += 1
     assert count > 900  # about 1,050 for the main spec
@@ -142,13 +143,13 @@ def test_the_stub_declares_exactly_the_runtime_classes_with_their_bases() -> Non
         cls.__name__: cls.__bases__[0].__name__
         for op, statuses in generated.ERRORS.items()
         for status in statuses
-        if (cls := generated.error_class(op, status)) is not None
+        if (cls := errors.operation_error_class(op, status)) is not None
     }
     assert declared == runtime
 
 
 def test_names_resolve_to_one_class_that_survives_pickling() -> None:
-    error = errors.api_error("createProcessInstance", 400, json.dumps(PROBLEM))
+    error = api_error("createProcessInstance", 400, json.dumps(PROBLEM))
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is CreateProcessInstanceBadRequest
     assert (copy.operation_id, copy.status, copy.detail) == (

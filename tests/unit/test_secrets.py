@@ -20,7 +20,8 @@ import pytest
 from loguru import logger as loguru_logger
 
 from camunda_sdk import CamundaClient
-from camunda_sdk.errors import ApiError, CamundaError, api_error
+from camunda_sdk._problem import api_error
+from camunda_sdk.errors import ApiError, CamundaError
 from camunda_sdk.testing.scrub import Scrubber
 
 PASSWORD = "pa55-W0rd-in-URL"

@@ -277,8 +277,11 @@ def test_convert_normalises_or_rejects_with_what_was_expected() -> None:
 
 def _pm(*plugins: object) -> Any:
     from camunda_sdk.pipeline.manager import create_plugin_manager
+    from camunda_sdk.plugins import BUILTIN_PLUGINS
 
-    return create_plugin_manager(plugins=plugins, configuration={}, environ={})
+    return create_plugin_manager(
+        builtins=BUILTIN_PLUGINS, plugins=plugins, configuration={}, environ={}
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -326,3 +329,14 @@ def test_a_typo_of_a_plugins_key_gets_a_suggestion() -> None:
         client(environ={"CAMUNDA_TEAM_HEADRE": "billing"}),
     ):
         pass
+
+
+def test_the_core_settings_are_attributes_of_the_class_itself() -> None:
+    # Declared on CamundaConfig (not found through __getattr__), so type checkers see them.
+    from camunda_sdk.settings.core import CORE_SETTINGS, LOG_LEVEL
+
+    config = CamundaConfig(timeout_ms=5)
+    for setting in (*CORE_SETTINGS, LOG_LEVEL):
+        assert setting.field in vars(CamundaConfig), setting.key
+        assert getattr(config, setting.field) == config.get(setting)
+    assert config.timeout_ms == 5

@@ -20,10 +20,15 @@ the transport implementation (``trylast``) returns the innermost handler, which
 sends the request; every *stage* is a ``wrapper=True`` implementation that
 receives the inner handler from ``yield`` and returns a handler wrapping it.
 pluggy calls wrappers registered later *outside* those registered earlier, so
-the built-ins (registered innermost first) give this order, outermost first::
+the built-ins (``camunda_sdk.plugins.BUILTIN_PLUGINS``, registered innermost
+first) sit inside the stages of every plugin registered after them, in this
+order, outermost first::
 
-    user plugins -> workers -> tracing -> config -> retry -> logging -> backpressure
+    workers -> trace-context -> tracing -> config -> retry -> logging -> backpressure
     -> auth -> transport
+
+``client.describe_pipeline()`` lists a client's stages, its plugins' included,
+with their ``tryfirst``/``trylast`` placement.
 
 A handler is a generator function ``handler(call) -> Generator[Effect, Any, Response]``.
 It does not wait on the network or the clock itself: it *yields effects* (send
@@ -63,8 +68,9 @@ The rules a stage author must know:
 - Hook implementations run synchronously at construction: pluggy does not await.
   Do expensive set-up there, once, not per call; leave a stage out of the chain
   (return ``inner``) when it has nothing to do for this client.
-- Per-client state goes in ``context.state`` under the plugin's name; per-call
-  state in ``call.extensions``.
+- Per-client state goes in ``context.state`` under a
+  :class:`~camunda_sdk.pipeline.context.StateKey` the plugin declares (typed);
+  per-call state in ``call.extensions``.
 """
 
 from __future__ import annotations
@@ -75,8 +81,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from ..config import CamundaConfig, SettingRegistry
     from ..log import BoundLogger
+    from ..settings import CamundaConfig, SettingRegistry
     from .call import Call
     from .context import ClientContext
     from .effects import Effect
@@ -134,16 +140,17 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the configuration settings this plugin reads.
 
     Args:
-        settings: the client's :class:`~camunda_sdk.config.SettingRegistry`; call
-            ``settings.add(Setting(...))`` once per ``CAMUNDA_*`` key, then read
-            the value with ``SETTING.read(context.config)`` (or ``config.get(SETTING)``).
+        settings: the client's :class:`~camunda_sdk.settings.SettingRegistry`; call
+            ``settings.add(SETTING, ...)`` with a ``Setting`` per ``CAMUNDA_*`` key,
+            then read the value with ``SETTING.read(context.config)`` (or
+            ``config.get(SETTING)``).
 
     Returns:
         Nothing; every implementation is called.
 
     Called once per client at construction, before :func:`camunda_load_config`,
-    by :func:`camunda_sdk.config.collect_settings`: plugins in registration order,
-    ``tryfirst`` ones first (that is also the order of the README's configuration
+    by :func:`camunda_sdk.pipeline.manager.collect_settings`: plugins in registration
+    order, ``tryfirst`` ones first (that is also the order of the README's configuration
     table, which ``scripts/config_table.py`` builds the same way). A key or alias
     declared twice is a ``PluginError`` naming both plugins. pytest's
     ``pytest_addoption`` is the model.
@@ -165,7 +172,7 @@ def camunda_load_config(
         settings: every setting the plugins declared.
 
     Returns:
-        The resolved :class:`~camunda_sdk.config.CamundaConfig`, or None to let
+        The resolved :class:`~camunda_sdk.settings.CamundaConfig`, or None to let
         the next implementation answer.
 
     First result wins. Called once at client construction, after
@@ -214,9 +221,9 @@ def camunda_auth_provider(strategy: str, context: ClientContext) -> AuthProvider
 
     First result wins. Called by the built-in ``auth`` stage when the handler is
     built (at construction and after ``register_plugin``); keep the provider in
-    ``context.state`` so a token survives a rebuild. Built-ins answer ``NONE``,
-    ``BASIC`` and ``OAUTH``; a plugin can add a strategy name or, registered with
-    ``tryfirst=True``, replace a built-in one.
+    ``context.state`` (under a ``StateKey``) so a token survives a rebuild.
+    Built-ins answer ``NONE``, ``BASIC`` and ``OAUTH``; a plugin can add a strategy
+    name or, registered with ``tryfirst=True``, replace a built-in one.
     """
 
 

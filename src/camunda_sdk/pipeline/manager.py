@@ -1,8 +1,9 @@
-"""Plugin discovery and registration.
+"""Plugin management: discovery, registration, the plugins' settings and the chain's shape.
 
 Order of registration (and so of wrapping, see ``hookspecs``):
 
-1. the built-in plugins of ``camunda_sdk.plugins.BUILTIN_PLUGINS``, innermost first;
+1. the built-in plugins the caller names (``camunda_sdk.plugins.BUILTIN_PLUGINS``
+   for a client), innermost first;
 2. third-party plugins from the ``camunda_sdk`` entry-point group, sorted by name;
 3. modules named in ``CAMUNDA_SDK_PLUGINS`` (imported and registered by module name);
 4. the objects passed as ``plugins=[...]`` to the client, in the given order.
@@ -10,6 +11,12 @@ Order of registration (and so of wrapping, see ``hookspecs``):
 Any of them is skipped when its name is listed in ``CAMUNDA_SDK_DISABLE_PLUGINS``,
 except the built-ins the client cannot work without (:data:`REQUIRED_PLUGINS`).
 A plugin that fails to load raises :class:`PluginError` naming it.
+
+Built-ins are named by module, like the plugins of ``CAMUNDA_SDK_PLUGINS``: this
+layer sits below them and imports none. It may import the settings model, which
+knows no plugin: :func:`collect_settings` asks the plugins for their settings and
+:func:`load_config` for the resolved configuration. :func:`describe_pipeline` shows
+where each plugin sits in a chain.
 """
 
 from __future__ import annotations
@@ -17,17 +24,36 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from types import FunctionType
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import pluggy
 
-from ..errors import CamundaError
+from ..errors import CamundaError, ConfigurationError, PluginError
+from ..settings import CamundaConfig, SettingRegistry
 from . import hookspecs
 from .hookspecs import PROJECT
 
-__all__ = ["REQUIRED_PLUGINS", "PluginError", "create_plugin_manager", "plugin_names_setting"]
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
+__all__ = [
+    "REQUIRED_PLUGINS",
+    "Pipeline",
+    "PluginError",
+    "Stage",
+    "build_chain",
+    "collect_settings",
+    "create_plugin_manager",
+    "declared_settings",
+    "describe_pipeline",
+    "load_config",
+    "plugin_name",
+    "plugin_names_setting",
+]
 
 #: Built-in plugins that cannot be disabled, with the hook that replaces each: the
 #: client has no configuration, no transport or no logger without them.
@@ -36,14 +62,6 @@ REQUIRED_PLUGINS: Mapping[str, str] = {
     "transport": "camunda_call_handler",
     "logging": "camunda_make_logger",
 }
-
-
-class PluginError(CamundaError):
-    """A plugin could not be loaded, or raised while the pipeline was being built."""
-
-    def __init__(self, plugin: str, problem: str) -> None:
-        super().__init__(f"camunda_sdk plugin {plugin!r}: {problem}")
-        self.plugin = plugin
 
 
 def plugin_names_setting(
@@ -70,7 +88,7 @@ def plugin_names_setting(
 
 
 @lru_cache(maxsize=1)
-def _entry_points() -> tuple[Any, ...]:
+def _entry_points() -> tuple[EntryPoint, ...]:
     # Scanning installed distributions costs milliseconds: do it once per process.
     if not _may_declare_plugins():
         # Importing importlib.metadata alone costs about 12 ms, most of constructing a
@@ -123,19 +141,28 @@ def _may_declare_plugins() -> bool:
     return False
 
 
-def _builtin_plugins() -> Sequence[tuple[str, str]]:
-    from ..plugins import BUILTIN_PLUGINS
-
-    return BUILTIN_PLUGINS
+def plugin_name(plugin: object) -> str | None:
+    """The name a plugin object is registered under: its ``name``, else its ``__name__``."""
+    name = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
+    return name if isinstance(name, str) else None
 
 
 def create_plugin_manager(
     *,
+    builtins: Sequence[tuple[str, str]],
     plugins: Iterable[object] = (),
     configuration: Mapping[str, Any] | None,
     environ: Mapping[str, str],
 ) -> pluggy.PluginManager:
-    """Return a ``PluginManager`` with the hook catalog and every enabled plugin."""
+    """Return a ``PluginManager`` with the hook catalog and every enabled plugin.
+
+    Args:
+        builtins: the built-in plugins as ``(name, module)``, innermost first
+            (a client's are ``camunda_sdk.plugins.BUILTIN_PLUGINS``).
+        plugins: the objects given as ``plugins=[...]``.
+        configuration: the explicit configuration (for the two plugin keys).
+        environ: the environment (likewise).
+    """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     # Historic: plugins registered below that add hook specs are called at registration.
@@ -143,8 +170,6 @@ def create_plugin_manager(
     disabled = set(plugin_names_setting("CAMUNDA_SDK_DISABLE_PLUGINS", configuration, environ))
     required = sorted(disabled.intersection(REQUIRED_PLUGINS))
     if required:
-        from ..errors import ConfigurationError
-
         hooks = ", ".join(f"{name}: {REQUIRED_PLUGINS[name]}" for name in required)
         raise ConfigurationError(
             f"CAMUNDA_SDK_DISABLE_PLUGINS names {', '.join(required)}: the client cannot "
@@ -153,7 +178,7 @@ def create_plugin_manager(
             variable="CAMUNDA_SDK_DISABLE_PLUGINS",
         )
 
-    for name, module in _builtin_plugins():
+    for name, module in builtins:
         if name not in disabled:
             pm.register(importlib.import_module(module), name=name)
 
@@ -176,8 +201,7 @@ def create_plugin_manager(
         _register(pm, plugin, module_name)
 
     for plugin in plugins:
-        name = getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
-        name = name if isinstance(name, str) else f"{type(plugin).__name__}@{id(plugin):x}"
+        name = plugin_name(plugin) or f"{type(plugin).__name__}@{id(plugin):x}"
         if name not in disabled:
             _register(pm, plugin, name)
     try:
@@ -187,7 +211,7 @@ def create_plugin_manager(
     return pm
 
 
-def build_chain(hook: Any, innermost: str, **kwargs: Any) -> Any:
+def build_chain(hook: pluggy.HookCaller, innermost: str, **kwargs: object) -> Callable[..., Any]:
     """Call a chain-building hook (``camunda_call_handler``, ``camunda_job_handler``).
 
     An SDK error raised while building passes through; any other failure becomes a
@@ -210,3 +234,192 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
         pm.register(plugin, name=name)
     except Exception as exc:  # pluggy validation errors: wrong hook name or signature
         raise PluginError(name, f"registration failed: {exc}") from exc
+
+
+# -- the plugins' settings and configuration ------------------------------------------
+
+
+def collect_settings(plugin_manager: pluggy.PluginManager) -> SettingRegistry:
+    """Ask every registered plugin's ``camunda_add_settings`` for its settings.
+
+    Plugins are asked in registration order (built-ins, entry points,
+    ``CAMUNDA_SDK_PLUGINS``, ``plugins=[...]``), ``tryfirst`` implementations
+    first: that order is the README table's, and the built-in ``config`` plugin
+    is ``tryfirst`` so that the core settings lead it.
+
+    Declarations are static: the registry of a set of module-level
+    implementations (every built-in's) is collected once per process and shared.
+
+    Raises:
+        PluginError: a plugin declared a taken name, or its hook failed.
+    """
+    # pluggy keeps implementations as trylast, plain (in registration order),
+    # tryfirst; it would call them last-registered first. Called by hand instead,
+    # both to keep that readable order and to know who declares what.
+    impls = plugin_manager.hook.camunda_add_settings.get_hookimpls()
+    first = [impl for impl in impls if impl.tryfirst]
+    last = [impl for impl in impls if impl.trylast]
+    plain = [impl for impl in impls if not (impl.tryfirst or impl.trylast)]
+    ordered = first + plain + last
+    # Only plain functions make the key: a plugin object's bound method would
+    # keep the object alive in the cache.
+    key = tuple((impl.plugin_name, impl.function) for impl in ordered)
+    cacheable = all(type(impl.function) is FunctionType for impl in ordered)
+    registry = _COLLECTED.get(key) if cacheable else None
+    if registry is None:
+        registry = _collect(ordered)
+        if cacheable:
+            if len(_COLLECTED) >= 8:  # a handful of plugin sets per process at most
+                _COLLECTED.clear()
+            _COLLECTED[key] = registry
+    return registry
+
+
+# Registries by plugin set: collecting for every client would cost as much as resolving.
+_COLLECTED: dict[tuple[tuple[str, object], ...], SettingRegistry] = {}
+
+
+def _collect(impls: list[pluggy.HookImpl]) -> SettingRegistry:
+    registry = SettingRegistry()
+    arguments = {"settings": registry}
+    for impl in impls:
+        if impl.wrapper or impl.hookwrapper:
+            raise PluginError(impl.plugin_name, "camunda_add_settings cannot be a wrapper")
+        with registry.declaring(impl.plugin_name):
+            try:
+                impl.function(*(arguments[name] for name in impl.argnames))
+            except CamundaError:
+                raise
+            except Exception as exc:
+                problem = f"camunda_add_settings failed: {exc!r}"
+                raise PluginError(impl.plugin_name, problem) from exc
+    registry.freeze()
+    return registry
+
+
+def declared_settings(
+    builtins: Sequence[tuple[str, str]], plugins: Iterable[object] = ()
+) -> SettingRegistry:
+    """The settings ``builtins`` and then ``plugins`` declare, as a client collects them.
+
+    Neither installed entry points nor ``CAMUNDA_SDK_PLUGINS`` are consulted.
+    """
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name, module in builtins:
+        pm.register(importlib.import_module(module), name=name)
+    for plugin in plugins:
+        pm.register(plugin, name=plugin_name(plugin))
+    return collect_settings(pm)
+
+
+def load_config(
+    plugin_manager: pluggy.PluginManager,
+    configuration: Mapping[str, Any] | None,
+    environ: Mapping[str, str],
+) -> CamundaConfig:
+    """The configuration ``plugin_manager``'s plugins resolve (``camunda_load_config``).
+
+    Raises:
+        ConfigurationError: a value is malformed or contradicts another.
+        PluginError: a plugin failed, or none resolved the configuration.
+    """
+    settings = collect_settings(plugin_manager)
+    config = plugin_manager.hook.camunda_load_config(
+        configuration=configuration, environ=environ, settings=settings
+    )
+    if config is None:
+        raise PluginError("config", "no plugin resolved the configuration (is it disabled?)")
+    return config
+
+
+# -- the shape of a chain --------------------------------------------------------------
+
+
+@attrs.frozen
+class Stage:
+    """One implementation of a chain-building hook, where the chain meets it.
+
+    Attributes:
+        plugin: the name the plugin is registered under.
+        function: where the implementation is defined (``module.qualname``).
+        wraps: True for a stage (``wrapper=True``: it wraps the handler inside
+            it); False for an implementation that answers with the innermost
+            handler itself (the first that answers wins, and those after it are
+            never asked).
+        placement: ``"tryfirst"``, ``"trylast"`` or ``""``.
+        builtin: whether the implementation is the SDK's own.
+    """
+
+    plugin: str
+    function: str
+    wraps: bool
+    placement: str
+    builtin: bool
+
+    def __str__(self) -> str:
+        role = "stage" if self.wraps else "answers"
+        return f"{role}, {self.placement}" if self.placement else role
+
+
+@attrs.frozen(repr=False)
+class Pipeline:
+    """The implementations of a chain-building hook (``hook``), outermost first.
+
+    ``str()`` gives one line per implementation; ``stages`` holds them as :class:`Stage` s.
+    """
+
+    hook: str
+    stages: tuple[Stage, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The plugins' names, outermost first."""
+        return tuple(stage.plugin for stage in self.stages)
+
+    def __repr__(self) -> str:
+        return f"Pipeline({self.hook}: {' -> '.join(self.names)})"
+
+    def __str__(self) -> str:
+        width = max((len(stage.plugin) for stage in self.stages), default=0)
+        roles = [str(stage) for stage in self.stages]
+        role_width = max(map(len, roles), default=0)
+        lines = [f"{self.hook}, outermost first:"]
+        for index, (stage, role) in enumerate(zip(self.stages, roles, strict=True), 1):
+            line = f"{index:>3}. {stage.plugin:<{width}}  {role:<{role_width}}  {stage.function}"
+            lines.append(line)
+        return "\n".join(lines)
+
+
+def describe_pipeline(
+    plugin_manager: pluggy.PluginManager, hook: str = "camunda_call_handler"
+) -> Pipeline:
+    """The implementations of ``hook`` in the order a call meets them, outermost first.
+
+    For ``camunda_call_handler`` these are a client's call stages, the user's
+    (``plugins=[...]``, entry points) and the built-ins alike, with their
+    ``tryfirst``/``trylast`` placement; the last is the innermost handler (the
+    built-in ``transport`` unless a plugin answers before it). A stage may leave
+    itself out of a client's chain when it has nothing to do (``tracing`` when
+    disabled): it is listed all the same, at the place it takes when it acts.
+    ``describe_pipeline(pm, "camunda_job_handler")`` shows a job chain.
+    """
+    caller: pluggy.HookCaller = getattr(plugin_manager.hook, hook)
+    # pluggy lists implementations innermost first: plain ones (trylast, by
+    # registration, tryfirst), then wrappers likewise; a call runs them reversed.
+    stages = tuple(_stage(impl) for impl in reversed(caller.get_hookimpls()))
+    return Pipeline(hook, stages)
+
+
+def _stage(impl: pluggy.HookImpl) -> Stage:
+    function = impl.function
+    module = getattr(function, "__module__", None) or ""
+    where = f"{module}.{getattr(function, '__qualname__', repr(function))}"
+    placement = "tryfirst" if impl.tryfirst else "trylast" if impl.trylast else ""
+    return Stage(
+        plugin=impl.plugin_name,
+        function=where,
+        wraps=bool(impl.wrapper or impl.hookwrapper),
+        placement=placement,
+        builtin=module == "camunda_sdk" or module.startswith("camunda_sdk."),
+    )

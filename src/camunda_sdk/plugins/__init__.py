@@ -1,13 +1,24 @@
 """Built-in plugins: one module each, registered exactly like a third party's.
 
-``BUILTIN_PLUGINS`` lists them innermost first (pluggy wraps later registrations
-around earlier ones), so a call meets the stages in the reverse order::
+``BUILTIN_PLUGINS`` is the one statement of their order in code. It lists them
+innermost first (pluggy wraps later registrations around earlier ones), so a call
+meets the stages in the reverse order, as ``client.describe_pipeline()`` shows::
 
-    tracing -> config -> retry -> logging -> backpressure -> auth -> transport
+    workers -> trace-context -> tracing -> config -> retry -> logging -> backpressure
+    -> auth -> transport
 
-``oauth`` adds a strategy to the auth stage rather than a stage of its own.
-Disable or replace one by name with ``CAMUNDA_SDK_DISABLE_PLUGINS``.
+(``tests/unit/test_pipeline_order.py`` checks that line, and the docs' statements
+of the order, against ``BUILTIN_PLUGINS``.) ``oauth`` adds a strategy to the auth
+stage rather than a stage of its own, and the job middleware (``job-logging``,
+``job-telemetry``) wraps job handlers, not calls. Disable or replace one by name
+with ``CAMUNDA_SDK_DISABLE_PLUGINS``.
 """
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ..settings import SettingRegistry, use_default_settings
 
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("transport", "camunda_sdk.plugins.transport"),
@@ -24,3 +35,30 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("job-logging", "camunda_sdk.workers.joblog"),
     ("job-telemetry", "camunda_sdk.workers.telemetry"),
 )
+
+
+def builtin_settings(*plugins: object) -> SettingRegistry:
+    """The settings of the built-in plugins, then those of ``plugins``.
+
+    What ``CamundaConfig(...)`` built by hand knows, and what the README's
+    configuration table lists (``scripts/config_table.py`` passes plugins to
+    add theirs). Installed entry points are not consulted.
+    """
+    return _declared(plugins) if plugins else _builtin_only()
+
+
+@lru_cache(maxsize=1)
+def _builtin_only() -> SettingRegistry:
+    return _declared(())
+
+
+def _declared(plugins: tuple[object, ...]) -> SettingRegistry:
+    # Imported here: importing a built-in plugin (this package) stays cheap.
+    from ..pipeline.manager import declared_settings
+
+    return declared_settings(BUILTIN_PLUGINS, plugins)
+
+
+# What CamundaConfig(**fields) knows without settings=: the model sits below the
+# plugins and cannot ask them itself.
+use_default_settings(builtin_settings)

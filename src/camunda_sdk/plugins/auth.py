@@ -24,14 +24,14 @@ from collections.abc import Generator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from ..config import CamundaConfig, Setting, SettingRegistry
 from ..errors import ConfigurationError
 from ..pipeline.call import Call
-from ..pipeline.context import ClientContext
+from ..pipeline.context import ClientContext, StateKey
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import AuthProvider, Handler, hookimpl
 from ..pipeline.http import Response
-from .config import REST_ADDRESS
+from ..settings import CamundaConfig, Setting, SettingRegistry
+from ..settings.core import REST_ADDRESS
 from .oauth import CLIENT_ID, CLIENT_SECRET
 
 
@@ -57,6 +57,9 @@ BASIC_AUTH_PASSWORD: Setting[str | None] = Setting(
     description="Basic auth password; required when CAMUNDA_AUTH_STRATEGY=BASIC.",
 )
 
+#: The provider of the client's strategy, as the auth stage last chose it.
+AUTH_PROVIDER: StateKey[AuthProvider] = StateKey("auth")
+
 _OAUTH = (CLIENT_ID, CLIENT_SECRET)
 _BASIC = (BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD)
 
@@ -64,8 +67,7 @@ _BASIC = (BASIC_AUTH_USERNAME, BASIC_AUTH_PASSWORD)
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the strategy and the Basic credentials."""
-    for setting in (AUTH_STRATEGY, *_BASIC):
-        settings.add(setting)
+    settings.add(AUTH_STRATEGY, *_BASIC)
 
 
 @hookimpl(wrapper=True)
@@ -189,7 +191,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
             "(built-in strategies: NONE, BASIC, OAUTH)",
             variable="CAMUNDA_AUTH_STRATEGY",
         )
-    context.state["auth"] = provider
+    context.state[AUTH_PROVIDER] = provider
     if type(provider) is NoAuth:
         return inner  # nothing to add: keep the hot path one frame shorter
 

@@ -30,7 +30,7 @@ gates or pauses a request. Operations that drain work (``completeJob``,
 holding them back would keep jobs alive longer and deepen the overload.
 
 The limiter's state is public and per client: ``backpressure_state(client)``
-returns the :class:`BackpressureState` (also in ``context.state["backpressure"]``
+returns the :class:`BackpressureState` (also in ``context.state[LIMITER]``
 for plugins). Its arithmetic is plain, lock-protected code shared by the sync
 and async clients; only waiting for a permit differs, inside
 :class:`AcquirePermit`.
@@ -55,13 +55,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..config import Setting, SettingRegistry
 from ..errors import BackpressureQueueFullError, ConfigurationError
+from ..pipeline.context import ClientContext, StateKey
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
+from ..settings import Setting, SettingRegistry, SettingSource
 
 if TYPE_CHECKING:
     from ..pipeline.call import Call
@@ -74,9 +75,10 @@ __all__ = [
     "MAX_WAITERS",
     "PROFILE",
     "PROFILES",
+    "LIMITER",
     "AcquirePermit",
     "BackpressureState",
-    "Outcome",
+    "LoadSignal",
     "backpressure_state",
     "classify",
 ]
@@ -136,8 +138,8 @@ QUIET_PERIOD = 30.0
 _random = random.Random()
 
 
-class Outcome(enum.Enum):
-    """How one request's answer bears on the limit."""
+class LoadSignal(enum.Enum):
+    """What one request's answer tells the limiter about the server's load."""
 
     #: Handled by the server (a 2xx, 3xx or a 4xx other than 429): room to grow.
     SUCCESS = "success"
@@ -147,16 +149,16 @@ class Outcome(enum.Enum):
     NEUTRAL = "neutral"
 
 
-def classify(response: Response) -> Outcome:
+def classify(response: Response) -> LoadSignal:
     """Classify a (read) response as success, overload or neutral."""
     status = response.status_code
     if status in (429, 503):
-        return Outcome.OVERLOAD
+        return LoadSignal.OVERLOAD
     if status < 400:
-        return Outcome.SUCCESS
+        return LoadSignal.SUCCESS
     if _resource_exhausted(response):
-        return Outcome.OVERLOAD
-    return Outcome.SUCCESS if status < 500 else Outcome.NEUTRAL
+        return LoadSignal.OVERLOAD
+    return LoadSignal.SUCCESS if status < 500 else LoadSignal.NEUTRAL
 
 
 def _resource_exhausted(response: Response) -> bool:
@@ -209,6 +211,10 @@ class _AsyncWaiter:
         except RuntimeError:  # that loop is closed: its waiter will never run
             return False
         return True
+
+
+_W = TypeVar("_W", _SyncWaiter, _AsyncWaiter)
+_A = TypeVar("_A")
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -327,7 +333,7 @@ class BackpressureState:
         """The pause gated requests take at the floor, in seconds (0: none)."""
         return self._backoff
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, str | bool | int | float | None]:
         """A consistent copy of the observable state."""
         with self._lock:
             return {
@@ -366,12 +372,9 @@ class BackpressureState:
             BackpressureQueueFullError: ``max_waiters`` calls wait already.
         """
         with self._lock:
-            permit = self._try_locked()
-            if permit is not None:
-                return permit
-            self._check_queue_locked(operation_id)
-            waiter = _SyncWaiter(threading.Condition(self._lock))
-            self._waiters.append(waiter)
+            waiter = self._queue_locked(operation_id, _SyncWaiter, threading.Condition(self._lock))
+            if isinstance(waiter, int):
+                return waiter
             try:
                 while waiter.permit is None:
                     waiter.cond.wait()
@@ -387,12 +390,9 @@ class BackpressureState:
             BackpressureQueueFullError: ``max_waiters`` calls wait already.
         """
         with self._lock:
-            permit = self._try_locked()
-            if permit is not None:
-                return permit
-            self._check_queue_locked(operation_id)
-            waiter = _AsyncWaiter(asyncio.get_running_loop())
-            self._waiters.append(waiter)
+            waiter = self._queue_locked(operation_id, _AsyncWaiter, asyncio.get_running_loop())
+        if isinstance(waiter, int):
+            return waiter
         try:
             await waiter.future
         except BaseException:  # CancelledError: give back a permit granted meanwhile
@@ -402,18 +402,18 @@ class BackpressureState:
         assert waiter.permit is not None  # set under the lock before the wake-up
         return waiter.permit
 
-    def release(self, permit: int, outcome: Outcome = Outcome.NEUTRAL) -> None:
-        """Return ``permit`` and adapt the limit to the request's ``outcome``.
+    def release(self, permit: int, signal: LoadSignal = LoadSignal.NEUTRAL) -> None:
+        """Return ``permit`` and adapt the limit to the ``signal`` of the request's answer.
 
         Synchronous and non-blocking, so it is safe in a ``finally`` block that
         runs while a generator is closed on cancellation.
         """
         with self._lock:
             self._in_flight -= 1
-            if outcome is Outcome.OVERLOAD:
+            if signal is LoadSignal.OVERLOAD:
                 self._overload_locked(permit)
             else:
-                if outcome is Outcome.SUCCESS:
+                if signal is LoadSignal.SUCCESS:
                     self._success_locked()
                 if self._capped:
                     self._lift_if_quiet_locked()
@@ -442,9 +442,22 @@ class BackpressureState:
             return None
         return self._start_locked()
 
-    def _check_queue_locked(self, operation_id: str | None) -> None:
+    def _queue_locked(
+        self, operation_id: str | None, waiter: Callable[[_A], _W], arg: _A
+    ) -> int | _W:
+        """A permit when one is free now, else ``waiter(arg)`` queued (FIFO) for the next.
+
+        Raises:
+            BackpressureQueueFullError: ``max_waiters`` calls wait already.
+        """
+        permit = self._try_locked()
+        if permit is not None:
+            return permit
         if len(self._waiters) >= self.max_waiters:
             raise BackpressureQueueFullError(self.max_waiters, operation_id=operation_id)
+        queued = waiter(arg)
+        self._waiters.append(queued)
+        return queued
 
     def _lift_if_quiet_locked(self) -> bool:
         """Lift the cap after a quiet period; True when uncapped now."""
@@ -536,25 +549,27 @@ class AcquirePermit(Effect):
         return await self.limiter.acquire_async(self.operation_id)
 
 
-def backpressure_state(client: Any) -> BackpressureState | None:
+#: The client's limiter, shared by its views and its derived sync client.
+LIMITER: StateKey[BackpressureState] = StateKey("backpressure")
+
+
+def backpressure_state(client: object) -> BackpressureState | None:
     """The :class:`BackpressureState` of ``client`` (or of a ``ClientContext``).
 
-    None when the ``backpressure`` plugin is disabled or the client has not
-    built its pipeline.
+    None when the ``backpressure`` plugin is disabled, the client has not
+    built its pipeline, or ``client`` is neither.
     """
-    context = getattr(client, "context", client)
-    state = getattr(context, "state", None)
-    return state.get("backpressure") if state is not None else None
+    context = client if isinstance(client, ClientContext) else getattr(client, "context", None)
+    return context.state.get(LIMITER) if isinstance(context, ClientContext) else None
 
 
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the profile, the limits and the bound of the waiting queue."""
-    for setting in (PROFILE, INITIAL_LIMIT, MAX_LIMIT, MAX_WAITERS):
-        settings.add(setting)
+    settings.add(PROFILE, INITIAL_LIMIT, MAX_LIMIT, MAX_WAITERS)
 
 
-def state_from_config(config: Any) -> BackpressureState:
+def state_from_config(config: SettingSource) -> BackpressureState:
     """Build a limiter from a configuration (or any object :meth:`Setting.read` accepts)."""
     profile = PROFILE.read(config)
     max_limit = MAX_LIMIT.read(config)
@@ -575,9 +590,9 @@ def state_from_config(config: Any) -> BackpressureState:
 def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Handler]:
     """Gate each attempt on the client's adaptive concurrency limit."""
     inner = yield
-    limiter = context.state.get("backpressure")
-    if not isinstance(limiter, BackpressureState):
-        limiter = context.state["backpressure"] = state_from_config(context.config)
+    limiter = context.state.get(LIMITER)
+    if not isinstance(limiter, BackpressureState):  # also a value stored by name, untyped
+        limiter = context.state[LIMITER] = state_from_config(context.config)
     # Kept when the pipeline is rebuilt (register_plugin), so calls in flight
     # return their permits to the limiter that new calls use.
     gating = limiter.gating
@@ -590,16 +605,16 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                 permit = yield AcquirePermit(limiter, call.operation.id)
         else:
             permit = limiter.enter()
-        outcome = Outcome.NEUTRAL
+        signal = LoadSignal.NEUTRAL
         try:
             if gated:
                 pause = limiter.backoff_delay()
                 if pause:
                     yield Sleep(pause)
             response = yield from inner(call)
-            outcome = classify(response)
+            signal = classify(response)
             return response
         finally:
-            limiter.release(permit, outcome)
+            limiter.release(permit, signal)
 
     return gate

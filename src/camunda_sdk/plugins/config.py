@@ -5,7 +5,7 @@ stage: the REST address, the default tenant, the request timeout, TLS (defined
 in :mod:`camunda_sdk.transport.tls`, which reads them), the dotenv switch,
 strictness and plugin selection. At construction it resolves every
 declared setting from ``.env`` < environment < ``configuration={...}`` (see
-:func:`camunda_sdk.config.resolve_settings`), appends ``/v2`` to the address
+:func:`camunda_sdk.settings.resolve_settings`), appends ``/v2`` to the address
 unless ``CAMUNDA_REST_ADDRESS_EXACT``, and takes any ``user:password@`` out of
 it: they become the Basic credentials, so that the password is never part of a
 URL that httpx logs or an error quotes. On each call it fills in the
@@ -22,29 +22,33 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import attrs
 
 from .._serde import Model
-from ..config import (
-    LOAD_ENVFILE,
-    STRICT_CONFIG,
-    CamundaConfig,
-    Setting,
-    SettingRegistry,
-    resolve_settings,
-)
 from ..errors import ConfigurationError
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
-from ..transport.tls import (
-    CA_CERTIFICATE_PATH,
-    MTLS_CA,
-    MTLS_CERT,
-    MTLS_CERT_PATH,
-    MTLS_KEY,
-    MTLS_KEY_PASSPHRASE,
-    MTLS_KEY_PATH,
-)
+from ..settings import CamundaConfig, SettingRegistry, resolve_settings
+
+# The core settings are read from here too (``plugins.config.TIMEOUT_MS``), as before
+# they moved to camunda_sdk.settings.core; the redundant aliases re-export them.
+from ..settings.core import CA_CERTIFICATE_PATH as CA_CERTIFICATE_PATH
+from ..settings.core import CORE_SETTINGS, REST_ADDRESS, REST_ADDRESS_EXACT, TENANT_ID
+from ..settings.core import DISABLE_PLUGINS as DISABLE_PLUGINS
+from ..settings.core import LOAD_ENVFILE as LOAD_ENVFILE
+from ..settings.core import MTLS_CA as MTLS_CA
+from ..settings.core import MTLS_CERT as MTLS_CERT
+from ..settings.core import MTLS_CERT_PATH as MTLS_CERT_PATH
+from ..settings.core import MTLS_KEY as MTLS_KEY
+from ..settings.core import MTLS_KEY_PASSPHRASE as MTLS_KEY_PASSPHRASE
+from ..settings.core import MTLS_KEY_PATH as MTLS_KEY_PATH
+from ..settings.core import PLUGINS as PLUGINS
+from ..settings.core import STRICT_CONFIG as STRICT_CONFIG
+from ..settings.core import TIMEOUT_MS as TIMEOUT_MS
+from . import builtin_settings
+
+#: The core settings this plugin declares (see :mod:`camunda_sdk.settings.core`).
+SETTINGS = CORE_SETTINGS
 
 
 def _api_base(url: str) -> str:
@@ -54,85 +58,11 @@ def _api_base(url: str) -> str:
     return url if url.endswith("/v2") else url + "/v2"
 
 
-def _base_address(url: str) -> str:
-    # Operation paths are appended to the address: a query or fragment would end
-    # up in the middle of every URL.
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or url.endswith(("?", "#")):
-        raise ValueError("a base URL without ?query or #fragment")
-    return url
-
-
-REST_ADDRESS: Setting[str] = Setting(
-    "CAMUNDA_REST_ADDRESS",
-    "url",
-    default="http://localhost:8080/v2",
-    aliases=("ZEEBE_REST_ADDRESS",),
-    convert=_base_address,
-    description="REST API base URL; `/v2` is appended when missing. Credentials in it "
-    "(`user:password@`) are taken out and used as Basic auth.",
-)
-REST_ADDRESS_EXACT: Setting[bool] = Setting(
-    "CAMUNDA_REST_ADDRESS_EXACT",
-    "bool",
-    default=False,
-    description="Use CAMUNDA_REST_ADDRESS as given, without appending `/v2` (an API "
-    "gateway that maps its own path).",
-)
-TENANT_ID: Setting[str | None] = Setting(
-    "CAMUNDA_TENANT_ID",
-    description="Default tenant id for operations that accept a tenant id.",
-)
-TIMEOUT_MS: Setting[int] = Setting(
-    "CAMUNDA_SDK_TIMEOUT_MS",
-    "int",
-    default=30000,
-    minimum=0,
-    maximum=86_400_000,  # a day: beyond it, a typo rather than a wish
-    description="HTTP request timeout in milliseconds (token requests too); 0 disables it.",
-)
-# Plugin discovery reads these two raw, before the configuration exists (see
-# pipeline/manager.py); declared all the same, so they are validated and documented.
-PLUGINS: Setting[tuple[str, ...]] = Setting(
-    "CAMUNDA_SDK_PLUGINS",
-    "list",
-    default=(),
-    description="Module names to import and register as plugins (for plugins without an "
-    "entry point); not read from a `.env` file.",
-)
-DISABLE_PLUGINS: Setting[tuple[str, ...]] = Setting(
-    "CAMUNDA_SDK_DISABLE_PLUGINS",
-    "list",
-    default=(),
-    description="Names of plugins (built-in or installed) not to load; not read from a "
-    "`.env` file.",
-)
-
-SETTINGS = (
-    REST_ADDRESS,
-    REST_ADDRESS_EXACT,
-    TENANT_ID,
-    TIMEOUT_MS,
-    CA_CERTIFICATE_PATH,
-    MTLS_CA,
-    MTLS_CERT_PATH,
-    MTLS_CERT,
-    MTLS_KEY_PATH,
-    MTLS_KEY,
-    MTLS_KEY_PASSPHRASE,
-    LOAD_ENVFILE,
-    STRICT_CONFIG,
-    PLUGINS,
-    DISABLE_PLUGINS,
-)
-
-
 # tryfirst: the core settings are declared first, so they lead the README table.
 @hookimpl(tryfirst=True)
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the core settings."""
-    for setting in SETTINGS:
-        settings.add(setting)
+    settings.add(*SETTINGS)
 
 
 @hookimpl(trylast=True)
@@ -140,7 +70,7 @@ def camunda_load_config(
     configuration: Mapping[str, Any] | None, environ: Mapping[str, str], settings: SettingRegistry
 ) -> CamundaConfig:
     """Resolve the declared settings from ``.env``, the environment and explicit values."""
-    config = resolve_settings(settings, configuration, environ)
+    config = resolve_settings(settings, configuration, environ, also_known=_builtin_names)
     has_cert = config.get(MTLS_CERT) or config.get(MTLS_CERT_PATH)
     key = config.given_as(MTLS_KEY) or (config.get(MTLS_KEY_PATH) and "CAMUNDA_MTLS_KEY_PATH")
     if key and not has_cert:
@@ -161,6 +91,12 @@ def camunda_load_config(
     if address != config.rest_address:
         config = config.replace(rest_address=address)
     return _take_userinfo(config, settings)
+
+
+def _builtin_names() -> list[str]:
+    # The built-ins' keys are no typos even when their plugin is disabled: a
+    # replacement may read them from config.raw.
+    return list(builtin_settings().names())
 
 
 def _strip_userinfo(url: str) -> tuple[str, str | None]:
@@ -203,7 +139,7 @@ def _take_userinfo(config: CamundaConfig, settings: SettingRegistry) -> CamundaC
                 "to another value: keep one of them",
                 variable=given,
             )
-    return config._evolve(
+    return config.with_values(
         {REST_ADDRESS.key: address, user_setting.key: username, password_setting.key: password},
         given={user_setting.key: given, password_setting.key: given},
         raw=raw,

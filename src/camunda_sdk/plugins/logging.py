@@ -10,27 +10,14 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from ..config import CamundaConfig, Setting, SettingRegistry
 from ..log import BoundLogger, make_logger
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
-
-
-def _level(name: str) -> str:
-    return "warn" if name == "warning" else name  # the stdlib's spelling, accepted too
-
-
-LOG_LEVEL: Setting[str] = Setting(
-    "CAMUNDA_SDK_LOG_LEVEL",
-    "choice",
-    default="error",
-    choices=("silent", "error", "warn", "info", "debug", "trace", "silly", "warning"),
-    convert=_level,
-    description="SDK log level (`warning` means `warn`).",
-)
+from ..settings import CamundaConfig, SettingRegistry
+from ..settings.core import LOG_LEVEL
 
 
 @hookimpl

@@ -2,7 +2,7 @@
 
 It answers :func:`~camunda_sdk.pipeline.hookspecs.camunda_auth_provider` for
 ``OAUTH`` with an :class:`OAuthProvider`, created once per client and kept in
-``context.state["oauth"]``, so its token is shared by every call of the client.
+``context.state[OAUTH_PROVIDER]``, so its token is shared by every call of the client.
 
 The provider's ``flow`` is a sans-IO stage body like any other: the token request
 is a :class:`~camunda_sdk.pipeline.http.Request` yielded as
@@ -52,15 +52,17 @@ from urllib.parse import quote, quote_plus, urlencode
 
 import httpx
 
-from ..config import Setting, SettingRegistry
-from ..errors import AuthenticationError, ConfigurationError, parse_retry_after, redact_url
-from ..log import NullLogger, make_logger
+from .._redact import redact_url
+from .._retry_after import parse_retry_after
+from ..errors import AuthenticationError, ConfigurationError
+from ..log import BoundLogger, NullLogger, make_logger
 from ..pipeline.call import Call
-from ..pipeline.context import ClientContext
+from ..pipeline.context import ClientContext, StateKey
 from ..pipeline.effects import Acquire, Effect, Send, Sleep
 from ..pipeline.hookspecs import AuthProvider, Handler, hookimpl
 from ..pipeline.http import Request, Response
-from .config import TIMEOUT_MS
+from ..settings import Setting, SettingRegistry
+from ..settings.core import TIMEOUT_MS
 
 __all__ = [
     "CLIENT_ID",
@@ -134,7 +136,10 @@ MAX_EXPIRES_IN = 24 * 3600.0
 #: Refresh at most this long before expiry (and at least 10 % of the lifetime).
 REFRESH_LEAD = 30.0
 
-_STATE_KEY = "oauth"
+#: The client's :class:`OAuthProvider`: kept across pipeline rebuilds, so its token
+#: (and refresh state) survives ``register_plugin``.
+OAUTH_PROVIDER: StateKey[OAuthProvider] = StateKey("oauth")
+
 _MAX_DETAIL = 200  # characters kept of an OAuth error_description
 _MASK = "***"
 
@@ -216,7 +221,7 @@ class OAuthProvider(AuthProvider):
         client_secret: str,
         audience: str | None = None,
         scope: str | None = None,
-        logger: Any = None,
+        logger: BoundLogger | None = None,
         timeout: float | None = 30.0,
         cache_dir: str | os.PathLike[str] | None = None,
         clock: Callable[[], float] = time.time,
@@ -615,7 +620,7 @@ class OAuthProvider(AuthProvider):
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the OAuth endpoint, credentials, token fields, disk cache and cooldown settings."""
-    for setting in (
+    settings.add(
         OAUTH_URL,
         CLIENT_ID,
         CLIENT_SECRET,
@@ -624,8 +629,7 @@ def camunda_add_settings(settings: SettingRegistry) -> None:
         TOKEN_CACHE_DIR,
         TOKEN_DISK_CACHE_DISABLE,
         FAILURE_COOLDOWN_MS,
-    ):
-        settings.add(setting)
+    )
 
 
 @hookimpl
@@ -635,8 +639,7 @@ def camunda_auth_provider(strategy: str, context: ClientContext) -> AuthProvider
         return None
     # The pipeline is rebuilt when plugins are registered later; reuse the
     # client's provider so its token (and refresh state) survives the rebuild.
-    provider = context.state.get(_STATE_KEY)
-    if not isinstance(provider, OAuthProvider):
-        provider = OAuthProvider.from_context(context)
-        context.state[_STATE_KEY] = provider
+    provider = context.state.get(OAUTH_PROVIDER)
+    if not isinstance(provider, OAuthProvider):  # also a value stored by name, untyped
+        provider = context.state[OAUTH_PROVIDER] = OAuthProvider.from_context(context)
     return provider

@@ -29,16 +29,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 import httpx
 
-from ..config import Setting, SettingRegistry
-from ..errors import error_type, parse_retry_after
+from .._retry_after import parse_retry_after
+from ..errors import error_type
 from ..pipeline.effects import Effect, Sleep
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
+from ..settings import Setting, SettingRegistry, SettingSource
 
 if TYPE_CHECKING:
     from ..pipeline.call import Call
@@ -48,6 +49,7 @@ __all__ = [
     "INITIAL_DELAY_MS",
     "MAX_ATTEMPTS",
     "MAX_DELAY_MS",
+    "AttemptRecord",
     "RetryPolicy",
     "delay_for",
     "parse_retry_after",
@@ -78,6 +80,13 @@ MAX_DELAY_MS: Setting[int] = Setting(
     minimum=0,
     description="Upper bound of a single retry delay in milliseconds.",
 )
+
+
+@hookimpl
+def camunda_add_settings(settings: SettingRegistry) -> None:
+    """Declare the retry settings."""
+    settings.add(MAX_ATTEMPTS, INITIAL_DELAY_MS, MAX_DELAY_MS)
+
 
 # The jitter source when a policy brings none; tests may seed or replace it.
 _random = random.Random()
@@ -122,7 +131,7 @@ class RetryPolicy:
     rng: random.Random | None = attrs.field(default=None, eq=False, repr=False)
 
     @classmethod
-    def from_config(cls, config: Any) -> RetryPolicy:
+    def from_config(cls, config: SettingSource) -> RetryPolicy:
         """The client-wide policy from ``CAMUNDA_SDK_RETRY_*`` settings."""
         return cls(
             max_attempts=MAX_ATTEMPTS.read(config),
@@ -187,20 +196,31 @@ def _policy_for(call: Call, default: RetryPolicy) -> RetryPolicy | None:
     )
 
 
-def _record(call: Call, attempts: list[dict[str, Any]], outcome: Any, delay: float | None) -> None:
-    entry: dict[str, Any] = {"attempt": call.attempt, "delay": delay}
+class _Attempt(TypedDict):
+    attempt: int  # 1 for the first send
+    delay: float | None  # seconds waited before the next send; None: the last attempt
+
+
+class AttemptRecord(_Attempt, total=False):
+    """One send of a retried call, as the stage records it in ``call.extensions["attempts"]``.
+
+    Keys ``attempt`` and ``delay``, and ``status`` (the answer's) or ``error`` (the
+    failure's ``error.type``); the tracing stage turns them into span events.
+    """
+
+    status: int
+    error: str
+
+
+def _record(
+    call: Call, attempts: list[AttemptRecord], outcome: Response | Exception, delay: float | None
+) -> None:
+    entry: AttemptRecord = {"attempt": call.attempt, "delay": delay}
     if isinstance(outcome, Response):
         entry["status"] = outcome.status_code
     else:
         entry["error"] = error_type(outcome)
     attempts.append(entry)
-
-
-@hookimpl
-def camunda_add_settings(settings: SettingRegistry) -> None:
-    """Declare the retry settings."""
-    for setting in (MAX_ATTEMPTS, INITIAL_DELAY_MS, MAX_DELAY_MS):
-        settings.add(setting)
 
 
 @hookimpl(wrapper=True)
@@ -216,7 +236,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
         idempotent = call.operation.idempotent
         # Records for tracing, kept only once a call is retried: a call answered at
         # its first attempt (nearly all of them) allocates nothing here.
-        attempts: list[dict[str, Any]] | None = None
+        attempts: list[AttemptRecord] | None = None
         while True:
             call.attempt += 1
             try:
@@ -231,7 +251,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
                         _record(call, attempts, exc, None)
                     raise
                 delay = delay_for(call.attempt, policy)
-                outcome: Any = exc
+                outcome: Response | Exception = exc
                 what = type(exc).__name__
             else:
                 status = response.status_code

@@ -25,12 +25,12 @@ import attrs
 from opentelemetry import propagate, trace
 
 from .._serde import Model
-from ..config import Setting, SettingRegistry
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
+from ..settings import Setting, SettingRegistry
 
 __all__ = ["PROPAGATION", "TRACE_LINK", "TRACE_VARIABLE", "extract"]
 
@@ -61,8 +61,7 @@ _CARRIERS = frozenset({"createProcessInstance", "publishMessage", "correlateMess
 @hookimpl
 def camunda_add_settings(settings: SettingRegistry) -> None:
     """Declare the propagation switch, the variable name and the worker's join mode."""
-    for setting in (PROPAGATION, TRACE_VARIABLE, TRACE_LINK):
-        settings.add(setting)
+    settings.add(PROPAGATION, TRACE_VARIABLE, TRACE_LINK)
 
 
 @hookimpl(wrapper=True)

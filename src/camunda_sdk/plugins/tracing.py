@@ -28,25 +28,31 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Generator, Iterable
-from typing import Any
+from collections.abc import Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, propagate, trace
-from opentelemetry.metrics import CallbackOptions, Observation
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.metrics import CallbackOptions, Meter, Observation
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.util.types import AttributeValue
 
 from .._version import __version__
-from ..config import Setting, SettingRegistry
 from ..errors import error_type
 from ..pipeline.call import Call
-from ..pipeline.context import ClientContext
+from ..pipeline.context import ClientContext, StateKey
 from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
 from ..pipeline.operation import Operation
+from ..settings import Setting, SettingRegistry
 from ..transport.request import API_REQUEST, expand_path, server_root
+from .backpressure import LIMITER
+from .retry import AttemptRecord
+
+if TYPE_CHECKING:
+    from ..pipeline.effects import AsyncRunner, SyncRunner
 
 __all__ = ["INSTRUMENTATION_NAME", "TRACING", "Idle", "UninstrumentedSend", "error_type"]
 
@@ -107,6 +113,10 @@ class Idle:
         return self._verdict
 
 
+#: The client's :class:`Idle`, for the job telemetry to ask the same question.
+IDLE: StateKey[Idle] = StateKey("tracing-idle")
+
+
 def _no_op(provider: object) -> bool:
     # The API's proxies (before an SDK is set) and no-op providers; class names,
     # as the metrics proxy is not public.
@@ -129,14 +139,14 @@ class UninstrumentedSend(Send):
 
     __slots__ = ()
 
-    def run_sync(self, driver: Any) -> Response:
+    def run_sync(self, driver: SyncRunner) -> Response:
         token = otel_context.attach(otel_context.set_value(_SUPPRESS_HTTP_KEY, True))  # type: ignore[arg-type]
         try:
             return driver.send(self.request)
         finally:
             otel_context.detach(token)
 
-    async def run_async(self, driver: Any) -> Response:
+    async def run_async(self, driver: AsyncRunner) -> Response:
         token = otel_context.attach(otel_context.set_value(_SUPPRESS_HTTP_KEY, True))  # type: ignore[arg-type]
         try:
             return await driver.send(self.request)
@@ -173,7 +183,7 @@ class _OpInfo:
     def __init__(self, op: Operation, target: _Target) -> None:
         self.op = op
         self.name = f"{op.method} {op.path}"
-        self.span_attrs: dict[str, Any] = {
+        self.span_attrs: dict[str, AttributeValue] = {
             "http.request.method": op.method,
             "server.address": target.address,
             "server.port": target.port,
@@ -182,14 +192,14 @@ class _OpInfo:
         }
         # Metric attribute sets by outcome (status code or error type): shared,
         # never rebuilt, so recording a measurement allocates nothing.
-        self.metric_attrs: dict[int | str, dict[str, Any]] = {}
+        self.metric_attrs: dict[int | str, dict[str, AttributeValue]] = {}
 
-    def outcome_attrs(self, status: int | None, error: str | None) -> dict[str, Any]:
+    def outcome_attrs(self, status: int | None, error: str | None) -> dict[str, AttributeValue]:
         key: int | str = error if error is not None else status or 0
         cached = self.metric_attrs.get(key)
         if cached is not None:
             return cached
-        attrs: dict[str, Any] = {
+        attrs: dict[str, AttributeValue] = {
             "camunda.operation_id": self.op.id,
             "http.request.method": self.op.method,
         }
@@ -250,7 +260,7 @@ def _relay(
         return stop.value
 
 
-def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
+def _attempt_events(span: Span, tally: _Tally, records: list[AttemptRecord] | None) -> int:
     """Add one ``camunda.attempt`` event per attempt; return the number of attempts.
 
     The stage's own observations give each event its time and outcome; the
@@ -260,16 +270,16 @@ def _attempt_events(span: Any, tally: _Tally, records: Any) -> int:
     all an event would (and the common path stays cheap).
     """
     observed = tally.outcomes or []
-    by_number: dict[int, Any] = {}
+    by_number: dict[int, AttemptRecord] = {}
     for record in records or ():
         by_number[record["attempt"]] = record
     count = max(len(observed), max(by_number, default=0))
     if count <= 1:
         return count
     for number in range(1, count + 1):
-        attrs: dict[str, Any] = {"camunda.attempt": number}
+        attrs: dict[str, AttributeValue] = {"camunda.attempt": number}
         timestamp: int | None = None
-        status: Any = None
+        status: int | None = None
         error: str | None = None
         if number <= len(observed):
             timestamp, status, error = observed[number - 1]
@@ -329,7 +339,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
     set_span_in_context = trace.set_span_in_context
     perf_counter = time.perf_counter
 
-    idle = context.state["tracing-idle"] = Idle(context)
+    idle = context.state[IDLE] = Idle(context)
 
     def trace_call(call: Call) -> Generator[Effect, Any, Response]:
         if idle():  # no OpenTelemetry SDK: no span would record, no metric export
@@ -384,7 +394,7 @@ def camunda_call_handler(context: ClientContext) -> Generator[None, Handler, Han
 
 
 def _finish(
-    span: Any, status: int | None, error: str | None, failure: BaseException | None, attempts: int
+    span: Span, status: int | None, error: str | None, failure: BaseException | None, attempts: int
 ) -> None:
     """Set the outcome attributes and status of a recording span."""
     if status is not None:
@@ -399,7 +409,7 @@ def _finish(
         span.record_exception(failure)
 
 
-def _meter(context: ClientContext) -> Any:
+def _meter(context: ClientContext) -> Meter:
     provider = context.meter_provider or metrics.get_meter_provider()
     return provider.get_meter(INSTRUMENTATION_NAME, __version__, schema_url=_SCHEMA_URL)
 
@@ -409,10 +419,10 @@ def _meter(context: ClientContext) -> Any:
 # so each meter provider gets one set of gauges whose callbacks report every
 # open client using that provider, told apart by `camunda.client.instance`.
 _gauge_lock = threading.Lock()
-_gauge_clients: weakref.WeakKeyDictionary[Any, dict[int, tuple[Any, dict[str, Any]]]] = (
-    weakref.WeakKeyDictionary()
-)
-_strong_gauge_clients: dict[int, tuple[Any, dict[int, tuple[Any, dict[str, Any]]]]] = {}
+# Per client (by id): a weak reference to its context and the gauges' attributes.
+_Clients = dict[int, tuple["weakref.ref[ClientContext]", dict[str, AttributeValue]]]
+_gauge_clients: weakref.WeakKeyDictionary[object, _Clients] = weakref.WeakKeyDictionary()
+_strong_gauge_clients: dict[int, tuple[object, _Clients]] = {}
 _instance_counter = 0
 
 
@@ -423,9 +433,7 @@ class _GlobalMeterProvider:
 _GLOBAL = _GlobalMeterProvider()
 
 
-def _gauge_clients_for(
-    provider: Any,
-) -> tuple[dict[int, tuple[Any, dict[str, Any]]], bool]:
+def _gauge_clients_for(provider: object) -> tuple[_Clients, bool]:
     """The client registry of ``provider`` and whether it was just created."""
     try:
         clients = _gauge_clients.get(provider)
@@ -441,7 +449,7 @@ def _gauge_clients_for(
         return entry[1], False
 
 
-def _register_gauges(context: ClientContext, meter: Any, target: _Target) -> None:
+def _register_gauges(context: ClientContext, meter: Meter, target: _Target) -> None:
     global _instance_counter
     # Every client on the global provider shares one registry, even when the
     # global provider is set between two clients (the first registered its
@@ -451,7 +459,7 @@ def _register_gauges(context: ClientContext, meter: Any, target: _Target) -> Non
         clients, created = _gauge_clients_for(provider)
         if id(context) not in clients:  # the handler is rebuilt when plugins change
             _instance_counter += 1
-            attrs = {
+            attrs: dict[str, AttributeValue] = {
                 "server.address": target.address,
                 "server.port": target.port,
                 "camunda.client.instance": _instance_counter,
@@ -474,7 +482,9 @@ def _register_gauges(context: ClientContext, meter: Any, target: _Target) -> Non
         )
 
 
-def _gauge_callback(clients: dict[int, tuple[Any, dict[str, Any]]], field: str) -> Any:
+def _gauge_callback(
+    clients: _Clients, field: str
+) -> Callable[[CallbackOptions], Iterable[Observation]]:
     def observe(options: CallbackOptions) -> Iterable[Observation]:
         observations = []
         for key, (ref, attrs) in list(clients.items()):
@@ -483,7 +493,7 @@ def _gauge_callback(clients: dict[int, tuple[Any, dict[str, Any]]], field: str) 
                 with _gauge_lock:
                     clients.pop(key, None)
                 continue
-            limiter = context.state.get("backpressure")
+            limiter = context.state.get(LIMITER)
             value = getattr(limiter, field, None)
             if isinstance(value, (int, float)):
                 observations.append(Observation(value, attrs))

@@ -1,8 +1,7 @@
-"""TLS: the settings for custom CAs and mutual TLS, and the context every sender uses.
+"""TLS: the context every sender uses, from the settings for custom CAs and mutual TLS.
 
-The settings are declared among the core settings (``camunda_sdk.plugins.config``
-lists them, so they keep their place in the README's table) and defined here,
-beside the code that reads them.
+The settings are core settings (:mod:`camunda_sdk.settings.core` declares them, so
+they keep their place in the README's table); this module reads them.
 """
 
 from __future__ import annotations
@@ -13,8 +12,17 @@ from collections.abc import Callable
 
 import httpx
 
-from ..config import CamundaConfig, Setting
 from ..errors import ConfigurationError
+from ..settings import CamundaConfig
+from ..settings.core import (
+    CA_CERTIFICATE_PATH,
+    MTLS_CA,
+    MTLS_CERT,
+    MTLS_CERT_PATH,
+    MTLS_KEY,
+    MTLS_KEY_PASSPHRASE,
+    MTLS_KEY_PATH,
+)
 
 __all__ = [
     "CA_CERTIFICATE_PATH",
@@ -28,57 +36,6 @@ __all__ = [
     "tls_context",
     "verify",
 ]
-
-
-def _pem(text: str) -> str:
-    # Environment variables and .env files often carry PEM on one line with
-    # literal "\n" escapes; accept them as the reference SDKs do.
-    if "\n" not in text and "\\n" in text:
-        text = text.replace("\\n", "\n")
-    if "-----BEGIN " not in text:
-        raise ValueError("PEM text (-----BEGIN ...-----), not a file path")
-    return text + "\n"
-
-
-CA_CERTIFICATE_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_CA_CERTIFICATE_PATH",
-    "path",
-    aliases=("CAMUNDA_MTLS_CA_PATH",),
-    description="PEM file of CA certificates to trust besides the system store.",
-)
-MTLS_CA: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CA",
-    convert=_pem,
-    description="Inline PEM CA certificates to trust besides the system store (with "
-    "CAMUNDA_CA_CERTIFICATE_PATH: both).",
-)
-MTLS_CERT_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CERT_PATH",
-    "path",
-    description="PEM client certificate for mutual TLS (may also hold the key).",
-)
-MTLS_CERT: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_CERT",
-    convert=_pem,
-    description="Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
-)
-MTLS_KEY_PATH: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY_PATH",
-    "path",
-    description="PEM private key of the mutual-TLS client certificate.",
-)
-MTLS_KEY: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY",
-    convert=_pem,
-    secret=True,
-    description="Inline PEM private key of the mutual-TLS client certificate; wins over "
-    "CAMUNDA_MTLS_KEY_PATH.",
-)
-MTLS_KEY_PASSPHRASE: Setting[str | None] = Setting(
-    "CAMUNDA_MTLS_KEY_PASSPHRASE",
-    secret=True,
-    description="Passphrase of an encrypted mutual-TLS private key.",
-)
 
 
 def verify(config: CamundaConfig) -> ssl.SSLContext | bool:

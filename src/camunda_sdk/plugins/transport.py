@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from ..config import SettingRegistry
 from ..pipeline.call import Call
 from ..pipeline.context import ClientContext
 from ..pipeline.effects import Effect, Send
 from ..pipeline.hookspecs import Handler, hookimpl
 from ..pipeline.http import Response
+from ..settings import SettingRegistry
 from ..transport.choice import HTTP_TRANSPORT
 from ..transport.request import build_request, seconds, server_root
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import httpx
 
-from ..config import CamundaConfig, Setting
 from ..errors import ConfigurationError
 from ..pipeline.drivers import AsyncSender, SyncSender
+from ..settings import CamundaConfig, Setting
 from .httpx_async import AsyncHttpxSender
 from .httpx_sync import HttpxSender
 from .tls import client_context, verify

@@ -38,7 +38,8 @@ from .log import make_logger
 from .operations.client import AsyncCamundaOperations, CamundaOperations
 from .pipeline.call import Call, CallOptions
 from .pipeline.context import ClientContext, StateKey
-from .pipeline.drivers import AsyncDriver, SyncDriver
+from .pipeline.drivers import CLOSED_SENDER, AsyncDriver, SyncDriver
+from .pipeline.effects import CloseSender
 from .pipeline.http import Request, Response
 from .pipeline.manager import (
     Pipeline,
@@ -123,6 +124,7 @@ class _ClientBase:
     _options: CallOptions | None
     _owner: bool  # False for views: closing a view closes nothing
     _owns_context: bool  # False for a derived sync client: the async client owns the context
+    _driver_type: type[SyncDriver] | type[AsyncDriver]
 
     def __init__(
         self,
@@ -318,6 +320,22 @@ class _ClientBase:
         )
         return self._get_driver().run(flow)
 
+    def _closing_driver(self) -> Any:
+        # The client's own driver, which the flow closes; one without a connection
+        # pool when no call was ever made, to run the close callbacks.
+        return self._shared.driver or self._driver_type(CLOSED_SENDER)
+
+    def _closing(self) -> Flow[None]:
+        """What closing does, for both clients: the close callbacks, then the pool."""
+        if self._owns_context:
+            yield from self._context.closing()
+        shared = self._shared
+        with shared.lock:  # so a concurrent first call cannot make a driver after this
+            driver, shared.driver, shared.closed = shared.driver, None, True
+        if driver is not None:
+            yield CloseSender()
+        self._closed()
+
     def _closed(self) -> None:
         if self._owns_context:
             self._context.plugin_manager.hook.camunda_client_closed(context=self._context)
@@ -450,6 +468,8 @@ class CamundaClient(_ClientBase, CamundaOperations):
         environ: the environment to read instead of ``os.environ``.
     """
 
+    _driver_type = SyncDriver
+
     def _get_driver(self) -> SyncDriver:
         # Created on first use: building the TLS context costs tens of milliseconds.
         shared = self._shared
@@ -511,14 +531,7 @@ class CamundaClient(_ClientBase, CamundaOperations):
         Views made by ``with_options`` share the pool: closing one of them does nothing.
         """
         if self._owner and not self._shared.closed:
-            if self._owns_context:
-                self._context.run_close_callbacks()
-            shared = self._shared
-            with shared.lock:
-                driver, shared.driver, shared.closed = shared.driver, None, True
-            if driver is not None:
-                driver.close()
-            self._closed()
+            self._closing_driver().run(self._closing())
 
     def __enter__(self) -> CamundaClient:
         return self
@@ -538,6 +551,8 @@ class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
     aiohttp when the ``aiohttp`` extra is installed, else through httpx's own
     (``CAMUNDA_SDK_HTTP_TRANSPORT`` chooses; see :mod:`camunda_sdk.transport`).
     """
+
+    _driver_type = AsyncDriver
 
     def _get_driver(self) -> AsyncDriver:
         # No await between the check and the set: one event loop cannot race here.
@@ -604,12 +619,7 @@ class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
         Views made by ``with_options`` share the pool: closing one of them does nothing.
         """
         if self._owner and not self._shared.closed:
-            await self._context.arun_close_callbacks()
-            shared = self._shared
-            driver, shared.driver, shared.closed = shared.driver, None, True
-            if driver is not None:
-                await driver.aclose()
-            self._closed()
+            await self._closing_driver().run(self._closing())
 
     async def __aenter__(self: _A) -> _A:
         return self

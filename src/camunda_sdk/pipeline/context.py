@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
 
+from .effects import Await
+
 if TYPE_CHECKING:
     import pluggy
     from opentelemetry.metrics import MeterProvider
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
     from ..log import BoundLogger
     from ..settings import CamundaConfig
+    from .effects import Flow
 
 __all__ = ["ClientContext", "CloseCallback", "PluginState", "StateKey"]
 
@@ -157,27 +160,16 @@ class ClientContext:
         callbacks, self._close_callbacks = self._close_callbacks[::-1], []
         return callbacks
 
-    def run_close_callbacks(self) -> None:
-        """Run the registered close callbacks of a sync client (called by ``close()``)."""
-        for callback in self._take_close_callbacks():
-            try:
-                result = callback()
-                if inspect.isawaitable(result):
-                    if inspect.iscoroutine(result):
-                        result.close()  # never awaited: say so instead of a RuntimeWarning
-                    raise TypeError(
-                        f"close callback {callback!r} returned an awaitable, but"
-                        " CamundaClient.close() cannot await it"
-                    )
-            except Exception as exc:
-                self.logger.error(f"close callback {callback!r} failed", exc=exc)
+    def closing(self) -> Flow[None]:
+        """Run the registered close callbacks, as a flow either client's driver runs.
 
-    async def arun_close_callbacks(self) -> None:
-        """Run the registered close callbacks of an async client, awaiting their results."""
+        An awaitable a callback returns is awaited by the async client's driver;
+        the sync client's refuses it, and that failure is logged like any other.
+        """
         for callback in self._take_close_callbacks():
             try:
                 result = callback()
                 if inspect.isawaitable(result):
-                    await result
+                    yield Await(result, f"close callback {callback!r}")
             except Exception as exc:
                 self.logger.error(f"close callback {callback!r} failed", exc=exc)

@@ -23,7 +23,7 @@ from .effects import Emit, Flow
 if TYPE_CHECKING:
     from .http import Request, Response
 
-__all__ = ["AsyncDriver", "AsyncSender", "SyncDriver", "SyncSender"]
+__all__ = ["CLOSED_SENDER", "AsyncDriver", "AsyncSender", "SyncDriver", "SyncSender"]
 
 
 class SyncSender(Protocol):
@@ -68,6 +68,25 @@ class AsyncSender(Protocol):
 
 
 T = TypeVar("T")
+
+
+class _ClosedSender:
+    """A sender that never had a pool: it refuses to send, as a closed one does."""
+
+    is_closed = True
+
+    def send(self, request: Request) -> Response:
+        raise RuntimeError("the sender is closed")
+
+    def close(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+#: What a driver runs a client's closing flow with when the client never sent.
+CLOSED_SENDER: Any = _ClosedSender()
 
 
 class SyncDriver:

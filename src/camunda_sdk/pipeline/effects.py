@@ -9,15 +9,27 @@ place where the two worlds differ.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 import time
-from collections.abc import Generator, Iterable
+from collections.abc import Awaitable, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from .http import Request, Response
 
-__all__ = ["Acquire", "AsyncRunner", "Effect", "Emit", "Flow", "Send", "Sleep", "SyncRunner"]
+__all__ = [
+    "Acquire",
+    "AsyncRunner",
+    "Await",
+    "CloseSender",
+    "Effect",
+    "Emit",
+    "Flow",
+    "Send",
+    "Sleep",
+    "SyncRunner",
+]
 
 T = TypeVar("T")
 
@@ -29,6 +41,8 @@ class SyncRunner(Protocol):
 
     def lock(self, name: str) -> threading.Lock: ...
 
+    def close(self) -> None: ...
+
 
 class AsyncRunner(Protocol):
     """What an effect needs from the async driver that carries it out."""
@@ -36,6 +50,8 @@ class AsyncRunner(Protocol):
     async def send(self, request: Request, /) -> Response: ...
 
     def lock(self, name: str) -> asyncio.Lock: ...
+
+    async def aclose(self) -> None: ...
 
 
 class Effect:
@@ -139,3 +155,39 @@ class Emit(Effect):
 
     async def run_async(self, driver: AsyncRunner) -> None:
         raise TypeError("Emit is carried out by a driver's iterate(), not by run()")
+
+
+class Await(Effect):
+    """Wait for ``awaitable`` (what a close callback returned) and resume with its result.
+
+    The sync driver has no event loop to wait on: it refuses with a ``TypeError``
+    naming ``what`` (the awaitable is closed, so no "never awaited" warning follows).
+    """
+
+    __slots__ = ("awaitable", "what")
+
+    def __init__(self, awaitable: Awaitable[Any], what: str) -> None:
+        self.awaitable = awaitable
+        self.what = what
+
+    def run_sync(self, driver: SyncRunner) -> Any:
+        if inspect.iscoroutine(self.awaitable):
+            self.awaitable.close()
+        raise TypeError(
+            f"{self.what} returned an awaitable, but CamundaClient.close() cannot await it"
+        )
+
+    async def run_async(self, driver: AsyncRunner) -> Any:
+        return await self.awaitable
+
+
+class CloseSender(Effect):
+    """Close the connection pool of the driver that runs the flow (closing a client)."""
+
+    __slots__ = ()
+
+    def run_sync(self, driver: SyncRunner) -> None:
+        driver.close()
+
+    async def run_async(self, driver: AsyncRunner) -> None:
+        await driver.aclose()

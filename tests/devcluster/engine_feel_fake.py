@@ -77,8 +77,13 @@ def _compare(op: str, a: Any, b: Any) -> Any:
         return a == b
     if op == "!=":
         return a != b
-    if a is None or b is None or type(a) is not type(b) and not (
-        isinstance(a, (int, float)) and isinstance(b, (int, float))
+    if (
+        a is None
+        or b is None
+        or (
+            type(a) is not type(b)
+            and not (isinstance(a, (int, float)) and isinstance(b, (int, float)))
+        )
     ):
         return None
     try:
@@ -124,8 +129,15 @@ class _Parser:
         while self.peek()[1] == "or":
             self.take()
             right = self.conjunction()
-            left = (lambda l, r: lambda v: True if l(v) is True or r(v) is True else (
-                False if l(v) is False and r(v) is False else None))(left, right)
+            left = (
+                lambda lhs, r: (
+                    lambda v: (
+                        True
+                        if lhs(v) is True or r(v) is True
+                        else (False if lhs(v) is False and r(v) is False else None)
+                    )
+                )
+            )(left, right)
         return left
 
     def conjunction(self) -> _Eval:
@@ -133,8 +145,15 @@ class _Parser:
         while self.peek()[1] == "and":
             self.take()
             right = self.comparison()
-            left = (lambda l, r: lambda v: False if l(v) is False or r(v) is False else (
-                True if l(v) is True and r(v) is True else None))(left, right)
+            left = (
+                lambda lhs, r: (
+                    lambda v: (
+                        False
+                        if lhs(v) is False or r(v) is False
+                        else (True if lhs(v) is True and r(v) is True else None)
+                    )
+                )
+            )(left, right)
         return left
 
     def comparison(self) -> _Eval:
@@ -150,7 +169,7 @@ class _Parser:
         while self.peek()[1] in ("+", "-"):
             op = self.take()[1]
             right = self.postfix()
-            left = (lambda l, r, o: lambda v: _arith(o, l(v), r(v)))(left, right, op)
+            left = (lambda lhs, r, o: lambda v: _arith(o, lhs(v), r(v)))(left, right, op)
         return left
 
     def postfix(self) -> _Eval:

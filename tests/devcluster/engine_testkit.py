@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,10 +57,12 @@ def flow(source: str, target: str, condition: str | None = None, flow_id: str | 
 
 
 def chain(*ids: str) -> str:
-    return "\n".join(flow(a, b) for a, b in zip(ids, ids[1:]))
+    return "\n".join(flow(a, b) for a, b in itertools.pairwise(ids))
 
 
-def service(task_id: str, job_type: str, extensions: str = "", retries: str = "3", **attrs: str) -> str:
+def service(
+    task_id: str, job_type: str, extensions: str = "", retries: str = "3", **attrs: str
+) -> str:
     extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
     return (
         f'<bpmn:serviceTask id="{task_id}"{extra}><bpmn:extensionElements>'

@@ -12,6 +12,8 @@ def test_one_service_task_runs_to_completion(engine):
     work(engine, "ship", {"shipped": True})
     assert state(engine, key) == "COMPLETED"
     assert history(engine, key) == [
-        ("start", "COMPLETED"), ("task", "COMPLETED"), ("end", "COMPLETED")
+        ("start", "COMPLETED"),
+        ("task", "COMPLETED"),
+        ("end", "COMPLETED"),
     ]
     assert engine.variables_of(key) == {"order": 1, "shipped": True}

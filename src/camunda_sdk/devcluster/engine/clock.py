@@ -57,7 +57,16 @@ class Clock:
             listener()
 
 
+_cache: tuple[int, str] = (-1, "")
+
+
 def format_timestamp(epoch_ms: int) -> str:
     """Epoch milliseconds as the API renders date-times: `2024-05-01T10:00:00.000Z`."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    global _cache
+    second, millis = divmod(epoch_ms, 1000)
+    cached_second, prefix = _cache  # one tuple, so a reader on another thread sees a pair
+    if second != cached_second:
+        moment = datetime.fromtimestamp(second, tz=timezone.utc)
+        prefix = moment.strftime("%Y-%m-%dT%H:%M:%S.")
+        _cache = (second, prefix)
+    return f"{prefix}{millis:03d}Z"

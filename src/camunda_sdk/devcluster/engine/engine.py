@@ -80,6 +80,8 @@ FIRST_KEY = 2251799813685249
 
 _log = logging.getLogger("camunda_sdk.devcluster")
 _UNSET: Any = object()
+# One encoder for every variable value: compact, as the API renders values, and strict.
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
@@ -137,8 +139,8 @@ class _Run:
         "done",
         "incident_key",
         "inst",
-        "joins",
         "job_key",
+        "joins",
         "key",
         "loop_index",
         "mi_active",
@@ -287,7 +289,7 @@ def _check_variables(variables: object, what: str = "variables") -> dict[str, An
         if not isinstance(name, str) or not name:
             raise InvalidArgument(f"{what}: every variable needs a non-empty string name")
     try:
-        json.dumps(variables, allow_nan=False)
+        _encode(variables)
     except (TypeError, ValueError) as error:
         raise InvalidArgument(f"{what} must be JSON values: {error}") from None
     return dict(variables)
@@ -732,7 +734,7 @@ class Engine:
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("instance %d of %s v%d started", key, model.id, definition.version)
         for node in starts:
-            run = self._new_run(node, inst.root)
+            run = self._new_run(node, inst.root, body=node.loop is not None)
             run.trigger = trigger
             self._enqueue(run, self._activation(run))
         return inst
@@ -887,7 +889,9 @@ class Engine:
         elif kind == "parallelGateway" or kind == "boundaryEvent":
             self._enqueue(run, self._completion(run))
         elif kind == "eventBasedGateway":
-            specs = [self._event_spec(run, flow.target, "gateway", flow.target) for flow in node.outgoing]
+            specs = [
+                self._event_spec(run, flow.target, "gateway", flow.target) for flow in node.outgoing
+            ]
             self._install(run, specs)
         else:  # pragma: no cover - the model refuses every other kind at deployment
             raise _Fail("UNKNOWN", f"the dev cluster cannot run bpmn:{kind}")
@@ -927,9 +931,9 @@ class Engine:
             retries_value = self._eval(
                 node.job_retries.expression, run.scope_chain(), "EXTRACT_VALUE_ERROR"
             )
-        if isinstance(retries_value, str) and retries_value.strip().isdigit():
-            retries = int(retries_value)
-        elif isinstance(retries_value, (int, float)) and not isinstance(retries_value, bool):
+        if (isinstance(retries_value, str) and retries_value.strip().isdigit()) or (
+            isinstance(retries_value, (int, float)) and not isinstance(retries_value, bool)
+        ):
             retries = int(retries_value)
         else:
             raise _Fail(
@@ -948,7 +952,9 @@ class Engine:
             loop = node.loop
             assert loop is not None
             if loop.output_collection:
-                self._merge(parent, {loop.output_collection: run.vars.get(loop.output_collection, [])})
+                self._merge(
+                    parent, {loop.output_collection: run.vars.get(loop.output_collection, [])}
+                )
         elif parent.body:
             self._complete_inner(run, node, parent)
             return
@@ -1011,11 +1017,12 @@ class Engine:
         if target.joins:
             tokens = scope.joins.setdefault(target.id, {})
             tokens[flow.id] = tokens.get(flow.id, 0) + 1
-            if target.kind == "parallelGateway":
-                if all(tokens.get(f.id, 0) > 0 for f in target.incoming):
-                    self._consume_join(scope, target, tokens)
+            if target.kind == "parallelGateway" and all(
+                tokens.get(f.id, 0) > 0 for f in target.incoming
+            ):
+                self._consume_join(scope, target, tokens)
             return
-        run = self._new_run(target, scope)
+        run = self._new_run(target, scope, body=target.loop is not None)
         self._enqueue(run, self._activation(run))
 
     def _consume_join(self, scope: _Run, gateway: Node, tokens: dict[str, int]) -> None:
@@ -1035,9 +1042,12 @@ class Engine:
         if scope.joins:
             for gateway_id, tokens in list(scope.joins.items()):
                 gateway = scope.inst.model.nodes[gateway_id]
-                if gateway.kind == "inclusiveGateway" and tokens:
-                    if not self._join_reachable(scope, gateway, tokens):
-                        self._consume_join(scope, gateway, tokens)
+                if (
+                    gateway.kind == "inclusiveGateway"
+                    and tokens
+                    and not self._join_reachable(scope, gateway, tokens)
+                ):
+                    self._consume_join(scope, gateway, tokens)
         if scope.children or any(scope.joins.values()):
             return
         if scope.node is None:
@@ -1182,13 +1192,12 @@ class Engine:
             self._set_variable(run, loop.input_element, body.mi_items[index])
         self._set_variable(run, "loopCounter", index + 1)
         output = loop.output_element
-        if output is not None:
-            # An output element that is a plain variable (or path) becomes a local variable
-            # of the instance, so the instance's result lands there and not in the parent.
-            if _PATH.match(output.source):
-                head = output.source.split(".")[0]
-                if head not in run.vars:
-                    self._set_variable(run, head, None)
+        # An output element that is a plain variable (or path) becomes a local variable of
+        # the instance, so the instance's result lands there and not in the parent.
+        if output is not None and _PATH.match(output.source):
+            head = output.source.split(".")[0]
+            if head not in run.vars:
+                self._set_variable(run, head, None)
         self._enqueue(run, self._activation(run))
 
     # ------------------------------------------------------------------ call activities
@@ -1267,7 +1276,9 @@ class Engine:
 
     # ------------------------------------------------------------------ expressions, variables
 
-    def _eval(self, expression: CompiledExpression, scope: Mapping[str, Any], error_type: str) -> Any:
+    def _eval(
+        self, expression: CompiledExpression, scope: Mapping[str, Any], error_type: str
+    ) -> Any:
         try:
             return evaluate(expression, scope)
         except ExpressionFailed as error:
@@ -1289,11 +1300,11 @@ class Engine:
         return value
 
     def _map(
-        self, mappings: list[VariableMapping], scope: Mapping[str, Any], *, output: bool
+        self, mappings: list[VariableMapping], scope: ChainMap[str, Any], *, output: bool
     ) -> dict[str, Any]:
         document: dict[str, Any] = {}
+        view = scope.new_child(document)  # a mapping sees the targets of the ones before
         for mapping in mappings:
-            view = ChainMap(document, scope)  # a mapping sees the targets of the ones before
             if mapping.source is not None:
                 value = to_json(self._eval(mapping.source, view, "IO_MAPPING_ERROR"))
             else:
@@ -1304,7 +1315,9 @@ class Engine:
                 continue
             # Output mappings merge the leaf into the existing structure; input mappings
             # build the target afresh (but accumulate within this set of mappings).
-            existing = document.get(head) if head in document else (view.get(head) if output else None)
+            existing = (
+                document.get(head) if head in document else (view.get(head) if output else None)
+            )
             base = _copy_json(existing) if isinstance(existing, dict) else {}
             cursor = base
             for part in path[:-1]:
@@ -1318,7 +1331,7 @@ class Engine:
         return document
 
     def _set_variable(self, scope: _Run, name: str, value: Any) -> None:
-        text = json.dumps(value, separators=(",", ":"))
+        text = _encode(value)
         key = scope.var_keys.get(name)
         if key is None:
             key = self._key()
@@ -1401,7 +1414,9 @@ class Engine:
                 return ("timer", node, (mode, date_from_value(raw), None))
             cycle = parse_cycle(raw if isinstance(raw, str) else str(to_json(raw)))
         except ValueError as error:
-            raise _Fail("EXTRACT_VALUE_ERROR", f"invalid timer '{timer.value.text}': {error}") from None
+            raise _Fail(
+                "EXTRACT_VALUE_ERROR", f"invalid timer '{timer.value.text}': {error}"
+            ) from None
         due = cycle.start_ms if cycle.start_ms is not None else add_duration(now, cycle.interval)
         return ("timer", node, (mode, due, cycle))
 
@@ -1533,10 +1548,7 @@ class Engine:
                         return run, boundary
                 if catch_all is not None:
                     return run, catch_all
-            if run.parent is None:
-                run = run.inst.parent_run
-            else:
-                run = run.parent
+            run = run.inst.parent_run if run.parent is None else run.parent
         return None
 
     # ------------------------------------------------------------------ timers and the clock
@@ -1575,12 +1587,15 @@ class Engine:
         if waiter.cancelled or waiter.due != due:
             return False
         cycle = waiter.interval
-        again = False
-        if cycle is not None and (waiter.mode == "start" or not waiter.node.interrupting):
-            if waiter.cycle_left is None or waiter.cycle_left > 1:
-                again = True
-        if waiter.mode == "catch" or (waiter.mode == "boundary" and waiter.node.interrupting):
-            again = False
+        # Cycles repeat on start events and non-interrupting boundaries, until used up.
+        again = (
+            cycle is not None
+            and (
+                waiter.mode == "start"
+                or (waiter.mode == "boundary" and not waiter.node.interrupting)
+            )
+            and (waiter.cycle_left is None or waiter.cycle_left > 1)
+        )
         if waiter.mode == "start":
             self._start_instance(waiter.definition_key, {}, [waiter.node])
         else:
@@ -1673,7 +1688,9 @@ class Engine:
         if isinstance(max_jobs, bool) or not isinstance(max_jobs, int) or max_jobs < 1:
             raise InvalidArgument(f"maxJobsToActivate must be at least 1, not {max_jobs!r}")
         if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms < 1:
-            raise InvalidArgument(f"the timeout must be a positive number of ms, not {timeout_ms!r}")
+            raise InvalidArgument(
+                f"the timeout must be a positive number of ms, not {timeout_ms!r}"
+            )
         names = list(fetch_variables) if fetch_variables else None
         tenants = list(tenant_ids) if tenant_ids else [DEFAULT_TENANT]
         now_ms = self.clock.now()
@@ -1786,7 +1803,9 @@ class Engine:
             or not isinstance(retry_back_off_ms, int)
             or retry_back_off_ms < 0
         ):
-            raise InvalidArgument(f"retryBackOff must be a non-negative integer, not {retry_back_off_ms!r}")
+            raise InvalidArgument(
+                f"retryBackOff must be a non-negative integer, not {retry_back_off_ms!r}"
+            )
         values = _check_variables(variables)
         self._check_job_open(job, "fail")
         if not job.activated:
@@ -1852,17 +1871,23 @@ class Engine:
             self._trigger_boundary(catch[0], catch[1], values)
         self._drain()
 
-    def update_job(self, key: int, retries: int | None = None, timeout_ms: int | None = None) -> None:
+    def update_job(
+        self, key: int, retries: int | None = None, timeout_ms: int | None = None
+    ) -> None:
         """Change a job's retries and/or its timeout (a new deadline from now)."""
         self.advance()  # what is due by the clock happens first
         job = self._job(key)
         if retries is None and timeout_ms is None:
             raise InvalidArgument("give retries or timeout to update")
-        if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int) or retries < 1):
+        if retries is not None and (
+            isinstance(retries, bool) or not isinstance(retries, int) or retries < 1
+        ):
             raise InvalidArgument(f"retries must be at least 1, not {retries!r}")
         if timeout_ms is not None:
             if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms < 0:
-                raise InvalidArgument(f"timeout must be a non-negative number of ms, not {timeout_ms!r}")
+                raise InvalidArgument(
+                    f"timeout must be a non-negative number of ms, not {timeout_ms!r}"
+                )
             if not job.activated:
                 raise Conflict(f"cannot update the timeout of job {key}: it is not activated")
         record = job.record
@@ -1991,12 +2016,19 @@ class Engine:
         assert spec is not None
         fields: dict[str, Any] = {}
         if spec.assignee is not None:
-            fields["assignee"] = self._eval_property(spec.assignee, run, "STRING", "EXTRACT_VALUE_ERROR") or None
-        for name, prop in (("candidate_groups", spec.candidate_groups), ("candidate_users", spec.candidate_users)):
+            fields["assignee"] = (
+                self._eval_property(spec.assignee, run, "STRING", "EXTRACT_VALUE_ERROR") or None
+            )
+        for name, prop in (
+            ("candidate_groups", spec.candidate_groups),
+            ("candidate_users", spec.candidate_users),
+        ):
             if prop is None:
                 continue
             if prop.expression is None:
-                fields[name] = [part.strip() for part in (prop.static or "").split(",") if part.strip()]
+                fields[name] = [
+                    part.strip() for part in (prop.static or "").split(",") if part.strip()
+                ]
             else:
                 value = self._eval(prop.expression, run.scope_chain(), "EXTRACT_VALUE_ERROR")
                 if isinstance(value, str):
@@ -2013,17 +2045,23 @@ class Engine:
                 continue
             value = prop.static
             if prop.expression is not None:
-                value = to_json(self._eval(prop.expression, run.scope_chain(), "EXTRACT_VALUE_ERROR"))
+                value = to_json(
+                    self._eval(prop.expression, run.scope_chain(), "EXTRACT_VALUE_ERROR")
+                )
             if value is None:
                 continue
             try:
                 fields[name] = format_timestamp(parse_date(str(value)))
             except ValueError as error:
-                raise _Fail("EXTRACT_VALUE_ERROR", f"invalid {name.replace('_', ' ')}: {error}") from None
+                raise _Fail(
+                    "EXTRACT_VALUE_ERROR", f"invalid {name.replace('_', ' ')}: {error}"
+                ) from None
         if spec.priority is not None:
             value = spec.priority.static
             if spec.priority.expression is not None:
-                value = self._eval(spec.priority.expression, run.scope_chain(), "EXTRACT_VALUE_ERROR")
+                value = self._eval(
+                    spec.priority.expression, run.scope_chain(), "EXTRACT_VALUE_ERROR"
+                )
             try:
                 priority = int(str(value))
             except ValueError:
@@ -2126,7 +2164,10 @@ class Engine:
                 changes[name] = format_timestamp(parse_date(value))
             except ValueError as error:
                 raise InvalidArgument(f"{name}: {error}") from None
-        for name, value in (("candidate_users", candidate_users), ("candidate_groups", candidate_groups)):
+        for name, value in (
+            ("candidate_users", candidate_users),
+            ("candidate_groups", candidate_groups),
+        ):
             if value is _UNSET:
                 continue
             if value is None:
@@ -2135,8 +2176,14 @@ class Engine:
                 raise InvalidArgument(f"{name} must be a list of strings")
             changes[name] = list(value)
         if priority is not _UNSET:
-            if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 100:
-                raise InvalidArgument(f"priority must be an integer from 0 to 100, not {priority!r}")
+            if (
+                isinstance(priority, bool)
+                or not isinstance(priority, int)
+                or not 0 <= priority <= 100
+            ):
+                raise InvalidArgument(
+                    f"priority must be an integer from 0 to 100, not {priority!r}"
+                )
             changes["priority"] = priority
         for name, value in changes.items():
             setattr(record, name, value)
@@ -2172,8 +2219,14 @@ class Engine:
         self.advance()  # what is due by the clock happens first
         tenant = self._tenant(tenant_id)
         key_text = self._check_message(name, correlation_key)
-        if isinstance(time_to_live_ms, bool) or not isinstance(time_to_live_ms, int) or time_to_live_ms < 0:
-            raise InvalidArgument(f"timeToLive must be a non-negative integer, not {time_to_live_ms!r}")
+        if (
+            isinstance(time_to_live_ms, bool)
+            or not isinstance(time_to_live_ms, int)
+            or time_to_live_ms < 0
+        ):
+            raise InvalidArgument(
+                f"timeToLive must be a non-negative integer, not {time_to_live_ms!r}"
+            )
         values = _check_variables(variables)
         if message_id is not None and not isinstance(message_id, str):
             raise InvalidArgument("messageId must be a string")
@@ -2185,8 +2238,12 @@ class Engine:
         message = self._new_message(name, key_text, time_to_live_ms, message_id, values, tenant)
         self._correlate_message(message)
         if time_to_live_ms > 0:
-            self._buffer.setdefault((tenant, name, key_text), {})[message.record.message_key] = message
-            self._buffer_by_name.setdefault((tenant, name), {})[message.record.message_key] = message
+            self._buffer.setdefault((tenant, name, key_text), {})[message.record.message_key] = (
+                message
+            )
+            self._buffer_by_name.setdefault((tenant, name), {})[message.record.message_key] = (
+                message
+            )
             if message_id:
                 self._message_ids.add((tenant, name, key_text, message_id))
             self._schedule(message.deadline, "ttl", message)
@@ -2353,8 +2410,7 @@ class Engine:
             raise NotFound(
                 "message subscription",
                 f"'{name}'",
-                f"no process waits for a message named '{name}' with correlation key "
-                f"'{key_text}'",
+                f"no process waits for a message named '{name}' with correlation key '{key_text}'",
             )
         message = self._new_message(name, key_text, 0, None, values, tenant)
         reached = self._correlate_message(message)
@@ -2368,7 +2424,9 @@ class Engine:
             return True
         for waiter in self._message_starts.get((tenant, name), {}).values():
             bpmn_id = self._models[waiter.definition_key].id
-            if not (correlation_key and self._message_started.get((tenant, bpmn_id, correlation_key))):
+            if not (
+                correlation_key and self._message_started.get((tenant, bpmn_id, correlation_key))
+            ):
                 return True
         return False
 

@@ -30,7 +30,6 @@ from camunda_sdk.devcluster.engine.expressions import (
     Property,
     compile_expression,
     compile_property,
-    evaluate,
     is_expression,
     to_json,
 )
@@ -303,7 +302,9 @@ class _Parser:
             raise self.reject(element_id, f"{what}: {error}") from None
         return value
 
-    def zeebe_children(self, element: Element, element_id: str, allowed: set[str]) -> dict[str, Element]:
+    def zeebe_children(
+        self, element: Element, element_id: str, allowed: set[str]
+    ) -> dict[str, Element]:
         found: dict[str, Element] = {}
         for extension in element:
             if _split(extension.tag) != (BPMN_NS, "extensionElements"):
@@ -352,7 +353,7 @@ class _Parser:
         executable = [p for p in processes if (p.get("isExecutable") or "").lower() == "true"]
         if not executable:
             raise self.reject(
-                None, "the resource contains no executable process (set isExecutable=\"true\")"
+                None, 'the resource contains no executable process (set isExecutable="true")'
             )
         return [self.process(element) for element in executable]
 
@@ -477,7 +478,9 @@ class _Parser:
                 raise self.reject(node.id, "default flows are only supported on gateways")
             flow = next((f for f in node.outgoing if f.id == default_id), None)
             if flow is None:
-                raise self.reject(node.id, f"the default flow '{default_id}' is not an outgoing flow")
+                raise self.reject(
+                    node.id, f"the default flow '{default_id}' is not an outgoing flow"
+                )
             if flow.condition is not None:
                 raise self.reject(default_id, "the default flow must not have a condition")
             node.default_flow = flow
@@ -485,11 +488,15 @@ class _Parser:
             for flow in node.outgoing:
                 if flow.condition is None and flow is not node.default_flow:
                     raise self.reject(
-                        flow.id, "every flow leaving this gateway needs a condition or must be the default flow"
+                        flow.id,
+                        "every flow leaving this gateway needs a condition or must be the "
+                        "default flow",
                     )
         if node.kind == "eventBasedGateway":
             if len(node.outgoing) < 2:
-                raise self.reject(node.id, "an event-based gateway needs at least two outgoing flows")
+                raise self.reject(
+                    node.id, "an event-based gateway needs at least two outgoing flows"
+                )
             for flow in node.outgoing:
                 target = flow.target
                 if target.kind != "intermediateCatchEvent" or target.event not in (
@@ -514,7 +521,8 @@ class _Parser:
             if code in codes:
                 which = f"error code '{code}'" if code else "no error code (catch-all)"
                 raise self.reject(
-                    boundary.id, f"more than one error boundary event with {which} on '{activity.id}'"
+                    boundary.id,
+                    f"more than one error boundary event with {which} on '{activity.id}'",
                 )
             codes.add(code)
 
@@ -541,7 +549,8 @@ class _Parser:
                 definitions.append((_EVENT_DEFINITIONS[local], child))
             elif local in _UNSUPPORTED_EVENT_DEFINITIONS:
                 raise self.reject(
-                    node.id, f"{_UNSUPPORTED_EVENT_DEFINITIONS[local]} are not supported by the dev cluster"
+                    node.id,
+                    f"{_UNSUPPORTED_EVENT_DEFINITIONS[local]} are not supported by the dev cluster",
                 )
             elif local == "multiInstanceLoopCharacteristics" and kind in ACTIVITY_KINDS:
                 loop_element = child
@@ -553,7 +562,9 @@ class _Parser:
                 raise self.reject(node.id, f"bpmn:{local} inside bpmn:{kind} is not supported")
         if kind in _SUPPORTED_EVENTS:
             if len(definitions) > 1:
-                raise self.reject(node.id, "events with several event definitions are not supported")
+                raise self.reject(
+                    node.id, "events with several event definitions are not supported"
+                )
             node.event = definitions[0][0] if definitions else "none"
             if node.event not in _SUPPORTED_EVENTS[kind]:
                 raise self.reject(
@@ -568,7 +579,9 @@ class _Parser:
             self.io_mapping(zeebe["ioMapping"], node)
         if definitions:
             self.event_definition(definitions[0][1], node, zeebe)
-        if kind in JOB_TASK_KINDS or (kind in ("endEvent", "intermediateThrowEvent") and node.event == "message"):
+        if kind in JOB_TASK_KINDS or (
+            kind in ("endEvent", "intermediateThrowEvent") and node.event == "message"
+        ):
             self.job_task(node, zeebe)
         elif kind == "userTask":
             self.user_task(node, zeebe)
@@ -580,20 +593,29 @@ class _Parser:
             self.message_ref(node, element.get("messageRef"), catching=True)
         elif kind == "subProcess":
             if (element.get("triggeredByEvent") or "").lower() == "true":
-                raise self.reject(node.id, "event sub-processes are not supported by the dev cluster")
+                raise self.reject(
+                    node.id, "event sub-processes are not supported by the dev cluster"
+                )
             node.children = self.container(element, node, nodes, depth + 1)
             starts = [child for child in node.children if child.kind == "startEvent"]
             if len(starts) != 1 or starts[0].event != "none":
-                raise self.reject(node.id, "an embedded sub-process needs exactly one none start event")
+                raise self.reject(
+                    node.id, "an embedded sub-process needs exactly one none start event"
+                )
             node.none_start = starts[0]
         elif kind == "startEvent":
             if node.container is not None and node.event != "none":
-                raise self.reject(node.id, "a start event inside a sub-process must be a none start event")
+                raise self.reject(
+                    node.id, "a start event inside a sub-process must be a none start event"
+                )
             if "formDefinition" in zeebe:
                 form = zeebe["formDefinition"]
                 node.form_id = form.get("formId")
                 if form.get("formKey") and not node.form_id:
-                    raise self.reject(node.id, "embedded forms (formKey) are not supported; deploy a .form and use formId")
+                    raise self.reject(
+                        node.id,
+                        "embedded forms (formKey) are not supported; deploy a .form and use formId",
+                    )
         elif kind == "boundaryEvent":
             node.interrupting = (element.get("cancelActivity") or "true").lower() != "false"
             if node.event == "error" and not node.interrupting:
@@ -661,11 +683,15 @@ class _Parser:
             mapping = VariableMapping(source, static, tuple(target.split(".")))
             if local == "input":
                 if node.kind in ("startEvent", "boundaryEvent", "intermediateCatchEvent"):
-                    raise self.reject(node.id, f"input mappings are not supported on bpmn:{node.kind}")
+                    raise self.reject(
+                        node.id, f"input mappings are not supported on bpmn:{node.kind}"
+                    )
                 node.inputs.append(mapping)
             else:
                 if node.kind == "endEvent" and node.event in ("error", "terminate"):
-                    raise self.reject(node.id, "output mappings are not supported on this end event")
+                    raise self.reject(
+                        node.id, "output mappings are not supported on this end event"
+                    )
                 node.outputs.append(mapping)
 
     def event_definition(self, element: Element, node: Node, zeebe: dict[str, Element]) -> None:
@@ -680,7 +706,9 @@ class _Parser:
             signal = self.signals.get(element.get("signalRef") or "")
             name = signal.get("name") if signal is not None else None
             if not name:
-                raise self.reject(node.id, "the signal event needs a signalRef to a bpmn:signal with a name")
+                raise self.reject(
+                    node.id, "the signal event needs a signalRef to a bpmn:signal with a name"
+                )
             prop = self.prop(node.id, name, "signal name")
             if node.kind == "startEvent" and prop is not None and prop.expression is not None:
                 value = self.static_value(node.id, prop, "signal name")
@@ -691,34 +719,42 @@ class _Parser:
             code = error.get("errorCode") if error is not None else None
             if node.kind == "endEvent":
                 if not code:
-                    raise self.reject(node.id, "an error end event needs an errorRef to a bpmn:error with an errorCode")
+                    raise self.reject(
+                        node.id,
+                        "an error end event needs an errorRef to a bpmn:error with an errorCode",
+                    )
                 node.error_code = self.prop(node.id, code, "error code")
             else:
                 if code and is_expression(code):
-                    raise self.reject(node.id, "an error catch event's errorCode cannot be an expression")
+                    raise self.reject(
+                        node.id, "an error catch event's errorCode cannot be an expression"
+                    )
                 node.error_code = Property(static=code) if code else None
 
     def message_ref(self, node: Node, ref: str | None, *, catching: bool) -> None:
         message = self.messages.get(ref or "")
         name = message.get("name") if message is not None else None
         if message is None or not name:
-            raise self.reject(node.id, "the element needs a messageRef to a bpmn:message with a name")
+            raise self.reject(
+                node.id, "the element needs a messageRef to a bpmn:message with a name"
+            )
         prop = self.prop(node.id, name, "message name")
         assert prop is not None
         correlation: Property | None = None
         subscription = self.zeebe_children(message, message.get("id") or node.id, {"subscription"})
         if "subscription" in subscription:
-            correlation = self.prop(node.id, subscription["subscription"].get("correlationKey"), "correlation key")
+            correlation = self.prop(
+                node.id, subscription["subscription"].get("correlationKey"), "correlation key"
+            )
         if node.kind == "startEvent":
             if prop.expression is not None:
                 prop = Property(static=str(self.static_value(node.id, prop, "message name")))
             correlation = None
-        elif catching or node.kind == "receiveTask":
-            if correlation is None:
-                raise self.reject(
-                    node.id,
-                    f"the message '{name}' needs a correlation key (zeebe:subscription correlationKey)",
-                )
+        elif (catching or node.kind == "receiveTask") and correlation is None:
+            raise self.reject(
+                node.id,
+                f"the message '{name}' needs a correlation key (zeebe:subscription correlationKey)",
+            )
         node.message = MessageDef(prop, correlation)
 
     def timer(self, element: Element, node: Node) -> None:
@@ -728,7 +764,9 @@ class _Parser:
             if namespace == BPMN_NS and local in ("timeDuration", "timeDate", "timeCycle"):
                 found.append((local[4:].lower(), (child.text or "").strip()))
         if len(found) != 1 or not found[0][1]:
-            raise self.reject(node.id, "a timer needs exactly one of timeDuration, timeDate or timeCycle")
+            raise self.reject(
+                node.id, "a timer needs exactly one of timeDuration, timeDate or timeCycle"
+            )
         kind, text = found[0]
         allowed = {
             "startEvent": ("date", "cycle"),
@@ -736,7 +774,9 @@ class _Parser:
             "boundaryEvent": ("duration", "date", "cycle"),
         }[node.kind]
         if kind not in allowed:
-            raise self.reject(node.id, f"a time{kind.title()} timer is not allowed on bpmn:{node.kind}")
+            raise self.reject(
+                node.id, f"a time{kind.title()} timer is not allowed on bpmn:{node.kind}"
+            )
         prop = self.prop(node.id, text, "timer")
         assert prop is not None
         if node.kind == "startEvent" and prop.expression is not None:
@@ -764,12 +804,16 @@ class _Parser:
     def job_task(self, node: Node, zeebe: dict[str, Element]) -> None:
         if node.kind == "scriptTask" and "script" in zeebe:
             if "taskDefinition" in zeebe:
-                raise self.reject(node.id, "a script task has either zeebe:script or zeebe:taskDefinition")
+                raise self.reject(
+                    node.id, "a script task has either zeebe:script or zeebe:taskDefinition"
+                )
             script = zeebe["script"]
             expression = script.get("expression") or ""
             result = script.get("resultVariable") or ""
             if not _NAME.match(result):
-                raise self.reject(node.id, "zeebe:script needs a resultVariable that is a variable name")
+                raise self.reject(
+                    node.id, "zeebe:script needs a resultVariable that is a variable name"
+                )
             node.script = self.compile(node.id, expression, "script")
             node.result_variable = result
             return
@@ -785,9 +829,9 @@ class _Parser:
         node.job_type = self.prop(node.id, job_type, "job type")
         retries = definition.get("retries") or "3"
         node.job_retries = self.prop(node.id, retries, "job retries")
-        if node.job_retries is not None and node.job_retries.static is not None:
-            if not node.job_retries.static.strip().isdigit():
-                raise self.reject(node.id, f"job retries must be a whole number, not '{retries}'")
+        static_retries = node.job_retries.static if node.job_retries is not None else None
+        if static_retries is not None and not static_retries.strip().isdigit():
+            raise self.reject(node.id, f"job retries must be a whole number, not '{retries}'")
         headers = zeebe.get("taskHeaders")
         if headers is not None:
             for header in headers:
@@ -815,7 +859,10 @@ class _Parser:
         external = None
         if form is not None:
             if form.get("formKey"):
-                raise self.reject(node.id, "embedded forms (formKey) are not supported; deploy a .form and use formId")
+                raise self.reject(
+                    node.id,
+                    "embedded forms (formKey) are not supported; deploy a .form and use formId",
+                )
             if (form.get("bindingType") or "latest") != "latest":
                 raise self.reject(node.id, "only the 'latest' form binding is supported")
             form_id = form.get("formId") or None
@@ -868,7 +915,9 @@ class _Parser:
         characteristics = zeebe.get("loopCharacteristics")
         collection = characteristics.get("inputCollection") if characteristics is not None else None
         if characteristics is None or not collection:
-            raise self.reject(node.id, "a multi-instance activity needs zeebe:loopCharacteristics inputCollection")
+            raise self.reject(
+                node.id, "a multi-instance activity needs zeebe:loopCharacteristics inputCollection"
+            )
         input_element = characteristics.get("inputElement") or None
         output_collection = characteristics.get("outputCollection") or None
         output_element_text = characteristics.get("outputElement") or None
@@ -911,9 +960,10 @@ def parse_form(resource_name: str, data: bytes) -> tuple[str, str]:
         text = data.decode("utf-8")
         schema = json.loads(text)
     except (UnicodeDecodeError, ValueError) as error:
-        raise DeploymentRejected(resource_name, None, f"the form is not valid JSON: {error}") from None
+        raise DeploymentRejected(
+            resource_name, None, f"the form is not valid JSON: {error}"
+        ) from None
     form_id = schema.get("id") if isinstance(schema, dict) else None
     if not isinstance(form_id, str) or not form_id:
         raise DeploymentRejected(resource_name, None, "the form needs a non-empty string 'id'")
     return form_id, text
-

@@ -407,3 +407,60 @@ def test_message_throw_event_and_message_end_event_are_jobs(engine: Engine):
     assert state(engine, key) == "COMPLETED"
     assert engine.variables_of(key) == {"sent": True}
     assert [t for _, t, _ in engine.inspect(key)][1:3] == ["INTERMEDIATE_THROW_EVENT"] * 2
+
+
+def test_signal_boundary_interrupts_the_task(engine: Engine):
+    signal = '<bpmn:signal id="s-stop" name="stop"/>'
+    body = (
+        START
+        + service("t", "t")
+        + boundary("stopped", "t", '<bpmn:signalEventDefinition signalRef="s-stop"/>')
+        + END
+        + '<bpmn:endEvent id="halted"/>'
+        + chain("start", "t", "end")
+        + chain("stopped", "halted")
+    )
+    deploy(engine, body, extra=signal)
+    key = start(engine)
+    engine.broadcast_signal("stop")
+    assert history(engine, key)[-1] == ("halted", "COMPLETED")
+
+
+def test_a_clock_jump_fires_a_missed_cycle_once_not_a_backlog(engine: Engine):
+    body = (
+        START
+        + service("t", "t")
+        + boundary("tick", "t", timer("timeCycle", "R/PT1S"), False)
+        + chain("start", "t")
+    )
+    deploy(engine, body)
+    key = start(engine)
+    engine.clock.pin(engine.clock.now() + 86_400_000)
+    ticks = [e for e, s in history(engine, key) if e == "tick"]
+    assert len(ticks) == 1
+
+
+def test_message_start_event_deployed_later_takes_a_buffered_message(engine: Engine):
+    engine.publish_message("go", "", 60_000, variables={"early": 1})
+    body = (
+        '<bpmn:startEvent id="start"><bpmn:messageEventDefinition messageRef="m-go"/>'
+        "</bpmn:startEvent>" + END + chain("start", "end")
+    )
+    deploy(engine, body, extra=message("m-go", "go"))
+    [instance] = engine.process_instances.values()
+    assert engine.variables_of(instance.process_instance_key) == {"early": 1}
+
+
+def test_timer_start_event_on_a_date(engine: Engine):
+    body = (
+        '<bpmn:startEvent id="start">'
+        + timer("timeDate", "2030-01-01T00:00:00Z")
+        + "</bpmn:startEvent>"
+        + END
+        + chain("start", "end")
+    )
+    deploy(engine, body)
+    assert not engine.process_instances
+    engine.clock.pin(1_893_456_000_000)
+    engine.clock.pin(1_893_456_000_000 + 86_400_000)
+    assert len(engine.process_instances) == 1

@@ -499,3 +499,71 @@ def test_versions_by_id_latest_or_given_and_by_key(engine: Engine):
     assert old.process_definition_key == first and old.state == "COMPLETED"
     by_key = engine.create_process_instance(process_definition_key=first, tags=["t1"])
     assert by_key.tags == ["t1"]
+
+
+def test_multi_instance_completion_condition_ends_the_loop_early(engine: Engine):
+    body = (
+        START
+        + '<bpmn:serviceTask id="each"><bpmn:extensionElements><zeebe:taskDefinition type="bid"/>'
+        "</bpmn:extensionElements>"
+        "<bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>"
+        '<zeebe:loopCharacteristics inputCollection="=bidders" inputElement="bidder"/>'
+        "</bpmn:extensionElements>"
+        "<bpmn:completionCondition>=accepted</bpmn:completionCondition>"
+        "</bpmn:multiInstanceLoopCharacteristics></bpmn:serviceTask>"
+        + END
+        + chain("start", "each", "end")
+    )
+    deploy(engine, body)
+    key = start(engine, bidders=["a", "b", "c"], accepted=False)
+    jobs = engine.activate_jobs("bid", 10, 1000, "w")
+    engine.complete_job(jobs[0].job_key, {"accepted": True})
+    assert state(engine, key) == "COMPLETED"
+    assert history(engine, key).count(("each", "TERMINATED")) == 2
+
+
+def test_an_output_mapping_that_fails_raises_an_incident_and_resolving_retries_it(
+    engine: Engine,
+):
+    # A mapping that cannot be evaluated (a FEEL error) keeps the task active with an incident.
+    from camunda_sdk.devcluster.engine import expressions
+
+    class Failing:
+        source = "explode()"
+
+        def evaluate(self, variables):
+            feel = expressions.feel_backend
+            assert feel is not None
+            if not variables.get("fixed"):
+                raise feel.FeelEvaluationError("no such function explode()")
+            return "ok"
+
+    deploy(
+        engine,
+        START + service("t", "t", io(("output", "=x", "y"))) + END + chain("start", "t", "end"),
+    )
+    key = start(engine)
+    model = next(iter(engine._models.values()))
+    mapping = model.nodes["t"].outputs[0]
+    object.__setattr__(mapping, "source", expressions.CompiledExpression("explode()", Failing()))
+    work(engine, "t")
+    [incident] = engine.incidents.values()
+    assert incident.error_type == "IO_MAPPING_ERROR"
+    assert history(engine, key)[1] == ("t", "ACTIVE")
+    engine.set_variables(key, {"fixed": True})
+    engine.resolve_incident(incident.incident_key)
+    assert state(engine, key) == "COMPLETED"
+    assert engine.variables_of(key)["y"] == "ok"
+
+
+def test_the_debug_log_tells_what_happened_without_variable_values(engine: Engine, caplog):
+    import logging
+
+    deploy(engine, START + service("t", "t") + END + chain("start", "t", "end"))
+    with caplog.at_level(logging.DEBUG, logger="camunda_sdk.devcluster"):
+        key = start(engine, secret="hunter2")
+        work(engine, "t", {"token": "s3cr3t"})
+    text = caplog.text
+    assert f"instance {key}" in text
+    assert "SERVICE_TASK t entered" in text and "job" in text and "completed" in text
+    assert "hunter2" not in text and "s3cr3t" not in text

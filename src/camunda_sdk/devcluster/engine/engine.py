@@ -292,6 +292,8 @@ def _check_variables(variables: object, what: str = "variables") -> dict[str, An
         _encode(variables)
     except (TypeError, ValueError) as error:
         raise InvalidArgument(f"{what} must be JSON values: {error}") from None
+    except RecursionError:
+        raise InvalidArgument(f"{what} are nested too deeply") from None
     return dict(variables)
 
 
@@ -1604,6 +1606,9 @@ class Engine:
             if waiter.cycle_left is not None:
                 waiter.cycle_left -= 1
             waiter.due = add_duration(due, cycle.interval)
+            now = self.clock.now()
+            while waiter.due <= now:  # a clock jump fires a missed run once, not a backlog
+                waiter.due = add_duration(waiter.due, cycle.interval)
             self._schedule(waiter.due, "timer", waiter)
         elif waiter.mode == "start":
             waiter.cancelled = True

@@ -72,7 +72,12 @@ def test_forms_are_deployed_and_linked_to_user_tasks(engine: Engine):
         (START + service("t", "=a +") + chain("start", "t"), "t", "invalid FEEL"),
         (START + '<bpmn:sequenceFlow id="f" sourceRef="start" targetRef="ghost"/>', "f", "ghost"),
         (START + '<bpmn:userTask id="u"/>' + chain("start", "u"), "u", "zeebe:userTask"),
-        (START + '<bpmn:subProcess id="e" triggeredByEvent="true"/>', "e", "event sub-processes"),
+        (
+            START + '<bpmn:subProcess id="e" triggeredByEvent="true"><bpmn:startEvent id="s"/>'
+            "</bpmn:subProcess>",
+            "e",
+            "event sub-process needs",
+        ),
         (
             START
             + '<bpmn:serviceTask id="t"><bpmn:extensionElements><zeebe:taskDefinition type="x"/>'

@@ -464,3 +464,83 @@ def test_timer_start_event_on_a_date(engine: Engine):
     engine.clock.pin(1_893_456_000_000)
     engine.clock.pin(1_893_456_000_000 + 86_400_000)
     assert len(engine.process_instances) == 1
+
+
+# ----------------------------------------------------------------- event sub-processes
+
+
+def event_subprocess(esp_id: str, start_definition: str, interrupting: bool = True) -> str:
+    flag = "" if interrupting else ' isInterrupting="false"'
+    return (
+        f'<bpmn:subProcess id="{esp_id}" triggeredByEvent="true">'
+        f'<bpmn:startEvent id="{esp_id}-start"{flag}>{start_definition}</bpmn:startEvent>'
+        + service(f"{esp_id}-work", f"{esp_id}-work")
+        + f'<bpmn:endEvent id="{esp_id}-end"/>'
+        + chain(f"{esp_id}-start", f"{esp_id}-work", f"{esp_id}-end")
+        + "</bpmn:subProcess>"
+    )
+
+
+def test_interrupting_message_event_subprocess_replaces_the_main_flow(engine: Engine):
+    cancel = message("m-cancel", "cancel", "=orderId")
+    body = (
+        START
+        + service("t", "t")
+        + END
+        + chain("start", "t", "end")
+        + event_subprocess("onCancel", '<bpmn:messageEventDefinition messageRef="m-cancel"/>')
+    )
+    deploy(engine, body, extra=cancel)
+    key = start(engine, orderId="o")
+    engine.publish_message("cancel", "o", 0, variables={"why": "customer"})
+    assert ("t", "TERMINATED") in history(engine, key)
+    assert engine.inspect(key)[2][:2] == ("onCancel", "EVENT_SUB_PROCESS")
+    [job] = engine.activate_jobs("onCancel-work", 1, 1000, "w")
+    assert job.variables["why"] == "customer"
+    engine.complete_job(job.job_key)
+    assert state(engine, key) == "COMPLETED"
+
+
+def test_non_interrupting_timer_event_subprocess_runs_beside_the_main_flow(engine: Engine):
+    body = (
+        START
+        + service("t", "t")
+        + END
+        + chain("start", "t", "end")
+        + event_subprocess("remind", timer("timeDuration", "PT1H"), interrupting=False)
+    )
+    deploy(engine, body)
+    key = start(engine)
+    engine.clock.pin(engine.clock.now() + 3_600_000)
+    work(engine, "remind-work")
+    assert state(engine, key) == "ACTIVE"
+    work(engine, "t")
+    assert state(engine, key) == "COMPLETED"
+
+
+def test_error_event_subprocess_inside_a_sub_process_catches_before_its_boundary(engine: Engine):
+    errors = '<bpmn:error id="e" errorCode="BOOM"/>'
+    inner = event_subprocess("handler", '<bpmn:errorEventDefinition errorRef="e"/>')
+    body = (
+        START
+        + '<bpmn:subProcess id="sub"><bpmn:startEvent id="s2"/>'
+        + service("inner", "inner")
+        + '<bpmn:endEvent id="e2"/>'
+        + chain("s2", "inner", "e2")
+        + inner
+        + "</bpmn:subProcess>"
+        + '<bpmn:boundaryEvent id="outer" attachedToRef="sub"><bpmn:errorEventDefinition/>'
+        "</bpmn:boundaryEvent>"
+        + END
+        + '<bpmn:endEvent id="outerEnd"/>'
+        + chain("start", "sub", "end")
+        + chain("outer", "outerEnd")
+    )
+    deploy(engine, body, extra=errors)
+    key = start(engine)
+    [job] = engine.activate_jobs("inner", 1, 1000, "w")
+    engine.throw_job_error(job.job_key, "BOOM", variables={"code": 1})
+    work(engine, "handler-work")
+    assert state(engine, key) == "COMPLETED"
+    assert ("outer", "COMPLETED") not in history(engine, key)
+    assert history(engine, key)[-1] == ("end", "COMPLETED")

@@ -735,6 +735,11 @@ class Engine:
             self._set_variable(inst.root, name, value)
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("instance %d of %s v%d started", key, model.id, definition.version)
+        if model.event_subprocesses:
+            root = inst.root
+            self._enqueue(
+                root, lambda: self._install(root, self._esp_specs(root, model.event_subprocesses))
+            )
         for node in starts:
             run = self._new_run(node, inst.root, body=node.loop is not None)
             run.trigger = trigger
@@ -875,10 +880,13 @@ class Engine:
                 specs += self._boundary_specs(outer)
             self._install(run, specs)
         elif kind == "subProcess":
-            boundaries = self._boundary_specs(outer) if outer else []
-            self._install(run, boundaries)
+            specs = self._boundary_specs(outer) if outer else []
+            specs += self._esp_specs(run, node.event_subprocesses)
+            self._install(run, specs)
             assert node.none_start is not None
             start = self._new_run(node.none_start, run)
+            if node.event_sub:  # the triggering event's variables arrive at its start event
+                start.trigger, run.trigger = run.trigger, None
             self._enqueue(start, self._activation(start))
         elif kind == "callActivity":
             self._activate_call(run, node, outer)
@@ -913,7 +921,7 @@ class Engine:
                     "caught. No error events are available in the scope.",
                 )
             self._finish(run, "COMPLETED")
-            self._trigger_boundary(catch[0], catch[1], None)
+            self._trigger_catch(catch, None)
         elif node.event == "terminate":
             scope = run.parent
             assert scope is not None
@@ -1083,6 +1091,7 @@ class Engine:
         root = inst.root
         if root.done:
             return
+        self._close_waiters(root)
         root.done = True
         self._runs.pop(inst.key, None)
         inst.record.state = "COMPLETED"
@@ -1107,6 +1116,7 @@ class Engine:
         for child in list(root.children.values()):
             self._terminate(child)
         root.joins.clear()
+        self._close_waiters(root)
         root.done = True
         self._runs.pop(inst.key, None)
         inst.record.state = "TERMINATED"
@@ -1375,6 +1385,16 @@ class Engine:
             if boundary.event != "error"
         ]
 
+    def _esp_specs(self, scope: _Run, esps: list[Node]) -> list[tuple[str, Node, Any]]:
+        """What the event sub-processes of `scope` wait for (error ones wait for no event)."""
+        specs: list[tuple[str, Node, Any]] = []
+        for esp in esps:
+            start = esp.none_start
+            assert start is not None
+            if start.event != "error":
+                specs.append(self._event_spec(scope, start, "esp", start))
+        return specs
+
     def _event_spec(self, run: _Run, node: Node, mode: str, event: Node) -> tuple[str, Node, Any]:
         """Evaluate what `event` waits for, before anything is created (so failures are clean)."""
         if event.event == "message" or event.kind == "receiveTask":
@@ -1511,6 +1531,8 @@ class Engine:
             self._enqueue(run, self._completion(run))
         elif waiter.mode == "boundary":
             self._trigger_boundary(run, waiter.node, variables)
+        elif waiter.mode == "esp":
+            self._trigger_event_subprocess(run, waiter.node, variables)
         else:
             self._close_waiters(run)
             scope = run.parent
@@ -1534,22 +1556,64 @@ class Engine:
         run.trigger = dict(variables) if variables else None
         self._enqueue(run, self._completion(run))
 
+    def _trigger_event_subprocess(
+        self, scope: _Run, start: Node, variables: Mapping[str, Any] | None
+    ) -> None:
+        """Start the event sub-process of `start` in `scope`; interrupting ends all else there."""
+        if scope.done:
+            return
+        esp = start.container
+        assert esp is not None
+        if start.interrupting:
+            self._close_waiters(scope)
+            for child in list(scope.children.values()):
+                self._terminate(child)
+            scope.joins.clear()
+        run = self._new_run(esp, scope)
+        run.trigger = dict(variables) if variables else None
+        self._enqueue(run, self._activation(run))
+
+    def _trigger_catch(self, catch: tuple[_Run, Node], variables: Mapping[str, Any] | None) -> None:
+        run, node = catch
+        if node.kind == "startEvent":
+            self._trigger_event_subprocess(run, node, variables)
+        else:
+            self._trigger_boundary(run, node, variables)
+
+    @staticmethod
+    def _match_error(catchers: Iterable[Node | None], code: str) -> Node | None:
+        catch_all = None
+        for event in catchers:
+            if event is None or event.event != "error":
+                continue
+            if event.error_code is None:
+                catch_all = catch_all or event
+            elif event.error_code.static == code:
+                return event
+        return catch_all
+
     def _find_error_catch(self, start: _Run | None, code: str) -> tuple[_Run, Node] | None:
-        """The nearest activity, from `start` outwards (across call activities), catching `code`."""
+        """The nearest catch of `code`, from `start` outwards (across call activities).
+
+        At each level an event sub-process of the scope (inside it) comes before the scope's
+        own error boundaries (outside it); a matching code comes before a catch-all.
+        """
         run = start
         while run is not None:
             node = run.node
+            if node is None:
+                esps = run.inst.model.event_subprocesses
+            elif node.kind == "subProcess" and (node.loop is None or not run.body):
+                esps = node.event_subprocesses
+            else:
+                esps = []
+            caught = self._match_error((esp.none_start for esp in esps), code)
+            if caught is not None:
+                return run, caught
             if node is not None and (node.loop is None or run.body):
-                catch_all = None
-                for boundary in node.boundaries:
-                    if boundary.event != "error":
-                        continue
-                    if boundary.error_code is None:
-                        catch_all = boundary
-                    elif boundary.error_code.static == code:
-                        return run, boundary
-                if catch_all is not None:
-                    return run, catch_all
+                caught = self._match_error(node.boundaries, code)
+                if caught is not None:
+                    return run, caught
             run = run.inst.parent_run if run.parent is None else run.parent
         return None
 
@@ -1594,7 +1658,7 @@ class Engine:
             cycle is not None
             and (
                 waiter.mode == "start"
-                or (waiter.mode == "boundary" and not waiter.node.interrupting)
+                or (waiter.mode in ("boundary", "esp") and not waiter.node.interrupting)
             )
             and (waiter.cycle_left is None or waiter.cycle_left > 1)
         )
@@ -1873,7 +1937,7 @@ class Engine:
             )
         else:
             self._end_job(job, "ERROR_THROWN")
-            self._trigger_boundary(catch[0], catch[1], values)
+            self._trigger_catch(catch, values)
         self._drain()
 
     def update_job(
@@ -2324,7 +2388,7 @@ class Engine:
         waiter.record.message_subscription_state = "CORRELATED"
         waiter.record.last_updated_date = self._now()
         self._record_correlation(message, waiter, run.inst, run.key)
-        if waiter.mode == "boundary" and not waiter.node.interrupting:
+        if waiter.mode in ("boundary", "esp") and not waiter.node.interrupting:
             # A non-interrupting boundary stays subscribed for the next message.
             waiter.record.message_subscription_state = "CREATED"
         self._fire(waiter, message.variables)

@@ -127,7 +127,7 @@ _UNSUPPORTED_EVENT_DEFINITIONS = {
     "cancelEventDefinition": "cancel events",
 }
 _SUPPORTED_EVENTS = {
-    "startEvent": ("none", "message", "timer", "signal"),
+    "startEvent": ("none", "message", "timer", "signal", "error"),
     "endEvent": ("none", "error", "terminate", "message"),
     "intermediateCatchEvent": ("message", "timer", "signal"),
     "intermediateThrowEvent": ("none", "message"),
@@ -227,6 +227,8 @@ class Node:
     loop: LoopDef | None = None
     children: list[Node] = field(default_factory=list)
     none_start: Node | None = None
+    event_sub: bool = False
+    event_subprocesses: list[Node] = field(default_factory=list)
     called_process_id: Property | None = None
     propagate_all_child_variables: bool = True
     propagate_all_parent_variables: bool = True
@@ -256,6 +258,7 @@ class ProcessModel:
     timer_starts: list[Node]
     signal_starts: list[Node]
     start_form_id: str | None
+    event_subprocesses: list[Node] = field(default_factory=list)
     checksum: str = ""
 
 
@@ -382,6 +385,7 @@ class _Parser:
             timer_starts=[node for node in starts if node.event == "timer"],
             signal_starts=[node for node in starts if node.event == "signal"],
             start_form_id=start_form,
+            event_subprocesses=[node for node in children if node.event_sub],
         )
 
     def container(
@@ -416,7 +420,7 @@ class _Parser:
         local_nodes = {node.id: node for node in children}
         for node, attached_id in boundaries:
             target = local_nodes.get(attached_id)
-            if target is None or target.kind not in ACTIVITY_KINDS:
+            if target is None or target.kind not in ACTIVITY_KINDS or target.event_sub:
                 raise self.reject(
                     node.id,
                     f"attachedToRef '{attached_id}' names no task, sub-process or call activity "
@@ -468,6 +472,8 @@ class _Parser:
             )
         if target.kind == "startEvent" or target.kind == "boundaryEvent":
             raise self.reject(flow_id, f"a sequence flow cannot lead into a {target.kind}")
+        if source.event_sub or target.event_sub:
+            raise self.reject(flow_id, "an event sub-process cannot have sequence flows")
         flow = Flow(flow_id, source, target, condition)
         source.outgoing.append(flow)
         target.incoming.append(flow)
@@ -593,21 +599,27 @@ class _Parser:
             self.message_ref(node, element.get("messageRef"), catching=True)
         elif kind == "subProcess":
             if (element.get("triggeredByEvent") or "").lower() == "true":
-                raise self.reject(
-                    node.id, "event sub-processes are not supported by the dev cluster"
-                )
-            node.children = self.container(element, node, nodes, depth + 1)
-            starts = [child for child in node.children if child.kind == "startEvent"]
-            if len(starts) != 1 or starts[0].event != "none":
-                raise self.reject(
-                    node.id, "an embedded sub-process needs exactly one none start event"
-                )
-            node.none_start = starts[0]
+                self.event_subprocess(element, node, nodes, depth)
+            else:
+                node.children = self.container(element, node, nodes, depth + 1)
+                starts = [child for child in node.children if child.kind == "startEvent"]
+                if len(starts) != 1 or starts[0].event != "none":
+                    raise self.reject(
+                        node.id, "an embedded sub-process needs exactly one none start event"
+                    )
+                node.none_start = starts[0]
+                node.event_subprocesses = [child for child in node.children if child.event_sub]
         elif kind == "startEvent":
-            if node.container is not None and node.event != "none":
+            in_event_sub = node.container is not None and node.container.event_sub
+            if node.container is not None and node.event != "none" and not in_event_sub:
                 raise self.reject(
                     node.id, "a start event inside a sub-process must be a none start event"
                 )
+            if node.container is None and node.event == "error":
+                raise self.reject(
+                    node.id, "error start events are only supported in event sub-processes"
+                )
+            node.interrupting = (element.get("isInterrupting") or "true").lower() != "false"
             if "formDefinition" in zeebe:
                 form = zeebe["formDefinition"]
                 node.form_id = form.get("formId")
@@ -629,6 +641,27 @@ class _Parser:
             pass
         if loop_element is not None:
             self.loop(loop_element, node)
+
+    def event_subprocess(
+        self, element: Element, node: Node, nodes: dict[str, Node], depth: int
+    ) -> None:
+        node.event_sub = True
+        node.element_type = "EVENT_SUB_PROCESS"
+        node.children = self.container(element, node, nodes, depth + 1)
+        starts = [child for child in node.children if child.kind == "startEvent"]
+        if len(starts) != 1 or starts[0].event not in ("message", "timer", "signal", "error"):
+            raise self.reject(
+                node.id,
+                "an event sub-process needs exactly one message, timer, signal or error start "
+                "event",
+            )
+        start = starts[0]
+        if start.event == "error" and not start.interrupting:
+            raise self.reject(start.id, "an error event sub-process must be interrupting")
+        if node.loop is not None:
+            raise self.reject(node.id, "an event sub-process cannot be multi-instance")
+        node.none_start = start
+        node.event_subprocesses = [child for child in node.children if child.event_sub]
 
     def allowed_extensions(self, node: Node) -> set[str]:
         kind = node.kind
@@ -710,7 +743,8 @@ class _Parser:
                     node.id, "the signal event needs a signalRef to a bpmn:signal with a name"
                 )
             prop = self.prop(node.id, name, "signal name")
-            if node.kind == "startEvent" and prop is not None and prop.expression is not None:
+            top_start = node.kind == "startEvent" and node.container is None
+            if top_start and prop is not None and prop.expression is not None:
                 value = self.static_value(node.id, prop, "signal name")
                 prop = Property(static=str(value))
             node.signal_name = prop
@@ -746,11 +780,11 @@ class _Parser:
             correlation = self.prop(
                 node.id, subscription["subscription"].get("correlationKey"), "correlation key"
             )
-        if node.kind == "startEvent":
+        if node.kind == "startEvent" and node.container is None:
             if prop.expression is not None:
                 prop = Property(static=str(self.static_value(node.id, prop, "message name")))
             correlation = None
-        elif (catching or node.kind == "receiveTask") and correlation is None:
+        elif (catching or node.kind in ("receiveTask", "startEvent")) and correlation is None:
             raise self.reject(
                 node.id,
                 f"the message '{name}' needs a correlation key (zeebe:subscription correlationKey)",
@@ -768,8 +802,9 @@ class _Parser:
                 node.id, "a timer needs exactly one of timeDuration, timeDate or timeCycle"
             )
         kind, text = found[0]
+        in_event_sub = node.container is not None and node.container.event_sub
         allowed = {
-            "startEvent": ("date", "cycle"),
+            "startEvent": ("duration", "date", "cycle") if in_event_sub else ("date", "cycle"),
             "intermediateCatchEvent": ("duration", "date"),
             "boundaryEvent": ("duration", "date", "cycle"),
         }[node.kind]
@@ -779,7 +814,7 @@ class _Parser:
             )
         prop = self.prop(node.id, text, "timer")
         assert prop is not None
-        if node.kind == "startEvent" and prop.expression is not None:
+        if node.kind == "startEvent" and not in_event_sub and prop.expression is not None:
             value = self.static_value(node.id, prop, "timer")
             try:
                 if kind == "date":

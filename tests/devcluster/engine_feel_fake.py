@@ -52,7 +52,7 @@ class Expression:
         self.source = source
         self._run = run
 
-    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+    def evaluate(self, variables: Mapping[str, Any], *, now: object = None) -> Any:
         return self._run(variables)
 
 

@@ -544,3 +544,29 @@ def test_error_event_subprocess_inside_a_sub_process_catches_before_its_boundary
     assert state(engine, key) == "COMPLETED"
     assert ("outer", "COMPLETED") not in history(engine, key)
     assert history(engine, key)[-1] == ("end", "COMPLETED")
+
+
+def test_a_pinned_clock_holds_for_feel_too(engine: Engine):
+    # `now()` needs the real FEEL; with the test double this checks the clock is passed.
+    from camunda_sdk.devcluster.engine import expressions
+
+    seen = []
+
+    class Probe:
+        source = "probe"
+
+        def evaluate(self, variables, *, now=None):
+            seen.append(now)
+            return "PT1M"
+
+    body = (
+        START + catch_timer("wait", "timeDuration", "=later") + END + chain("start", "wait", "end")
+    )
+    deploy(engine, body)
+    model = next(iter(engine._models.values()))
+    node = model.nodes["wait"]
+    assert node.timer is not None
+    probe = expressions.Property(expression=expressions.CompiledExpression("probe", Probe()))
+    object.__setattr__(node.timer, "value", probe)
+    start(engine)
+    assert seen and seen[0].timestamp() * 1000 == engine.clock.now()

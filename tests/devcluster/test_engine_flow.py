@@ -531,7 +531,7 @@ def test_an_output_mapping_that_fails_raises_an_incident_and_resolving_retries_i
     class Failing:
         source = "explode()"
 
-        def evaluate(self, variables):
+        def evaluate(self, variables, *, now=None):
             feel = expressions.feel_backend
             assert feel is not None
             if not variables.get("fixed"):
@@ -567,3 +567,16 @@ def test_the_debug_log_tells_what_happened_without_variable_values(engine: Engin
     assert f"instance {key}" in text
     assert "SERVICE_TASK t entered" in text and "job" in text and "completed" in text
     assert "hunter2" not in text and "s3cr3t" not in text
+
+
+def test_variables_of_an_ended_scope_are_still_readable(engine: Engine):
+    deploy(
+        engine,
+        START + service("t", "t", io(("input", "=1", "local"))) + END + chain("start", "t", "end"),
+    )
+    key = start(engine, a=1)
+    task_key = next(k for k, r in engine.element_instances.items() if r.element_id == "t")
+    work(engine, "t", {"b": 2})
+    assert engine.variables_of(key) == {"a": 1, "b": 2}
+    assert engine.variables_of(task_key) == {"local": 1}
+    assert engine.element_instances[task_key].end_date is not None

@@ -306,6 +306,10 @@ def _check_key(key: object, what: str) -> int:
 class Engine:
     """An in-memory BPMN engine with Camunda 8's semantics for the elements it supports.
 
+    Not thread-safe: the HTTP layer serializes calls (one lock, or one event loop). No call
+    blocks; waiting (long polls, `awaitCompletion`) is built on `add_job_listener` and
+    `on_instance_end`.
+
     Read access: the public dicts below map keys to records (see `records`), for the HTTP
     layer to filter, sort and page. They are the engine's own; never mutate them.
     """
@@ -336,6 +340,7 @@ class Engine:
         self._form_checksums: dict[int, str] = {}
         self._instances: dict[int, _Instance] = {}
         self._element_keys: dict[int, list[int]] = {}
+        self._scope_variables: dict[int, dict[str, int]] = {}
         self._runs: dict[int, _Run] = {}
         self._active_jobs: dict[int, _Job] = {}
         self._activatable: dict[tuple[str, str], dict[int, None]] = {}
@@ -780,17 +785,13 @@ class Engine:
 
     def variables_of(self, scope_key: int) -> dict[str, Any]:
         """The variables of one scope (a process instance key for the instance's own), decoded."""
-        keys = self._element_keys.get(scope_key)
         run = self._runs.get(scope_key)
         if run is not None:
             return dict(run.vars)
-        if keys is None and scope_key not in self.element_instances:
+        if scope_key not in self._element_keys and scope_key not in self.element_instances:
             raise NotFound("scope", scope_key)
-        return {
-            record.name: json.loads(record.value)
-            for record in self.variables.values()
-            if record.scope_key == scope_key
-        }
+        names = self._scope_variables.get(scope_key, {})
+        return {name: json.loads(self.variables[key].value) for name, key in names.items()}
 
     # ------------------------------------------------------------------ element runs
 
@@ -1292,7 +1293,7 @@ class Engine:
         self, expression: CompiledExpression, scope: Mapping[str, Any], error_type: str
     ) -> Any:
         try:
-            return evaluate(expression, scope)
+            return evaluate(expression, scope, self.clock.now())
         except ExpressionFailed as error:
             raise _Fail(error_type, str(error)) from None
 
@@ -1346,6 +1347,8 @@ class Engine:
         text = _encode(value)
         key = scope.var_keys.get(name)
         if key is None:
+            if not scope.var_keys:  # the scope's first variable: index its names for later reads
+                self._scope_variables[scope.key] = scope.var_keys
             key = self._key()
             inst = scope.inst
             self.variables[key] = VariableRecord(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any
 
@@ -74,11 +75,20 @@ def compile_expression(text: str) -> CompiledExpression:
     return CompiledExpression(source, compiled)
 
 
-def evaluate(expression: CompiledExpression, variables: Mapping[str, Any]) -> Any:
-    """Evaluate against `variables`; raise `ExpressionFailed` on a run-time failure."""
+def evaluate(
+    expression: CompiledExpression, variables: Mapping[str, Any], now_ms: int | None = None
+) -> Any:
+    """Evaluate against `variables`; raise `ExpressionFailed` on a run-time failure.
+
+    `now_ms` is the engine's clock, for FEEL's `now()` and `today()` (so a pinned clock
+    holds for expressions too).
+    """
     feel = _backend()
     try:
-        return expression.compiled.evaluate(variables)
+        if now_ms is None:
+            return expression.compiled.evaluate(variables)
+        now = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
+        return expression.compiled.evaluate(variables, now=now)
     except feel.FeelError as error:
         raise ExpressionFailed(
             f"failed to evaluate expression '{expression.source}': {error}"

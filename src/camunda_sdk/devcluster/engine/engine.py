@@ -346,6 +346,7 @@ class Engine:
         self._activatable: dict[tuple[str, str], dict[int, None]] = {}
         self._queue: deque[tuple[_Run, Callable[[], None]]] = deque()
         self._running = False
+        self._advancing = False
         self._heap: list[tuple[int, int, str, Any]] = []
         self._seq = itertools.count()
         # Indexes keyed by (tenant, name[, correlation key]), so nothing scans all records.
@@ -397,6 +398,9 @@ class Engine:
                     self._raise_incident(run, failure.error_type, failure.message, retry=step)
         finally:
             self._running = False
+        # A timer due already (PT0S, a date in the past) fires now, not at the next request.
+        if not self._advancing and self._heap and self._heap[0][0] <= self.clock.now():
+            self.advance()
 
     # ------------------------------------------------------------------ listeners
 
@@ -1631,8 +1635,15 @@ class Engine:
         The HTTP layer calls this on each request and on a background tick; pinning the clock
         calls it too. Returns how many timers fired.
         """
-        if self._running:
+        if self._running or self._advancing:
             return 0
+        self._advancing = True
+        try:
+            return self._fire_due()
+        finally:
+            self._advancing = False
+
+    def _fire_due(self) -> int:
         fired = 0
         heap = self._heap
         while heap and heap[0][0] <= self.clock.now():

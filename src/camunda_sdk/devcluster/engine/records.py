@@ -39,7 +39,7 @@ DEFAULT_TENANT = "<default>"
 """The tenant of every record created without one, as on a cluster without multi-tenancy."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ProcessDefinitionRecord:
     """A deployed version of one BPMN process (`ProcessDefinitionResult`)."""
 
@@ -54,7 +54,7 @@ class ProcessDefinitionRecord:
     state: str = "ACTIVE"
 
 
-@dataclass
+@dataclass(slots=True)
 class FormRecord:
     """A deployed version of a Camunda form (`FormResult`); `schema` is the form's JSON text."""
 
@@ -65,7 +65,7 @@ class FormRecord:
     tenant_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class DeploymentProcessRecord:
     """One process of a deployment (`DeploymentProcessResult`)."""
 
@@ -76,7 +76,7 @@ class DeploymentProcessRecord:
     process_definition_key: int
 
 
-@dataclass
+@dataclass(slots=True)
 class DeploymentFormRecord:
     """One form of a deployment (`DeploymentFormResult`)."""
 
@@ -87,7 +87,7 @@ class DeploymentFormRecord:
     form_key: int
 
 
-@dataclass
+@dataclass(slots=True)
 class DeploymentRecord:
     """A deployment (`DeploymentResult`): the processes and forms it holds, in file order."""
 
@@ -97,7 +97,7 @@ class DeploymentRecord:
     forms: list[DeploymentFormRecord] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ProcessInstanceRecord:
     """A process instance (`ProcessInstanceResult`); state ACTIVE, COMPLETED or TERMINATED."""
 
@@ -120,7 +120,7 @@ class ProcessInstanceRecord:
     business_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ElementInstanceRecord:
     """One element's instance (`ElementInstanceResult`); `type` is the spec's element type."""
 
@@ -140,7 +140,7 @@ class ElementInstanceRecord:
     tenant_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class VariableRecord:
     """A variable (`VariableSearchResult`): `value` is its JSON text, `scope_key` its scope."""
 
@@ -153,7 +153,7 @@ class VariableRecord:
     tenant_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class JobRecord:
     """A job (`JobSearchResult`); `state` is the job's last event (CREATED, FAILED, ...)."""
 
@@ -185,7 +185,7 @@ class JobRecord:
     priority: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class ActivatedJob:
     """A job handed to a worker (`ActivatedJobResult`); `deadline` in epoch milliseconds."""
 
@@ -212,7 +212,7 @@ class ActivatedJob:
     priority: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class IncidentRecord:
     """An incident (`IncidentResult`); state ACTIVE until resolved, then RESOLVED."""
 
@@ -231,7 +231,7 @@ class IncidentRecord:
     job_key: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class UserTaskRecord:
     """A user task (`UserTaskResult`); state CREATED, then COMPLETED or CANCELED."""
 
@@ -262,7 +262,7 @@ class UserTaskRecord:
     business_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageSubscriptionRecord:
     """A message subscription (`MessageSubscriptionResult`).
 
@@ -288,7 +288,7 @@ class MessageSubscriptionRecord:
     process_definition_version: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class CorrelatedMessageRecord:
     """A message's correlation to one subscription (`CorrelatedMessageSubscriptionResult`)."""
 
@@ -308,7 +308,7 @@ class CorrelatedMessageRecord:
     business_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageRecord:
     """A published message (`MessagePublicationResult` plus what the engine keeps of it)."""
 
@@ -321,7 +321,7 @@ class MessageRecord:
     publish_time: str
 
 
-@dataclass
+@dataclass(slots=True)
 class MessageCorrelationRecord:
     """The answer of `correlate_message` (`MessageCorrelationResult`)."""
 
@@ -330,7 +330,7 @@ class MessageCorrelationRecord:
     tenant_id: str
 
 
-@dataclass
+@dataclass(slots=True)
 class SignalRecord:
     """A broadcast signal (`SignalBroadcastResult`)."""
 

@@ -6,18 +6,22 @@ then evaluates to null with a warning, as in FEEL-Scala.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import decimal
 import functools
+import json
 import random
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ._ops import Context, Invalid, add, compare, equal
 from ._temporal import parse_date, parse_date_and_time, parse_duration, parse_time, zone
-from ._values import DECIMAL, FeelFunction, YearsMonths, feel_string, kind_of, number
+from ._values import DECIMAL, FeelFunction, YearsMonths, feel_string, kind_of, number, to_json
 
 __all__ = ["BUILTINS", "Builtin", "resolve"]
 
@@ -135,7 +139,12 @@ def _is_number(v: Any) -> bool:
     return kind_of(v) == "number"
 
 
-@_fn("number", "from", "grouping separator", "decimal separator")
+@_fn("number", "from", "grouping separator", nulls=True)
+def _number_group(v: Any, group: Any) -> Any:
+    return _number_sep(v, group, None)
+
+
+@_fn("number", "from", "grouping separator", "decimal separator", nulls=True)
 def _number_sep(v: Any, group: Any, dec: Any) -> Any:
     text = _s(v)
     if group is not None:
@@ -406,9 +415,9 @@ def _matches(s: Any, p: Any) -> bool:
     return _regex(_s(p), "").search(_s(s)) is not None
 
 
-@_fn("matches", "input", "pattern", "flags")
+@_fn("matches", "input", "pattern", "flags", nulls=True)
 def _matches3(s: Any, p: Any, f: Any) -> bool:
-    return _regex(_s(p), _s(f)).search(_s(s)) is not None
+    return _regex(_s(p), "" if f is None else _s(f)).search(_s(s)) is not None
 
 
 @_fn("replace", "input", "pattern", "replacement")
@@ -434,6 +443,38 @@ def _extract(s: Any, p: Any) -> list[str]:
 @_fn("trim", "string")
 def _trim(s: Any) -> str:
     return _s(s).strip()
+
+
+@_fn("uuid")
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+@_fn("to base64", "value")
+def _to_base64(s: Any) -> str:
+    return base64.b64encode(_s(s).encode("utf-8")).decode("ascii")
+
+
+@_fn("from base64", "value")
+def _from_base64(s: Any) -> Any:
+    try:
+        return base64.b64decode(_s(s), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+@_fn("to json", "value", nulls=True)
+def _to_json(v: Any) -> str:
+    return json.dumps(to_json(v), separators=(",", ":"), ensure_ascii=False)
+
+
+@_fn("from json", "value")
+def _from_json(s: Any) -> Any:
+    try:
+        value = json.loads(_s(s), parse_float=Decimal)
+    except ValueError:
+        return None
+    return value
 
 
 @_fn("is blank", "string")
@@ -692,6 +733,7 @@ def _mode(*args: Any) -> Any:
     return sorted(_out(k) for k, c in counts.items() if c == top)
 
 
+@_fn("and", "list", varargs=True, nulls=True)
 @_fn("all", "list", varargs=True, nulls=True)
 def _all(*args: Any) -> Any:
     items = _items(list(args))
@@ -700,6 +742,7 @@ def _all(*args: Any) -> Any:
     return True if all(x is True for x in items) else None
 
 
+@_fn("or", "list", varargs=True, nulls=True)
 @_fn("any", "list", varargs=True, nulls=True)
 def _any(*args: Any) -> Any:
     items = _items(list(args))
@@ -793,15 +836,9 @@ def _distinct_values(items: Any) -> Any:
 
 @_fn("duplicate values", "list")
 def _duplicate_values(items: Any) -> Any:
-    seen: list[Any] = []
-    dups: list[Any] = []
-    for x in _l(items):
-        if any(equal(x, y) is True for y in seen):
-            if not any(equal(x, y) is True for y in dups):
-                dups.append(x)
-        else:
-            seen.append(x)
-    return dups
+    # In the order each duplicated value first appears.
+    lst = _l(items)
+    return [x for x in _distinct(lst) if sum(1 for y in lst if equal(x, y) is True) > 1]
 
 
 @_fn("flatten", "list")
@@ -868,10 +905,14 @@ def _c(v: Any) -> Mapping[str, Any]:
     raise Invalid
 
 
+@_fn("get value", "m", "key")
 @_fn("get value", "context", "key")
+@_fn("get value", "context", "keys")
 def _get_value(ctx: Any, key: Any) -> Any:
     m = _c(ctx)
     if isinstance(key, list):
+        if not key:
+            return None
         value: Any = m
         for k in key:
             if not isinstance(value, Mapping):
@@ -881,6 +922,7 @@ def _get_value(ctx: Any, key: Any) -> Any:
     return m.get(_s(key))
 
 
+@_fn("get entries", "m")
 @_fn("get entries", "context")
 def _get_entries(ctx: Any) -> Any:
     return [{"key": k, "value": v} for k, v in _c(ctx).items()]
@@ -903,11 +945,13 @@ def _put(ctx: Any, key: Any, value: Any) -> Any:
 
 
 @_fn("put", "context", "key", "value", nulls=True)
+@_fn("put", "context", "keys", "value", nulls=True)
 def _put3(ctx: Any, key: Any, value: Any) -> Any:
     return _put(ctx, key, value)
 
 
 @_fn("context put", "context", "key", "value", nulls=True)
+@_fn("context put", "context", "keys", "value", nulls=True)
 def _context_put(ctx: Any, key: Any, value: Any) -> Any:
     return _put(ctx, key, value)
 
@@ -922,9 +966,9 @@ def _put_all(*contexts: Any) -> Any:
     return out
 
 
-@_fn("context merge", "contexts")
-def _context_merge(contexts: Any) -> Any:
-    return _put_all(*_l(contexts))
+@_fn("context merge", "contexts", varargs=True)
+def _context_merge(*contexts: Any) -> Any:
+    return _put_all(*contexts)
 
 
 @_fn("context", "entries")

@@ -35,7 +35,7 @@ __all__ = ["MAX_DEPTH", "MAX_ITERATION", "compile_tree"]
 
 Fn = Callable[[Context], Any]
 MAX_DEPTH = 200
-MAX_ITERATION = 100_000
+MAX_ITERATION = 5_000_000
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "+": add,
@@ -207,11 +207,9 @@ def _iteration_source(ctx: Context, start: Any, end: Any, ranged: bool) -> list[
             ctx.warn(f"A range to iterate may have at most {MAX_ITERATION} items")
             return None
         return list(range(lo, hi + 1))
-    if start is None:
-        return None
     if isinstance(start, (list, tuple)):
         return list(start)
-    return [start]
+    return None
 
 
 def _uses_input(node: Any) -> bool:
@@ -299,19 +297,20 @@ class _Compiler:
 
             def by_index(ctx: Context) -> Any:
                 value = base(ctx)
-                if value is None:
+                if not isinstance(value, (list, tuple)):
                     return None
-                items = value if isinstance(value, list) else [value]
-                return _index(ctx, items, n)
+                return _index(ctx, list(value), n)
 
             return by_index
         cond = self.compile(cond_node, depth)
 
         def f(ctx: Context) -> Any:
             value = base(ctx)
-            if value is None:
+            if not isinstance(value, (list, tuple)):
+                if value is not None:
+                    ctx.warn(f"Can't filter '{_show(value)}': it is not a list")
                 return None
-            items = list(value) if isinstance(value, (list, tuple)) else [value]
+            items = list(value)
             saved = ctx.scope
             if not items:
                 r = cond(ctx)
@@ -538,6 +537,15 @@ class _Compiler:
         return f
 
     def unary_test(self, node: A.Node, depth: int) -> Callable[[Context, Any], Any]:
+        if isinstance(node, A.UnaryCompare) and node.op in ("=", "!="):
+            operand = self.compile(node.operand, depth)
+            negated = node.op == "!="
+
+            def equal_test(ctx: Context, x: Any) -> Any:
+                r = equal(x, operand(ctx))
+                return r if r is None or not negated else not r
+
+            return equal_test
         if isinstance(node, A.UnaryCompare):
             operand = self.compile(node.operand, depth)
             test = _ORDER_TESTS[node.op]
@@ -569,14 +577,11 @@ class _Compiler:
             if uses_input and (v is True or v is False):
                 return v
             if isinstance(v, (list, tuple)):
-                found: bool | None = False
                 for item in v:
                     r = in_range(x, item) if isinstance(item, Range) else equal(x, item)
                     if r is True:
                         return True
-                    if r is None and x is not None and item is not None:
-                        found = None
-                return found
+                return False
             if isinstance(v, Range):
                 return in_range(x, v)
             return equal(x, v)

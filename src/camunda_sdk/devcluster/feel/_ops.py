@@ -118,25 +118,11 @@ def equal(a: Any, b: Any) -> bool | None:
     if ka == "list":
         if len(a) != len(b):
             return False
-        result: bool | None = True
-        for x, y in zip(a, b, strict=False):
-            r = equal(x, y)
-            if r is False:
-                return False
-            if r is None:
-                result = None
-        return result
+        return all(equal(x, y) is True for x, y in zip(a, b, strict=False))
     if ka == "context":
         if set(a.keys()) != set(b.keys()):
             return False
-        result = True
-        for key in a:
-            r = equal(a[key], b[key])
-            if r is False:
-                return False
-            if r is None:
-                result = None
-        return result
+        return all(equal(a[key], b[key]) is True for key in a)
     if ka in ("date and time", "time") and (a.tzinfo is None) != (b.tzinfo is None):
         return None
     if ka == "range":
@@ -181,19 +167,12 @@ def compare(a: Any, b: Any) -> int | None:
 
 def in_range(value: Any, r: Range) -> bool | None:
     """Whether ``value`` lies in the range (None when it does not compare with its ends)."""
-    if r.start is not None:
-        c = compare(value, r.start)
-        if c is None:
-            return None
-        if c < 0 or (c == 0 and not r.start_included):
-            return False
-    if r.end is not None:
-        c = compare(value, r.end)
-        if c is None:
-            return None
-        if c > 0 or (c == 0 and not r.end_included):
-            return False
-    return True
+    low, high = compare(value, r.start), compare(value, r.end)
+    if low is None or high is None:
+        return None
+    if low < 0 or (low == 0 and not r.start_included):
+        return False
+    return not (high > 0 or (high == 0 and not r.end_included))
 
 
 def _num_result(value: Decimal) -> int | Decimal:
@@ -293,6 +272,13 @@ def subtract(a: Any, b: Any) -> Any:
     if _is_num(a):
         return _arith(a, b, "-") if _is_num(b) else None
     ka, kb = kind_of(a), kind_of(b)
+    if {ka, kb} == {"date", "date and time"}:
+        other = a if ka == "date and time" else b
+        tz = dt.timezone.utc if other.tzinfo is not None else None
+        if ka == "date":
+            a, ka = dt.datetime(a.year, a.month, a.day, tzinfo=tz), "date and time"
+        else:
+            b, kb = dt.datetime(b.year, b.month, b.day, tzinfo=tz), "date and time"
     try:
         if ka == kb and ka in ("date", "date and time"):
             if ka == "date and time" and (a.tzinfo is None) != (b.tzinfo is None):

@@ -27,12 +27,10 @@ _RESERVED = frozenset(
     {"null", "true", "false", "function", "in", "return", "then", "else", "satisfies", "and", "or"}
 )
 # Words that end a multi-word function name: they start or continue an operator.
-_STOP_WORDS = _RESERVED | frozenset(
-    {"if", "for", "some", "every", "between", "instance", "of", "not"}
-)
+_STOP_WORDS = _RESERVED | frozenset({"if", "for", "some", "every", "between", "instance", "not"})
 # Built-in names that contain a reserved word, so they must be recognised whole.
 _KEYWORD_NAMES = re.compile(
-    r"(date\s+and\s+time|years\s+and\s+months\s+duration|get\s+or\s+else)\b"
+    r"(date\s+and\s+time|years\s+and\s+months\s+duration|get\s+or\s+else|and|or)\b"
 )
 _IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
@@ -296,6 +294,12 @@ class _Parser:
         return [self.positive_unary_test()]
 
     def positive_unary_test(self) -> A.Node:
+        self.skip()
+        pos = self.pos
+        for op in ("!=", "="):
+            if self.text.startswith(op, pos):
+                self.pos += len(op)
+                return A.UnaryCompare(pos, op, self.expression(_BP_ADD))
         test = self.comparison_start()
         if test is not None:
             return test
@@ -347,7 +351,7 @@ class _Parser:
         pos = self.pos
         if self.text.startswith("-", pos):
             self.pos += 1
-            operand = self.postfix(self.primary(), self.pos)
+            operand = self.unary()
             if isinstance(operand, A.Const) and type(operand.value) in (int, decimal.Decimal):
                 return A.Const(pos, -operand.value)
             return A.Neg(pos, operand)
@@ -425,8 +429,7 @@ class _Parser:
                 self.fail("expected a string after '@', such as @\"2024-01-01\"")
             literal = self.string()
             value = parse_temporal(literal)
-            if value is None:
-                self.fail(f"'{literal}' is not a date, time, date and time or duration", pos)
+            # FEEL-Scala evaluates an invalid temporal literal (@"2023-02-29") to null.
             return A.Const(pos, value)
         if c == "[":
             self.pos += 1

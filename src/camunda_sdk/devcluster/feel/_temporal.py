@@ -28,6 +28,7 @@ _TIME = re.compile(
     r"(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
     r"(Z|[+-]\d{2}:\d{2}(?::\d{2})?|@[A-Za-z][\w/+\-]*)?(?:\[([A-Za-z][\w/+\-]*)\])?"
 )
+_YM_DURATION = re.compile(r"(-)?P(?:(-?\d+)Y)?(?:(-?\d+)M)?")
 _DURATION = re.compile(
     r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
     r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d{1,9}))?S)?)?"
@@ -83,18 +84,14 @@ def _time_parts(m: re.Match[str]) -> tuple[int, int, int, int, dt.tzinfo | None]
 
 
 def parse_time(text: str) -> dt.time | None:
-    """``HH:MM:SS[.fff][Z|+hh:mm|@Zone]`` as a time, or None."""
-    m = _TIME.fullmatch(text)
+    """``HH:MM:SS[.fff][Z|+hh:mm|@Zone]`` (optionally after a ``T``) as a time, or None."""
+    m = _TIME.fullmatch(text[1:] if text.startswith("T") else text)
     if not m:
         return None
     parts = _time_parts(m)
     if parts is None:
         return None
     hour, minute, second, micro, tz = parts
-    if isinstance(tz, ZoneInfo):
-        # A time has no date, so a named zone is pinned to its offset of today, as Java does.
-        offset = dt.datetime.now(tz).utcoffset()
-        tz = dt.timezone(offset) if offset is not None else None
     return dt.time(hour, minute, second, micro, tzinfo=tz)
 
 
@@ -118,6 +115,10 @@ def parse_date_and_time(text: str) -> dt.datetime | None:
 
 def parse_duration(text: str) -> dt.timedelta | YearsMonths | None:
     """An ISO 8601 duration: ``P1Y2M`` as years-months, ``P1DT2H`` as days-time, else None."""
+    ym = _YM_DURATION.fullmatch(text)
+    if ym and (ym.group(2) or ym.group(3)):
+        sign = -1 if ym.group(1) else 1
+        return YearsMonths(sign * (int(ym.group(2) or 0) * 12 + int(ym.group(3) or 0)))
     m = _DURATION.fullmatch(text)
     if not m or text.rstrip("-") in ("P", "PT") or text.endswith("T"):
         return None

@@ -56,7 +56,9 @@ class YearsMonths:
         """The ISO 8601 form FEEL prints, such as ``P1Y2M`` or ``-P3M``."""
         total = abs(self.months)
         years, months = divmod(total, 12)
-        body = (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+        if not total:
+            return "P0Y"
+        body = (f"{years}Y" if years else "") + (f"{months}M" if months else "")
         return ("-" if self.months < 0 else "") + "P" + body
 
     def __str__(self) -> str:
@@ -228,7 +230,7 @@ def format_timedelta(value: dt.timedelta) -> str:
     if time_part:
         text += "T" + time_part
     elif not days:
-        text += "T0S"
+        return "P0D"
     return ("-" if negative else "") + text
 
 

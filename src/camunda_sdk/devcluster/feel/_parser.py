@@ -32,6 +32,8 @@ _STOP_WORDS = _RESERVED | frozenset({"if", "for", "some", "every", "between", "i
 _KEYWORD_NAMES = re.compile(
     r"(date\s+and\s+time|years\s+and\s+months\s+duration|get\s+or\s+else|and|or)\b"
 )
+# Properties whose names have a space (FEEL-Scala knows them by name).
+_SPACED_PROPERTY = re.compile(r"(?:time\s+offset|start\s+included|end\s+included)\b")
 _IDENT = re.compile(r"(?:[^\W\d]|\$)[\w$]*")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _EXTRA_SPACE = frozenset("\u200b\ufeff\u180e")
@@ -66,6 +68,7 @@ class _Parser:
         self.pos = 0
         self.n = len(text)
         self.depth = 0
+        self.no_filter_depth = -1  # the end of a range like [1..5[ must not read '[' as a filter
 
     # ---- characters, whitespace, errors ----
 
@@ -280,12 +283,12 @@ class _Parser:
         if self.text.startswith("(", start):
             # ``(< 1, > 5)``: a list of tests, unless it turns out to be a range like (1..5].
             self.pos += 1
-            first = self.positive_unary_test()
+            first = self.positive_unary_test(0)
             if self.eat(".."):
                 return [self.range_rest(start, first, start_included=False)]
             tests = [first]
             while self.eat(","):
-                tests.append(self.positive_unary_test())
+                tests.append(self.positive_unary_test(0))
             self.expect(")", "to close the list of tests")
             if len(tests) == 1:
                 # ``x in (y)`` is a parenthesised expression; keep its postfix operations.
@@ -293,7 +296,7 @@ class _Parser:
             return tests
         return [self.positive_unary_test()]
 
-    def positive_unary_test(self) -> A.Node:
+    def positive_unary_test(self, min_bp: int = _BP_CMP) -> A.Node:
         self.skip()
         pos = self.pos
         for op in ("!=", "="):
@@ -303,11 +306,24 @@ class _Parser:
         test = self.comparison_start()
         if test is not None:
             return test
-        return self.expression(_BP_CMP)
+        return self.expression(min_bp)
 
     def range_rest(self, start: int, low: A.Node, start_included: bool) -> A.Node:
-        high = self.expression(_BP_ADD)
-        self.skip()
+        before = self.pos
+        try:
+            high = self.expression(_BP_ADD)
+            self.skip()
+            if self.text[self.pos : self.pos + 1] not in ("]", ")", "["):
+                raise FeelSyntaxError("", self.text, self.pos)
+        except FeelSyntaxError:
+            # Read the end again without filters: in [1..5[ the '[' closes the range.
+            self.pos = before
+            saved, self.no_filter_depth = self.no_filter_depth, self.depth + 1
+            try:
+                high = self.expression(_BP_ADD)
+            finally:
+                self.no_filter_depth = saved
+            self.skip()
         closer = self.text[self.pos : self.pos + 1]
         if closer not in ("]", ")", "["):
             self.fail(f"expected ']', ')' or '[' to close the range, found {self.found()}")
@@ -364,14 +380,13 @@ class _Parser:
             if self.text.startswith(".", i) and not self.text.startswith("..", i):
                 self.pos += 1
                 self.skip()
-                if re.match(r"time\s+offset\b", self.text[self.pos :]):
-                    m = re.match(r"time\s+offset", self.text[self.pos :])
-                    assert m is not None
-                    self.pos += m.end()
-                    node = A.Path(start, node, "time offset")
+                m = _SPACED_PROPERTY.match(self.text, self.pos)
+                if m:
+                    self.pos = m.end()
+                    node = A.Path(start, node, " ".join(m.group(0).split()))
                 else:
                     node = A.Path(start, node, self.name("a name after '.'"))
-            elif self.text.startswith("[", i):
+            elif self.text.startswith("[", i) and self.depth != self.no_filter_depth:
                 self.pos += 1
                 condition = self.expression()
                 self.expect("]", "to close the filter")

@@ -323,7 +323,8 @@ ARITHMETIC = [
     ('@"2024-01-02T00:00:00" - @"2024-01-01T12:00:00"', dt.timedelta(hours=12)),
     ('@"2024-01-01T12:00:00Z" - @"2024-01-01T12:00:00+02:00"', dt.timedelta(hours=2)),
     ('@"2024-01-01T00:00:00" - @"2024-01-01T00:00:00Z"', None),
-    ('@"2024-01-02T06:00:00" - @"2024-01-01"', dt.timedelta(days=1, hours=6)),
+    ('@"2024-01-02T06:00:00Z" - @"2024-01-01"', dt.timedelta(days=1, hours=6)),
+    ('@"2024-01-02T06:00:00" - @"2024-01-01"', None),
     ('@"10:00:00" + @"PT30M"', dt.time(10, 30)),
     ('@"23:30:00" + @"PT1H"', dt.time(0, 30)),
     ('@"12:00:00" - @"10:30:00"', dt.timedelta(hours=1, minutes=30)),
@@ -445,6 +446,7 @@ COMPARISON = [
     ("if (amount < 100) then 1 else if amount < 200 then 2 else 3", 2),
     ("if true then if false then 1 else 2 else 3", 2),
     ("(if true then 1 else 2) + 10", 11),
+    ("1 + (if false then 1 else 2)", 3),
     ("[if true then 1 else 2, 3]", [1, 3]),
     ("if flag and amount > 1 then customer.tier else null", "gold"),
 ]
@@ -628,6 +630,8 @@ FUNCTIONS = [
     ('string(@"2024-01-01")', "2024-01-01"),
     ('string(@"2024-01-01T10:00:00")', "2024-01-01T10:00:00"),
     ('string(@"2024-01-01T10:00:00Z")', "2024-01-01T10:00:00Z"),
+    ('string(@"2024-01-01T10:00:00.250")', "2024-01-01T10:00:00.25"),
+    ('string(@"10:00:00.5+01:00")', "10:00:00.5+01:00"),
     ('string(@"2024-01-01T10:00:00+01:00")', "2024-01-01T10:00:00+01:00"),
     ('string(@"2024-01-01T10:00:00@Europe/Berlin")', "2024-01-01T10:00:00@Europe/Berlin"),
     ('string(@"P1DT2H")', "P1DT2H"),
@@ -1043,6 +1047,8 @@ def test_huge_iteration_is_refused_with_null() -> None:
         ("", 0, "expected an expression"),
         (")", 0, "expected an expression"),
         ("{ null: 1 }.null", 12, "expected a name"),
+        ("1 + if x then 1 else 2", 4, "put it in parentheses"),
+        ("x = for i in y return i", 4, "put it in parentheses"),
     ],
 )
 def test_syntax_error_names_position_and_expectation(

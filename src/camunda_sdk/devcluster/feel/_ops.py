@@ -274,7 +274,9 @@ def subtract(a: Any, b: Any) -> Any:
     ka, kb = kind_of(a), kind_of(b)
     if {ka, kb} == {"date", "date and time"}:
         other = a if ka == "date and time" else b
-        tz = dt.timezone.utc if other.tzinfo is not None else None
+        if other.tzinfo is None:
+            return None  # the TCK's rule: only a zoned date and time meets a date (at UTC midnight)
+        tz = dt.timezone.utc
         if ka == "date":
             a, ka = dt.datetime(a.year, a.month, a.day, tzinfo=tz), "date and time"
         else:

@@ -490,6 +490,14 @@ class _Parser:
         if multi is not None:
             return A.Name(pos, multi)
         m = _IDENT.match(text, pos)
+        if m and m.group(0) in ("if", "for", "some", "every"):
+            after = re.compile(r"\s+[\w`\"(\[{@-]").match(text, m.end())
+            if after:
+                word = m.group(0)
+                self.fail(
+                    f"'{word}' starts an expression of its own here; "
+                    f"put it in parentheses, like ({word} ...)"
+                )
         if m and m.group(0) not in _RESERVED:
             self.pos = m.end()
             return A.Name(pos, m.group(0))

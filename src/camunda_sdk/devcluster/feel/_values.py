@@ -247,9 +247,16 @@ def format_number(value: int | float | decimal.Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _clock_text(value: dt.time | dt.datetime) -> str:
+    # FEEL prints fractions of a second without trailing zeros (10:15:30.987, not .987000).
+    text = value.replace(tzinfo=None, microsecond=0).isoformat()
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text
+
+
 def _format_time(value: dt.time) -> str:
-    text = value.replace(tzinfo=None).isoformat()
-    return text + _zone_suffix(value.tzinfo, value.utcoffset())
+    return _clock_text(value) + _zone_suffix(value.tzinfo, value.utcoffset())
 
 
 def _zone_suffix(tz: dt.tzinfo | None, offset: dt.timedelta | None) -> str:
@@ -280,8 +287,7 @@ def _render(value: Any) -> str:
     if isinstance(value, (int, float, decimal.Decimal)):
         return format_number(value)
     if isinstance(value, dt.datetime):
-        base = value.replace(tzinfo=None).isoformat()
-        return base + _zone_suffix(value.tzinfo, value.utcoffset())
+        return _clock_text(value) + _zone_suffix(value.tzinfo, value.utcoffset())
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):

@@ -8,10 +8,16 @@ from typing import Any
 
 import pytest
 
-from camunda_sdk.devcluster.clock import Clock, iso_from_ms
+from camunda_sdk.devcluster.engine import (
+    FIRST_KEY,
+    Clock,
+    Engine,
+    InvalidArgument,
+    format_timestamp,
+)
 from camunda_sdk.devcluster.problems import Problem
 from camunda_sdk.devcluster.routes import Router
-from camunda_sdk.devcluster.store import FIRST_KEY, Index, KeyGenerator
+from camunda_sdk.devcluster.store import Index
 from camunda_sdk.devcluster.validation import check, checker_for, request_body_types
 from camunda_sdk.operations.descriptors import OPERATIONS
 
@@ -19,23 +25,23 @@ from camunda_sdk.operations.descriptors import OPERATIONS
 
 
 def test_clock_pins_and_resets_and_notifies() -> None:
-    clock = Clock(wall=lambda: 1000.5)
-    seen: list[int] = []
-    clock.on_change(seen.append)
-    assert clock.now_ms() == 1_000_500 and not clock.pinned
+    clock = Clock()
+    seen: list[int | None] = []
+    clock.add_listener(lambda: seen.append(clock.pinned))
+    assert clock.pinned is None
     clock.pin(5)
-    assert clock.now_ms() == 5 and clock.pinned
+    assert clock.now() == 5 and clock.pinned == 5
     clock.reset()
-    assert clock.now_ms() == 1_000_500
-    assert seen == [5, 1_000_500]
-    with pytest.raises(TypeError):
+    assert clock.now() > 1_700_000_000_000
+    assert seen == [5, None]
+    with pytest.raises(InvalidArgument):  # a 400, not a crash
         clock.pin(True)
 
 
-def test_iso_dates_carry_an_offset_and_parse_everywhere() -> None:
-    text = iso_from_ms(1_767_225_600_123)
-    assert text == "2026-01-01T00:00:00.123+00:00"
-    assert datetime.fromisoformat(text).timestamp() == 1_767_225_600.123
+def test_dates_are_utc_with_milliseconds_and_parse() -> None:
+    text = format_timestamp(1_767_225_600_123)
+    assert text == "2026-01-01T00:00:00.123Z"
+    assert datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() == 1_767_225_600.123
 
 
 # -- index --------------------------------------------------------------------------------
@@ -92,12 +98,11 @@ def test_index_zero_lag_flush_and_clear() -> None:
         Index(-1)
 
 
-def test_keys_look_like_a_clusters_and_reset() -> None:
-    keys = KeyGenerator()
-    assert keys.next() == FIRST_KEY == 2251799813685249
-    assert keys.next() == 2251799813685250
-    keys.reset()
-    assert keys.next() == FIRST_KEY
+def test_keys_look_like_a_clusters_and_a_fresh_engine_starts_again() -> None:
+    engine = Engine()
+    assert engine.new_key() == FIRST_KEY == 2251799813685249
+    assert engine.new_key() == 2251799813685250
+    assert Engine().new_key() == FIRST_KEY
 
 
 # -- routes -----------------------------------------------------------------------------------

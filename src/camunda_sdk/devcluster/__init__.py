@@ -17,7 +17,7 @@ the SDK's default address. It needs aiohttp (`pip install 'camunda-sdk[aiohttp]'
 
 from __future__ import annotations
 
-from .clock import Clock
 from .cluster import DEFAULT_INDEXING_LAG_MS, DevCluster
+from .engine import Clock
 
 __all__ = ["DEFAULT_INDEXING_LAG_MS", "Clock", "DevCluster"]

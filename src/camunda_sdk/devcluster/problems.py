@@ -18,6 +18,7 @@ __all__ = [
     "Problem",
     "already_exists",
     "bad_request",
+    "engine_problem",
     "invalid_argument",
     "invalid_state",
     "not_emulated",
@@ -128,3 +129,23 @@ def not_emulated(operation_id: str, why: str | None = None) -> Problem:
         + "; run it against a real Camunda cluster (for example Camunda 8 Run)."
     )
     return Problem(501, detail)
+
+
+def engine_problem(refusal: Exception) -> Problem:
+    """The problem detail of an engine refusal (`camunda_sdk.devcluster.engine.errors`).
+
+    NotFound -> 404, InvalidArgument and DeploymentRejected -> 400, Conflict -> 409; the
+    engine's message (naming the record, or the file and element) is the detail.
+    """
+    from .engine import Conflict, DeploymentRejected, InvalidArgument, NotFound
+
+    detail = str(refusal)
+    if isinstance(refusal, NotFound):
+        return not_found(detail[:1].upper() + detail[1:] + ".")
+    if isinstance(refusal, DeploymentRejected):
+        return invalid_argument(detail)
+    if isinstance(refusal, InvalidArgument):
+        return invalid_argument(detail[:1].upper() + detail[1:] + ".")
+    if isinstance(refusal, Conflict):
+        return invalid_state(detail[:1].upper() + detail[1:] + ".")
+    return Problem(500, f"The dev cluster's engine failed: {detail}.")

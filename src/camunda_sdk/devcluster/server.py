@@ -3,8 +3,8 @@
 One catch-all aiohttp route hands every request to :class:`Server`, which
 
 1. routes it to an operation of the spec (`routes.py`: 404, 405);
-2. answers `501` when no handler serves the operation (the engine's operations
-   say they wait for the engine);
+2. answers `501` when no handler serves the operation (naming the area for the
+   engine's operations it does not emulate yet);
 3. reads the body under a size cap (413), parses JSON (400 for malformed or too
    deeply nested JSON) or multipart (`createDeployment`), and checks it against
    the operation's generated request model (`validation.py`: 400 naming the
@@ -19,24 +19,27 @@ long poll) blocks nobody, and handlers share state without locks.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiohttp.multipart import BodyPartReader as _BodyPartReader
 
+from .engine import EngineError
 from .handlers import ApiRequest, Context, FilePart, Handler, Reply, load_handlers
-from .handlers.engine import WIRED_AT_MERGE
-from .problems import PROBLEM_JSON, Problem, bad_request, not_emulated
+from .handlers.engine import NOT_EMULATED
+from .problems import PROBLEM_JSON, Problem, bad_request, engine_problem, not_emulated
 from .routes import Router
 from .validation import checker_for, request_body_types
 
 if TYPE_CHECKING:
     from camunda_sdk.pipeline.operation import Operation
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_DEPTH", "Server", "make_app"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_DEPTH", "TICK_S", "Server", "make_app"]
 
 log = logging.getLogger("camunda_sdk.devcluster")
 
@@ -72,14 +75,23 @@ class Server:
             op, params = self.router.match(request.method, instance)
             handler = self.handlers.get(op.id)
             if handler is None:
-                area = WIRED_AT_MERGE.get(op.id)
-                why = f"{area} need the dev cluster's engine, not wired yet" if area else None
+                area = NOT_EMULATED.get(op.id)
+                why = f"{area}: not emulated by the dev cluster's engine yet" if area else None
                 raise not_emulated(op.id, why)
             api_request = await self._read(request, op, params)
-            reply = await handler(self.context, api_request)
+            # What is due by the clock happens before the request is served, and what the
+            # request changed is exported after it (also when it is refused half-way).
+            context = self.context
+            context.tick()
+            try:
+                reply = await handler(context, api_request)
+            finally:
+                context.export()
             return _render(reply)
         except Problem as problem:
             return _problem_response(problem, instance)
+        except EngineError as refusal:
+            return _problem_response(engine_problem(refusal), instance)
         except web.HTTPRequestEntityTooLarge:
             problem = Problem(
                 413,
@@ -225,10 +237,39 @@ def _problem_response(problem: Problem, instance: str) -> web.Response:
     return response
 
 
+#: How often the background tick fires what the clock made due (timers, job timeouts).
+TICK_S = 0.05
+
+
 def make_app(server: Server) -> web.Application:
-    """The aiohttp application serving `server` on every path."""
+    """The aiohttp application serving `server` on every path, with the clock's tick."""
     # aiohttp enforces the body cap while reading (`request.read()` raises 413);
     # `Server.dispatch` turns that into a problem detail.
     app = web.Application(client_max_size=server.max_body_bytes)
     app.router.add_route("*", "/{tail:.*}", server.dispatch)
+    app.cleanup_ctx.append(_ticking(server.context))
     return app
+
+
+def _ticking(context: Context) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A task on the server's loop that advances the engine by the clock between requests.
+
+    On the same loop as the handlers, so the engine is never touched from two threads.
+    """
+
+    async def tick_forever() -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                context.tick()
+            except Exception:  # a bug must not stop time; log it and keep ticking
+                log.exception("the dev cluster's clock tick failed")
+
+    async def lifespan(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.ensure_future(tick_forever())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return lifespan

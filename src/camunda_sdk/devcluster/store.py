@@ -15,44 +15,17 @@ same split so that code which forgets to wait fails here as it would there:
 So a read returns exactly what an index that applies each export `lag_ms` after it
 was written would hold: per-collection versioned snapshots, no thread, no timer.
 With `lag_ms=0` the index is up to date on every read. Lag runs on the monotonic
-clock, not on the (pinnable) business clock of `clock.py`.
+clock, not on the (pinnable) business clock of the engine.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["FIRST_KEY", "Index", "KeyGenerator"]
-
-#: The first key a fresh cluster hands out: partition 1's key space, as Zeebe
-#: starts it (the partition id in the top bits), so keys look like a cluster's.
-FIRST_KEY = (1 << 51) + 1
-
-
-class KeyGenerator:
-    """Cluster-wide unique keys (ints; the HTTP layer renders them as strings).
-
-    One generator serves every kind of record, as one partition does in Zeebe, so
-    a key never names two things. The engine and the identity store share it.
-    """
-
-    __slots__ = ("_counter", "_first")
-
-    def __init__(self, first: int = FIRST_KEY) -> None:
-        self._first = first
-        self._counter = itertools.count(first)
-
-    def reset(self) -> None:
-        """Start again from the first key (a cluster reset)."""
-        self._counter = itertools.count(self._first)
-
-    def next(self) -> int:
-        """A new key."""
-        return next(self._counter)
+__all__ = ["Index"]
 
 
 class Index:
@@ -79,6 +52,16 @@ class Index:
     def put(self, collection: str, key: Any, record: Mapping[str, Any]) -> None:
         """Export the new state of one record (a snapshot is taken now)."""
         self._outbox.append((self._monotonic(), collection, key, dict(record)))
+        if self.lag_ms == 0:
+            self._catch_up()
+
+    def put_many(self, entries: list[tuple[str, Any, dict[str, Any]]]) -> None:
+        """Export several records at once: `(collection, key, record)` each, one timestamp.
+
+        The records are taken as they are (not copied): the caller hands in fresh dicts.
+        """
+        stamp = self._monotonic()
+        self._outbox.extend((stamp, c, k, r) for c, k, r in entries)
         if self.lag_ms == 0:
             self._catch_up()
 

@@ -52,6 +52,11 @@ class Clock:
         """Call `listener()` after each pin or reset."""
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: Callable[[], object]) -> None:
+        """Stop calling `listener` (its engine was replaced by a fresh one)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _notify(self) -> None:
         for listener in list(self._listeners):
             listener()

@@ -363,7 +363,14 @@ class Engine:
         self._job_listeners: list[Callable[[str], object]] = []
         self._stamp_ms = -1
         self._stamp = ""
+        # Records changed since the last `take_changes`, by identity: the HTTP layer exports
+        # them to its lagging index. A dict, so a record touched twice is exported once.
+        self._changed: dict[int, object] = {}
         self.clock.add_listener(self.advance)
+
+    def close(self) -> None:
+        """Detach from the clock (the engine is being replaced by a fresh one)."""
+        self.clock.remove_listener(self.advance)
 
     # ------------------------------------------------------------------ basics
 
@@ -371,6 +378,25 @@ class Engine:
         key = self._next_key
         self._next_key += 1
         return key
+
+    def new_key(self) -> int:
+        """A fresh key from the engine's key space, for records kept outside the engine
+        (the HTTP layer's identity records), so one key never names two things."""
+        return self._key()
+
+    def _touch(self, record: object) -> None:
+        self._changed[id(record)] = record
+
+    def take_changes(self) -> list[Any]:
+        """The records created or changed since the last call (each once), and forget them.
+
+        The HTTP layer exports them to secondary storage after every command and tick.
+        """
+        if not self._changed:
+            return []
+        changed = list(self._changed.values())
+        self._changed.clear()
+        return changed
 
     def _now(self) -> str:
         now = self.clock.now()
@@ -502,6 +528,7 @@ class Engine:
                 for model in content:
                     deployment.processes.append(self._deploy_process(name, data, model, tenant))
         self.deployments[deployment.deployment_key] = deployment
+        self._touch(deployment)
         self._drain()
         return deployment
 
@@ -515,6 +542,7 @@ class Engine:
             version = self.forms[latest_key].version + 1 if latest_key is not None else 1
             record = FormRecord(self._key(), form_id, version, schema, tenant)
             self.forms[record.form_key] = record
+            self._touch(record)
             self._form_checksums[record.form_key] = checksum
             self._latest_form[(tenant, form_id)] = record.form_key
         return DeploymentFormRecord(form_id, record.version, name, tenant, record.form_key)
@@ -539,6 +567,7 @@ class Engine:
             )
             versions.append(record.process_definition_key)
             self.process_definitions[record.process_definition_key] = record
+            self._touch(record)
             self._models[record.process_definition_key] = model
             self._xml[record.process_definition_key] = data
             self._latest[(tenant, model.id)] = record.process_definition_key
@@ -576,6 +605,7 @@ class Engine:
                 process_definition_version=definition.version,
             )
             self.message_subscriptions[waiter.key] = waiter.record
+            self._touch(waiter.record)
             self._message_starts.setdefault(waiter.index_key, {})[waiter.key] = waiter
             waiters.append(waiter)
         for node in model.signal_starts:
@@ -738,6 +768,7 @@ class Engine:
         inst = _Instance(key, model, definition, record, parent_run)
         self._instances[key] = inst
         self.process_instances[key] = record
+        self._touch(record)
         self._element_keys[key] = inst.element_keys
         self._runs[key] = inst.root
         for name, value in variables.items():
@@ -820,6 +851,7 @@ class Engine:
         )
         run = _Run(key, node, inst, parent, record, body)
         self.element_instances[key] = record
+        self._touch(record)
         inst.element_keys.append(key)
         parent.children[key] = run
         self._runs[key] = run
@@ -841,6 +873,7 @@ class Engine:
         if record is not None:
             record.state = state
             record.end_date = self._now()
+            self._touch(record)
         if run.incident_key is not None:
             self._settle_incident(run.incident_key)
         if run.parent is not None:
@@ -1101,6 +1134,7 @@ class Engine:
         self._runs.pop(inst.key, None)
         inst.record.state = "COMPLETED"
         inst.record.end_date = self._now()
+        self._touch(inst.record)
         self._instances.pop(inst.key, None)
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("instance %d completed", inst.key)
@@ -1126,6 +1160,7 @@ class Engine:
         self._runs.pop(inst.key, None)
         inst.record.state = "TERMINATED"
         inst.record.end_date = self._now()
+        self._touch(inst.record)
         self._instances.pop(inst.key, None)
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("instance %d terminated", inst.key)
@@ -1161,11 +1196,13 @@ class Engine:
                 job.record.state = "CANCELED"
                 job.record.end_time = now
                 job.record.last_update_time = now
+                self._touch(job.record)
             run.job_key = None
         if run.user_task_key is not None:
             task = self.user_tasks.get(run.user_task_key)
             if task is not None and task.state == "CREATED":
                 task.state = "CANCELED"
+                self._touch(task)
         if run.child_instance is not None:
             child = self._instances.get(run.child_instance)
             if child is not None:
@@ -1355,7 +1392,7 @@ class Engine:
                 self._scope_variables[scope.key] = scope.var_keys
             key = self._key()
             inst = scope.inst
-            self.variables[key] = VariableRecord(
+            variable = VariableRecord(
                 key,
                 name,
                 text,
@@ -1364,9 +1401,13 @@ class Engine:
                 inst.record.root_process_instance_key,
                 inst.record.tenant_id,
             )
+            self.variables[key] = variable
+            self._touch(variable)
             scope.var_keys[name] = key
         else:
-            self.variables[key].value = text
+            variable = self.variables[key]
+            variable.value = text
+            self._touch(variable)
         scope.vars[name] = value
 
     def _set_local(self, scope: _Run, document: Mapping[str, Any]) -> None:
@@ -1478,6 +1519,7 @@ class Engine:
                     process_definition_version=inst.record.process_definition_version,
                 )
                 self.message_subscriptions[waiter.key] = waiter.record
+                self._touch(waiter.record)
                 self._message_waiters.setdefault(waiter.index_key, {})[waiter.key] = waiter
                 self._enqueue(run, self._buffer_poll(waiter))
             elif kind == "signal":
@@ -1512,6 +1554,7 @@ class Engine:
             if record is not None and record.message_subscription_state == "CREATED":
                 record.message_subscription_state = "DELETED"
                 record.last_updated_date = self._now()
+                self._touch(record)
         elif waiter.kind == "signal":
             bucket = self._signal_waiters.get(waiter.index_key)
             if bucket is not None:
@@ -1720,6 +1763,7 @@ class Engine:
             last_update_time=now,
         )
         self.jobs[key] = record
+        self._touch(record)
         job = _Job(key, run, job_type, record)
         self._active_jobs[key] = job
         run.job_key = key
@@ -1793,6 +1837,7 @@ class Engine:
                 record.worker = worker or ""
                 record.deadline = deadline_text
                 record.last_update_time = now
+                self._touch(record)
                 self._schedule(deadline, "job_timeout", (key, deadline))
                 activated.append(self._activated(job, names))
             if len(activated) >= max_jobs:
@@ -1836,6 +1881,7 @@ class Engine:
         job.record.state = "TIMED_OUT"
         job.record.deadline = None
         job.record.last_update_time = self._now()
+        self._touch(job.record)
         self._make_activatable(job)
 
     def _check_job_open(self, job: _Job, action: str) -> None:
@@ -1864,6 +1910,7 @@ class Engine:
         job.record.state = state
         job.record.end_time = now
         job.record.last_update_time = now
+        self._touch(job.record)
         job.run.job_key = None
 
     def fail_job(
@@ -1900,6 +1947,7 @@ class Engine:
         record.error_message = error_message
         record.deadline = None
         record.last_update_time = self._now()
+        self._touch(record)
         if values:
             self._set_local(job.run, values)
         if retries > 0:
@@ -1937,6 +1985,7 @@ class Engine:
         record = job.record
         record.error_code = error_code
         record.error_message = error_message
+        self._touch(record)
         catch = self._find_error_catch(job.run, error_code)
         if catch is None:
             self._deactivate(job)
@@ -1975,6 +2024,7 @@ class Engine:
                 raise Conflict(f"cannot update the timeout of job {key}: it is not activated")
         record = job.record
         record.last_update_time = self._now()
+        self._touch(record)
         if retries is not None:
             record.retries = retries
             record.state = "RETRIES_UPDATED"
@@ -1999,7 +2049,7 @@ class Engine:
         inst = run.inst
         key = self._key()
         node = run.node
-        self.incidents[key] = IncidentRecord(
+        incident = self.incidents[key] = IncidentRecord(
             incident_key=key,
             error_type=error_type,
             error_message=message,
@@ -2013,12 +2063,15 @@ class Engine:
             creation_time=self._now(),
             job_key=job_key,
         )
+        self._touch(incident)
         run.incident_key = key
         if run.record is not None:
             run.record.has_incident = True
             run.record.incident_key = key
+            self._touch(run.record)
         inst.incidents += 1
         inst.record.has_incident = True
+        self._touch(inst.record)
         if retry is not None:
             self._incident_retry[key] = (run, retry)
         _log.debug("instance %d: incident %d %s", inst.key, key, error_type)
@@ -2028,6 +2081,7 @@ class Engine:
         if record is None or record.state != "ACTIVE":
             return
         record.state = "RESOLVED"
+        self._touch(record)
         self._incident_retry.pop(key, None)
         run = self._runs.get(record.element_instance_key)
         if run is not None and run.incident_key == key:
@@ -2035,14 +2089,17 @@ class Engine:
             if run.record is not None:
                 run.record.has_incident = False
                 run.record.incident_key = None
+                self._touch(run.record)
         inst = self._instances.get(record.process_instance_key)
         if inst is not None:
             inst.incidents -= 1
             inst.record.has_incident = inst.incidents > 0
+            self._touch(inst.record)
         else:
             instance_record = self.process_instances.get(record.process_instance_key)
             if instance_record is not None:
                 instance_record.has_incident = False
+                self._touch(instance_record)
 
     def resolve_incident(self, key: int) -> None:
         """Resolve an incident: a job incident hands its job out again (once its retries are
@@ -2192,6 +2249,7 @@ class Engine:
             **fields,
         )
         self.user_tasks[key] = record
+        self._touch(record)
         run.user_task_key = key
         _log.debug("instance %d: user task %d created", inst.key, key)
 
@@ -2214,12 +2272,14 @@ class Engine:
         if record.assignee and not allow_override and record.assignee != assignee:
             raise Conflict(f"user task {key} is already assigned to '{record.assignee}'")
         record.assignee = assignee
+        self._touch(record)
 
     def unassign_user_task(self, key: int) -> None:
         """Remove a user task's assignee."""
         self.advance()  # what is due by the clock happens first
         record, _ = self._user_task(key)
         record.assignee = None
+        self._touch(record)
 
     def update_user_task(
         self,
@@ -2270,6 +2330,7 @@ class Engine:
             changes["priority"] = priority
         for name, value in changes.items():
             setattr(record, name, value)
+        self._touch(record)
 
     def complete_user_task(self, key: int, variables: Mapping[str, Any] | None = None) -> None:
         """Complete a user task; its variables are merged into the instance like a job's."""
@@ -2278,6 +2339,7 @@ class Engine:
         values = _check_variables(variables)
         record.state = "COMPLETED"
         record.completion_date = self._now()
+        self._touch(record)
         run.user_task_key = None
         run.trigger = values or None
         self._enqueue(run, self._completion(run))
@@ -2401,6 +2463,7 @@ class Engine:
         assert run is not None and waiter.record is not None
         waiter.record.message_subscription_state = "CORRELATED"
         waiter.record.last_updated_date = self._now()
+        self._touch(waiter.record)
         self._record_correlation(message, waiter, run.inst, run.key)
         if waiter.mode in ("boundary", "esp") and not waiter.node.interrupting:
             # A non-interrupting boundary stays subscribed for the next message.
@@ -2411,7 +2474,7 @@ class Engine:
         self, message: _Message, waiter: _Waiter, inst: _Instance, element_key: int | None
     ) -> None:
         record = message.record
-        self.correlated_messages[(record.message_key, waiter.key)] = CorrelatedMessageRecord(
+        correlation = CorrelatedMessageRecord(
             message_key=record.message_key,
             subscription_key=waiter.key,
             message_name=record.name,
@@ -2425,6 +2488,8 @@ class Engine:
             process_definition_key=inst.record.process_definition_key,
             tenant_id=record.tenant_id,
         )
+        self.correlated_messages[(record.message_key, waiter.key)] = correlation
+        self._touch(correlation)
 
     def _buffer_poll(self, waiter: _Waiter) -> Callable[[], None]:
         def poll() -> None:

@@ -14,8 +14,7 @@ refuse. Wiring an operation is a few lines::
         return Reply(200, render(created))
 
 Operations without a handler answer `501`; those listed in
-:data:`~camunda_sdk.devcluster.handlers.engine.WIRED_AT_MERGE` say they wait for
-the engine.
+:data:`~camunda_sdk.devcluster.handlers.engine.NOT_EMULATED` name their area.
 """
 
 from __future__ import annotations
@@ -24,8 +23,9 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..clock import Clock
-from ..store import Index, KeyGenerator
+from ..engine import Clock, Engine
+from ..export import export_entries
+from ..store import Index
 
 if TYPE_CHECKING:
     from camunda_sdk.pipeline.operation import Operation
@@ -155,10 +155,11 @@ def _serde_spec(annotation: str) -> Any:
 
 
 class Context:
-    """The state handlers share: the clock, keys, the lagging index, the stores.
+    """The state handlers share: one clock, one engine (and its key space), the index.
 
     One per running cluster. Everything runs on the server's event loop, so no
-    handler needs a lock. `engine` is the BPMN engine once wired (None until then);
+    handler needs a lock (the engine is not thread-safe). The engine's keys serve
+    the identity records too (:meth:`new_key`), so a key never names two things.
     :meth:`on_reset` registers what :meth:`reset` must clear besides the built-ins.
     """
 
@@ -166,11 +167,25 @@ class Context:
         from .identity import IdentityStore
 
         self.clock = clock or Clock()
-        self.keys = KeyGenerator()
         self.index = Index(indexing_lag_ms)
+        self.engine = Engine(self.clock)
         self.identity = IdentityStore(self)
-        self.engine: Any = None
         self._reset_hooks: list[Callable[[], None]] = []
+
+    def new_key(self) -> int:
+        """A fresh cluster-wide key."""
+        return self.engine.new_key()
+
+    def export(self) -> None:
+        """Hand what the engine changed since the last export to the lagging index."""
+        changed = self.engine.take_changes()
+        if changed:
+            self.index.put_many(export_entries(changed))
+
+    def tick(self) -> None:
+        """Fire what is due by the clock (timers, job timeouts, TTLs) and export it."""
+        self.engine.advance()
+        self.export()
 
     def on_reset(self, hook: Callable[[], None]) -> None:
         """Call `hook()` on every :meth:`reset` (after the built-in state is cleared)."""
@@ -178,8 +193,9 @@ class Context:
 
     def reset(self) -> None:
         """Forget every record, pin nothing, start keys afresh: a new cluster."""
+        self.engine.close()
         self.clock.reset()
-        self.keys.reset()
+        self.engine = Engine(self.clock)
         self.index.clear()
         self.identity.reset()
         for hook in self._reset_hooks:
@@ -213,6 +229,16 @@ def handles(*operation_ids: str) -> Callable[[Handler], Handler]:
 
 def load_handlers() -> dict[str, Handler]:
     """Import the handler modules (registering them) and return the table."""
-    from . import engine, identity, system  # noqa: F401  # registration by import
+    from . import (  # noqa: F401  # registration by import
+        deployments,
+        engine,
+        identity,
+        incidents,
+        instances,
+        jobs,
+        messages,
+        system,
+        user_tasks,
+    )
 
     return HANDLERS

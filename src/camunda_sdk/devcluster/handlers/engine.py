@@ -1,75 +1,26 @@
-"""Engine-backed operations: WIRED AT MERGE.
+"""Engine-backed operations the dev cluster does not emulate (yet), by area.
 
-These operations need the BPMN engine (`camunda_sdk.devcluster.engine`). Until a
-handler is registered for one (`@handles("createProcessInstance")` in this
-module, calling `ctx.engine`), it answers `501` saying it waits for the engine,
-rather than a fake success. Each entry names the area it belongs to, for the
-501's detail and for docs/devcluster.md.
+The engine's operations are served by the resource modules beside this one
+(`deployments`, `instances`, `jobs`, `messages`, `incidents`, `user_tasks`). The
+ones listed here have no handler: they answer `501` naming their area, never a
+fake success. docs/devcluster.md lists them too.
 """
 
 from __future__ import annotations
 
-__all__ = ["WIRED_AT_MERGE"]
+__all__ = ["NOT_EMULATED"]
 
 _AREAS: dict[str, tuple[str, ...]] = {
-    "deployments and resources": (
-        "createDeployment",
+    "resources (get, search, delete)": (
         "deleteResource",
         "getResource",
         "getResourceContent",
         "searchResources",
     ),
-    "process definitions": (
-        "searchProcessDefinitions",
-        "getProcessDefinition",
-        "getProcessDefinitionXML",
-        "getStartProcessForm",
-    ),
-    "process instances": (
-        "createProcessInstance",
-        "getProcessInstance",
-        "searchProcessInstances",
-        "cancelProcessInstance",
-        "getProcessInstanceCallHierarchy",
-        "searchProcessInstanceIncidents",
-        "resolveProcessInstanceIncidents",
-        "migrateProcessInstance",
-    ),
-    "element instances": (
-        "searchElementInstances",
-        "getElementInstance",
-        "createElementInstanceVariables",
-        "searchElementInstanceIncidents",
-    ),
-    "variables": ("searchVariables", "getVariable"),
-    "jobs": (
-        "activateJobs",
-        "completeJob",
-        "failJob",
-        "throwJobError",
-        "updateJob",
-        "searchJobs",
-    ),
-    "messages": (
-        "publishMessage",
-        "correlateMessage",
-        "searchMessageSubscriptions",
-        "searchCorrelatedMessageSubscriptions",
-    ),
-    "signals": ("broadcastSignal",),
-    "incidents": ("searchIncidents", "getIncident", "resolveIncident"),
-    "user tasks": (
-        "searchUserTasks",
-        "getUserTask",
-        "assignUserTask",
-        "unassignUserTask",
-        "updateUserTask",
-        "completeUserTask",
-        "getUserTaskForm",
-        "searchUserTaskVariables",
-    ),
-    "forms": ("getFormByKey",),
+    "process instance migration": ("migrateProcessInstance",),
+    "user task variables": ("searchUserTaskVariables",),
     "batch operations": (
+        "resolveProcessInstanceIncidents",
         "cancelProcessInstancesBatchOperation",
         "resolveIncidentsBatchOperation",
         "migrateProcessInstancesBatchOperation",
@@ -80,5 +31,5 @@ _AREAS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: Operation id -> area, for every operation the engine will serve.
-WIRED_AT_MERGE: dict[str, str] = {op: area for area, ops in _AREAS.items() for op in ops}
+#: Operation id -> area, for engine operations the dev cluster does not emulate yet.
+NOT_EMULATED: dict[str, str] = {op: area for area, ops in _AREAS.items() for op in ops}

@@ -142,7 +142,7 @@ class IdentityStore:
         if kind == "user" and body.get("password") is not None:
             self.passwords[entity_id] = body["password"]
         if kind == "tenant":
-            self.tenant_keys[entity_id] = self._ctx.keys.next()
+            self.tenant_keys[entity_id] = self._ctx.new_key()
         self.entities[kind][entity_id] = record
         self._export(kind, record)
         return record
@@ -429,7 +429,7 @@ _AUTHORIZATION_FILTERS = {
 @handles("createAuthorization")
 async def create_authorization(ctx: Context, req: ApiRequest) -> Reply:
     """Store an authorization (never enforced) under a new key."""
-    key = str(ctx.keys.next())
+    key = str(ctx.new_key())
     ctx.identity.put_authorization(key, req.body)
     return Reply(201, {"authorizationKey": key})
 

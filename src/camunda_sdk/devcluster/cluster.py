@@ -284,8 +284,13 @@ class DevCluster:
             max_body_bytes=self._max_body_bytes or DEFAULT_MAX_BODY_BYTES,
         )
         access_log = log if log.isEnabledFor(logging.DEBUG) else None
+        # handler_cancellation: a client that hangs up (a worker abandoning its long poll)
+        # cancels the request's handler, so no dead poll activates jobs nobody will get.
         runner = web.AppRunner(
-            make_app(server), access_log=access_log, shutdown_timeout=_SHUTDOWN_GRACE_S
+            make_app(server),
+            access_log=access_log,
+            shutdown_timeout=_SHUTDOWN_GRACE_S,
+            handler_cancellation=True,
         )
         await runner.setup()
         try:

@@ -1,108 +1,92 @@
-"""Quickstart: the main flows of camunda_sdk against a cluster (or the Prism mock).
+"""Quickstart: deploy a process, start an order, let a job worker charge it, see it done.
 
-Reads CAMUNDA_* from the environment. ``scripts/quickstart.sh`` points it at a
-Prism mock of the official spec when CAMUNDA_REST_ADDRESS is unset, and then sets
-QUICKSTART_MOCK=prism so that this script says what the answers mean.
+Reads CAMUNDA_* from the environment, like every client. ``bash scripts/quickstart.sh``
+runs it against the dev cluster (``python -m camunda_sdk.devcluster``, started and
+stopped for you) unless CAMUNDA_REST_ADDRESS names a cluster.
 
-Against a cluster it deploys ``order.bpmn`` (beside this file), starts an order,
-searches, publishes a message and cancels the order again.
+``order.bpmn`` (beside this file) is start -> "Charge card" (a job of type
+``charge-card``) -> end.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from camunda_sdk import (
-    CamundaClient,
-    MessagePublicationRequest,
-    ProcessCreationByKey,
-    ProcessDefinitionKey,
-    ProcessDefinitionSearchQuery,
-    ProcessInstanceSearchQuery,
+    CamundaAsyncClient,
+    ConnectedJobContext,
+    ConsistencyOptions,
+    ProcessCreationById,
+    ProcessInstanceStateEnum,
+    VariableFilter,
+    VariableSearchQuery,
+    WorkerConfig,
 )
-from camunda_sdk.errors import ApiError, BadRequestError
 
 ORDER_BPMN = Path(__file__).with_name("order.bpmn")
-MOCK_NOTE = """\
-Talking to a Prism mock of the spec, not to a cluster: the answers below are mock
-data that Prism generates from the spec's schemas (seeded, so the same on every
-run). Odd values, such as a negative broker count, come from the mock.
-"""
 
 
-def prism_violations(error: ApiError) -> list[str]:
-    """The request violations a Prism mock reported for ``error`` (none from a cluster)."""
-    try:
-        entries = json.loads(error.headers.get("sl-violations", "[]"))
-    except ValueError:
-        return []
-    return [
-        str(entry.get("message"))
-        for entry in entries
-        if isinstance(entry, dict) and entry.get("location", [None])[0] == "request"
-    ]
+async def charge_card(job: ConnectedJobContext) -> dict[str, Any]:
+    """The worker's handler: its result completes the job and becomes process variables."""
+    order = job.variables.to_dict()
+    print(f"worker: charging {order['amount']} for order {order['orderId']} (job {job.job_key})")
+    return {"charged": True}
 
 
-def deploy_order(client: CamundaClient) -> ProcessDefinitionKey:
-    """Deploy ``order.bpmn``; against Prism, take a key the mock hands out instead."""
-    try:
-        deployment = client.deploy_resources_from_files([ORDER_BPMN])
-    except BadRequestError as error:
-        violations = prism_violations(error)
-        if not violations:
-            raise
-        # Prism cannot validate a multipart array of files, so it refuses every
-        # deployment ("resources must be array"); a cluster accepts it.
-        print(f"deploy: the mock refused the upload ({'; '.join(violations)})")
-        print("        Prism cannot validate multipart file uploads; a cluster accepts them.")
-        found = client.search_process_definitions(data=ProcessDefinitionSearchQuery())
-        key = found.items[0].process_definition_key
-        print(f"        using process definition {key} from search_process_definitions instead")
-        return key
-    process = deployment.processes[0]
-    print(
-        f"deployed {process.process_definition_id} version {process.process_definition_version}"
-        f" as process definition {process.process_definition_key}"
-    )
-    return process.process_definition_key
+async def main() -> None:
+    async with CamundaAsyncClient() as client:
+        topology = await client.get_topology()
+        print(f"cluster: gateway {topology.gateway_version}")
 
+        deployment = await client.deploy_resources_from_files([ORDER_BPMN])
+        process = deployment.processes[0]
+        print(
+            f"deployed {process.process_definition_id} version"
+            f" {process.process_definition_version} (key {process.process_definition_key})"
+        )
 
-def main() -> None:
-    if os.environ.get("QUICKSTART_MOCK"):
-        print(MOCK_NOTE)
-    with CamundaClient() as client:
-        topology = client.get_topology()
-        print(f"cluster: {topology.cluster_size} brokers, gateway {topology.gateway_version}")
-
-        definition_key = deploy_order(client)
-
-        created = client.create_process_instance(
-            data=ProcessCreationByKey(
-                process_definition_key=definition_key,
+        created = await client.create_process_instance(
+            data=ProcessCreationById(
+                process_definition_id=process.process_definition_id,
                 variables={"orderId": "A-17", "amount": 42},
             )
         )
-        instance_key = created.process_instance_key
-        print(f"started process instance {instance_key}")
+        key = created.process_instance_key
+        print(f"started process instance {key}")
 
-        found = client.search_process_instances(data=ProcessInstanceSearchQuery())
-        print(f"search: {len(found.items)} of {found.page.total_items} instances")
-
-        published = client.publish_message(
-            data=MessagePublicationRequest(
-                name="payment-received", correlation_key="A-17", time_to_live=60_000
-            )
+        # A worker for the "charge-card" jobs, polling in the background.
+        client.create_job_worker(
+            config=WorkerConfig(
+                job_type="charge-card",
+                job_timeout_milliseconds=30_000,
+                request_timeout_milliseconds=1_000,  # so that stopping it takes a second
+            ),
+            callback=charge_card,
         )
-        print(f"published message {published.message_key}")
+        workers = asyncio.create_task(client.run_workers(handle_signals=False))
 
-        try:
-            client.cancel_process_instance(process_instance_key=instance_key)
-            print(f"cancelled process instance {instance_key}")
-        except ApiError as error:  # a real cluster may have completed it already
-            print(f"cancel refused: {error}")
+        # Searches and gets read secondary storage, which trails the engine a little:
+        # wait (up to 30 s) until the instance shows as ended.
+        instance = await client.get_process_instance(
+            process_instance_key=key,
+            consistency=ConsistencyOptions(
+                wait_up_to_ms=30_000,
+                poll_interval_ms=100,
+                predicate=lambda found: found.state != ProcessInstanceStateEnum.ACTIVE,
+            ),
+        )
+        await client.stop_workers()
+        await workers
+        print(f"process instance {key}: {instance.state.value}")
+
+        variables = await client.search_variables(
+            data=VariableSearchQuery(filter=VariableFilter(process_instance_key=key))
+        )
+        for variable in sorted(variables.items, key=lambda v: v.name):
+            print(f"  {variable.name} = {variable.value}")
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(main())

@@ -13,9 +13,9 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -32,6 +32,7 @@ _STOP_TIMEOUT_S = 5.0
 _SHUTDOWN_GRACE_S = 0.25
 
 log = logging.getLogger("camunda_sdk.devcluster")
+_T = TypeVar("_T")
 
 
 class DevCluster:
@@ -144,16 +145,28 @@ class DevCluster:
         Safe from any thread: with a background thread, the reset runs on the
         cluster's loop and this call waits for it.
         """
+        self._on_loop(self.context.reset)
+
+    def inspect(self, process_instance_key: int | str) -> list[tuple[str, str, str]]:
+        """What an instance did, for test failure messages: `(element id, element type,
+        state)` for each element instance, in the order entered (the engine's own state,
+        not the lagging index). Safe from any thread, like :meth:`reset`.
+        """
+        key = int(process_instance_key)
+        return self._on_loop(lambda: self.context.engine.inspect(key))
+
+    def _on_loop(self, fn: Callable[[], _T]) -> _T:
+        # The engine is not thread-safe: run `fn` on the cluster's loop and wait for it.
         loop = self._loop
         if loop is None or self._thread is None or _running_loop() is loop:
-            self.context.reset()
-            return
+            return fn()
         done = threading.Event()
+        result: list[_T] = []
         failure: list[BaseException] = []
 
         def run() -> None:
             try:
-                self.context.reset()
+                result.append(fn())
             except BaseException as exc:  # handed to the caller below
                 failure.append(exc)
             finally:
@@ -161,9 +174,10 @@ class DevCluster:
 
         loop.call_soon_threadsafe(run)
         if not done.wait(_STOP_TIMEOUT_S):
-            raise TimeoutError("the dev cluster did not reset in time")
+            raise TimeoutError("the dev cluster did not answer in time")
         if failure:
             raise failure[0]
+        return result[0]
 
     # -- async lifecycle -------------------------------------------------------------------
 

@@ -369,8 +369,12 @@ class Engine:
         self.clock.add_listener(self.advance)
 
     def close(self) -> None:
-        """Detach from the clock (the engine is being replaced by a fresh one)."""
+        """Detach from the clock (the engine is being replaced by a fresh one), and call
+        every job listener with the empty job type, so long polls waiting here wake up.
+        """
         self.clock.remove_listener(self.advance)
+        for listener in list(self._job_listeners):
+            listener("")
 
     # ------------------------------------------------------------------ basics
 

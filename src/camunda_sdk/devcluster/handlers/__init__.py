@@ -193,9 +193,11 @@ class Context:
 
     def reset(self) -> None:
         """Forget every record, pin nothing, start keys afresh: a new cluster."""
-        self.engine.close()
+        old = self.engine
+        old.clock.remove_listener(old.advance)
         self.clock.reset()
         self.engine = Engine(self.clock)
+        old.close()  # after the swap: the long polls it wakes see the fresh engine
         self.index.clear()
         self.identity.reset()
         for hook in self._reset_hooks:

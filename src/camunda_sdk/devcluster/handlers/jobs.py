@@ -54,7 +54,7 @@ async def activate_jobs(ctx: Context, req: ApiRequest) -> Reply:
     woken = asyncio.Event()
 
     def listener(created_type: str) -> None:
-        if created_type == job_type:
+        if created_type == job_type or not created_type:  # "": the engine was replaced
             woken.set()
 
     remove = engine.add_job_listener(listener)

@@ -81,6 +81,8 @@ ENGINE_OPS = {
     "searchUserTasks",
     "getUserTask",
     "getUserTaskForm",
+    "searchUserTaskVariables",
+    "searchUserTaskEffectiveVariables",
     "assignUserTask",
     "unassignUserTask",
     "updateUserTask",
@@ -155,6 +157,16 @@ def answers() -> Iterator[dict[str, httpx.Response]]:
         utk = tasks["items"][0]["userTaskKey"]
         call("getUserTask", f"/user-tasks/{utk}")
         call("getUserTaskForm", f"/user-tasks/{utk}/form")
+        http.put(
+            f"/element-instances/{tasks['items'][0]['elementInstanceKey']}/variables",
+            json={"variables": {"orderId": "local"}, "local": True},
+        )
+        call("searchUserTaskVariables", f"/user-tasks/{utk}/variables/search", {})
+        call(
+            "searchUserTaskEffectiveVariables",
+            f"/user-tasks/{utk}/effective-variables/search?truncateValues=false",
+            {},
+        )
         call("assignUserTask", f"/user-tasks/{utk}/assignment", {"assignee": "demo"})
         call("unassignUserTask", f"/user-tasks/{utk}/assignee")
         call("updateUserTask", f"/user-tasks/{utk}", {"changeset": {"priority": 80}})
@@ -233,6 +245,12 @@ def test_the_scenario_ran_as_a_cluster_would(answers: dict[str, httpx.Response])
     assert answers["getStartProcessForm"].json()["formId"] == "order-form"
     correlated = answers["searchCorrelatedMessageSubscriptions"].json()["items"]
     assert {c["messageName"] for c in correlated} == {"paid", "go"}
+    visible = answers["searchUserTaskVariables"].json()["items"]
+    assert sorted(v["value"] for v in visible if v["name"] == "orderId") == ['"A-1"', '"local"']
+    effective = answers["searchUserTaskEffectiveVariables"].json()["items"]
+    assert [v["value"] for v in effective if v["name"] == "orderId"] == ['"local"']
+    note = next(v for v in effective if v["name"] == "note")
+    assert note["isTruncated"] is False and len(note["value"]) == 10_002
     [entry] = answers["getProcessInstanceCallHierarchy"].json()
     assert entry["processDefinitionName"] == "Shapes"
 

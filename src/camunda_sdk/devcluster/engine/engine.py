@@ -822,6 +822,20 @@ class Engine:
             out.append((record.element_id, record.type, record.state))
         return out
 
+    def scope_keys(self, element_instance_key: int) -> list[int]:
+        """The scopes an active element instance sees variables from, innermost first:
+        itself, its enclosing sub-processes, its process instance (then a caller's scopes
+        are not included: a called process sees only its own)."""
+        run = self._runs.get(element_instance_key)
+        if run is None:
+            raise NotFound("element instance", element_instance_key, "no active element instance")
+        keys: list[int] = []
+        current: _Run | None = run
+        while current is not None:
+            keys.append(current.key)
+            current = current.parent
+        return keys
+
     def variables_of(self, scope_key: int) -> dict[str, Any]:
         """The variables of one scope (a process instance key for the instance's own), decoded."""
         run = self._runs.get(scope_key)

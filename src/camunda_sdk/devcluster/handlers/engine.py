@@ -18,7 +18,6 @@ _AREAS: dict[str, tuple[str, ...]] = {
         "searchResources",
     ),
     "process instance migration": ("migrateProcessInstance",),
-    "user task variables": ("searchUserTaskVariables",),
     "batch operations": (
         "resolveProcessInstanceIncidents",
         "cancelProcessInstancesBatchOperation",

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..engine import ProcessInstanceRecord
 from ..problems import Problem, bad_request
-from ..search import match_variables
+from ..search import match_variables, search
 from . import ApiRequest, Context, Reply, handles
 from ._common import body_of, key_param, optional_key, search_index, visible
 
-__all__ = ["DEFAULT_REQUEST_TIMEOUT_MS", "VARIABLE_TRUNCATION"]
+__all__ = ["DEFAULT_REQUEST_TIMEOUT_MS", "VARIABLE_TRUNCATION", "variable_search"]
 
 #: The cluster's generic request timeout, for `awaitCompletion` without a `requestTimeout`.
 DEFAULT_REQUEST_TIMEOUT_MS = 10_000
@@ -180,20 +180,26 @@ async def create_element_instance_variables(ctx: Context, req: ApiRequest) -> Re
 @handles("searchVariables")
 async def search_variables(ctx: Context, req: ApiRequest) -> Reply:
     """Variables of every scope; long values cut unless `truncateValues=false`."""
+    return Reply(200, variable_search(req, ctx.index.records("variables")))
+
+
+def variable_search(req: ApiRequest, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Search variable rows; long values cut unless the query says `truncateValues=false`."""
     truncate = req.query.get("truncateValues", "true").lower() != "false"
 
     def is_truncated(row: Mapping[str, Any], wanted: Any) -> bool:
         return (truncate and len(row["value"]) > VARIABLE_TRUNCATION) == bool(wanted)
 
-    def shape(row: dict[str, Any]) -> dict[str, Any]:
+    result = search(rows, req.body, key="variableKey", filters={"isTruncated": is_truncated})
+    shaped: list[dict[str, Any]] = []
+    for row in result["items"]:
         value = row["value"]
         cut = truncate and len(value) > VARIABLE_TRUNCATION
-        return {**row, "value": value[:VARIABLE_TRUNCATION] if cut else value, "isTruncated": cut}
-
-    result = search_index(
-        ctx, req, "variables", "variableKey", filters={"isTruncated": is_truncated}, shape=shape
-    )
-    return Reply(200, result)
+        shaped.append(
+            {**row, "value": value[:VARIABLE_TRUNCATION] if cut else value, "isTruncated": cut}
+        )
+    result["items"] = shaped
+    return result
 
 
 @handles("getVariable")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine import NotFound
 from ..problems import bad_request
 from . import ApiRequest, Context, Reply, handles
 from ._common import body_of, key_param, search_index, visible
+from .instances import variable_search
 
 __all__: list[str] = []
 
@@ -84,3 +86,35 @@ async def get_user_task_form(ctx: Context, req: ApiRequest) -> Reply:
     if task["formKey"] is None:
         return Reply(204)
     return Reply(200, visible(ctx, "forms", int(task["formKey"]), "form"))
+
+
+def _task_scopes(ctx: Context, req: ApiRequest) -> list[str]:
+    """The scope keys the task sees variables from, innermost first."""
+    task = visible(ctx, "user-tasks", key_param(req, "userTaskKey"), "user task")
+    try:
+        return [str(k) for k in ctx.engine.scope_keys(int(task["elementInstanceKey"]))]
+    except NotFound:  # the task has ended: its own scope and its instance's
+        return [task["elementInstanceKey"], task["processInstanceKey"]]
+
+
+@handles("searchUserTaskVariables")
+async def search_user_task_variables(ctx: Context, req: ApiRequest) -> Reply:
+    """Every variable visible from the task's scope (one row per scope that has it)."""
+    scopes = set(_task_scopes(ctx, req))
+    rows = [r for r in ctx.index.records("variables") if r["scopeKey"] in scopes]
+    return Reply(200, variable_search(req, rows))
+
+
+@handles("searchUserTaskEffectiveVariables")
+async def search_user_task_effective_variables(ctx: Context, req: ApiRequest) -> Reply:
+    """The variables as the task sees them: one per name, the innermost scope's."""
+    order = {scope: i for i, scope in enumerate(_task_scopes(ctx, req))}
+    effective: dict[str, dict[str, Any]] = {}
+    for row in ctx.index.records("variables"):
+        depth = order.get(row["scopeKey"])
+        if depth is None:
+            continue
+        seen = effective.get(row["name"])
+        if seen is None or depth < order[seen["scopeKey"]]:
+            effective[row["name"]] = row
+    return Reply(200, variable_search(req, effective.values()))

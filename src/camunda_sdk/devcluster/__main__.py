@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -72,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The cluster holds every record in memory, so the collector's older-generation passes
+    # over them grow with the state (a 10,000-instance run lost a quarter of its speed to
+    # them). Collect less often; this process is the cluster's alone.
+    gc.set_threshold(100_000, 50, 1000)
     if args.indexing_lag_ms < 0:
         print("--indexing-lag-ms must be 0 or more", file=sys.stderr)
         return 2

@@ -83,6 +83,55 @@ class _Shared:
         self.closed = False
 
 
+class _Staged(_Shared):
+    """What a view made by :meth:`_ClientBase.with_stage` shares: all but the handler.
+
+    The driver, lock and closed flag are the client's own; the handler is the
+    view's stage around the client's chain, rebuilt when ``register_plugin``
+    rebuilt that chain.
+    """
+
+    __slots__ = ("_base", "_inner", "_outer", "_stage")
+
+    def __init__(self, base: _Shared, stage: Callable[[Handler], Handler]) -> None:
+        # No _Shared.__init__: every attribute is the base's, read through.
+        self._base = base
+        self._stage = stage
+        self._inner = base.handler
+        self._outer = stage(base.handler)
+
+    @property  # type: ignore[override]
+    def handler(self) -> Handler:
+        inner = self._base.handler
+        if inner is not self._inner:
+            self._inner, self._outer = inner, self._stage(inner)
+        return self._outer
+
+    @handler.setter
+    def handler(self, handler: Handler) -> None:  # register_plugin called on the view
+        self._base.handler = handler
+
+    @property  # type: ignore[override]
+    def driver(self) -> Any:
+        return self._base.driver
+
+    @driver.setter
+    def driver(self, driver: Any) -> None:
+        self._base.driver = driver
+
+    @property  # type: ignore[override]
+    def lock(self) -> threading.Lock:
+        return self._base.lock
+
+    @property  # type: ignore[override]
+    def closed(self) -> bool:
+        return self._base.closed
+
+    @closed.setter
+    def closed(self, closed: bool) -> None:
+        self._base.closed = closed
+
+
 class _ClientBase:
     """State and behaviour the sync and async clients share."""
 
@@ -198,6 +247,24 @@ class _ClientBase:
             timeout=current.timeout if timeout is _UNSET else timeout,
             headers=current.headers if headers is _UNSET else headers,
         )
+        return clone
+
+    # -- a view with one more stage (the job workers' handlers get one) ----------
+
+    def with_stage(self: _C, stage: Callable[[Handler], Handler]) -> _C:
+        """Return a view of this client whose calls pass through one more, outermost stage.
+
+        ``stage`` takes the client's handler (its whole stage chain) and returns
+        the handler the view calls instead, as a ``camunda_call_handler`` wrapper
+        does. The view shares everything else with this client, as a
+        ``with_options`` view does, and follows a chain ``register_plugin``
+        rebuilds; its own ``with_options`` views keep the stage. A job worker
+        hands its handlers such a view, whose stage notices a handler sending its
+        job's outcome itself.
+        """
+        clone = copy.copy(self)
+        clone._owner = False
+        clone._shared = _Staged(self._shared, stage)
         return clone
 
     def _closed(self) -> None:

@@ -27,7 +27,13 @@ from ..errors import CamundaError
 from . import hookspecs
 from .hookspecs import PROJECT
 
-__all__ = ["REQUIRED_PLUGINS", "PluginError", "create_plugin_manager", "plugin_names_setting"]
+__all__ = [
+    "LATE_HOOKS",
+    "REQUIRED_PLUGINS",
+    "PluginError",
+    "create_plugin_manager",
+    "plugin_names_setting",
+]
 
 #: Built-in plugins that cannot be disabled, with the hook that replaces each: the
 #: client has no configuration, no transport or no logger without them.
@@ -36,6 +42,12 @@ REQUIRED_PLUGINS: Mapping[str, str] = {
     "transport": "camunda_call_handler",
     "logging": "camunda_make_logger",
 }
+
+#: Hooks whose specifications are added at first use rather than at construction:
+#: the job worker's (``camunda_sdk.workers.hookspecs``, added when a client creates
+#: its first worker, so that a client without workers never imports them). A plugin
+#: may implement them all the same; pluggy checks it against them then.
+LATE_HOOKS = frozenset({"camunda_worker_executor", "camunda_job_handler"})
 
 
 class PluginError(CamundaError):
@@ -180,11 +192,21 @@ def create_plugin_manager(
         name = name if isinstance(name, str) else f"{type(plugin).__name__}@{id(plugin):x}"
         if name not in disabled:
             _register(pm, plugin, name)
-    try:
-        pm.check_pending()  # a hookimpl whose name is not in the catalog is a typo, say so
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(pm.get_name(exc.plugin) or "?", str(exc)) from exc
+    _check_pending(pm)
     return pm
+
+
+def _check_pending(pm: pluggy.PluginManager) -> None:
+    """A hookimpl whose name is not in the catalog is a typo: say so (pluggy's
+    ``check_pending``, which cannot wait for :data:`LATE_HOOKS`)."""
+    for plugin in pm.get_plugins():
+        for hook in pm.get_hookcallers(plugin) or ():
+            if hook.has_spec() or hook.name in LATE_HOOKS:
+                continue
+            for impl in hook.get_hookimpls():
+                if impl.plugin is plugin and not impl.optionalhook:
+                    name = pm.get_name(plugin) or "?"
+                    raise PluginError(name, f"unknown hook {hook.name!r} in plugin {plugin!r}")
 
 
 def build_chain(hook: Any, innermost: str, **kwargs: Any) -> Any:

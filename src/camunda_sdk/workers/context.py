@@ -1,4 +1,4 @@
-"""What a job handler receives (the job contexts) and what it may raise.
+"""What a job handler receives: the job contexts.
 
 - :class:`JobContext`: the activated job, its variables and a job-scoped logger.
   It is what the ``"process"`` strategy hands over (it pickles).
@@ -6,20 +6,24 @@
   (``"async"`` strategy).
 - :class:`SyncJobContext`: adds ``client``, a sync ``CamundaClient``
   (``"thread"`` strategy).
-- :class:`JobFailure` / :class:`JobError`: raise them to fail the job or throw
-  a BPMN error instead of completing it.
+
+A handler raises :class:`~camunda_sdk.workers.JobFailure` or
+:class:`~camunda_sdk.workers.JobError` (:mod:`camunda_sdk.workers.outcome`) to fail
+the job or throw a BPMN error instead of completing it.
 
 A handler may also report the outcome itself: ``job.complete(...)``,
-``job.fail(...)``, ``job.throw_error(...)`` or ``job.ignore()`` record it and the
-worker sends it (with its delivery guarantees) when the handler returns; a
-completion, failure or error sent through ``job.client`` is noticed and not
-sent a second time.
+``job.fail(...)``, ``job.throw_error(...)`` or ``job.ignore()`` record it (as an
+:class:`~camunda_sdk.workers.outcome.Outcome`) and the worker sends it (with its
+delivery guarantees) when the handler returns; a completion, failure or error sent
+through ``job.client`` is noticed and not sent a second time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
+
+from .outcome import IGNORED, Outcome, completed, errored, failed
 
 if TYPE_CHECKING:
     from .._serde import VariablesInput
@@ -40,126 +44,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncJobHandler",
-    "Completion",
-    "Ignored",
     "ConnectedJobContext",
     "HandlerResult",
     "JobContext",
-    "JobError",
-    "JobFailure",
+    "JobHandler",
     "JobVariables",
     "ProcessJobHandler",
     "SyncJobContext",
     "SyncJobHandler",
 ]
-
-
-def plain_variables(variables: VariablesInput | None) -> dict[str, Any] | None:
-    """``variables`` as a plain dict: a mapping copied, a dataclass or attrs instance
-    converted (early, so the ``process`` strategy pickles plain data)."""
-    if variables is None:
-        return None
-    from .._serde import is_variables_object, to_wire
-
-    if is_variables_object(variables):
-        return to_wire(variables)
-    return dict(variables)  # type: ignore[arg-type]
-
-
-class JobFailure(Exception):
-    """Raise in a handler to fail the job (instead of completing it).
-
-    Args:
-        message: the error message attached to the failure.
-        retries: the retries left after this failure; None decrements the job's
-            current retry count by one.
-        retry_back_off: milliseconds before the job may be activated again.
-        variables: variables to set on the job's scope along with the failure.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retries: int | None = None,
-        retry_back_off: int = 0,
-        variables: VariablesInput | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retries = retries
-        self.retry_back_off = retry_back_off
-        self.variables = plain_variables(variables)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only arguments defeat Exception's default pickling, and the
-        # "process" strategy sends this back from a child process.
-        return (_rebuild_failure, (self.message, self.retries, self.retry_back_off, self.variables))
-
-
-def _rebuild_failure(
-    message: str, retries: int | None, retry_back_off: int, variables: dict[str, Any] | None
-) -> JobFailure:
-    return JobFailure(message, retries=retries, retry_back_off=retry_back_off, variables=variables)
-
-
-class JobError(Exception):
-    """Raise in a handler to throw a BPMN error (caught by an error event).
-
-    Args:
-        error_code: matched against the error code of BPMN error catch events;
-            with no match the job becomes an incident.
-        message: an optional message for diagnostics.
-        variables: variables to set on the catching scope.
-    """
-
-    def __init__(
-        self,
-        error_code: str,
-        message: str = "",
-        *,
-        variables: VariablesInput | None = None,
-    ) -> None:
-        super().__init__(f"{error_code}: {message}" if message else error_code)
-        self.error_code = error_code
-        self.message = message
-        self.variables = plain_variables(variables)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_error, (self.error_code, self.message, self.variables))
-
-
-def _rebuild_error(error_code: str, message: str, variables: dict[str, Any] | None) -> JobError:
-    return JobError(error_code, message, variables=variables)
-
-
-class Completion:
-    """A completion recorded with :meth:`JobContext.complete` (the worker sends it)."""
-
-    __slots__ = ("result",)
-
-    def __init__(self, result: VariablesInput | JobCompletionRequest | None) -> None:
-        from .._serde import is_variables_object
-
-        #: What completes the job, as a handler could return it (a dataclass or
-        #: attrs instance as a plain dict: the process strategy pickles it).
-        self.result = plain_variables(result) if is_variables_object(result) else result
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Completion, (self.result,))
-
-
-class Ignored:
-    """Recorded by :meth:`JobContext.ignore`: the worker sends nothing for the job."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Ignored, ())
-
-
-#: What a handler may record as the job's outcome.
-RecordedOutcome = Completion | JobFailure | JobError | Ignored
 
 
 class JobVariables(dict[str, Any]):
@@ -203,27 +96,26 @@ class JobContext:
         self._log_parent = log_parent
         #: The outcome the handler recorded (``complete``/``fail``/``throw_error``/
         #: ``ignore``), or None: then its return value or exception decides.
-        self.outcome: RecordedOutcome | None = None
+        self.outcome: Outcome | None = None
         self._done: list[Callable[[str, bool], None]] | None = None
 
     def on_done(self, callback: Callable[[str, bool], None]) -> None:
         """Call ``callback(outcome, delivered)`` when the worker is done with the job.
 
         ``outcome`` is ``completed``, ``failed``, ``errored``, ``ignored`` or
-        ``abandoned``; ``delivered`` says whether the cluster got it. For
-        middleware that must outlive the handler (a span ending after the
-        completion was sent). Callbacks stay in the worker's process.
+        ``abandoned`` (an :class:`~camunda_sdk.workers.outcome.OutcomeKind`'s
+        value); ``delivered`` says whether the cluster got it. For middleware that
+        must outlive the handler (a span ending after the completion was sent).
+        Callbacks stay in the worker's process.
         """
         if self._done is None:
             self._done = []
         self._done.append(callback)
 
-    def _finish(self, outcome: str, delivered: bool, log: Any) -> None:
-        for callback in self._done or ():
-            try:
-                callback(outcome, delivered)
-            except Exception as exc:  # one broken callback must not hide the others
-                log.error(f"job {self.job.job_key}: on_done callback failed", exc=exc)
+    @property
+    def done_callbacks(self) -> Sequence[Callable[[str, bool], None]]:
+        """The callbacks :meth:`on_done` registered, in order (the worker calls them)."""
+        return self._done or ()
 
     # -- reporting the outcome ----------------------------------------------------
 
@@ -234,7 +126,7 @@ class JobContext:
         until shortly before the job's deadline; the handler's return value is
         then ignored.
         """
-        self._record(Completion(variables))
+        self._record(completed(self.job, variables))
 
     def fail(
         self,
@@ -244,26 +136,32 @@ class JobContext:
         retry_back_off: int = 0,
         variables: VariablesInput | None = None,
     ) -> None:
-        """Fail the job, as raising :class:`JobFailure` with these arguments would."""
+        """Fail the job, as raising ``JobFailure`` with these arguments would."""
         self._record(
-            JobFailure(message, retries=retries, retry_back_off=retry_back_off, variables=variables)
+            failed(
+                self.job,
+                message,
+                retries=retries,
+                retry_back_off=retry_back_off,
+                variables=variables,
+            )
         )
 
     def throw_error(
         self, error_code: str, message: str = "", *, variables: VariablesInput | None = None
     ) -> None:
-        """Throw a BPMN error, as raising :class:`JobError` with these arguments would."""
-        self._record(JobError(error_code, message, variables=variables))
+        """Throw a BPMN error, as raising ``JobError`` with these arguments would."""
+        self._record(errored(self.job, error_code, message, variables=variables))
 
     def ignore(self) -> None:
         """Send nothing for this job: it stays with this worker until its timeout expires."""
-        self._record(Ignored())
+        self._record(IGNORED)
 
-    def _record(self, outcome: RecordedOutcome) -> None:
+    def _record(self, outcome: Outcome) -> None:
         if self.outcome is not None:
             raise RuntimeError(
                 f"job {self.job.job_key}: its outcome was already reported"
-                f" ({type(self.outcome).__name__}); a job has one outcome"
+                f" ({self.outcome.kind.value}); a job has one outcome"
             )
         self.outcome = outcome
 
@@ -442,6 +340,10 @@ class SyncJobContext(_ClientJobContext):
     client: CamundaClient
 
 
+#: A link of the job chain (handler middleware, or the handler run by the executor):
+#: takes the job's context, returns the handler's result (or raises ``JobFailure``,
+#: ``JobError`` or anything), or records an outcome on the context.
+JobHandler = Callable[[JobContext], Awaitable[Any]]
 #: What a handler may return: variables to complete with, a full completion
 #: request (user task listener corrections, ad-hoc sub-process results), or None.
 HandlerResult = Union[Mapping[str, Any], "JobCompletionRequest", None]

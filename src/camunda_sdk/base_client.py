@@ -83,6 +83,19 @@ class _Shared:
         self.closed = False
 
 
+class _Through:
+    """An attribute of a :class:`_Staged` that is its base :class:`_Shared`'s."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, shared: _Staged, owner: type | None = None) -> Any:
+        return getattr(shared.base, self.name)
+
+    def __set__(self, shared: _Staged, value: Any) -> None:
+        setattr(shared.base, self.name, value)
+
+
 class _Staged(_Shared):
     """What a view made by :meth:`_ClientBase.with_stage` shares: all but the handler.
 
@@ -91,45 +104,29 @@ class _Staged(_Shared):
     rebuilt that chain.
     """
 
-    __slots__ = ("_base", "_inner", "_outer", "_stage")
+    __slots__ = ("_inner", "_outer", "_stage", "base")
+
+    driver = _Through()
+    lock = _Through()
+    closed = _Through()
 
     def __init__(self, base: _Shared, stage: Callable[[Handler], Handler]) -> None:
-        # No _Shared.__init__: every attribute is the base's, read through.
-        self._base = base
+        # No _Shared.__init__: the driver, lock and closed flag are read through.
+        self.base = base
         self._stage = stage
         self._inner = base.handler
         self._outer = stage(base.handler)
 
     @property  # type: ignore[override]
     def handler(self) -> Handler:
-        inner = self._base.handler
+        inner = self.base.handler
         if inner is not self._inner:
             self._inner, self._outer = inner, self._stage(inner)
         return self._outer
 
     @handler.setter
     def handler(self, handler: Handler) -> None:  # register_plugin called on the view
-        self._base.handler = handler
-
-    @property  # type: ignore[override]
-    def driver(self) -> Any:
-        return self._base.driver
-
-    @driver.setter
-    def driver(self, driver: Any) -> None:
-        self._base.driver = driver
-
-    @property  # type: ignore[override]
-    def lock(self) -> threading.Lock:
-        return self._base.lock
-
-    @property  # type: ignore[override]
-    def closed(self) -> bool:
-        return self._base.closed
-
-    @closed.setter
-    def closed(self, closed: bool) -> None:
-        self._base.closed = closed
+        self.base.handler = handler
 
 
 class _ClientBase:

@@ -28,23 +28,22 @@ __all__ = [
     "camunda_add_settings",
 ]
 
-TIMEOUT: Setting[int | None] = Setting(
-    "CAMUNDA_WORKER_TIMEOUT",
-    "int",
-    minimum=1,
-    description="Default job timeout in milliseconds for job workers.",
+
+def _count(key: str, minimum: int, description: str) -> Setting[int | None]:
+    """A setting holding a whole number of at least ``minimum``."""
+    return Setting(key, "int", minimum=minimum, description=description)
+
+
+TIMEOUT = _count(
+    "CAMUNDA_WORKER_TIMEOUT", 1, "Default job timeout in milliseconds for job workers."
 )
-MAX_CONCURRENT_JOBS: Setting[int | None] = Setting(
-    "CAMUNDA_WORKER_MAX_CONCURRENT_JOBS",
-    "int",
-    minimum=1,
-    description="Default maximum of jobs a worker runs at once.",
+MAX_CONCURRENT_JOBS = _count(
+    "CAMUNDA_WORKER_MAX_CONCURRENT_JOBS", 1, "Default maximum of jobs a worker runs at once."
 )
-REQUEST_TIMEOUT: Setting[int | None] = Setting(
+REQUEST_TIMEOUT = _count(
     "CAMUNDA_WORKER_REQUEST_TIMEOUT",
-    "int",
-    minimum=0,
-    description="Default long-poll timeout of job activation in milliseconds (0: server default).",
+    0,
+    "Default long-poll timeout of job activation in milliseconds (0: server default).",
 )
 NAME: Setting[str | None] = Setting(
     "CAMUNDA_WORKER_NAME", description="Default worker name reported to Camunda."

@@ -21,9 +21,9 @@ through ``job.client`` is noticed and not sent a second time.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Union
 
-from .outcome import IGNORED, Outcome, completed, errored, failed
+from .outcome import IGNORED, JobError, JobFailure, Outcome, completed, outcome_of
 
 if TYPE_CHECKING:
     from .._serde import VariablesInput
@@ -63,6 +63,23 @@ class JobVariables(dict[str, Any]):
     def to_dict(self) -> dict[str, Any]:
         """Return the variables as a new plain ``dict``."""
         return dict(self)
+
+
+_P = ParamSpec("_P")
+
+
+def _records(
+    raised: Callable[_P, Exception], doc: str
+) -> Callable[Concatenate[JobContext, _P], None]:
+    """A :class:`JobContext` method taking ``raised``'s arguments, which records the
+    outcome that raising ``raised(...)`` in the handler would have made."""
+
+    def record(self: JobContext, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        self._record(outcome_of(self.job, None, raised(*args, **kwargs)))
+
+    record.__doc__ = doc
+    record.__wrapped__ = raised.__init__  # type: ignore[attr-defined]  # help() shows its signature
+    return record
 
 
 class JobContext:
@@ -128,30 +145,12 @@ class JobContext:
         """
         self._record(completed(self.job, variables))
 
-    def fail(
-        self,
-        message: str,
-        *,
-        retries: int | None = None,
-        retry_back_off: int = 0,
-        variables: VariablesInput | None = None,
-    ) -> None:
-        """Fail the job, as raising ``JobFailure`` with these arguments would."""
-        self._record(
-            failed(
-                self.job,
-                message,
-                retries=retries,
-                retry_back_off=retry_back_off,
-                variables=variables,
-            )
-        )
-
-    def throw_error(
-        self, error_code: str, message: str = "", *, variables: VariablesInput | None = None
-    ) -> None:
-        """Throw a BPMN error, as raising ``JobError`` with these arguments would."""
-        self._record(errored(self.job, error_code, message, variables=variables))
+    fail = _records(
+        JobFailure, "Fail the job, as raising ``JobFailure`` with these arguments would."
+    )
+    throw_error = _records(
+        JobError, "Throw a BPMN error, as raising ``JobError`` with these arguments would."
+    )
 
     def ignore(self) -> None:
         """Send nothing for this job: it stays with this worker until its timeout expires."""

@@ -45,7 +45,6 @@ __all__ = [
     "OutcomeKind",
     "completed",
     "describe",
-    "errored",
     "failed",
     "outcome_of",
     "plain_variables",
@@ -183,16 +182,33 @@ def outcome_of(job: ActivatedJobResult, result: object, raised: BaseException | 
     if raised is None:
         return completed(job, result)
     if isinstance(raised, JobFailure):
-        return failed(
-            job,
-            raised.message,
-            retries=raised.retries,
+        retries = raised.retries
+        if retries is None:
+            # Unknown (a server that left the field out): 0 raises an incident rather
+            # than retrying forever.
+            retries = max(0, job.retries - 1) if isinstance(job.retries, int) else 0
+        request = models.JobFailRequest(
+            retries=retries,
+            error_message=raised.message,
             retry_back_off=raised.retry_back_off,
             variables=raised.variables,
+            lease_token=job.lease_token,
         )
+        return Outcome(OutcomeKind.FAILED, request)
     if isinstance(raised, JobError):
-        return errored(job, raised.error_code, raised.message, variables=raised.variables)
+        error = models.JobErrorRequest(
+            error_code=raised.error_code,
+            error_message=raised.message or None,
+            variables=raised.variables,
+            lease_token=job.lease_token,
+        )
+        return Outcome(OutcomeKind.ERRORED, error)
     return failed(job, describe(raised))
+
+
+def failed(job: ActivatedJobResult, message: str, *, retries: int | None = None) -> Outcome:
+    """Fail ``job``, as a handler raising ``JobFailure(message, retries=retries)`` would."""
+    return outcome_of(job, None, JobFailure(message, retries=retries))
 
 
 def completed(job: ActivatedJobResult, result: object) -> Outcome:
@@ -226,43 +242,3 @@ def completed(job: ActivatedJobResult, result: object) -> Outcome:
             " a dataclass or attrs instance, a JobCompletionRequest or None",
         )
     return Outcome(OutcomeKind.COMPLETED, request_type(variables=variables, lease_token=lease))
-
-
-def failed(
-    job: ActivatedJobResult,
-    message: str,
-    *,
-    retries: int | None = None,
-    retry_back_off: int = 0,
-    variables: VariablesInput | None = None,
-) -> Outcome:
-    """Fail ``job``; ``retries`` None leaves it one retry less than it has."""
-    if retries is None:
-        # Unknown (a server that left the field out): 0 raises an incident rather
-        # than retrying forever.
-        retries = max(0, job.retries - 1) if isinstance(job.retries, int) else 0
-    request = models.JobFailRequest(
-        retries=retries,
-        error_message=message,
-        retry_back_off=retry_back_off,
-        variables=plain_variables(variables),
-        lease_token=job.lease_token,
-    )
-    return Outcome(OutcomeKind.FAILED, request)
-
-
-def errored(
-    job: ActivatedJobResult,
-    error_code: str,
-    message: str = "",
-    *,
-    variables: VariablesInput | None = None,
-) -> Outcome:
-    """Throw the BPMN error ``error_code`` for ``job``."""
-    request = models.JobErrorRequest(
-        error_code=error_code,
-        error_message=message or None,
-        variables=plain_variables(variables),
-        lease_token=job.lease_token,
-    )
-    return Outcome(OutcomeKind.ERRORED, request)

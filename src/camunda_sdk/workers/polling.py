@@ -139,8 +139,6 @@ class Poller:
             outlasts it.
         config: the worker's configuration.
         tuning: the backoff policies, ``activation_threshold`` and ``activation_delay``.
-        slots: the worker's job slots.
-        runner: runs each activated job (or hands it back when stopping).
         telemetry: counts activated jobs; names the trace variable to fetch.
         log: the worker's logger.
     """
@@ -150,8 +148,6 @@ class Poller:
         client: AsyncApiClient,
         config: ResolvedWorkerConfig,
         tuning: WorkerTuning,
-        slots: Slots,
-        runner: JobRunner,
         telemetry: WorkerTelemetry,
         log: BoundLogger,
     ) -> None:
@@ -163,8 +159,8 @@ class Poller:
         self._client = client
         self._config = config
         self._tuning = tuning
-        self._slots = slots
-        self._runner = runner
+        #: The worker's job slots, which this loop fills.
+        self.slots = Slots(config.max_concurrent_jobs, log)
         self._telemetry = telemetry
         self._log = log
         self._poll: asyncio.Task[Any] | None = None
@@ -194,8 +190,8 @@ class Poller:
             with_lease=True if config.with_lease else None,
         )
 
-    async def run(self) -> None:
-        """Poll until the worker is asked to stop.
+    async def run(self, runner: JobRunner) -> None:
+        """Poll until the worker is asked to stop; ``runner`` runs each activated job.
 
         Raises:
             ConfigurationError: ``with_lease=True`` against a cluster that activated
@@ -203,7 +199,7 @@ class Poller:
         """
         config = self._config
         tuning = self._tuning
-        slots = self._slots
+        slots = self.slots
         log = self._log
         loop = asyncio.get_running_loop()
         self.backing_off = False
@@ -269,7 +265,7 @@ class Poller:
             if jobs:
                 self._telemetry.activated(len(jobs))
             if config.with_lease and any(job.lease_token is None for job in jobs):
-                self._hand_back(jobs, started)
+                self._hand_back(runner, jobs, started)
                 raise ConfigurationError(
                     f"worker for job type {config.job_type!r}: WorkerConfig(with_lease=True),"
                     " but the cluster activated jobs without a leaseToken: this server does not"
@@ -277,9 +273,9 @@ class Poller:
                     variable="with_lease",
                 )
             if slots.stopping:
-                self._hand_back(jobs, started)
+                self._hand_back(runner, jobs, started)
                 break
-            run = self._runner.run
+            run = runner.run
             for job in jobs:
                 slots.spawn(run(job, started))
             if jobs:
@@ -300,14 +296,16 @@ class Poller:
             )
             poll.cancel()
 
-    def _hand_back(self, jobs: list[ActivatedJobResult], activated_at: float) -> None:
+    def _hand_back(
+        self, runner: JobRunner, jobs: list[ActivatedJobResult], activated_at: float
+    ) -> None:
         """Give ``jobs`` back to the cluster at once: failed with their retries unchanged."""
         if not jobs:
             return
         self._log.info(f"stopping: handing {len(jobs)} just-activated job(s) back")
         for job in jobs:
             if job.job_key is not None:
-                self._slots.spawn(self._runner.hand_back(job, activated_at))
+                self.slots.spawn(runner.hand_back(job, activated_at))
 
 
 def _listed(values: tuple[str, ...] | None) -> list[str] | None:

@@ -28,7 +28,7 @@ from .delivery import Delivery
 from .health import WorkerHealth, WorkerState
 from .lifecycle import JobRunner
 from .plugins import install, job_chain
-from .polling import Poller, Slots
+from .polling import Poller
 from .registry import registry_of
 from .telemetry import WorkerTelemetry
 from .tuning import WorkerTuning
@@ -127,16 +127,14 @@ class JobWorker:
         self._stop_deadline = 0.0
         self._abandon_timer: asyncio.TimerHandle | None = None
         self._deadline_moved: asyncio.Event | None = None
-        self._slots = Slots(self.config.max_concurrent_jobs, self.log)
+        self._poller = Poller(client, self.config, tuning, self.telemetry, self.log)
+        self._slots = self._poller.slots
         self.executor.attach(self)
         delivery = Delivery(client, tuning, self.log)
         chain = job_chain(self, context.plugin_manager, middleware)
         self._runner = runner = JobRunner(self, chain, delivery, self.telemetry, tuning)
         self.job_client: AsyncApiClient = client.with_stage(runner.notice_reports)
         self._job_sync_client: CamundaClient | None = None
-        self._poller = Poller(
-            client, self.config, tuning, self._slots, runner, self.telemetry, self.log
-        )
         self.telemetry.observe(self.health)
         registry_of(context).add(self)
 
@@ -259,7 +257,7 @@ class JobWorker:
             jitter = self.config.startup_jitter_max_seconds
             if jitter > 0:
                 await self._slots.pause(jitter * self.tuning.random())
-            await self._poller.run()
+            await self._poller.run(self._runner)
         finally:
             if not self._slots.stopping:  # ended by an error or a cancellation
                 self.request_stop()
@@ -321,26 +319,9 @@ class JobWorker:
         )
 
 
-def create_job_worker(
-    client: AsyncApiClient,
-    config: WorkerConfig,
-    callback: Callable[[Any], Any],
-    *,
-    execution_strategy: str = "auto",
-    startup_jitter_max_seconds: float | None = None,
-    tuning: WorkerTuning | None = None,
-    middleware: Sequence[object] = (),
-) -> JobWorker:
-    """Create a worker on ``client`` (started by :func:`~camunda_sdk.workers.run_workers`)."""
-    return JobWorker(
-        client,
-        config,
-        callback,
-        execution_strategy=execution_strategy,
-        startup_jitter_max_seconds=startup_jitter_max_seconds,
-        tuning=tuning,
-        middleware=middleware,
-    )
+#: Create a worker on ``client`` (started by :func:`~camunda_sdk.workers.run_workers`):
+#: the function form of :class:`JobWorker`, taking the same arguments.
+create_job_worker = JobWorker
 
 
 def job_worker(
@@ -366,7 +347,7 @@ def job_worker(
         if names is not None:
             fields.setdefault("fetch_variables", names)
         config = WorkerConfig(job_type=job_type, job_timeout_milliseconds=timeout, **fields)
-        create_job_worker(
+        JobWorker(
             client,
             config,
             handler,

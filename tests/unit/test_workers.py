@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import pickle
+import signal
 import threading
 from collections import deque
 from typing import Any
@@ -544,6 +545,27 @@ async def test_process_strategy_runs_picklable_handlers_in_child_processes() -> 
     assert server.completed["1"]["variables"]["pid"] != os.getpid()
     assert server.failed["2"] == {"retries": 1, "errorMessage": "child says no", "retryBackOff": 0}
     assert server.errored["3"] == {"errorCode": "CHILD_ERROR", "errorMessage": "from the child"}
+    await client.close()
+
+
+def dying_handler(job: JobContext) -> dict[str, Any]:
+    if job.variables["n"] == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # the child dies mid-job
+    return {"pid": os.getpid()}
+
+
+async def test_a_child_killed_mid_job_fails_that_job_only() -> None:
+    server = FakeJobServer([job_json(1)])
+    client = make_client(server)
+    create_job_worker(
+        client, config(max_concurrent_jobs=1), dying_handler, execution_strategy="process",
+        tuning=FAST,
+    )  # fmt: skip
+    await run_until_done(client, server, 1, timeout=20)
+    assert server.failed["1"]["errorMessage"].startswith("BrokenProcessPool")
+    server.queue.append(job_json(2))
+    await run_until_done(client, server, 2, timeout=20)  # a new pool for the next job
+    assert server.completed["2"]["variables"]["pid"] != os.getpid()
     await client.close()
 
 

@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -40,7 +41,7 @@ from ..pipeline.hookspecs import hookimpl
 from .context import ConnectedJobContext, JobContext, SyncJobContext
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.connection import Connection
 
     from ..base_client import AsyncApiClient, CamundaClient
     from ..log import BoundLogger
@@ -328,7 +329,7 @@ class ProcessExecutor(JobExecutor):
 
     def __init__(self, max_workers: int | None = None) -> None:
         self._max_workers = max_workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._children: _Children | None = None
         self._lock = threading.Lock()
 
     def attach(self, worker: Host) -> None:
@@ -336,22 +337,13 @@ class ProcessExecutor(JobExecutor):
         if self._max_workers is None:
             self._max_workers = worker.config.max_concurrent_jobs
 
-    def _get_pool(self) -> ProcessPoolExecutor:
+    def _get_children(self) -> _Children:
         with self._lock:
-            if self._pool is None:
-                # Imported here: multiprocessing costs milliseconds at import.
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
+            if self._children is None:
                 # One process per job slot: a job queued behind a smaller pool would
                 # spend its timeout waiting, then be handed out again and done twice.
-                # forkserver, not fork: this parent runs threads whose locks a forked
-                # child could inherit held.
-                self._pool = ProcessPoolExecutor(
-                    max(1, self._max_workers or 1),
-                    mp_context=multiprocessing.get_context("forkserver"),
-                )
-            return self._pool
+                self._children = _Children(max(1, self._max_workers or 1))
+            return self._children
 
     def make_context(self, job: ActivatedJobResult, worker: Host) -> JobContext:
         """Build a plain :class:`JobContext` whose log is a ``NullLogger``."""
@@ -364,40 +356,69 @@ class ProcessExecutor(JobExecutor):
         from concurrent.futures.process import BrokenProcessPool
 
         loop = asyncio.get_running_loop()
-        pool = self._get_pool()
+        children = self._get_children()
         try:
-            result, outcome = await loop.run_in_executor(pool, _run_in_child, handler, context)
+            result, outcome = await loop.run_in_executor(
+                children.pool, _run_in_child, handler, context
+            )
         except BrokenProcessPool:
             # A child died (killed, segfault): this job fails, the next one gets a new pool.
             with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            _terminate(pool)
+                if self._children is children:
+                    self._children = None
+            children.close()
             raise
         context.outcome = outcome
         return result
 
     def close(self) -> None:
-        """Terminate the children: handlers still running are abandoned."""
+        """End the children: handlers still running are abandoned."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            _terminate(pool)
+            children, self._children = self._children, None
+        if children is not None:
+            children.close()
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Shut ``pool`` down without waiting, killing children that still run a handler."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    # Before 3.14 there is no public way; without it the interpreter's exit
-    # would wait for every running handler (concurrent.futures joins at exit).
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
+class _Children:
+    """A process pool whose children end the moment it is closed, busy or not.
+
+    ``ProcessPoolExecutor.shutdown`` lets running calls finish, and the interpreter's
+    exit waits for them (concurrent.futures joins at exit); Python before 3.14 has no
+    public way to end them. So each child holds the reading end of a pipe whose
+    writing end only this pool holds, and exits, from a daemon thread, when it
+    reads the end of it: when the pool is closed, or this process is gone. (A pipe,
+    not an event: a child killed while waiting on a ``multiprocessing.Event``
+    leaves its next ``set()`` waiting for it forever.)
+    """
+
+    def __init__(self, size: int) -> None:
+        # Imported here: multiprocessing costs milliseconds at import.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forkserver, not fork: this parent runs threads whose locks a forked child
+        # could inherit held.
+        context = multiprocessing.get_context("forkserver")
+        self._reader, self._writer = context.Pipe(duplex=False)
+        self.pool = ProcessPoolExecutor(
+            size, mp_context=context, initializer=_exit_with, initargs=(self._reader,)
+        )
+
+    def close(self) -> None:
+        """Shut the pool down without waiting; its children exit at once."""
+        self._writer.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self._reader.close()
+
+
+def _exit_with(pipe: Connection) -> None:
+    # Runs in each child as it starts (module level, so that it pickles by reference).
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            pipe.recv()  # nothing is ever sent: this returns when the pool is closed
+        os._exit(0)  # a handler still running is abandoned, as the pool's owner asked
+
+    threading.Thread(target=watch, name="camunda-job-pool-closed", daemon=True).start()
 
 
 # -- the built-in plugin ``job-executors`` ----------------------------------------------

@@ -143,10 +143,10 @@ class Delivery:
         attempt = 0
         may_have_arrived = False  # whether a failed attempt may have been applied
         while True:
-            verb = _VERBS[outcome.kind]
             try:
                 await _send(client, key, outcome)
             except (TypeError, ValueError, RecursionError) as exc:
+                verb = _VERBS[outcome.kind]
                 request = outcome.request
                 problem = encoding_problem(request)
                 if problem is None:
@@ -159,6 +159,7 @@ class Delivery:
                 outcome = _without_bad_variables(job, outcome, problem)
                 continue
             except Exception as exc:
+                verb = _VERBS[outcome.kind]
                 if getattr(exc, "status", None) == 404:
                     if may_have_arrived:  # an earlier attempt's answer was lost, not it
                         log.info(f"job {key}: gone when sent again; an earlier attempt won")
@@ -193,5 +194,5 @@ class Delivery:
                 client = self.client.with_options(timeout=max(0.1, min(left, self._timeout)))
             else:
                 if attempt and log.enabled("info"):
-                    log.info(f"job {key}: {verb} sent after {attempt + 1} attempts")
+                    log.info(f"job {key}: {_VERBS[outcome.kind]} sent after {attempt + 1} attempts")
                 return outcome

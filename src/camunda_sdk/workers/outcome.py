@@ -60,6 +60,10 @@ class OutcomeKind(enum.Enum):
     IGNORED = "ignored"  # nothing sent: the job stays until its timeout
     ABANDONED = "abandoned"  # the worker gave it up (stopped, or its outcome was lost)
 
+    # Members are singletons compared by identity: hash them so too (Enum's own
+    # __hash__ runs Python code on every lookup, and a job's kind is looked up per job).
+    __hash__ = object.__hash__
+
 
 #: The request an outcome sends, by kind (None for those that send nothing).
 OutcomeRequest = Union["JobCompletionRequest", "JobFailRequest", "JobErrorRequest", None]

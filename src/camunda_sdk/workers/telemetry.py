@@ -102,9 +102,9 @@ class WorkerTelemetry:
 
     def ended(self, kind: OutcomeKind) -> None:
         """Count a job whose outcome arrived (``completed``, ``failed``, ``errored``)."""
-        counts = self.counts
-        if kind.value in counts:
-            counts[kind.value] += 1
+        name = _ENDED.get(kind)
+        if name is not None:
+            self.counts[name] += 1
 
     def handled(self, seconds: float) -> None:
         """Record how long a job's chain (middleware and handler) ran."""
@@ -169,6 +169,8 @@ class WorkerTelemetry:
 # lives as long as the worker: it reads the worker's health).
 
 _COUNTED: tuple[str, ...] = ("activated", "completed", "failed", "errored")
+# The outcomes counted, by kind (an ignored or abandoned job is not).
+_ENDED = {kind: kind.value for kind in OutcomeKind if kind.value in _COUNTED}
 _COUNTER_DESCRIPTIONS = {
     "activated": "Jobs activated.",
     "completed": "Jobs completed.",

@@ -555,17 +555,15 @@ def dying_handler(job: JobContext) -> dict[str, Any]:
 
 
 async def test_a_child_killed_mid_job_fails_that_job_only() -> None:
-    server = FakeJobServer([job_json(1)])
+    server = FakeJobServer([job_json(1), job_json(2)])
     client = make_client(server)
-    create_job_worker(
-        client, config(max_concurrent_jobs=1), dying_handler, execution_strategy="process",
-        tuning=FAST,
-    )  # fmt: skip
-    await run_until_done(client, server, 1, timeout=20)
+    worker = client.job_worker(
+        "work", timeout=30_000, execution_strategy="process", max_concurrent_jobs=1
+    )
+    worker(dying_handler)
+    await run_until_done(client, server, 2, timeout=20)  # one job at a time
     assert server.failed["1"]["errorMessage"].startswith("BrokenProcessPool")
-    server.queue.append(job_json(2))
-    await run_until_done(client, server, 2, timeout=20)  # a new pool for the next job
-    assert server.completed["2"]["variables"]["pid"] != os.getpid()
+    assert server.completed["2"]["variables"]["pid"] != os.getpid()  # in a new pool
     await client.close()
 
 

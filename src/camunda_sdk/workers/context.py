@@ -2,10 +2,14 @@
 
 - :class:`JobContext`: the activated job, its variables and a job-scoped logger.
   It is what the ``"process"`` strategy hands over (it pickles).
-- :class:`ConnectedJobContext`: adds ``client``, a ``CamundaAsyncClient``
-  (``"async"`` strategy).
-- :class:`SyncJobContext`: adds ``client``, a sync ``CamundaClient``
+- :class:`ConnectedJobContext`: adds ``client``, the worker's async client
+  (``"async"`` strategy);
+- :class:`SyncJobContext`: adds ``client``, a sync ``CamundaClient`` sharing it
   (``"thread"`` strategy).
+
+Either client is the worker's view of it (``client.with_stage(...)``): it shares
+the client's connections, plugins and state, and notices the handler sending
+its job's outcome itself.
 
 A handler raises :class:`~camunda_sdk.workers.JobFailure` or
 :class:`~camunda_sdk.workers.JobError` (:mod:`camunda_sdk.workers.outcome`) to fail
@@ -29,7 +33,13 @@ if TYPE_CHECKING:
     from .._serde import VariablesInput
     from ..base_client import AsyncApiClient, CamundaClient
     from ..log import BoundLogger, NullLogger
-    from ..operations.models import ActivatedJobResult, JobCompletionRequest, UserTaskProperties
+    from ..operations.models import (
+        ActivatedJobResult,
+        JobCompletionRequest,
+        JobKindEnum,
+        JobListenerEventTypeEnum,
+        UserTaskProperties,
+    )
     from ..operations.semantic_types import (
         BusinessId,
         ElementId,
@@ -245,12 +255,12 @@ class JobContext:
         return self.job.tenant_id
 
     @property
-    def kind(self) -> Any:
+    def kind(self) -> JobKindEnum:
         """The job kind (``BPMN_ELEMENT``, ``EXECUTION_LISTENER``, ``TASK_LISTENER``...)."""
         return self.job.kind
 
     @property
-    def listener_event_type(self) -> Any:
+    def listener_event_type(self) -> JobListenerEventTypeEnum:
         """For listener jobs, the event that triggered the listener."""
         return self.job.listener_event_type
 
@@ -311,7 +321,7 @@ class _ClientJobContext(JobContext):
         self,
         job: ActivatedJobResult,
         *,
-        client: Any,
+        client: AsyncApiClient | CamundaClient,
         log: BoundLogger | NullLogger | None = None,
         log_parent: BoundLogger | NullLogger | None = None,
     ) -> None:

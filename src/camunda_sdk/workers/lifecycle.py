@@ -106,7 +106,8 @@ class JobRunner:
             # Without a key the job can be neither completed nor failed.
             log.error("activated job has no jobKey; ignored (it will time out)")
             return
-        record = self.records[str(key)] = self._new_record(job, activated_at)
+        record = self._new_record(job, activated_at)
+        self.records[record.key] = record
         kind, delivered = OutcomeKind.ABANDONED, False
         context: JobContext | None = None
         try:

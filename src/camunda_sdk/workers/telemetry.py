@@ -29,7 +29,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -41,6 +41,9 @@ from ..plugins.tracing import TRACING, Idle
 from .outcome import OutcomeKind
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import CallbackOptions, Meter, Observation
+    from opentelemetry.trace import Span
+
     from ..operations.models import ActivatedJobResult
     from ..pipeline.context import ClientContext
     from .health import WorkerHealth
@@ -48,6 +51,8 @@ if TYPE_CHECKING:
 __all__ = ["WorkerTelemetry"]
 
 _NAME = "camunda_sdk.workers"
+# What start_job hands end_job: the job's span and the context token that made it current.
+_Started = tuple["Span", object]
 _DURATION_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -110,7 +115,7 @@ class WorkerTelemetry:
         """Record how long a job's chain (middleware and handler) ran."""
         self._duration.record(seconds, self.attributes)
 
-    def start_job(self, job: ActivatedJobResult) -> tuple[Any, object] | None:
+    def start_job(self, job: ActivatedJobResult) -> _Started | None:
         """Start the job's span and make it current; return what :meth:`end_job` needs."""
         if not self.enabled or self._idle():
             return None
@@ -142,14 +147,14 @@ class WorkerTelemetry:
         token = otel_context.attach(trace.set_span_in_context(span))
         return span, token
 
-    def handler_failed(self, started: tuple[Any, object] | None, exc: BaseException) -> None:
+    def handler_failed(self, started: _Started | None, exc: BaseException) -> None:
         """Record a handler's exception on the job's span."""
         if started is not None:
             span = started[0]
             span.record_exception(exc)
             span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
 
-    def end_job(self, started: tuple[Any, object] | None, outcome: str, delivered: bool) -> None:
+    def end_job(self, started: _Started | None, outcome: str, delivered: bool) -> None:
         """Note the outcome on the span and end it."""
         if started is None:
             return
@@ -205,7 +210,7 @@ class _Observed:
 _observed: dict[int, _Observed] = {}
 
 
-def _observe(provider: object | None, meter: Any, worker: WorkerTelemetry) -> None:
+def _observe(provider: object | None, meter: Meter, worker: WorkerTelemetry) -> None:
     """Count ``worker`` in the instruments of ``provider`` (None: the global one)."""
     key = id(_GLOBAL if provider is None else provider)
     with _lock:
@@ -217,7 +222,7 @@ def _observe(provider: object | None, meter: Any, worker: WorkerTelemetry) -> No
     weakref.finalize(worker, observed.retire, worker.job_type, worker.counts)
     if not created:
         return
-    from opentelemetry.metrics import CallbackOptions, Observation
+    from opentelemetry.metrics import Observation
 
     for what in _COUNTED:
 
@@ -248,8 +253,8 @@ def _observe(provider: object | None, meter: Any, worker: WorkerTelemetry) -> No
 
 def _gauge(
     workers: weakref.WeakSet[WorkerTelemetry], read: Callable[[WorkerHealth], int]
-) -> Callable[..., Iterable[Any]]:
-    from opentelemetry.metrics import CallbackOptions, Observation
+) -> Callable[[CallbackOptions], Iterable[Observation]]:
+    from opentelemetry.metrics import Observation
 
     def observe(options: CallbackOptions) -> Iterable[Observation]:
         totals: dict[str, int] = {}

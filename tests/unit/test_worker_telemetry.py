@@ -18,8 +18,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from camunda_sdk.client import CamundaAsyncClient
 from camunda_sdk.transport import aiohttp_installed
-from camunda_sdk.workers import ConnectedJobContext, JobError
-from camunda_sdk.workers.runtime import create_job_worker, run_workers
+from camunda_sdk.workers import ConnectedJobContext, JobError, create_job_worker, run_workers
 
 
 def traced_client(

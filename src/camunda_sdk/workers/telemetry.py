@@ -183,7 +183,10 @@ _COUNTER_DESCRIPTIONS = {
     "errored": "BPMN errors thrown.",
 }
 _GLOBAL = object()  # the key of workers on the global provider
-_lock = threading.Lock()
+# Re-entrant: a garbage collection that runs while the lock is held (any allocation
+# can start one) may call a finalizer of a collected worker, which retires its
+# counts under this same lock on this same thread; a plain Lock deadlocks there.
+_lock = threading.RLock()
 
 
 class _Observed:

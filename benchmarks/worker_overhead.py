@@ -59,8 +59,7 @@ async def measure(window: float, warmup: float, otel: bool) -> dict[str, float]:
     sys.path.insert(0, str(SRC))
     from camunda_sdk.client import CamundaAsyncClient
     from camunda_sdk.pipeline.drivers import AsyncDriver
-    from camunda_sdk.workers import WorkerConfig
-    from camunda_sdk.workers.runtime import create_job_worker, run_workers, stop_workers
+    from camunda_sdk.workers import WorkerConfig, create_job_worker, run_workers, stop_workers
 
     client = CamundaAsyncClient(
         {"CAMUNDA_REST_ADDRESS": "http://camunda.invalid/v2", "CAMUNDA_SDK_LOG_LEVEL": "error"},

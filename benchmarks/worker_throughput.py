@@ -241,8 +241,13 @@ async def _run_ours(
 ) -> dict[str, Any]:
     sys.path.insert(0, str(SRC))
     from camunda_sdk.client import CamundaAsyncClient
-    from camunda_sdk.workers import ConnectedJobContext, WorkerConfig
-    from camunda_sdk.workers.runtime import create_job_worker, run_workers, stop_workers
+    from camunda_sdk.workers import (
+        ConnectedJobContext,
+        WorkerConfig,
+        create_job_worker,
+        run_workers,
+        stop_workers,
+    )
 
     extra: dict[str, Any] = _otel_providers() if otel else {}
     if transport == "httpx-aiohttp":

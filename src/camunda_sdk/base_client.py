@@ -20,7 +20,7 @@ import copy
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -87,33 +87,52 @@ class _Chain:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
 
+    @property
+    def root(self) -> _Chain:
+        """The client's own chain (a view's extra stages left out)."""
+        return self
+
+
+class _StagedChain:
+    """The chain of a :meth:`_ClientBase.with_stage` view: one more stage around a
+    client's chain, wrapped again when ``register_plugin`` rebuilds that chain."""
+
+    __slots__ = ("_base", "_inner", "_outer", "_stage")
+
+    def __init__(self, base: _Chain | _StagedChain, stage: Callable[[Handler], Handler]) -> None:
+        self._base = base
+        self._stage = stage
+        self._inner = base.handler
+        self._outer = stage(self._inner)
+
+    @property
+    def handler(self) -> Handler:
+        inner = self._base.handler
+        if inner is not self._inner:
+            self._inner, self._outer = inner, self._stage(inner)
+        return self._outer
+
+    @handler.setter
+    def handler(self, handler: Handler) -> None:  # register_plugin called on the view
+        self._base.handler = handler
+
+    @property
+    def root(self) -> _Chain:
+        """The client's own chain (a view's extra stages left out)."""
+        return self._base.root
+
 
 class _Shared:
-    """What a client and the views ``with_options`` makes of it have in common."""
+    """What a client and the views made of it share: the driver and the closed flag."""
 
-    __slots__ = ("chain", "closed", "driver", "lock", "name")
+    __slots__ = ("closed", "driver", "lock")
 
-    def __init__(self, chain: _Chain, name: str) -> None:
-        self.chain = chain
-        self.name = name  # the client class, for ClientClosedError
+    def __init__(self) -> None:
         self.driver: Any = None  # created at the first call: see _get_driver
         self.lock = threading.Lock()  # so concurrent first calls create one driver
         # Set by close (with driver back to None), so the next call takes _get_driver's
         # slow path and fails there: no check on the fast path.
         self.closed = False
-
-    def invoke(self, call: Call) -> Flow[Any]:
-        """The flow of one call: the stage chain, then the decoded result or typed error."""
-        op = call.operation
-        try:
-            response = yield from self.chain.handler(call)
-        except httpx.RequestError as exc:
-            raise _connection_error(op, exc) from exc
-        except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
-            if self.closed:
-                raise ClientClosedError(self.name, operation_id=op.id) from exc
-            raise
-        return decode(op, response)
 
 
 class _ClientBase:
@@ -121,6 +140,7 @@ class _ClientBase:
 
     _context: ClientContext
     _shared: _Shared
+    _chain: _Chain | _StagedChain
     _options: CallOptions | None
     _owner: bool  # False for views: closing a view closes nothing
     _owns_context: bool  # False for a derived sync client: the async client owns the context
@@ -169,7 +189,8 @@ class _ClientBase:
         self._options = None
         self._owner = True
         self._owns_context = owns_context
-        self._shared = _Shared(chain or _Chain(self._build_handler()), type(self).__name__)
+        self._shared = _Shared()
+        self._chain = chain or _Chain(self._build_handler())
 
     # -- plugins -----------------------------------------------------------------
 
@@ -201,7 +222,7 @@ class _ClientBase:
         rebuilt too.
         """
         self._context.plugin_manager.register(plugin, name=name)
-        self._shared.chain.handler = self._build_handler()
+        self._chain.handler = self._build_handler()
 
     def describe_pipeline(self) -> Pipeline:
         """The stages every call of this client passes, outermost first.
@@ -242,10 +263,14 @@ class _ClientBase:
         view._become_view(options)
         return view
 
-    def _become_view(self, options: CallOptions) -> None:
+    def _become_view(
+        self, options: CallOptions | None, chain: _Chain | _StagedChain | None = None
+    ) -> None:
         # Called on the fresh copy: a view owns nothing, so closing it closes nothing.
         self._owner = False
         self._options = options
+        if chain is not None:
+            self._chain = chain
 
     # -- running calls and read flows (one definition for both clients) ----------------
     # `_get_driver` is each client's own: the sync driver's `run` returns the result,
@@ -256,13 +281,24 @@ class _ClientBase:
 
     def _run(self, op: Operation, path: Any, query: Any, body: Any) -> Any:
         """Run one call of ``op`` (what the generated operation methods call)."""
-        return self._get_driver().run(
-            self._shared.invoke(Call(op, path, query, body, self._options))
-        )
+        return self._get_driver().run(self._invoke(Call(op, path, query, body, self._options)))
 
     def _call(self, op: Operation, path: Any, query: Any, body: Any) -> Flow[Any]:
         """The flow of one call of ``op``, for the read helpers to compose."""
-        return self._shared.invoke(Call(op, path, query, body, self._options))
+        return self._invoke(Call(op, path, query, body, self._options))
+
+    def _invoke(self, call: Call) -> Flow[Any]:
+        """The flow of one call: the stage chain, then the decoded result or typed error."""
+        op = call.operation
+        try:
+            response = yield from self._chain.handler(call)
+        except httpx.RequestError as exc:
+            raise _connection_error(op, exc) from exc
+        except RuntimeError as exc:  # httpx refusing to send: closed while this call ran
+            if self._shared.closed:
+                raise ClientClosedError(type(self).__name__, operation_id=op.id) from exc
+            raise
+        return decode(op, response)
 
     def _run_consistent(
         self,
@@ -335,6 +371,23 @@ class _ClientBase:
         if driver is not None:
             yield CloseSender()
         self._closed()
+
+    # -- a view with one more stage (the job workers' handlers get one) ----------
+
+    def with_stage(self: _C, stage: Callable[[Handler], Handler]) -> _C:
+        """Return a view of this client whose calls pass through one more, outermost stage.
+
+        ``stage`` takes the client's handler (its whole stage chain) and returns
+        the handler the view calls instead, as a ``camunda_call_handler`` wrapper
+        does. The view shares everything else with this client, as a
+        ``with_options`` view does, and follows a chain ``register_plugin``
+        rebuilds; its own ``with_options`` views keep the stage. A job worker
+        hands its handlers such a view, whose stage notices a handler sending its
+        job's outcome itself.
+        """
+        view = copy.copy(self)
+        view._become_view(self._options, _StagedChain(self._chain, stage))
+        return view
 
     def _closed(self) -> None:
         if self._owns_context:
@@ -608,7 +661,7 @@ class AsyncApiClient(_ClientBase, AsyncCamundaOperations):
                 self._transport if isinstance(self._transport, httpx.BaseTransport) else None
             )
             derived = CamundaClient.__new__(CamundaClient)
-            derived._attach(self._context, transport, owns_context=False, chain=self._shared.chain)
+            derived._attach(self._context, transport, owns_context=False, chain=self._chain.root)
             self._context.state[_SYNC_CLIENT] = derived
             self._context.on_close(derived.close)
         return derived

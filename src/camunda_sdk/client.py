@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .workers.config import WorkerConfig
     from .workers.context import AsyncJobHandler, ProcessJobHandler, SyncJobHandler
     from .workers.health import WorkerHealth
-    from .workers.runtime import JobWorker
+    from .workers.worker import JobWorker
 
 __all__ = ["CamundaAsyncClient", "CamundaClient"]
 

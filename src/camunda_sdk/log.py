@@ -261,13 +261,14 @@ def _null_bound() -> BoundLogger:
     return _NullBoundLogger()
 
 
+# Frames between loguru's log call and the SDK code that logged:
+# _emit -> trace/debug/... -> caller. Loguru uses the caller's module for
+# its enable/disable filters and for the record's location.
+_LOGURU_DEPTH = 2
+
+
 class _LoguruLogger(BoundLogger):
     __slots__ = ("_logger",)
-
-    # Frames between loguru's log call and the SDK code that logged:
-    # _emit -> trace/debug/... -> caller. Loguru uses the caller's module for
-    # its enable/disable filters and for the record's location.
-    _DEPTH = 2
 
     def __init__(self, logger: Any, threshold: int, context: Mapping[str, object]) -> None:
         # logger None: loguru's global logger, imported at the first message that
@@ -287,11 +288,11 @@ class _LoguruLogger(BoundLogger):
             from loguru import logger as loguru_logger
 
             logger = loguru_logger.bind(sdk="camunda_sdk", **self._context)
-            logger = self._logger = logger.opt(depth=self._DEPTH)
+            logger = self._logger = logger.opt(depth=_LOGURU_DEPTH)
         if fields:
             logger = logger.bind(**fields)
         if exc is not None:
-            logger = logger.opt(exception=exc, depth=self._DEPTH)
+            logger = logger.opt(exception=exc, depth=_LOGURU_DEPTH)
         # No args are passed, so loguru does not str.format the message.
         logger.log(_LOGURU_NAMES[level], msg)
 
@@ -403,7 +404,7 @@ def make_logger(logger: object | None, level: str = "error") -> BoundLogger:
             return _NullBoundLogger()  # and loguru is never imported
         if logger is None:
             return _LoguruLogger(None, threshold, {})  # loguru imported on first use
-        bound = logger.bind(sdk="camunda_sdk").opt(depth=_LoguruLogger._DEPTH)  # type: ignore[attr-defined]
+        bound = logger.bind(sdk="camunda_sdk").opt(depth=_LOGURU_DEPTH)  # type: ignore[attr-defined]
         return _LoguruLogger(bound, threshold, {})
     if isinstance(logger, SdkLogger):
         return _ObjectLogger(logger, {})

@@ -17,8 +17,7 @@ from typing import Any
 import httpx
 
 from camunda_sdk.client import CamundaAsyncClient
-from camunda_sdk.workers import WorkerConfig
-from camunda_sdk.workers.runtime import Backoff, WorkerTuning, run_workers, stop_workers
+from camunda_sdk.workers import Backoff, WorkerConfig, WorkerTuning, run_workers, stop_workers
 
 __all__ = [
     "FAST",

@@ -20,7 +20,7 @@ from fakes.loopback import EventLoopThread
 
 from camunda_sdk import CamundaAsyncClient, CamundaClient
 from camunda_sdk.errors import CamundaConnectionError
-from camunda_sdk.workers.outcomes import is_transient
+from camunda_sdk.workers.delivery import is_transient
 
 DRIP_EVERY = 0.3
 # A topology answer long enough that dripping it takes far longer than any timeout here.

@@ -21,8 +21,7 @@ from fakes.job_cluster import JobCluster
 
 from camunda_sdk import CamundaAsyncClient
 from camunda_sdk.transport import aiohttp_installed
-from camunda_sdk.workers import WorkerConfig
-from camunda_sdk.workers.runtime import Backoff, WorkerTuning, create_job_worker
+from camunda_sdk.workers import Backoff, WorkerConfig, WorkerTuning, create_job_worker
 
 CHILD = Path(__file__).with_name("worker_child.py")
 ROOT = Path(__file__).resolve().parents[2]

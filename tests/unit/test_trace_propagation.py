@@ -16,7 +16,7 @@ from camunda_sdk.operations.models import (
     MessagePublicationRequest,
     ProcessInstanceCreationInstructionById,
 )
-from camunda_sdk.workers.runtime import create_job_worker
+from camunda_sdk.workers import create_job_worker
 
 ON = {**SETTINGS, "CAMUNDA_SDK_TRACE_PROPAGATION": "true"}
 

@@ -12,7 +12,7 @@ import httpx
 from fakes.jobs import FAST, SETTINGS, FakeJobServer, config, job_json, run_until_done
 
 from camunda_sdk.client import CamundaAsyncClient
-from camunda_sdk.workers.runtime import create_job_worker
+from camunda_sdk.workers import create_job_worker
 
 
 class Clocked:

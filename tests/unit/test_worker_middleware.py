@@ -11,8 +11,7 @@ import pytest
 from fakes.jobs import FAST, FakeJobServer, config, job_json, make_client, run_until_done
 
 from camunda_sdk.pipeline import hookimpl
-from camunda_sdk.workers import JobContext, JobError
-from camunda_sdk.workers.runtime import create_job_worker
+from camunda_sdk.workers import JobContext, JobError, create_job_worker
 
 STRATEGIES = ["async", "thread", "process"]
 
@@ -218,7 +217,7 @@ async def test_on_done_reports_the_delivered_outcome() -> None:
     client = make_client(server)
     create_job_worker(client, config(), lambda job: {}, tuning=FAST, middleware=[Watch()])
     server.expect(1)
-    from camunda_sdk.workers.runtime import run_workers
+    from camunda_sdk.workers import run_workers
 
     runner = asyncio.create_task(run_workers(client, handle_signals=False))
     await asyncio.wait_for(server.done.wait(), 5)

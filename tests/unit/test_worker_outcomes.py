@@ -19,8 +19,14 @@ from fakes.jobs import FAST, SETTINGS, FakeJobServer, config, job_json, make_cli
 from camunda_sdk.client import CamundaAsyncClient
 from camunda_sdk.errors import ConfigurationError
 from camunda_sdk.operations.models import JobCompletionRequest
-from camunda_sdk.workers import ConnectedJobContext, JobContext, SyncJobContext
-from camunda_sdk.workers.runtime import Backoff, create_job_worker, run_workers
+from camunda_sdk.workers import (
+    Backoff,
+    ConnectedJobContext,
+    JobContext,
+    SyncJobContext,
+    create_job_worker,
+    run_workers,
+)
 
 # -- delivery lasts as long as the job ------------------------------------------------
 
@@ -595,7 +601,7 @@ async def test_a_404_after_attempts_that_never_arrived_is_not_counted_as_sent() 
         job.on_done(lambda outcome, delivered: seen.append((outcome, delivered)))
 
     create_job_worker(client, config(), handler, tuning=FAST)
-    from camunda_sdk.workers.runtime import run_workers as run
+    from camunda_sdk.workers import run_workers as run
 
     runner = asyncio.create_task(run(client, handle_signals=False))
     while not seen:

@@ -18,8 +18,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from camunda_sdk.client import CamundaAsyncClient
 from camunda_sdk.transport import aiohttp_installed
-from camunda_sdk.workers import ConnectedJobContext, JobError
-from camunda_sdk.workers.runtime import create_job_worker, run_workers
+from camunda_sdk.workers import ConnectedJobContext, JobError, create_job_worker, run_workers
 
 
 def traced_client(
@@ -287,3 +286,24 @@ async def test_counters_keep_the_counts_of_workers_that_are_gone() -> None:
     points = telemetry.metrics()
     [activated] = points["camunda.worker.jobs.activated"]
     assert activated.value == 3 and activated.attributes == {"camunda.job.type": "work"}
+
+
+def test_a_worker_finalized_while_the_counts_lock_is_held_does_not_deadlock() -> None:
+    # Registering a worker allocates under the lock; an allocation may start a garbage
+    # collection that finalizes an older worker, which retires its counts under the same
+    # lock on the same thread. Run that in a thread, so a regression fails, not hangs.
+    import threading
+
+    from camunda_sdk.workers import telemetry
+
+    observed = telemetry._Observed()
+
+    def finalize_under_lock() -> None:
+        with telemetry._lock:
+            observed.retire("payment", {"completed": 2})
+
+    thread = threading.Thread(target=finalize_under_lock, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive(), "retiring a worker's counts under the held lock deadlocked"
+    assert observed.totals("completed") == {"payment": 2}

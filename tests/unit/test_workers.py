@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import pickle
+import signal
 import threading
 from collections import deque
 from typing import Any
@@ -22,6 +23,7 @@ from camunda_sdk.errors import ConfigurationError
 from camunda_sdk.log import NullLogger
 from camunda_sdk.operations.models import JobCompletionRequest, JobResultUserTask
 from camunda_sdk.workers import (
+    Backoff,
     ConnectedJobContext,
     JobContext,
     JobError,
@@ -29,15 +31,12 @@ from camunda_sdk.workers import (
     JobVariables,
     SyncJobContext,
     WorkerConfig,
-)
-from camunda_sdk.workers.config import resolve_worker_config
-from camunda_sdk.workers.runtime import (
-    Backoff,
     WorkerTuning,
     create_job_worker,
     run_workers,
     stop_workers,
 )
+from camunda_sdk.workers.config import resolve_worker_config
 
 # -- outcomes ------------------------------------------------------------------------
 
@@ -549,6 +548,25 @@ async def test_process_strategy_runs_picklable_handlers_in_child_processes() -> 
     await client.close()
 
 
+def dying_handler(job: JobContext) -> dict[str, Any]:
+    if job.variables["n"] == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # the child dies mid-job
+    return {"pid": os.getpid()}
+
+
+async def test_a_child_killed_mid_job_fails_that_job_only() -> None:
+    server = FakeJobServer([job_json(1), job_json(2)])
+    client = make_client(server)
+    worker = client.job_worker(
+        "work", timeout=30_000, execution_strategy="process", max_concurrent_jobs=1
+    )
+    worker(dying_handler)
+    await run_until_done(client, server, 2, timeout=20)  # one job at a time
+    assert server.failed["1"]["errorMessage"].startswith("BrokenProcessPool")
+    assert server.completed["2"]["variables"]["pid"] != os.getpid()  # in a new pool
+    await client.close()
+
+
 async def test_forced_async_strategy_accepts_a_sync_function_on_the_loop() -> None:
     server = FakeJobServer([job_json(1)])
     loop_thread = threading.current_thread().name
@@ -747,7 +765,10 @@ async def test_worker_methods_mixin() -> None:
     )
 
     async def handler(job: ConnectedJobContext) -> dict[str, Any]:
-        assert job.client is client
+        # The client's view that notices the handler reporting its job itself
+        # (issue 16: not a stage of every call of the client): same type, context,
+        # plugins and connection pool.
+        assert type(job.client) is type(client) and job.client.context is client.context
         return {}
 
     worker = client.create_job_worker(config=config(), callback=handler)

@@ -24,7 +24,7 @@ the built-ins (``camunda_sdk.plugins.BUILTIN_PLUGINS``, registered innermost
 first) sit inside the stages of every plugin registered after them, in this
 order, outermost first::
 
-    workers -> trace-context -> tracing -> config -> retry -> logging -> backpressure
+    trace-context -> tracing -> config -> retry -> logging -> backpressure
     -> auth -> transport
 
 ``client.describe_pipeline()`` lists a client's stages, its plugins' included,

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
 __all__ = [
+    "LATE_HOOKS",
     "REQUIRED_PLUGINS",
     "Pipeline",
     "PluginError",
@@ -62,6 +63,12 @@ REQUIRED_PLUGINS: Mapping[str, str] = {
     "transport": "camunda_call_handler",
     "logging": "camunda_make_logger",
 }
+
+#: Hooks whose specifications are added at first use rather than at construction:
+#: the job worker's (``camunda_sdk.workers.hookspecs``, added when a client creates
+#: its first worker, so that a client without workers never imports them). A plugin
+#: may implement them all the same; pluggy checks it against them then.
+LATE_HOOKS = frozenset({"camunda_worker_executor", "camunda_job_handler"})
 
 
 def plugin_names_setting(
@@ -204,11 +211,21 @@ def create_plugin_manager(
         name = plugin_name(plugin) or f"{type(plugin).__name__}@{id(plugin):x}"
         if name not in disabled:
             _register(pm, plugin, name)
-    try:
-        pm.check_pending()  # a hookimpl whose name is not in the catalog is a typo, say so
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(pm.get_name(exc.plugin) or "?", str(exc)) from exc
+    _check_pending(pm)
     return pm
+
+
+def _check_pending(pm: pluggy.PluginManager) -> None:
+    """A hookimpl whose name is not in the catalog is a typo: say so (pluggy's
+    ``check_pending``, which cannot wait for :data:`LATE_HOOKS`)."""
+    for plugin in pm.get_plugins():
+        for hook in pm.get_hookcallers(plugin) or ():
+            if hook.has_spec() or hook.name in LATE_HOOKS:
+                continue
+            for impl in hook.get_hookimpls():
+                if impl.plugin is plugin and not impl.optionalhook:
+                    name = pm.get_name(plugin) or "?"
+                    raise PluginError(name, f"unknown hook {hook.name!r} in plugin {plugin!r}")
 
 
 def build_chain(hook: pluggy.HookCaller, innermost: str, **kwargs: object) -> Callable[..., Any]:

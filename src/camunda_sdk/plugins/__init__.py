@@ -4,7 +4,7 @@
 innermost first (pluggy wraps later registrations around earlier ones), so a call
 meets the stages in the reverse order, as ``client.describe_pipeline()`` shows::
 
-    workers -> trace-context -> tracing -> config -> retry -> logging -> backpressure
+    trace-context -> tracing -> config -> retry -> logging -> backpressure
     -> auth -> transport
 
 (``tests/unit/test_pipeline_order.py`` checks that line, and the docs' statements
@@ -30,10 +30,9 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("config", "camunda_sdk.plugins.config"),
     ("tracing", "camunda_sdk.plugins.tracing"),
     ("trace-context", "camunda_sdk.plugins.trace_context"),
-    ("workers", "camunda_sdk.workers.plugin"),
-    # Job handler middleware (camunda_job_handler), innermost first.
-    ("job-logging", "camunda_sdk.workers.joblog"),
-    ("job-telemetry", "camunda_sdk.workers.telemetry"),
+    # The job workers' settings only; the workers' own plugins are registered at a
+    # client's first worker (camunda_sdk.workers.plugins.WORKER_PLUGINS).
+    ("workers", "camunda_sdk.plugins.workers"),
 )
 
 

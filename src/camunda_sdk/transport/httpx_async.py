@@ -6,11 +6,12 @@ import httpx
 
 from ..pipeline.http import Request, Response
 from .deadlines import within
+from .httpx_sync import HttpxHolder
 
 __all__ = ["AsyncHttpxSender"]
 
 
-class AsyncHttpxSender:
+class AsyncHttpxSender(HttpxHolder[httpx.AsyncClient]):
     """Sends the SDK's requests through an ``httpx.AsyncClient``; an :class:`AsyncSender`.
 
     Each exchange runs under :func:`~camunda_sdk.transport.deadlines.within`
@@ -21,15 +22,7 @@ class AsyncHttpxSender:
     failure's ``request`` is the SDK's :class:`Request`.
     """
 
-    __slots__ = ("http",)
-
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether the httpx client is closed."""
-        return self.http.is_closed
+    __slots__ = ()
 
     async def send(self, request: Request) -> Response:
         """Send ``request`` within its timeout and read the whole body."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -12,7 +13,24 @@ from .deadlines import current
 __all__ = ["HttpxSender"]
 
 
-class HttpxSender:
+_C = TypeVar("_C", httpx.Client, httpx.AsyncClient)
+
+
+class HttpxHolder(Generic[_C]):
+    """What both httpx senders hold: the httpx client, and whether it is closed."""
+
+    __slots__ = ("http",)
+
+    def __init__(self, http: _C) -> None:
+        self.http = http
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the httpx client is closed."""
+        return self.http.is_closed
+
+
+class HttpxSender(HttpxHolder[httpx.Client]):
     """Sends the SDK's requests through an ``httpx.Client``; a :class:`SyncSender`.
 
     It bounds each exchange by ``Request.timeout`` twice over: as httpx's
@@ -25,15 +43,7 @@ class HttpxSender:
     :class:`Request`, which states the timeout a ``CamundaConnectionError`` reports.
     """
 
-    __slots__ = ("http",)
-
-    def __init__(self, http: httpx.Client) -> None:
-        self.http = http
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether the httpx client is closed."""
-        return self.http.is_closed
+    __slots__ = ()
 
     def send(self, request: Request) -> Response:
         """Send ``request`` within its timeout and read the whole body."""

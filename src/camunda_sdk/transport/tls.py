@@ -24,18 +24,7 @@ from ..settings.core import (
     MTLS_KEY_PATH,
 )
 
-__all__ = [
-    "CA_CERTIFICATE_PATH",
-    "MTLS_CA",
-    "MTLS_CERT",
-    "MTLS_CERT_PATH",
-    "MTLS_KEY",
-    "MTLS_KEY_PASSPHRASE",
-    "MTLS_KEY_PATH",
-    "client_context",
-    "tls_context",
-    "verify",
-]
+__all__ = ["client_context", "tls_context", "verify"]
 
 
 def verify(config: CamundaConfig) -> ssl.SSLContext | bool:

@@ -11,8 +11,15 @@ Use them through ``CamundaAsyncClient``::
 
 or with the functions here, which take the client as first argument
 (:func:`create_job_worker`, :func:`run_workers`, :func:`stop_workers`).
-Execution strategies are plugins (``camunda_sdk.workers.executors``, registered by
-the built-in ``workers`` plugin, ``camunda_sdk.workers.plugin``).
+
+A client that creates no worker never imports this package. The rooms, in the
+order a job passes them: ``polling`` (activation into free slots), ``lifecycle``
+(one job: context, chain, outcome; ``record`` holds its state), ``outcome`` (the
+one type of what ends a job), ``delivery`` (what is sent when, and when again),
+``lease`` (timeout extension); around them ``worker`` (:class:`JobWorker`),
+``registry`` (a client's workers, signals), ``health``, ``telemetry``, and the
+plugins (``plugins``: hooks and built-ins installed at the first worker;
+``executors``, ``joblog``, ``jobspan``).
 """
 
 from __future__ import annotations
@@ -20,50 +27,40 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# The contexts are light; the runtime (attrs classes, httpx) is imported on first
-# use, because the workers plugin in this package is loaded by every client.
+# The contexts are light (``from camunda_sdk import JobContext`` imports them);
+# the runtime (attrs classes, OpenTelemetry) is imported at first use.
 from .context import (
     AsyncJobHandler,
     ConnectedJobContext,
     HandlerResult,
     JobContext,
-    JobError,
-    JobFailure,
     JobVariables,
     ProcessJobHandler,
     SyncJobContext,
     SyncJobHandler,
 )
+from .outcome import JobError, JobFailure, Outcome, OutcomeKind
 
 if TYPE_CHECKING:
     from .config import WorkerConfig
     from .health import WorkerHealth
-    from .runtime import (
-        Backoff,
-        ExecutionStrategy,
-        JobWorker,
-        WorkerTuning,
-        create_job_worker,
-        job_worker,
-        run_workers,
-        stop_workers,
-        workers_health,
-        workers_of,
-    )
+    from .registry import run_workers, stop_workers, workers_health
+    from .tuning import Backoff, WorkerTuning
+    from .worker import ExecutionStrategy, JobWorker, create_job_worker, job_worker, workers_of
 
 _LAZY = {
     "WorkerConfig": "camunda_sdk.workers.config",
     "WorkerHealth": "camunda_sdk.workers.health",
-    "Backoff": "camunda_sdk.workers.runtime",
-    "ExecutionStrategy": "camunda_sdk.workers.runtime",
-    "JobWorker": "camunda_sdk.workers.runtime",
-    "WorkerTuning": "camunda_sdk.workers.runtime",
-    "create_job_worker": "camunda_sdk.workers.runtime",
-    "run_workers": "camunda_sdk.workers.runtime",
-    "stop_workers": "camunda_sdk.workers.runtime",
-    "job_worker": "camunda_sdk.workers.runtime",
-    "workers_of": "camunda_sdk.workers.runtime",
-    "workers_health": "camunda_sdk.workers.runtime",
+    "Backoff": "camunda_sdk.workers.tuning",
+    "WorkerTuning": "camunda_sdk.workers.tuning",
+    "ExecutionStrategy": "camunda_sdk.workers.worker",
+    "JobWorker": "camunda_sdk.workers.worker",
+    "create_job_worker": "camunda_sdk.workers.worker",
+    "job_worker": "camunda_sdk.workers.worker",
+    "workers_of": "camunda_sdk.workers.worker",
+    "run_workers": "camunda_sdk.workers.registry",
+    "stop_workers": "camunda_sdk.workers.registry",
+    "workers_health": "camunda_sdk.workers.registry",
 }
 
 
@@ -87,6 +84,8 @@ __all__ = [
     "JobFailure",
     "JobVariables",
     "JobWorker",
+    "Outcome",
+    "OutcomeKind",
     "ProcessJobHandler",
     "SyncJobContext",
     "SyncJobHandler",

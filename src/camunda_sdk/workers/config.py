@@ -9,11 +9,16 @@ Precedence for every field marked "heritable" (see ``docs/workers.md``)::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..errors import ConfigurationError
+from ..plugins import workers as defaults
+from ..plugins.config import TENANT_ID
+
+if TYPE_CHECKING:
+    from ..settings import CamundaConfig
 
 __all__ = [
     "DEFAULT_MAX_CONCURRENT_JOBS",
@@ -175,7 +180,7 @@ def _first(*values: Any) -> Any:
 
 def resolve_worker_config(
     config: WorkerConfig,
-    client_config: object,
+    client_config: CamundaConfig,
     startup_jitter_max_seconds: float | None = None,
 ) -> ResolvedWorkerConfig:
     """Fill ``config``'s unset fields from the client configuration's worker defaults.
@@ -186,9 +191,7 @@ def resolve_worker_config(
     """
     if not config.job_type:
         raise ConfigurationError("WorkerConfig.job_type must not be empty", variable="job_type")
-    timeout = _first(
-        config.job_timeout_milliseconds, getattr(client_config, "worker_timeout", None)
-    )
+    timeout = _first(config.job_timeout_milliseconds, defaults.TIMEOUT.read(client_config))
     if timeout is None:
         raise ConfigurationError(
             f"worker for job type {config.job_type!r}: set WorkerConfig.job_timeout_milliseconds"
@@ -197,27 +200,23 @@ def resolve_worker_config(
         )
     max_jobs = _first(
         config.max_concurrent_jobs,
-        getattr(client_config, "worker_max_concurrent_jobs", None),
+        defaults.MAX_CONCURRENT_JOBS.read(client_config),
         DEFAULT_MAX_CONCURRENT_JOBS,
     )
     request_timeout = _first(
-        config.request_timeout_milliseconds,
-        getattr(client_config, "worker_request_timeout", None),
-        0,
+        config.request_timeout_milliseconds, defaults.REQUEST_TIMEOUT.read(client_config), 0
     )
-    name = _first(config.worker_name, getattr(client_config, "worker_name", None)) or (
-        DEFAULT_WORKER_NAME
-    )
+    name = _first(config.worker_name, defaults.NAME.read(client_config)) or DEFAULT_WORKER_NAME
     jitter = _first(
         startup_jitter_max_seconds,
-        getattr(client_config, "worker_startup_jitter_max_seconds", None),
+        defaults.STARTUP_JITTER_MAX_SECONDS.read(client_config),
         0.0,
     )
     tenant_ids = config.tenant_ids
     if tenant_ids is None:
-        tenant_ids = tuple(getattr(client_config, "tenant_ids", None) or ()) or None
+        tenant_ids = tuple(defaults.TENANT_IDS.read(client_config) or ()) or None
     if tenant_ids is None:
-        tenant = getattr(client_config, "tenant_id", None)
+        tenant = TENANT_ID.read(client_config)
         tenant_ids = (tenant,) if tenant else None
     _check(int(timeout) >= 1, "job_timeout_milliseconds", timeout, "at least 1")
     _check(int(max_jobs) >= 1, "max_concurrent_jobs", max_jobs, "at least 1")

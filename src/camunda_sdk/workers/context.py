@@ -1,31 +1,45 @@
-"""What a job handler receives (the job contexts) and what it may raise.
+"""What a job handler receives: the job contexts.
 
 - :class:`JobContext`: the activated job, its variables and a job-scoped logger.
   It is what the ``"process"`` strategy hands over (it pickles).
-- :class:`ConnectedJobContext`: adds ``client``, a ``CamundaAsyncClient``
-  (``"async"`` strategy).
-- :class:`SyncJobContext`: adds ``client``, a sync ``CamundaClient``
+- :class:`ConnectedJobContext`: adds ``client``, the worker's async client
+  (``"async"`` strategy);
+- :class:`SyncJobContext`: adds ``client``, a sync ``CamundaClient`` sharing it
   (``"thread"`` strategy).
-- :class:`JobFailure` / :class:`JobError`: raise them to fail the job or throw
-  a BPMN error instead of completing it.
+
+Either client is the worker's view of it (``client.with_stage(...)``): it shares
+the client's connections, plugins and state, and notices the handler sending
+its job's outcome itself.
+
+A handler raises :class:`~camunda_sdk.workers.JobFailure` or
+:class:`~camunda_sdk.workers.JobError` (:mod:`camunda_sdk.workers.outcome`) to fail
+the job or throw a BPMN error instead of completing it.
 
 A handler may also report the outcome itself: ``job.complete(...)``,
-``job.fail(...)``, ``job.throw_error(...)`` or ``job.ignore()`` record it and the
-worker sends it (with its delivery guarantees) when the handler returns; a
-completion, failure or error sent through ``job.client`` is noticed and not
-sent a second time.
+``job.fail(...)``, ``job.throw_error(...)`` or ``job.ignore()`` record it (as an
+:class:`~camunda_sdk.workers.outcome.Outcome`) and the worker sends it (with its
+delivery guarantees) when the handler returns; a completion, failure or error sent
+through ``job.client`` is noticed and not sent a second time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Union
+
+from .outcome import IGNORED, JobError, JobFailure, Outcome, completed, outcome_of
 
 if TYPE_CHECKING:
     from .._serde import VariablesInput
     from ..base_client import AsyncApiClient, CamundaClient
     from ..log import BoundLogger, NullLogger
-    from ..operations.models import ActivatedJobResult, JobCompletionRequest, UserTaskProperties
+    from ..operations.models import (
+        ActivatedJobResult,
+        JobCompletionRequest,
+        JobKindEnum,
+        JobListenerEventTypeEnum,
+        UserTaskProperties,
+    )
     from ..operations.semantic_types import (
         BusinessId,
         ElementId,
@@ -40,126 +54,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncJobHandler",
-    "Completion",
-    "Ignored",
     "ConnectedJobContext",
     "HandlerResult",
     "JobContext",
-    "JobError",
-    "JobFailure",
+    "JobHandler",
     "JobVariables",
     "ProcessJobHandler",
     "SyncJobContext",
     "SyncJobHandler",
 ]
-
-
-def plain_variables(variables: VariablesInput | None) -> dict[str, Any] | None:
-    """``variables`` as a plain dict: a mapping copied, a dataclass or attrs instance
-    converted (early, so the ``process`` strategy pickles plain data)."""
-    if variables is None:
-        return None
-    from .._serde import is_variables_object, to_wire
-
-    if is_variables_object(variables):
-        return to_wire(variables)
-    return dict(variables)  # type: ignore[arg-type]
-
-
-class JobFailure(Exception):
-    """Raise in a handler to fail the job (instead of completing it).
-
-    Args:
-        message: the error message attached to the failure.
-        retries: the retries left after this failure; None decrements the job's
-            current retry count by one.
-        retry_back_off: milliseconds before the job may be activated again.
-        variables: variables to set on the job's scope along with the failure.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retries: int | None = None,
-        retry_back_off: int = 0,
-        variables: VariablesInput | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retries = retries
-        self.retry_back_off = retry_back_off
-        self.variables = plain_variables(variables)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only arguments defeat Exception's default pickling, and the
-        # "process" strategy sends this back from a child process.
-        return (_rebuild_failure, (self.message, self.retries, self.retry_back_off, self.variables))
-
-
-def _rebuild_failure(
-    message: str, retries: int | None, retry_back_off: int, variables: dict[str, Any] | None
-) -> JobFailure:
-    return JobFailure(message, retries=retries, retry_back_off=retry_back_off, variables=variables)
-
-
-class JobError(Exception):
-    """Raise in a handler to throw a BPMN error (caught by an error event).
-
-    Args:
-        error_code: matched against the error code of BPMN error catch events;
-            with no match the job becomes an incident.
-        message: an optional message for diagnostics.
-        variables: variables to set on the catching scope.
-    """
-
-    def __init__(
-        self,
-        error_code: str,
-        message: str = "",
-        *,
-        variables: VariablesInput | None = None,
-    ) -> None:
-        super().__init__(f"{error_code}: {message}" if message else error_code)
-        self.error_code = error_code
-        self.message = message
-        self.variables = plain_variables(variables)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_error, (self.error_code, self.message, self.variables))
-
-
-def _rebuild_error(error_code: str, message: str, variables: dict[str, Any] | None) -> JobError:
-    return JobError(error_code, message, variables=variables)
-
-
-class Completion:
-    """A completion recorded with :meth:`JobContext.complete` (the worker sends it)."""
-
-    __slots__ = ("result",)
-
-    def __init__(self, result: VariablesInput | JobCompletionRequest | None) -> None:
-        from .._serde import is_variables_object
-
-        #: What completes the job, as a handler could return it (a dataclass or
-        #: attrs instance as a plain dict: the process strategy pickles it).
-        self.result = plain_variables(result) if is_variables_object(result) else result
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Completion, (self.result,))
-
-
-class Ignored:
-    """Recorded by :meth:`JobContext.ignore`: the worker sends nothing for the job."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Ignored, ())
-
-
-#: What a handler may record as the job's outcome.
-RecordedOutcome = Completion | JobFailure | JobError | Ignored
 
 
 class JobVariables(dict[str, Any]):
@@ -170,6 +73,23 @@ class JobVariables(dict[str, Any]):
     def to_dict(self) -> dict[str, Any]:
         """Return the variables as a new plain ``dict``."""
         return dict(self)
+
+
+_P = ParamSpec("_P")
+
+
+def _records(
+    raised: Callable[_P, Exception], doc: str
+) -> Callable[Concatenate[JobContext, _P], None]:
+    """A :class:`JobContext` method taking ``raised``'s arguments, which records the
+    outcome that raising ``raised(...)`` in the handler would have made."""
+
+    def record(self: JobContext, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        self._record(outcome_of(self.job, None, raised(*args, **kwargs)))
+
+    record.__doc__ = doc
+    record.__wrapped__ = raised.__init__  # type: ignore[attr-defined]  # help() shows its signature
+    return record
 
 
 class JobContext:
@@ -203,27 +123,26 @@ class JobContext:
         self._log_parent = log_parent
         #: The outcome the handler recorded (``complete``/``fail``/``throw_error``/
         #: ``ignore``), or None: then its return value or exception decides.
-        self.outcome: RecordedOutcome | None = None
+        self.outcome: Outcome | None = None
         self._done: list[Callable[[str, bool], None]] | None = None
 
     def on_done(self, callback: Callable[[str, bool], None]) -> None:
         """Call ``callback(outcome, delivered)`` when the worker is done with the job.
 
         ``outcome`` is ``completed``, ``failed``, ``errored``, ``ignored`` or
-        ``abandoned``; ``delivered`` says whether the cluster got it. For
-        middleware that must outlive the handler (a span ending after the
-        completion was sent). Callbacks stay in the worker's process.
+        ``abandoned`` (an :class:`~camunda_sdk.workers.outcome.OutcomeKind`'s
+        value); ``delivered`` says whether the cluster got it. For middleware that
+        must outlive the handler (a span ending after the completion was sent).
+        Callbacks stay in the worker's process.
         """
         if self._done is None:
             self._done = []
         self._done.append(callback)
 
-    def _finish(self, outcome: str, delivered: bool, log: Any) -> None:
-        for callback in self._done or ():
-            try:
-                callback(outcome, delivered)
-            except Exception as exc:  # one broken callback must not hide the others
-                log.error(f"job {self.job.job_key}: on_done callback failed", exc=exc)
+    @property
+    def done_callbacks(self) -> Sequence[Callable[[str, bool], None]]:
+        """The callbacks :meth:`on_done` registered, in order (the worker calls them)."""
+        return self._done or ()
 
     # -- reporting the outcome ----------------------------------------------------
 
@@ -234,36 +153,24 @@ class JobContext:
         until shortly before the job's deadline; the handler's return value is
         then ignored.
         """
-        self._record(Completion(variables))
+        self._record(completed(self.job, variables))
 
-    def fail(
-        self,
-        message: str,
-        *,
-        retries: int | None = None,
-        retry_back_off: int = 0,
-        variables: VariablesInput | None = None,
-    ) -> None:
-        """Fail the job, as raising :class:`JobFailure` with these arguments would."""
-        self._record(
-            JobFailure(message, retries=retries, retry_back_off=retry_back_off, variables=variables)
-        )
-
-    def throw_error(
-        self, error_code: str, message: str = "", *, variables: VariablesInput | None = None
-    ) -> None:
-        """Throw a BPMN error, as raising :class:`JobError` with these arguments would."""
-        self._record(JobError(error_code, message, variables=variables))
+    fail = _records(
+        JobFailure, "Fail the job, as raising ``JobFailure`` with these arguments would."
+    )
+    throw_error = _records(
+        JobError, "Throw a BPMN error, as raising ``JobError`` with these arguments would."
+    )
 
     def ignore(self) -> None:
         """Send nothing for this job: it stays with this worker until its timeout expires."""
-        self._record(Ignored())
+        self._record(IGNORED)
 
-    def _record(self, outcome: RecordedOutcome) -> None:
+    def _record(self, outcome: Outcome) -> None:
         if self.outcome is not None:
             raise RuntimeError(
                 f"job {self.job.job_key}: its outcome was already reported"
-                f" ({type(self.outcome).__name__}); a job has one outcome"
+                f" ({self.outcome.kind.value}); a job has one outcome"
             )
         self.outcome = outcome
 
@@ -348,12 +255,12 @@ class JobContext:
         return self.job.tenant_id
 
     @property
-    def kind(self) -> Any:
+    def kind(self) -> JobKindEnum:
         """The job kind (``BPMN_ELEMENT``, ``EXECUTION_LISTENER``, ``TASK_LISTENER``...)."""
         return self.job.kind
 
     @property
-    def listener_event_type(self) -> Any:
+    def listener_event_type(self) -> JobListenerEventTypeEnum:
         """For listener jobs, the event that triggered the listener."""
         return self.job.listener_event_type
 
@@ -414,7 +321,7 @@ class _ClientJobContext(JobContext):
         self,
         job: ActivatedJobResult,
         *,
-        client: Any,
+        client: AsyncApiClient | CamundaClient,
         log: BoundLogger | NullLogger | None = None,
         log_parent: BoundLogger | NullLogger | None = None,
     ) -> None:
@@ -442,6 +349,10 @@ class SyncJobContext(_ClientJobContext):
     client: CamundaClient
 
 
+#: A link of the job chain (handler middleware, or the handler run by the executor):
+#: takes the job's context, returns the handler's result (or raises ``JobFailure``,
+#: ``JobError`` or anything), or records an outcome on the context.
+JobHandler = Callable[[JobContext], Awaitable[Any]]
 #: What a handler may return: variables to complete with, a full completion
 #: request (user task listener corrections, ad-hoc sub-process results), or None.
 HandlerResult = Union[Mapping[str, Any], "JobCompletionRequest", None]

@@ -1,7 +1,10 @@
 """How job handlers run: the ``async``, ``thread`` and ``process`` execution strategies.
 
-The built-in ``workers`` plugin (:mod:`camunda_sdk.workers.plugin`) answers
-``camunda_worker_executor`` with one of these per worker:
+This module is the built-in plugin ``job-executors``, registered on a client's
+plugin manager when it creates its first worker. It answers
+``camunda_worker_executor`` with one of these per worker (``trylast``: a plugin
+may replace any of them), and ``camunda_job_handler`` with the innermost link of
+the job chain, the handler run by the executor (middleware wraps it):
 
 - ``"async"``: the handler runs on the event loop and gets a
   :class:`~camunda_sdk.workers.ConnectedJobContext` (the async client);
@@ -12,8 +15,10 @@ The built-in ``workers`` plugin (:mod:`camunda_sdk.workers.plugin`) answers
   :class:`~camunda_sdk.workers.JobContext` whose ``log`` is a ``NullLogger``;
   the handler, the context and its result must pickle.
 
-An ``async def`` handler under ``thread`` or ``process`` runs in an event loop
-of its own there. A worker that stops with handlers still running abandons
+The clients handlers get are the worker's views of them that notice a handler
+sending its job's outcome itself (:mod:`camunda_sdk.workers.lifecycle`). An
+``async def`` handler under ``thread`` or ``process`` runs in an event loop of
+its own there. A worker that stops with handlers still running abandons
 them (their jobs time out on the cluster and are handed out again): thread
 handlers run in daemon threads and child processes are terminated, so the
 process can exit as soon as ``stop()`` returns.
@@ -25,22 +30,76 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+import os
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from ..pipeline.hookspecs import hookimpl
 from .context import ConnectedJobContext, JobContext, SyncJobContext
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.connection import Connection
 
+    from ..base_client import AsyncApiClient, CamundaClient
+    from ..log import BoundLogger
     from ..operations.models import ActivatedJobResult
-    from .context import RecordedOutcome
-    from .runtime import JobWorker
+    from ..pipeline.context import ClientContext
+    from .config import ResolvedWorkerConfig
+    from .context import JobHandler
+    from .outcome import Outcome
 
-__all__ = ["AsyncExecutor", "JobExecutor", "ProcessExecutor", "ThreadExecutor"]
+__all__ = [
+    "AsyncExecutor",
+    "Host",
+    "JobExecutor",
+    "ProcessExecutor",
+    "ThreadExecutor",
+    "camunda_job_handler",
+    "camunda_worker_executor",
+]
+
+
+class Host(Protocol):
+    """What an executor, and the innermost link of the job chain, see of their worker."""
+
+    @property
+    def config(self) -> ResolvedWorkerConfig:
+        """The worker's configuration, every default filled in."""
+        ...
+
+    @property
+    def log(self) -> BoundLogger:
+        """The worker's logger (bound with its job type and name)."""
+        ...
+
+    @property
+    def client(self) -> AsyncApiClient:
+        """The client the worker polls and reports through."""
+        ...
+
+    @property
+    def job_client(self) -> AsyncApiClient:
+        """The client a handler gets: a view of :attr:`client` that notices the
+        handler sending its job's outcome itself."""
+        ...
+
+    @property
+    def job_sync_client(self) -> CamundaClient:
+        """The same, as a view of ``client.sync_client()`` (made on first use)."""
+        ...
+
+    @property
+    def executor(self) -> JobExecutor:
+        """The worker's executor."""
+        ...
+
+    @property
+    def callback(self) -> Callable[[Any], Any]:
+        """The user's handler."""
+        ...
 
 
 class JobExecutor:
@@ -53,10 +112,10 @@ class JobExecutor:
     #: The strategy name this executor serves.
     strategy: str = ""
 
-    def attach(self, worker: JobWorker) -> None:
+    def attach(self, worker: Host) -> None:
         """Called once by ``worker`` before its first job (size pools from its config)."""
 
-    def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
+    def make_context(self, job: ActivatedJobResult, worker: Host) -> JobContext:
         """Build the context the handler receives for ``job``."""
         return JobContext(job, log_parent=worker.log)
 
@@ -77,9 +136,9 @@ class AsyncExecutor(JobExecutor):
 
     strategy = "async"
 
-    def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
-        """Build a :class:`ConnectedJobContext` carrying the worker's async client."""
-        return ConnectedJobContext(job, client=worker.client, log_parent=worker.log)
+    def make_context(self, job: ActivatedJobResult, worker: Host) -> JobContext:
+        """Build a :class:`ConnectedJobContext` carrying the worker's async client view."""
+        return ConnectedJobContext(job, client=worker.job_client, log_parent=worker.log)
 
     async def execute(self, handler: Callable[[Any], Any], context: JobContext) -> Any:
         """Call the handler and await its result when it is awaitable."""
@@ -224,15 +283,16 @@ class ThreadExecutor(JobExecutor):
         self._pool: DaemonThreadPool | None = None
         self._handback: _Handback | None = None
 
-    def attach(self, worker: JobWorker) -> None:
+    def attach(self, worker: Host) -> None:
         """Size the pool to the worker's ``max_concurrent_jobs`` unless set explicitly."""
         if self._max_workers is None:
             self._max_workers = worker.config.max_concurrent_jobs
         self._name = f"camunda-job-{worker.config.job_type}"
 
-    def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
-        """Build a :class:`SyncJobContext` carrying the sync client derived from the worker's."""
-        return SyncJobContext(job, client=worker.client.sync_client(), log_parent=worker.log)
+    def make_context(self, job: ActivatedJobResult, worker: Host) -> JobContext:
+        """Build a :class:`SyncJobContext` carrying the view of the sync client derived
+        from the worker's."""
+        return SyncJobContext(job, client=worker.job_sync_client, log_parent=worker.log)
 
     async def execute(self, handler: Callable[[Any], Any], context: JobContext) -> Any:
         """Run the handler in a pool thread without blocking the event loop."""
@@ -256,9 +316,7 @@ class ThreadExecutor(JobExecutor):
             pool.close()
 
 
-def _run_in_child(
-    handler: Callable[[Any], Any], context: JobContext
-) -> tuple[Any, RecordedOutcome | None]:
+def _run_in_child(handler: Callable[[Any], Any], context: JobContext) -> tuple[Any, Outcome | None]:
     # Runs in the child process; module level so that it pickles by reference.
     # The context does not travel back: the outcome it recorded does.
     return call_handler(handler, context), context.outcome
@@ -271,32 +329,23 @@ class ProcessExecutor(JobExecutor):
 
     def __init__(self, max_workers: int | None = None) -> None:
         self._max_workers = max_workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._children: _Children | None = None
         self._lock = threading.Lock()
 
-    def attach(self, worker: JobWorker) -> None:
+    def attach(self, worker: Host) -> None:
         """Size the pool to the worker's ``max_concurrent_jobs`` unless set explicitly."""
         if self._max_workers is None:
             self._max_workers = worker.config.max_concurrent_jobs
 
-    def _get_pool(self) -> ProcessPoolExecutor:
+    def _get_children(self) -> _Children:
         with self._lock:
-            if self._pool is None:
-                # Imported here: multiprocessing costs milliseconds at import.
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
-
+            if self._children is None:
                 # One process per job slot: a job queued behind a smaller pool would
                 # spend its timeout waiting, then be handed out again and done twice.
-                # forkserver, not fork: this parent runs threads whose locks a forked
-                # child could inherit held.
-                self._pool = ProcessPoolExecutor(
-                    max(1, self._max_workers or 1),
-                    mp_context=multiprocessing.get_context("forkserver"),
-                )
-            return self._pool
+                self._children = _Children(max(1, self._max_workers or 1))
+            return self._children
 
-    def make_context(self, job: ActivatedJobResult, worker: JobWorker) -> JobContext:
+    def make_context(self, job: ActivatedJobResult, worker: Host) -> JobContext:
         """Build a plain :class:`JobContext` whose log is a ``NullLogger``."""
         from ..log import NullLogger
 
@@ -307,37 +356,95 @@ class ProcessExecutor(JobExecutor):
         from concurrent.futures.process import BrokenProcessPool
 
         loop = asyncio.get_running_loop()
-        pool = self._get_pool()
+        children = self._get_children()
         try:
-            result, outcome = await loop.run_in_executor(pool, _run_in_child, handler, context)
+            result, outcome = await loop.run_in_executor(
+                children.pool, _run_in_child, handler, context
+            )
         except BrokenProcessPool:
             # A child died (killed, segfault): this job fails, the next one gets a new pool.
             with self._lock:
-                if self._pool is pool:
-                    self._pool = None
-            _terminate(pool)
+                if self._children is children:
+                    self._children = None
+            children.close()
             raise
         context.outcome = outcome
         return result
 
     def close(self) -> None:
-        """Terminate the children: handlers still running are abandoned."""
+        """End the children: handlers still running are abandoned."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            _terminate(pool)
+            children, self._children = self._children, None
+        if children is not None:
+            children.close()
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Shut ``pool`` down without waiting, killing children that still run a handler."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    # Before 3.14 there is no public way; without it the interpreter's exit
-    # would wait for every running handler (concurrent.futures joins at exit).
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
+class _Children:
+    """A process pool whose children end the moment it is closed, busy or not.
+
+    ``ProcessPoolExecutor.shutdown`` lets running calls finish, and the interpreter's
+    exit waits for them (concurrent.futures joins at exit); Python before 3.14 has no
+    public way to end them. So each child holds the reading end of a pipe whose
+    writing end only this pool holds, and exits, from a daemon thread, when it
+    reads the end of it: when the pool is closed, or this process is gone. (A pipe,
+    not an event: a child killed while waiting on a ``multiprocessing.Event``
+    leaves its next ``set()`` waiting for it forever.)
+    """
+
+    def __init__(self, size: int) -> None:
+        # Imported here: multiprocessing costs milliseconds at import.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forkserver, not fork: this parent runs threads whose locks a forked child
+        # could inherit held.
+        context = multiprocessing.get_context("forkserver")
+        self._reader, self._writer = context.Pipe(duplex=False)
+        self.pool = ProcessPoolExecutor(
+            size, mp_context=context, initializer=_exit_with, initargs=(self._reader,)
+        )
+
+    def close(self) -> None:
+        """Shut the pool down without waiting; its children exit at once."""
+        self._writer.close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self._reader.close()
+
+
+def _exit_with(pipe: Connection) -> None:
+    # Runs in each child as it starts (module level, so that it pickles by reference).
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            pipe.recv()  # nothing is ever sent: this returns when the pool is closed
+        os._exit(0)  # a handler still running is abandoned, as the pool's owner asked
+
+    threading.Thread(target=watch, name="camunda-job-pool-closed", daemon=True).start()
+
+
+# -- the built-in plugin ``job-executors`` ----------------------------------------------
+
+_STRATEGIES: dict[str, type[JobExecutor]] = {
+    "async": AsyncExecutor,
+    "thread": ThreadExecutor,
+    "process": ProcessExecutor,
+}
+
+
+@hookimpl(trylast=True)
+def camunda_worker_executor(strategy: str, context: ClientContext) -> JobExecutor | None:
+    """Answer the built-in strategies ``async``, ``thread`` and ``process``."""
+    # Pools are sized in JobExecutor.attach: the hook's arguments carry no worker settings.
+    executor = _STRATEGIES.get(strategy)
+    return executor() if executor is not None else None
+
+
+@hookimpl(trylast=True)
+def camunda_job_handler(worker: Host) -> JobHandler:
+    """The innermost link of the job chain: the user's handler, through the executor."""
+    execute = worker.executor.execute
+    callback = worker.callback
+
+    async def run_handler(job: JobContext) -> Any:
+        return await execute(callback, job)
+
+    return run_handler

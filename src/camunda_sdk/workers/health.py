@@ -17,11 +17,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-__all__ = ["HealthServer", "WorkerHealth", "WorkerState"]
+from ..plugins.workers import HEALTH_HOST, HEALTH_PORT
+
+if TYPE_CHECKING:
+    from ..log import BoundLogger
+    from ..settings import CamundaConfig
+
+__all__ = ["HealthServer", "WorkerHealth", "WorkerState", "serve_health"]
 
 WorkerState = Literal["polling", "backing off", "stopping", "stopped"]
 
@@ -111,3 +117,17 @@ class HealthServer:
             pass  # a probe that hung up or sent nonsense gets nothing
         finally:
             writer.close()
+
+
+async def serve_health(
+    config: CamundaConfig, snapshot: Callable[[], Sequence[WorkerHealth]], log: BoundLogger
+) -> HealthServer | None:
+    """Start the probe where ``CAMUNDA_WORKER_HEALTH_PORT`` asks for one (None: not asked)."""
+    port = HEALTH_PORT.read(config)
+    if port is None:
+        return None
+    host = HEALTH_HOST.read(config)
+    server = HealthServer(snapshot, port, host or "")
+    await server.start()
+    log.info(f"worker health at http://{host or '*'}:{server.port}/live and /ready")
+    return server

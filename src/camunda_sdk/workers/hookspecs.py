@@ -1,31 +1,40 @@
-"""The worker subsystem's hooks, added to a client's catalog by the ``workers`` plugin.
+"""The job worker's hooks, added to a client's catalog when it creates its first worker.
 
 They live here rather than in ``camunda_sdk.pipeline.hookspecs`` because only
-the job worker calls them; the built-in ``workers`` plugin adds them through
-:func:`~camunda_sdk.pipeline.hookspecs.camunda_add_hookspecs`, the way a
-third-party subsystem would add its own.
+the job worker calls them, and a client that runs no worker never loads them:
+:func:`camunda_sdk.workers.plugins.install` adds them (with the worker's
+built-in plugins) to the client's plugin manager at its first worker. A plugin
+registered before may implement them all the same; it is checked against them
+then (``camunda_sdk.pipeline.manager.LATE_HOOKS`` names them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 import pluggy
 
 from ..pipeline.hookspecs import PROJECT
+from .context import JobHandler
+from .executors import Host
 
 if TYPE_CHECKING:
     from ..pipeline.context import ClientContext
-    from .context import JobContext
     from .executors import JobExecutor
-    from .runtime import JobWorker
+    from .telemetry import WorkerTelemetry
 
-#: A job handler chain link: takes the job's context, returns the handler's result
-#: (or raises ``JobFailure``/``JobError``/anything), or records an outcome on the context.
-JobHandler = Callable[["JobContext"], Awaitable[Any]]
+__all__ = ["JobHandler", "Worker", "camunda_job_handler", "camunda_worker_executor"]
 
 hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+class Worker(Host, Protocol):
+    """What handler middleware sees of a :class:`~camunda_sdk.workers.JobWorker`."""
+
+    @property
+    def telemetry(self) -> WorkerTelemetry:
+        """The worker's spans and metrics."""
+        ...
 
 
 @hookspec(firstresult=True)
@@ -43,14 +52,14 @@ def camunda_worker_executor(strategy: str, context: ClientContext) -> JobExecuto
         plugin answer.
 
     First result wins. Called once by every ``JobWorker`` at construction. The
-    built-in ``workers`` plugin answers ``async``, ``thread`` and ``process`` as
+    built-in ``job-executors`` plugin answers ``async``, ``thread`` and ``process`` as
     ``trylast``; a plugin adds a strategy name, or replaces a built-in one by
     answering its name.
     """
 
 
 @hookspec(firstresult=True)
-def camunda_job_handler(worker: JobWorker) -> JobHandler | None:
+def camunda_job_handler(worker: Worker) -> JobHandler | None:
     """Build the chain every job of ``worker`` runs through: handler middleware.
 
     Args:
@@ -60,7 +69,7 @@ def camunda_job_handler(worker: JobWorker) -> JobHandler | None:
     Returns:
         The outermost :data:`JobHandler`.
 
-    First result wins; the built-in ``workers`` plugin answers (``trylast``) with
+    First result wins; the built-in ``job-executors`` plugin answers (``trylast``) with
     the innermost link, which runs the user's handler through the worker's
     executor. Middleware is a ``wrapper=True`` implementation that receives the
     inner link from ``yield`` and returns an ``async`` function wrapping it::

@@ -11,16 +11,17 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from ..pipeline.hookspecs import hookimpl
-from .context import JobError, JobFailure
+from .outcome import JobError, JobFailure, describe
 
 if TYPE_CHECKING:
     from .context import JobContext
-    from .hookspecs import JobHandler
-    from .runtime import JobWorker
+    from .hookspecs import JobHandler, Worker
+
+__all__ = ["camunda_job_handler"]
 
 
 @hookimpl(wrapper=True)
-def camunda_job_handler(worker: JobWorker) -> Generator[None, JobHandler, JobHandler]:
+def camunda_job_handler(worker: Worker) -> Generator[None, JobHandler, JobHandler]:
     """Log what the handler raised."""
     inner = yield
     log = worker.log
@@ -32,9 +33,8 @@ def camunda_job_handler(worker: JobWorker) -> Generator[None, JobHandler, JobHan
             log.debug(f"job {job.job_key}: handler raised {type(chosen).__name__}: {chosen}")
             raise
         except Exception as exc:
-            text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             if job.outcome is None:
-                log.error(f"job {job.job_key}: handler raised {text}", exc=exc)
+                log.error(f"job {job.job_key}: handler raised {describe(exc)}", exc=exc)
             raise
 
     return log_errors

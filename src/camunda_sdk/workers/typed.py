@@ -17,7 +17,8 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from .context import JobContext, JobFailure
+from .context import JobContext
+from .outcome import JobFailure
 
 __all__ = ["typed_handler"]
 

@@ -53,6 +53,11 @@ def _pem(text: str) -> str:
     return text + "\n"
 
 
+def _inline_pem(key: str, description: str, *, secret: bool = False) -> Setting[str | None]:
+    """A setting holding PEM text itself, the inline twin of a ``*_PATH`` setting."""
+    return Setting(key, convert=_pem, secret=secret, description=description)
+
+
 def _level(name: str) -> str:
     return "warn" if name == "warning" else name  # the stdlib's spelling, accepted too
 
@@ -88,10 +93,9 @@ CA_CERTIFICATE_PATH: Setting[str | None] = Setting(
     aliases=("CAMUNDA_MTLS_CA_PATH",),
     description="PEM file of CA certificates to trust besides the system store.",
 )
-MTLS_CA: Setting[str | None] = Setting(
+MTLS_CA = _inline_pem(
     "CAMUNDA_MTLS_CA",
-    convert=_pem,
-    description="Inline PEM CA certificates to trust besides the system store (with "
+    "Inline PEM CA certificates to trust besides the system store (with "
     "CAMUNDA_CA_CERTIFICATE_PATH: both).",
 )
 MTLS_CERT_PATH: Setting[str | None] = Setting(
@@ -99,22 +103,19 @@ MTLS_CERT_PATH: Setting[str | None] = Setting(
     "path",
     description="PEM client certificate for mutual TLS (may also hold the key).",
 )
-MTLS_CERT: Setting[str | None] = Setting(
+MTLS_CERT = _inline_pem(
     "CAMUNDA_MTLS_CERT",
-    convert=_pem,
-    description="Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
+    "Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
 )
 MTLS_KEY_PATH: Setting[str | None] = Setting(
     "CAMUNDA_MTLS_KEY_PATH",
     "path",
     description="PEM private key of the mutual-TLS client certificate.",
 )
-MTLS_KEY: Setting[str | None] = Setting(
+MTLS_KEY = _inline_pem(
     "CAMUNDA_MTLS_KEY",
-    convert=_pem,
+    "Inline PEM private key of the mutual-TLS client certificate; wins over CAMUNDA_MTLS_KEY_PATH.",
     secret=True,
-    description="Inline PEM private key of the mutual-TLS client certificate; wins over "
-    "CAMUNDA_MTLS_KEY_PATH.",
 )
 MTLS_KEY_PASSPHRASE: Setting[str | None] = Setting(
     "CAMUNDA_MTLS_KEY_PASSPHRASE",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 if TYPE_CHECKING:
     from .operation import Operation
 
 __all__ = ["Call", "CallOptions"]
 
 
+# No repr: the headers may hold credentials.
+@attrs.define(slots=True, kw_only=True, eq=False, repr=False)
 class CallOptions:
     """Per-call overrides, set with ``client.with_options(...)``.
 
@@ -20,23 +24,27 @@ class CallOptions:
         headers: extra request headers.
     """
 
-    __slots__ = ("headers", "retry", "timeout")
-
-    def __init__(
-        self,
-        *,
-        retry: Any = None,
-        timeout: float | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.retry = retry
-        self.timeout = timeout
-        self.headers = headers
+    retry: Any = None
+    timeout: float | None = None
+    headers: dict[str, str] | None = None
 
 
 _NO_OPTIONS = CallOptions()
 
 
+def _or_no_options(options: CallOptions | None) -> CallOptions:
+    return options or _NO_OPTIONS
+
+
+def _lower_case_headers(call: Call) -> dict[str, str]:
+    # Lower-case names, so a stage's setdefault("authorization", ...) sees the caller's.
+    headers = call.options.headers
+    return {k.lower(): v for k, v in headers.items()} if headers else {}
+
+
+# on_setattr=NO_OP: attrs would otherwise run the options converter on every
+# assignment, and stages set call.attempt and call.body on the hot path.
+@attrs.define(slots=True, eq=False, repr=False, on_setattr=attrs.setters.NO_OP)
 class Call:
     """What a stage sees and may change: the operation and its arguments.
 
@@ -51,36 +59,16 @@ class Call:
         extensions: free-form per-call state for plugins (keyed by plugin name).
     """
 
-    __slots__ = (
-        "attempt",
-        "body",
-        "extensions",
-        "headers",
-        "operation",
-        "options",
-        "path_params",
-        "query",
+    operation: Operation
+    path_params: dict[str, Any] | None = None
+    query: dict[str, Any] | None = None
+    body: Any = None
+    options: CallOptions = attrs.field(default=None, converter=_or_no_options)
+    headers: dict[str, str] = attrs.field(
+        init=False, default=attrs.Factory(_lower_case_headers, takes_self=True)
     )
-
-    def __init__(
-        self,
-        operation: Operation,
-        path_params: dict[str, Any] | None = None,
-        query: dict[str, Any] | None = None,
-        body: Any = None,
-        options: CallOptions | None = None,
-    ) -> None:
-        self.operation = operation
-        self.path_params = path_params
-        self.query = query
-        self.body = body
-        self.options = options or _NO_OPTIONS
-        # Lower-case names, so a stage's setdefault("authorization", ...) sees the caller's.
-        self.headers: dict[str, str] = (
-            {k.lower(): v for k, v in self.options.headers.items()} if self.options.headers else {}
-        )
-        self.attempt = 0
-        self.extensions: dict[str, Any] = {}
+    attempt: int = attrs.field(init=False, default=0)
+    extensions: dict[str, Any] = attrs.field(init=False, factory=dict)
 
     def __repr__(self) -> str:
         # Deliberately leaves out headers and body: they may hold credentials or PII.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 __all__ = ["Operation"]
 
 # RFC 9110's idempotent methods: the default for descriptors built by hand (tests,
@@ -18,6 +20,13 @@ __all__ = ["Operation"]
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
+def _method_is_idempotent(operation: Operation) -> bool:
+    return operation.method in _IDEMPOTENT_METHODS
+
+
+# Compared by identity (eq=False), as before: each descriptor exists once, and its
+# `result` spec may be an unhashable dict.
+@attrs.define(slots=True, eq=False, repr=False)
 class Operation:
     """One operation of the REST API, as the spec describes it.
 
@@ -37,28 +46,16 @@ class Operation:
             or extends a job, completes a user task); backpressure never gates it.
     """
 
-    __slots__ = ("body", "drains", "id", "idempotent", "method", "path", "result", "root")
-
-    def __init__(
-        self,
-        id: str,
-        method: str,
-        path: str,
-        *,
-        body: str | None = None,
-        result: Any = None,
-        root: bool = False,
-        idempotent: bool | None = None,
-        drains: bool = False,
-    ) -> None:
-        self.id = id
-        self.method = method
-        self.path = path
-        self.body = body
-        self.result = result
-        self.root = root
-        self.idempotent = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        self.drains = drains
+    id: str
+    method: str
+    path: str
+    body: str | None = attrs.field(default=None, kw_only=True)
+    result: Any = attrs.field(default=None, kw_only=True)
+    root: bool = attrs.field(default=False, kw_only=True)
+    idempotent: bool = attrs.field(
+        default=attrs.Factory(_method_is_idempotent, takes_self=True), kw_only=True
+    )
+    drains: bool = attrs.field(default=False, kw_only=True)
 
     def __repr__(self) -> str:
         return f"Operation({self.id!r}, {self.method} {self.path})"

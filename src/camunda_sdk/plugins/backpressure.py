@@ -97,29 +97,25 @@ PROFILE: Setting[str] = Setting(
     choices=PROFILES,
     description="Backpressure profile: BALANCED (adaptive gating) or LEGACY (observe only).",
 )
-INITIAL_LIMIT: Setting[int] = Setting(
+INITIAL_LIMIT = Setting.count(
     "CAMUNDA_SDK_BACKPRESSURE_INITIAL_LIMIT",
-    "int",
-    default=DEFAULT_INITIAL_LIMIT,
+    DEFAULT_INITIAL_LIMIT,
+    "Concurrency cap applied at the first overload signal, before its decrease; no cap "
+    "until then (the default yields to a lower maximum).",
     minimum=MIN_LIMIT,
-    description="Concurrency cap applied at the first overload signal, before its decrease; "
-    "no cap until then (the default yields to a lower maximum).",
 )
-MAX_LIMIT: Setting[int] = Setting(
+MAX_LIMIT = Setting.count(
     "CAMUNDA_SDK_BACKPRESSURE_MAX_LIMIT",
-    "int",
-    default=DEFAULT_MAX_LIMIT,
+    DEFAULT_MAX_LIMIT,
+    "Ceiling of the adaptive concurrency limit.",
     minimum=MIN_LIMIT,
-    description="Ceiling of the adaptive concurrency limit.",
 )
-MAX_WAITERS: Setting[int] = Setting(
+MAX_WAITERS = Setting.count(
     "CAMUNDA_SDK_BACKPRESSURE_MAX_WAITERS",
-    "int",
-    default=DEFAULT_MAX_WAITERS,
+    DEFAULT_MAX_WAITERS,
+    "Calls allowed to wait for a backpressure permit; one more raises BackpressureQueueFullError.",
     minimum=0,
     maximum=100_000,
-    description="Calls allowed to wait for a backpressure permit; one more raises "
-    "BackpressureQueueFullError.",
 )
 
 #: Factor applied to the limit on an overload signal. 0.5 (TCP's choice) makes the

@@ -108,20 +108,17 @@ TOKEN_CACHE_DIR: Setting[str | None] = Setting(
     "path",
     description="Directory of the OAuth token disk cache; no disk cache when unset.",
 )
-TOKEN_DISK_CACHE_DISABLE: Setting[bool] = Setting(
+TOKEN_DISK_CACHE_DISABLE = Setting.flag(
     "CAMUNDA_TOKEN_DISK_CACHE_DISABLE",
-    "bool",
-    default=False,
-    description="Disable the OAuth token disk cache even when a directory is set.",
+    False,
+    "Disable the OAuth token disk cache even when a directory is set.",
 )
-FAILURE_COOLDOWN_MS: Setting[int] = Setting(
+FAILURE_COOLDOWN_MS = Setting.milliseconds(
     "CAMUNDA_SDK_OAUTH_FAILURE_COOLDOWN_MS",
-    "int",
-    default=3000,
-    minimum=0,
+    3000,
+    "After a failed OAuth token fetch, calls needing a token within this time fail at once "
+    "with the same error (0: no cooldown).",
     maximum=600_000,
-    description="After a failed OAuth token fetch, calls needing a token within this time "
-    "fail at once with the same error (0: no cooldown).",
 )
 
 #: Name of the client-wide lock that makes token fetches single-flight.

@@ -59,26 +59,21 @@ __all__ = [
 # Shared by the settings and RetryPolicy's own defaults.
 _MAX_ATTEMPTS, _INITIAL_DELAY_MS, _MAX_DELAY_MS = 4, 100, 5000
 
-MAX_ATTEMPTS: Setting[int] = Setting(
+MAX_ATTEMPTS = Setting.count(
     "CAMUNDA_SDK_RETRY_MAX_ATTEMPTS",
-    "int",
-    default=_MAX_ATTEMPTS,
+    _MAX_ATTEMPTS,
+    "Attempts per request including the first; 1 disables retries.",
     minimum=1,
-    description="Attempts per request including the first; 1 disables retries.",
 )
-INITIAL_DELAY_MS: Setting[int] = Setting(
+INITIAL_DELAY_MS = Setting.milliseconds(
     "CAMUNDA_SDK_RETRY_INITIAL_DELAY_MS",
-    "int",
-    default=_INITIAL_DELAY_MS,
-    minimum=0,
-    description="First retry delay in milliseconds, grown exponentially with jitter.",
+    _INITIAL_DELAY_MS,
+    "First retry delay in milliseconds, grown exponentially with jitter.",
 )
-MAX_DELAY_MS: Setting[int] = Setting(
+MAX_DELAY_MS = Setting.milliseconds(
     "CAMUNDA_SDK_RETRY_MAX_DELAY_MS",
-    "int",
-    default=_MAX_DELAY_MS,
-    minimum=0,
-    description="Upper bound of a single retry delay in milliseconds.",
+    _MAX_DELAY_MS,
+    "Upper bound of a single retry delay in milliseconds.",
 )
 
 

@@ -34,12 +34,11 @@ from ..settings import Setting, SettingRegistry
 
 __all__ = ["PROPAGATION", "TRACE_LINK", "TRACE_VARIABLE", "extract"]
 
-PROPAGATION: Setting[bool] = Setting(
+PROPAGATION = Setting.flag(
     "CAMUNDA_SDK_TRACE_PROPAGATION",
-    "bool",
-    default=False,
-    description="Carry the W3C trace context into process instances (as a variable) and "
-    "continue it in job workers' spans.",
+    False,
+    "Carry the W3C trace context into process instances (as a variable) and continue it "
+    "in job workers' spans.",
 )
 TRACE_VARIABLE: Setting[str] = Setting(
     "CAMUNDA_SDK_TRACE_VARIABLE",

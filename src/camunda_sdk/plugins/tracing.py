@@ -56,12 +56,10 @@ if TYPE_CHECKING:
 
 __all__ = ["INSTRUMENTATION_NAME", "TRACING", "Idle", "UninstrumentedSend", "error_type"]
 
-TRACING: Setting[bool] = Setting(
+TRACING = Setting.flag(
     "CAMUNDA_SDK_TRACING",
-    "bool",
-    default=True,
-    description="Emit OpenTelemetry spans and metrics (a no-op unless an OpenTelemetry SDK "
-    "is set up).",
+    True,
+    "Emit OpenTelemetry spans and metrics (a no-op unless an OpenTelemetry SDK is set up).",
 )
 
 #: The instrumentation scope name of every span and instrument this plugin makes.

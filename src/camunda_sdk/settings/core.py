@@ -53,6 +53,11 @@ def _pem(text: str) -> str:
     return text + "\n"
 
 
+def _inline_pem(key: str, description: str, *, secret: bool = False) -> Setting[str | None]:
+    """A setting holding PEM text itself, the inline twin of a ``*_PATH`` setting."""
+    return Setting(key, convert=_pem, secret=secret, description=description)
+
+
 def _level(name: str) -> str:
     return "warn" if name == "warning" else name  # the stdlib's spelling, accepted too
 
@@ -66,24 +71,21 @@ REST_ADDRESS: Setting[str] = Setting(
     description="REST API base URL; `/v2` is appended when missing. Credentials in it "
     "(`user:password@`) are taken out and used as Basic auth.",
 )
-REST_ADDRESS_EXACT: Setting[bool] = Setting(
+REST_ADDRESS_EXACT = Setting.flag(
     "CAMUNDA_REST_ADDRESS_EXACT",
-    "bool",
-    default=False,
-    description="Use CAMUNDA_REST_ADDRESS as given, without appending `/v2` (an API "
-    "gateway that maps its own path).",
+    False,
+    "Use CAMUNDA_REST_ADDRESS as given, without appending `/v2` (an API gateway that maps "
+    "its own path).",
 )
 TENANT_ID: Setting[str | None] = Setting(
     "CAMUNDA_TENANT_ID",
     description="Default tenant id for operations that accept a tenant id.",
 )
-TIMEOUT_MS: Setting[int] = Setting(
+TIMEOUT_MS = Setting.milliseconds(
     "CAMUNDA_SDK_TIMEOUT_MS",
-    "int",
-    default=30000,
-    minimum=0,
+    30000,
+    "HTTP request timeout in milliseconds (token requests too); 0 disables it.",
     maximum=86_400_000,  # a day: beyond it, a typo rather than a wish
-    description="HTTP request timeout in milliseconds (token requests too); 0 disables it.",
 )
 CA_CERTIFICATE_PATH: Setting[str | None] = Setting(
     "CAMUNDA_CA_CERTIFICATE_PATH",
@@ -91,10 +93,9 @@ CA_CERTIFICATE_PATH: Setting[str | None] = Setting(
     aliases=("CAMUNDA_MTLS_CA_PATH",),
     description="PEM file of CA certificates to trust besides the system store.",
 )
-MTLS_CA: Setting[str | None] = Setting(
+MTLS_CA = _inline_pem(
     "CAMUNDA_MTLS_CA",
-    convert=_pem,
-    description="Inline PEM CA certificates to trust besides the system store (with "
+    "Inline PEM CA certificates to trust besides the system store (with "
     "CAMUNDA_CA_CERTIFICATE_PATH: both).",
 )
 MTLS_CERT_PATH: Setting[str | None] = Setting(
@@ -102,22 +103,19 @@ MTLS_CERT_PATH: Setting[str | None] = Setting(
     "path",
     description="PEM client certificate for mutual TLS (may also hold the key).",
 )
-MTLS_CERT: Setting[str | None] = Setting(
+MTLS_CERT = _inline_pem(
     "CAMUNDA_MTLS_CERT",
-    convert=_pem,
-    description="Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
+    "Inline PEM client certificate for mutual TLS; wins over CAMUNDA_MTLS_CERT_PATH.",
 )
 MTLS_KEY_PATH: Setting[str | None] = Setting(
     "CAMUNDA_MTLS_KEY_PATH",
     "path",
     description="PEM private key of the mutual-TLS client certificate.",
 )
-MTLS_KEY: Setting[str | None] = Setting(
+MTLS_KEY = _inline_pem(
     "CAMUNDA_MTLS_KEY",
-    convert=_pem,
+    "Inline PEM private key of the mutual-TLS client certificate; wins over CAMUNDA_MTLS_KEY_PATH.",
     secret=True,
-    description="Inline PEM private key of the mutual-TLS client certificate; wins over "
-    "CAMUNDA_MTLS_KEY_PATH.",
 )
 MTLS_KEY_PASSPHRASE: Setting[str | None] = Setting(
     "CAMUNDA_MTLS_KEY_PASSPHRASE",
@@ -126,19 +124,14 @@ MTLS_KEY_PASSPHRASE: Setting[str | None] = Setting(
 )
 # Plugin discovery reads these two raw, before the configuration exists (see
 # pipeline/manager.py); declared all the same, so they are validated and documented.
-PLUGINS: Setting[tuple[str, ...]] = Setting(
+PLUGINS = Setting.names(
     "CAMUNDA_SDK_PLUGINS",
-    "list",
-    default=(),
-    description="Module names to import and register as plugins (for plugins without an "
-    "entry point); not read from a `.env` file.",
+    "Module names to import and register as plugins (for plugins without an entry point); "
+    "not read from a `.env` file.",
 )
-DISABLE_PLUGINS: Setting[tuple[str, ...]] = Setting(
+DISABLE_PLUGINS = Setting.names(
     "CAMUNDA_SDK_DISABLE_PLUGINS",
-    "list",
-    default=(),
-    description="Names of plugins (built-in or installed) not to load; not read from a "
-    "`.env` file.",
+    "Names of plugins (built-in or installed) not to load; not read from a `.env` file.",
 )
 
 #: The switch of the dotenv source, read by the resolution before anything else.
@@ -147,12 +140,10 @@ LOAD_ENVFILE: Setting[str | None] = Setting(
     description="Load a dotenv file first: `true`/`1`/`yes` for ./.env, or a file path.",
 )
 #: Unknown keys are errors rather than warnings.
-STRICT_CONFIG: Setting[bool] = Setting(
+STRICT_CONFIG = Setting.flag(
     "CAMUNDA_SDK_STRICT_CONFIG",
-    "bool",
-    default=False,
-    description="Make an unknown `CAMUNDA_*` key (a probable typo) a ConfigurationError "
-    "instead of a warning.",
+    False,
+    "Make an unknown `CAMUNDA_*` key (a probable typo) a ConfigurationError instead of a warning.",
 )
 
 LOG_LEVEL: Setting[str] = Setting(

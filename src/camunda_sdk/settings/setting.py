@@ -55,7 +55,7 @@ class Setting(Generic[T]):
         )
 
     A setting without a default is ``Setting[X | None]``; a ``list`` setting is
-    ``Setting[tuple[str, ...]]`` with ``default=()``.
+    ``Setting[tuple[str, ...]]`` with ``default=()`` (see :meth:`names`).
 
     Attributes:
         key: the canonical ``CAMUNDA_*`` name; the :class:`CamundaConfig`
@@ -112,6 +112,35 @@ class Setting(Generic[T]):
         # Computed once: the registry and attribute access look it up often.
         prefix = "CAMUNDA_SDK_" if self.key.startswith("CAMUNDA_SDK_") else "CAMUNDA_"
         object.__setattr__(self, "field", self.key.removeprefix(prefix).lower())
+
+    # Typed shorthands for the commonest kinds: the value type follows from the
+    # kind, so a declaration cannot pair kind "int" with a bool default.
+
+    @staticmethod
+    def flag(key: str, default: bool, description: str) -> Setting[bool]:
+        """A ``bool`` setting: ``true``/``false``, ``1``/``0``, ``yes``/``no``, ``on``/``off``."""
+        return Setting(key, "bool", default=default, description=description)
+
+    @staticmethod
+    def count(
+        key: str, default: int, description: str, *, minimum: int, maximum: int | None = None
+    ) -> Setting[int]:
+        """An ``int`` setting: a whole number from ``minimum`` (to ``maximum``)."""
+        return Setting(
+            key, "int", default=default, minimum=minimum, maximum=maximum, description=description
+        )
+
+    @staticmethod
+    def milliseconds(
+        key: str, default: int, description: str, *, maximum: int | None = None
+    ) -> Setting[int]:
+        """An ``int`` setting holding a duration in milliseconds, 0 or more."""
+        return Setting.count(key, default, description, minimum=0, maximum=maximum)
+
+    @staticmethod
+    def names(key: str, description: str) -> Setting[tuple[str, ...]]:
+        """A ``list`` setting: comma-separated names, empty when unset."""
+        return Setting(key, "list", default=(), description=description)
 
     def read(self, config: SettingSource) -> T:
         """This setting's value in ``config`` (the same as ``config.get(setting)``).

@@ -335,26 +335,11 @@ class _ClientBase:
         flow = reading.paged(context, op, page, data, page_size, limit, consistency)
         return self._get_driver().iterate(flow)
 
-    def _read_variables(
-        self,
-        dto: type[T],
-        process_instance_key: str,
-        scope_key: str | None,
-        tenant_id: str | None,
-        page_size: int,
-        consistency: ConsistencyOptions[VariableMap[T]] | None,
-    ) -> Any:
-        flow = reading.read_variables(
-            self._context,
-            self._call,
-            dto,
-            process_instance_key,
-            scope_key,
-            tenant_id,
-            page_size,
-            consistency,
-        )
-        return self._get_driver().run(flow)
+    def _read_variables(self, *arguments: Any) -> Any:
+        # A pass-through: both clients' search_variables_as_dto state and type the
+        # arguments, in reading.read_variables' order (dto, process instance, scope,
+        # tenant, page size, consistency).
+        return self._get_driver().run(reading.read_variables(self._context, self._call, *arguments))
 
     def _closing_driver(self) -> Any:
         # The client's own driver, which the flow closes; one without a connection

@@ -142,7 +142,7 @@ def main() -> None:
                 [str(python), __file__, "--probe", name, "--port", str(port),
                  "--rounds", str(args.rounds), "--calls", str(args.calls)],
                 capture_output=True, text=True, cwd=ROOT,
-                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"},
             )  # fmt: skip
             if out.returncode != 0:
                 raise SystemExit(f"{name} probe failed:\n{out.stderr[-3000:]}")

@@ -8,7 +8,7 @@ chooses: :func:`camunda_sdk.transport.choice.async_sender`).
 
 aiohttp's failures are raised as the httpx exception httpx's own transport
 raises for the same failure (:func:`map_aiohttp_error`), so retry,
-backpressure and the job worker (``workers/outcomes.py``) classify failures
+backpressure and the job worker (``workers/delivery.py``) classify failures
 identically on both transports. Neither sends cookies back: every request
 carries its own credentials, and a ``Set-Cookie`` is ignored (the httpx senders
 send requests they build themselves, which httpx adds no cookies to).

@@ -1,9 +1,9 @@
 """The hook catalog: every extension point of the SDK, in one place.
 
 A plugin is any object or module with functions named like the specs below and
-marked with :data:`hookimpl`. Built-in plugins (``camunda_sdk.plugins.*`` and
-``camunda_sdk.workers.plugin``) use exactly the same hooks and registration as a
-third party's, so any of them can be disabled or replaced by name. A subsystem
+marked with :data:`hookimpl`. Built-in plugins (``camunda_sdk.plugins.*``, and the
+job worker's ``camunda_sdk.workers.plugins``) use exactly the same hooks and
+registration as a third party's, so any of them can be disabled or replaced by name. A subsystem
 adds hooks of its own with :func:`camunda_add_hookspecs` (the job worker's are
 in ``camunda_sdk.workers.hookspecs``).
 

@@ -1595,8 +1595,7 @@ class Engine:
             return
         if waiter.mode == "catch":
             self._close_waiters(run)
-            run.trigger = dict(variables) if variables else None
-            self._enqueue(run, self._completion(run))
+            self._carry_trigger(run, variables)
         elif waiter.mode == "boundary":
             self._trigger_boundary(run, waiter.node, variables)
         elif waiter.mode == "esp":
@@ -1607,9 +1606,14 @@ class Engine:
             assert scope is not None and run.node is not None
             run.chosen = []
             self._finish(run, "COMPLETED")
-            event = self._new_run(waiter.node, scope)
-            event.trigger = dict(variables) if variables else None
-            self._enqueue(event, self._completion(event))
+            self._carry_trigger(self._new_run(waiter.node, scope), variables)
+
+    def _carry_trigger(
+        self, run: _Run, variables: Mapping[str, Any] | None, *, activate: bool = False
+    ) -> None:
+        """Queue `run` to go on (complete, or `activate`) carrying the event's `variables`."""
+        run.trigger = dict(variables) if variables else None
+        self._enqueue(run, self._activation(run) if activate else self._completion(run))
 
     def _trigger_boundary(
         self, activity: _Run, boundary: Node, variables: Mapping[str, Any] | None
@@ -1620,9 +1624,7 @@ class Engine:
         assert scope is not None
         if boundary.interrupting:
             self._terminate(activity)
-        run = self._new_run(boundary, scope)
-        run.trigger = dict(variables) if variables else None
-        self._enqueue(run, self._completion(run))
+        self._carry_trigger(self._new_run(boundary, scope), variables)
 
     def _trigger_event_subprocess(
         self, scope: _Run, start: Node, variables: Mapping[str, Any] | None
@@ -1637,9 +1639,7 @@ class Engine:
             for child in list(scope.children.values()):
                 self._terminate(child)
             scope.joins.clear()
-        run = self._new_run(esp, scope)
-        run.trigger = dict(variables) if variables else None
-        self._enqueue(run, self._activation(run))
+        self._carry_trigger(self._new_run(esp, scope), variables, activate=True)
 
     def _trigger_catch(self, catch: tuple[_Run, Node], variables: Mapping[str, Any] | None) -> None:
         run, node = catch
@@ -1916,9 +1916,7 @@ class Engine:
         values = _check_variables(variables)
         self._check_job_open(job, "complete")
         self._end_job(job, "COMPLETED")
-        run = job.run
-        run.trigger = values or None
-        self._enqueue(run, self._completion(run))
+        self._carry_trigger(job.run, values)
         self._drain()
 
     def _end_job(self, job: _Job, state: str) -> None:
@@ -2359,8 +2357,7 @@ class Engine:
         record.completion_date = self._now()
         self._touch(record)
         run.user_task_key = None
-        run.trigger = values or None
-        self._enqueue(run, self._completion(run))
+        self._carry_trigger(run, values)
         self._drain()
 
     # ------------------------------------------------------------------ messages

@@ -472,31 +472,24 @@ class _Compiler:
         return f
 
     def c_And(self, node: A.And, depth: int) -> Fn:
-        items = [self.compile(i, depth) for i in node.items]
-
-        def f(ctx: Context) -> Any:
-            result: bool | None = True
-            for item in items:
-                v = item(ctx)
-                if v is False:
-                    return False
-                if v is not True:
-                    _truth(ctx, v)
-                    result = None
-            return result
-
-        return f
+        return self._junction(node.items, depth, decisive=False)
 
     def c_Or(self, node: A.Or, depth: int) -> Fn:
-        items = [self.compile(i, depth) for i in node.items]
+        return self._junction(node.items, depth, decisive=True)
+
+    def _junction(self, nodes: list[A.Node], depth: int, *, decisive: bool) -> Fn:
+        """`and` (`decisive` False) or `or` (True): one `decisive` item decides, a non-boolean
+        makes the result null unless a later item decides, else the other boolean."""
+        items = [self.compile(i, depth) for i in nodes]
+        other = not decisive
 
         def f(ctx: Context) -> Any:
-            result: bool | None = False
+            result: bool | None = other
             for item in items:
                 v = item(ctx)
-                if v is True:
-                    return True
-                if v is not False:
+                if v is decisive:
+                    return decisive
+                if v is not other:
                     _truth(ctx, v)
                     result = None
             return result

@@ -1147,15 +1147,7 @@ class Engine:
         root = inst.root
         if root.done:
             return
-        self._close_waiters(root)
-        root.done = True
-        self._runs.pop(inst.key, None)
-        inst.record.state = "COMPLETED"
-        inst.record.end_date = self._now()
-        self._touch(inst.record)
-        self._instances.pop(inst.key, None)
-        if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("instance %d completed", inst.key)
+        self._close_instance(inst, "COMPLETED")
         parent_run = inst.parent_run
         if parent_run is not None and not parent_run.done:
             node = parent_run.node
@@ -1173,16 +1165,21 @@ class Engine:
         for child in list(root.children.values()):
             self._terminate(child)
         root.joins.clear()
+        self._close_instance(inst, "TERMINATED")
+        self._instance_ended(inst)
+
+    def _close_instance(self, inst: _Instance, state: str) -> None:
+        """End the instance in `state` (COMPLETED or TERMINATED); drop it from the indexes."""
+        root = inst.root
         self._close_waiters(root)
         root.done = True
         self._runs.pop(inst.key, None)
-        inst.record.state = "TERMINATED"
+        inst.record.state = state
         inst.record.end_date = self._now()
         self._touch(inst.record)
         self._instances.pop(inst.key, None)
         if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("instance %d terminated", inst.key)
-        self._instance_ended(inst)
+            _log.debug("instance %d %s", inst.key, state.lower())
 
     def _instance_ended(self, inst: _Instance) -> None:
         if inst.message_start is not None:

@@ -74,6 +74,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _arith(ctx: Context, op: str, fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """`a op b`; null when the operands do not fit, with a warning unless one was null."""
+    r = fn(a, b)
+    if r is None and a is not None and b is not None:
+        ctx.warn(f"Can't {_VERB[op]} '{_show(b)}' and '{_show(a)}'")
+    return r
+
+
 def _lookup(ctx: Context, name: str) -> Any:
     scope: Scope | None = ctx.scope
     while scope is not None:
@@ -405,21 +413,14 @@ class _Compiler:
                 b = right_fn(ctx)
                 if op == "+" and type(a) is int and type(b) is int:
                     return a + b
-                r = fn(a, b)
-                if r is None and a is not None and b is not None:
-                    ctx.warn(f"Can't {_VERB[op]} '{_show(b)}' and '{_show(a)}'")
-                return r
+                return _arith(ctx, op, fn, a, b)
 
             return one
 
         def f(ctx: Context) -> Any:
             value = first(ctx)
             for op, fn, right_fn in steps:
-                b = right_fn(ctx)
-                r = fn(value, b)
-                if r is None and value is not None and b is not None:
-                    ctx.warn(f"Can't {_VERB[op]} '{_show(b)}' and '{_show(value)}'")
-                value = r
+                value = _arith(ctx, op, fn, value, right_fn(ctx))
             return value
 
         return f

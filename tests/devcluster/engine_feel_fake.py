@@ -125,32 +125,25 @@ class _Parser:
         return node
 
     def disjunction(self) -> _Eval:
-        left = self.conjunction()
-        while self.peek()[1] == "or":
-            self.take()
-            right = self.conjunction()
-            left = (
-                lambda lhs, r: (
-                    lambda v: (
-                        True
-                        if lhs(v) is True or r(v) is True
-                        else (False if lhs(v) is False and r(v) is False else None)
-                    )
-                )
-            )(left, right)
-        return left
+        return self._junction("or", self.conjunction, decisive=True)
 
     def conjunction(self) -> _Eval:
-        left = self.comparison()
-        while self.peek()[1] == "and":
+        return self._junction("and", self.comparison, decisive=False)
+
+    def _junction(self, word: str, operand: Callable[[], _Eval], *, decisive: bool) -> _Eval:
+        """`or` (`decisive` True) or `and` (False): either side `decisive` decides; both the
+        other boolean give it; anything else is null."""
+        other = not decisive
+        left = operand()
+        while self.peek()[1] == word:
             self.take()
-            right = self.comparison()
+            right = operand()
             left = (
                 lambda lhs, r: (
                     lambda v: (
-                        False
-                        if lhs(v) is False or r(v) is False
-                        else (True if lhs(v) is True and r(v) is True else None)
+                        decisive
+                        if lhs(v) is decisive or r(v) is decisive
+                        else (other if lhs(v) is other and r(v) is other else None)
                     )
                 )
             )(left, right)

@@ -53,6 +53,29 @@ def boundary(boundary_id: str, attached: str, definition: str, interrupting: boo
     )
 
 
+def task_with_boundary(
+    boundary_id: str,
+    definition: str,
+    then: str,
+    *,
+    via: str | None = None,
+    interrupting: bool = True,
+) -> str:
+    """start -> service task `t` -> end, with a boundary event on `t` leading (through the
+    service task `via`, if given) to the end event `then`."""
+    path = [boundary_id, *([via] if via else []), then]
+    return (
+        START
+        + service("t", "t")
+        + boundary(boundary_id, "t", definition, interrupting)
+        + (service(via, via) if via else "")
+        + END
+        + f'<bpmn:endEvent id="{then}"/>'
+        + chain("start", "t", "end")
+        + chain(*path)
+    )
+
+
 # ----------------------------------------------------------------- messages
 
 
@@ -177,14 +200,8 @@ def test_message_start_allows_one_active_instance_per_correlation_key(engine: En
 
 
 def test_interrupting_message_boundary_cancels_the_task(engine: Engine):
-    body = (
-        START
-        + service("t", "t")
-        + boundary("cancelled", "t", '<bpmn:messageEventDefinition messageRef="m-paid"/>')
-        + END
-        + '<bpmn:endEvent id="stopped"/>'
-        + chain("start", "t", "end")
-        + chain("cancelled", "stopped")
+    body = task_with_boundary(
+        "cancelled", '<bpmn:messageEventDefinition messageRef="m-paid"/>', "stopped"
     )
     deploy(engine, body, extra=PAID)
     key = start(engine, orderId="o")
@@ -198,15 +215,12 @@ def test_interrupting_message_boundary_cancels_the_task(engine: Engine):
 
 
 def test_non_interrupting_message_boundary_keeps_the_task(engine: Engine):
-    body = (
-        START
-        + service("t", "t")
-        + boundary("note", "t", '<bpmn:messageEventDefinition messageRef="m-paid"/>', False)
-        + service("notify", "notify")
-        + END
-        + '<bpmn:endEvent id="noted"/>'
-        + chain("start", "t", "end")
-        + chain("note", "notify", "noted")
+    body = task_with_boundary(
+        "note",
+        '<bpmn:messageEventDefinition messageRef="m-paid"/>',
+        "noted",
+        via="notify",
+        interrupting=False,
     )
     deploy(engine, body, extra=PAID)
     key = start(engine, orderId="o")
@@ -282,15 +296,7 @@ def test_timer_value_may_be_feel_or_a_date(engine: Engine):
 
 
 def test_interrupting_timer_boundary(engine: Engine):
-    body = (
-        START
-        + service("t", "t")
-        + boundary("late", "t", timer("timeDuration", "PT10M"))
-        + END
-        + '<bpmn:endEvent id="escalated"/>'
-        + chain("start", "t", "end")
-        + chain("late", "escalated")
-    )
+    body = task_with_boundary("late", timer("timeDuration", "PT10M"), "escalated")
     deploy(engine, body)
     key = start(engine)
     engine.clock.pin(engine.clock.now() + 600_000)
@@ -300,15 +306,8 @@ def test_interrupting_timer_boundary(engine: Engine):
 
 
 def test_non_interrupting_cycle_boundary_fires_its_repetitions(engine: Engine):
-    body = (
-        START
-        + service("t", "t")
-        + boundary("remind", "t", timer("timeCycle", "R3/PT10S"), False)
-        + service("ping", "ping")
-        + END
-        + '<bpmn:endEvent id="pinged"/>'
-        + chain("start", "t", "end")
-        + chain("remind", "ping", "pinged")
+    body = task_with_boundary(
+        "remind", timer("timeCycle", "R3/PT10S"), "pinged", via="ping", interrupting=False
     )
     deploy(engine, body)
     key = start(engine)
@@ -411,14 +410,8 @@ def test_message_throw_event_and_message_end_event_are_jobs(engine: Engine):
 
 def test_signal_boundary_interrupts_the_task(engine: Engine):
     signal = '<bpmn:signal id="s-stop" name="stop"/>'
-    body = (
-        START
-        + service("t", "t")
-        + boundary("stopped", "t", '<bpmn:signalEventDefinition signalRef="s-stop"/>')
-        + END
-        + '<bpmn:endEvent id="halted"/>'
-        + chain("start", "t", "end")
-        + chain("stopped", "halted")
+    body = task_with_boundary(
+        "stopped", '<bpmn:signalEventDefinition signalRef="s-stop"/>', "halted"
     )
     deploy(engine, body, extra=signal)
     key = start(engine)

@@ -154,19 +154,25 @@ def test_thrown_error_is_caught_by_the_boundary_with_its_code(engine: Engine):
     assert history(engine, other)[-1] == ("other", "COMPLETED")
 
 
-def test_an_error_propagates_out_of_sub_processes_to_the_nearest_catch(engine: Engine):
-    body = (
+def caught_on_sub_process(inner: str) -> str:
+    """start -> sub-process `sub` (its start event `s2`, then `inner`) -> end, with a boundary
+    on `sub` catching error `e` and leading to the end event `recovered`."""
+    return (
         START
         + '<bpmn:subProcess id="sub"><bpmn:startEvent id="s2"/>'
-        + service("inner", "inner")
-        + '<bpmn:endEvent id="e2"/>'
-        + chain("s2", "inner", "e2")
+        + inner
         + "</bpmn:subProcess>"
         + error_boundary("caught", "sub", "e")
         + END
         + '<bpmn:endEvent id="recovered"/>'
         + chain("start", "sub", "end")
         + chain("caught", "recovered")
+    )
+
+
+def test_an_error_propagates_out_of_sub_processes_to_the_nearest_catch(engine: Engine):
+    body = caught_on_sub_process(
+        service("inner", "inner") + '<bpmn:endEvent id="e2"/>' + chain("s2", "inner", "e2")
     )
     deploy(engine, body, extra='<bpmn:error id="e" errorCode="BOOM"/>')
     key = start(engine)
@@ -177,16 +183,9 @@ def test_an_error_propagates_out_of_sub_processes_to_the_nearest_catch(engine: E
 
 
 def test_an_error_end_event_is_caught_on_its_sub_process(engine: Engine):
-    body = (
-        START + '<bpmn:subProcess id="sub"><bpmn:startEvent id="s2"/>'
+    body = caught_on_sub_process(
         '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="e"/></bpmn:endEvent>'
         + chain("s2", "fail")
-        + "</bpmn:subProcess>"
-        + error_boundary("caught", "sub", "e")
-        + END
-        + '<bpmn:endEvent id="recovered"/>'
-        + chain("start", "sub", "end")
-        + chain("caught", "recovered")
     )
     deploy(engine, body, extra='<bpmn:error id="e" errorCode="BOOM"/>')
     key = start(engine)

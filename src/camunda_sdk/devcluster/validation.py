@@ -198,21 +198,23 @@ def _named(name: str) -> Checker:
     raise RuntimeError(f"annotation names {name!r}, which is not a model, enum or alias")
 
 
+# How a refusal names a JSON value's type, first match wins (a bool is also an int).
+_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
+    for kind_type, kind in _KINDS:
+        if isinstance(value, kind_type):
+            return kind
     return type(value).__name__
 
 

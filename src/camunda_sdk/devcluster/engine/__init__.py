@@ -15,6 +15,7 @@ See `Engine` for the operations, `records` for what the collections hold, and `e
 the refusals and the HTTP statuses they map to.
 """
 
+from camunda_sdk.devcluster.engine import records
 from camunda_sdk.devcluster.engine.clock import Clock, format_timestamp
 from camunda_sdk.devcluster.engine.engine import FIRST_KEY, Engine
 from camunda_sdk.devcluster.engine.errors import (
@@ -24,53 +25,20 @@ from camunda_sdk.devcluster.engine.errors import (
     InvalidArgument,
     NotFound,
 )
-from camunda_sdk.devcluster.engine.records import (
-    DEFAULT_TENANT,
-    ActivatedJob,
-    CorrelatedMessageRecord,
-    DeploymentFormRecord,
-    DeploymentProcessRecord,
-    DeploymentRecord,
-    ElementInstanceRecord,
-    FormRecord,
-    IncidentRecord,
-    JobRecord,
-    MessageCorrelationRecord,
-    MessageRecord,
-    MessageSubscriptionRecord,
-    ProcessDefinitionRecord,
-    ProcessInstanceRecord,
-    SignalRecord,
-    UserTaskRecord,
-    VariableRecord,
-)
+
+# The record types are the package's API under the names `records.__all__` lists; star-import
+# them so that list is kept in one place.
+from camunda_sdk.devcluster.engine.records import *  # noqa: F403
 
 __all__ = [
-    "DEFAULT_TENANT",
     "FIRST_KEY",
-    "ActivatedJob",
     "Clock",
     "Conflict",
-    "CorrelatedMessageRecord",
-    "DeploymentFormRecord",
-    "DeploymentProcessRecord",
-    "DeploymentRecord",
     "DeploymentRejected",
-    "ElementInstanceRecord",
     "Engine",
     "EngineError",
-    "FormRecord",
-    "IncidentRecord",
     "InvalidArgument",
-    "JobRecord",
-    "MessageCorrelationRecord",
-    "MessageRecord",
-    "MessageSubscriptionRecord",
     "NotFound",
-    "ProcessDefinitionRecord",
-    "ProcessInstanceRecord",
-    "SignalRecord",
-    "UserTaskRecord",
-    "VariableRecord",
     "format_timestamp",
 ]
+__all__ += records.__all__

@@ -1147,15 +1147,7 @@ class Engine:
         root = inst.root
         if root.done:
             return
-        self._close_waiters(root)
-        root.done = True
-        self._runs.pop(inst.key, None)
-        inst.record.state = "COMPLETED"
-        inst.record.end_date = self._now()
-        self._touch(inst.record)
-        self._instances.pop(inst.key, None)
-        if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("instance %d completed", inst.key)
+        self._close_instance(inst, "COMPLETED")
         parent_run = inst.parent_run
         if parent_run is not None and not parent_run.done:
             node = parent_run.node
@@ -1173,16 +1165,21 @@ class Engine:
         for child in list(root.children.values()):
             self._terminate(child)
         root.joins.clear()
+        self._close_instance(inst, "TERMINATED")
+        self._instance_ended(inst)
+
+    def _close_instance(self, inst: _Instance, state: str) -> None:
+        """End the instance in `state` (COMPLETED or TERMINATED); drop it from the indexes."""
+        root = inst.root
         self._close_waiters(root)
         root.done = True
         self._runs.pop(inst.key, None)
-        inst.record.state = "TERMINATED"
+        inst.record.state = state
         inst.record.end_date = self._now()
         self._touch(inst.record)
         self._instances.pop(inst.key, None)
         if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("instance %d terminated", inst.key)
-        self._instance_ended(inst)
+            _log.debug("instance %d %s", inst.key, state.lower())
 
     def _instance_ended(self, inst: _Instance) -> None:
         if inst.message_start is not None:
@@ -1595,8 +1592,7 @@ class Engine:
             return
         if waiter.mode == "catch":
             self._close_waiters(run)
-            run.trigger = dict(variables) if variables else None
-            self._enqueue(run, self._completion(run))
+            self._carry_trigger(run, variables)
         elif waiter.mode == "boundary":
             self._trigger_boundary(run, waiter.node, variables)
         elif waiter.mode == "esp":
@@ -1607,9 +1603,14 @@ class Engine:
             assert scope is not None and run.node is not None
             run.chosen = []
             self._finish(run, "COMPLETED")
-            event = self._new_run(waiter.node, scope)
-            event.trigger = dict(variables) if variables else None
-            self._enqueue(event, self._completion(event))
+            self._carry_trigger(self._new_run(waiter.node, scope), variables)
+
+    def _carry_trigger(
+        self, run: _Run, variables: Mapping[str, Any] | None, *, activate: bool = False
+    ) -> None:
+        """Queue `run` to go on (complete, or `activate`) carrying the event's `variables`."""
+        run.trigger = dict(variables) if variables else None
+        self._enqueue(run, self._activation(run) if activate else self._completion(run))
 
     def _trigger_boundary(
         self, activity: _Run, boundary: Node, variables: Mapping[str, Any] | None
@@ -1620,9 +1621,7 @@ class Engine:
         assert scope is not None
         if boundary.interrupting:
             self._terminate(activity)
-        run = self._new_run(boundary, scope)
-        run.trigger = dict(variables) if variables else None
-        self._enqueue(run, self._completion(run))
+        self._carry_trigger(self._new_run(boundary, scope), variables)
 
     def _trigger_event_subprocess(
         self, scope: _Run, start: Node, variables: Mapping[str, Any] | None
@@ -1637,9 +1636,7 @@ class Engine:
             for child in list(scope.children.values()):
                 self._terminate(child)
             scope.joins.clear()
-        run = self._new_run(esp, scope)
-        run.trigger = dict(variables) if variables else None
-        self._enqueue(run, self._activation(run))
+        self._carry_trigger(self._new_run(esp, scope), variables, activate=True)
 
     def _trigger_catch(self, catch: tuple[_Run, Node], variables: Mapping[str, Any] | None) -> None:
         run, node = catch
@@ -1916,9 +1913,7 @@ class Engine:
         values = _check_variables(variables)
         self._check_job_open(job, "complete")
         self._end_job(job, "COMPLETED")
-        run = job.run
-        run.trigger = values or None
-        self._enqueue(run, self._completion(run))
+        self._carry_trigger(job.run, values)
         self._drain()
 
     def _end_job(self, job: _Job, state: str) -> None:
@@ -2359,8 +2354,7 @@ class Engine:
         record.completion_date = self._now()
         self._touch(record)
         run.user_task_key = None
-        run.trigger = values or None
-        self._enqueue(run, self._completion(run))
+        self._carry_trigger(run, values)
         self._drain()
 
     # ------------------------------------------------------------------ messages

@@ -512,49 +512,27 @@ def _scaled(n: Any, scale: Any, rounding: str) -> Any:
     return _out(d.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=DECIMAL))
 
 
-@_fn("decimal", "n", "scale")
-def _decimal(n: Any, scale: Any) -> Any:
-    return _scaled(n, scale, decimal.ROUND_HALF_EVEN)
+def _rounding(mode: str, *, scale: int | None = None) -> Callable[..., Any]:
+    """A rounding built-in: to the caller's scale, or to the fixed `scale` given here."""
+    if scale is None:
+        return lambda n, places: _scaled(n, places, mode)
+    return lambda n: _scaled(n, scale, mode)
 
 
-@_fn("floor", "n")
-def _floor(n: Any) -> Any:
-    return _scaled(n, 0, decimal.ROUND_FLOOR)
-
-
-@_fn("floor", "n", "scale")
-def _floor2(n: Any, scale: Any) -> Any:
-    return _scaled(n, scale, decimal.ROUND_FLOOR)
-
-
-@_fn("ceiling", "n")
-def _ceiling(n: Any) -> Any:
-    return _scaled(n, 0, decimal.ROUND_CEILING)
-
-
-@_fn("ceiling", "n", "scale")
-def _ceiling2(n: Any, scale: Any) -> Any:
-    return _scaled(n, scale, decimal.ROUND_CEILING)
-
-
-@_fn("round up", "n", "scale")
-def _round_up(n: Any, scale: Any) -> Any:
-    return _scaled(n, scale, decimal.ROUND_UP)
-
-
-@_fn("round down", "n", "scale")
-def _round_down(n: Any, scale: Any) -> Any:
-    return _scaled(n, scale, decimal.ROUND_DOWN)
-
-
-@_fn("round half up", "n", "scale")
-def _round_half_up(n: Any, scale: Any) -> Any:
-    return _scaled(n, scale, decimal.ROUND_HALF_UP)
-
-
-@_fn("round half down", "n", "scale")
-def _round_half_down(n: Any, scale: Any) -> Any:
-    return _scaled(n, scale, decimal.ROUND_HALF_DOWN)
+# FEEL's rounding functions differ only in the decimal rounding mode; floor and ceiling also
+# take no scale (meaning 0). Registered in this order, the one-argument form first.
+for _name, _rounding_mode, _also_unscaled in (
+    ("decimal", decimal.ROUND_HALF_EVEN, False),
+    ("floor", decimal.ROUND_FLOOR, True),
+    ("ceiling", decimal.ROUND_CEILING, True),
+    ("round up", decimal.ROUND_UP, False),
+    ("round down", decimal.ROUND_DOWN, False),
+    ("round half up", decimal.ROUND_HALF_UP, False),
+    ("round half down", decimal.ROUND_HALF_DOWN, False),
+):
+    if _also_unscaled:
+        _fn(_name, "n")(_rounding(_rounding_mode, scale=0))
+    _fn(_name, "n", "scale")(_rounding(_rounding_mode))
 
 
 @_fn("abs", "n")

@@ -74,6 +74,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _arith(ctx: Context, op: str, fn: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """`a op b`; null when the operands do not fit, with a warning unless one was null."""
+    r = fn(a, b)
+    if r is None and a is not None and b is not None:
+        ctx.warn(f"Can't {_VERB[op]} '{_show(b)}' and '{_show(a)}'")
+    return r
+
+
 def _lookup(ctx: Context, name: str) -> Any:
     scope: Scope | None = ctx.scope
     while scope is not None:
@@ -405,21 +413,14 @@ class _Compiler:
                 b = right_fn(ctx)
                 if op == "+" and type(a) is int and type(b) is int:
                     return a + b
-                r = fn(a, b)
-                if r is None and a is not None and b is not None:
-                    ctx.warn(f"Can't {_VERB[op]} '{_show(b)}' and '{_show(a)}'")
-                return r
+                return _arith(ctx, op, fn, a, b)
 
             return one
 
         def f(ctx: Context) -> Any:
             value = first(ctx)
             for op, fn, right_fn in steps:
-                b = right_fn(ctx)
-                r = fn(value, b)
-                if r is None and value is not None and b is not None:
-                    ctx.warn(f"Can't {_VERB[op]} '{_show(b)}' and '{_show(value)}'")
-                value = r
+                value = _arith(ctx, op, fn, value, right_fn(ctx))
             return value
 
         return f
@@ -472,31 +473,24 @@ class _Compiler:
         return f
 
     def c_And(self, node: A.And, depth: int) -> Fn:
-        items = [self.compile(i, depth) for i in node.items]
-
-        def f(ctx: Context) -> Any:
-            result: bool | None = True
-            for item in items:
-                v = item(ctx)
-                if v is False:
-                    return False
-                if v is not True:
-                    _truth(ctx, v)
-                    result = None
-            return result
-
-        return f
+        return self._junction(node.items, depth, decisive=False)
 
     def c_Or(self, node: A.Or, depth: int) -> Fn:
-        items = [self.compile(i, depth) for i in node.items]
+        return self._junction(node.items, depth, decisive=True)
+
+    def _junction(self, nodes: list[A.Node], depth: int, *, decisive: bool) -> Fn:
+        """`and` (`decisive` False) or `or` (True): one `decisive` item decides, a non-boolean
+        makes the result null unless a later item decides, else the other boolean."""
+        items = [self.compile(i, depth) for i in nodes]
+        other = not decisive
 
         def f(ctx: Context) -> Any:
-            result: bool | None = False
+            result: bool | None = other
             for item in items:
                 v = item(ctx)
-                if v is True:
-                    return True
-                if v is not False:
+                if v is decisive:
+                    return decisive
+                if v is not other:
                     _truth(ctx, v)
                     result = None
             return result

@@ -120,6 +120,24 @@ def number(value: Any) -> int | decimal.Decimal | None:
     return None
 
 
+# The FEEL type of values that are not exactly a bool, str or number type, first match wins:
+# a datetime is also a date, and a bool also an int.
+_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (Mapping, "context"),
+    ((list, tuple), "list"),
+    (dt.datetime, "date and time"),
+    (dt.date, "date"),
+    (dt.time, "time"),
+    (dt.timedelta, "days and time duration"),
+    (YearsMonths, "years and months duration"),
+    (FeelFunction, "function"),
+    (Range, "range"),
+    (bool, "boolean"),
+    (str, "string"),
+    (int, "number"),
+)
+
+
 def kind_of(value: Any) -> str:
     """The FEEL type name of a value (``number``, ``date and time``, ``context``...)."""
     if value is None:
@@ -131,30 +149,9 @@ def kind_of(value: Any) -> str:
         return "string"
     if t is int or t is float or t is decimal.Decimal:
         return "number"
-    if isinstance(value, Mapping):
-        return "context"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    if isinstance(value, dt.datetime):
-        return "date and time"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, dt.time):
-        return "time"
-    if isinstance(value, dt.timedelta):
-        return "days and time duration"
-    if isinstance(value, YearsMonths):
-        return "years and months duration"
-    if isinstance(value, FeelFunction):
-        return "function"
-    if isinstance(value, Range):
-        return "range"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int):
-        return "number"
+    for types, kind in _KINDS:
+        if isinstance(value, types):
+            return kind
     return "unknown"
 
 

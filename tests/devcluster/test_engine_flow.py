@@ -277,18 +277,30 @@ def test_embedded_subprocess_has_its_own_scope(engine: Engine):
     assert [t for _, t, _ in engine.inspect(key)][1] == "SUB_PROCESS"
 
 
-def test_call_activity_passes_variables_in_and_all_child_variables_out(engine: Engine):
-    child = START + service("work", "child-work") + END + chain("start", "work", "end")
-    engine.deploy([("child.bpmn", __import__("engine_testkit").bpmn(child, "child"))])
+def deploy_child_and_parent(
+    engine: Engine, job_type: str, called: str, propagate: str, mapping: tuple[str, str, str]
+) -> None:
+    """Deploy `child` (one service task of `job_type`) and `parent`, whose call activity calls
+    `called` with propagateAllChildVariables=`propagate` and one io `mapping`."""
+    from engine_testkit import bpmn
+
+    child = START + service("work", job_type) + END + chain("start", "work", "end")
+    engine.deploy([("child.bpmn", bpmn(child, "child"))])
     parent = (
         START + '<bpmn:callActivity id="call"><bpmn:extensionElements>'
-        '<zeebe:calledElement processId="=childId" propagateAllChildVariables="true"/>'
-        + io(("input", "=order.id", "orderId"))
+        f'<zeebe:calledElement processId="{called}" propagateAllChildVariables="{propagate}"/>'
+        + io(mapping)
         + "</bpmn:extensionElements></bpmn:callActivity>"
         + END
         + chain("start", "call", "end")
     )
     deploy(engine, parent, "parent")
+
+
+def test_call_activity_passes_variables_in_and_all_child_variables_out(engine: Engine):
+    deploy_child_and_parent(
+        engine, "child-work", "=childId", "true", ("input", "=order.id", "orderId")
+    )
     key = start(engine, "parent", childId="child", order={"id": "A1"})
     [job] = engine.activate_jobs("child-work", 1, 1000, "w")
     assert job.variables["orderId"] == "A1"
@@ -303,19 +315,7 @@ def test_call_activity_passes_variables_in_and_all_child_variables_out(engine: E
 
 
 def test_call_activity_without_child_propagation_keeps_only_output_mappings(engine: Engine):
-    from engine_testkit import bpmn
-
-    child = START + service("work", "w2") + END + chain("start", "work", "end")
-    engine.deploy([("child.bpmn", bpmn(child, "child"))])
-    parent = (
-        START + '<bpmn:callActivity id="call"><bpmn:extensionElements>'
-        '<zeebe:calledElement processId="child" propagateAllChildVariables="false"/>'
-        + io(("output", "=a", "fromChild"))
-        + "</bpmn:extensionElements></bpmn:callActivity>"
-        + END
-        + chain("start", "call", "end")
-    )
-    deploy(engine, parent, "parent")
+    deploy_child_and_parent(engine, "w2", "child", "false", ("output", "=a", "fromChild"))
     key = start(engine, "parent")
     work(engine, "w2", {"a": 1, "b": 2})
     assert engine.variables_of(key) == {"fromChild": 1}

@@ -154,7 +154,19 @@ class VariableRecord:
 
 
 @dataclass(slots=True)
-class JobRecord:
+class _ElementPlace:
+    """The element instance a job, incident or user task belongs to, and its process."""
+
+    element_id: str
+    element_instance_key: int
+    process_instance_key: int
+    root_process_instance_key: int
+    process_definition_key: int
+    process_definition_id: str
+
+
+@dataclass(slots=True)
+class JobRecord(_ElementPlace):
     """A job (`JobSearchResult`); `state` is the job's last event (CREATED, FAILED, ...)."""
 
     job_key: int
@@ -165,12 +177,6 @@ class JobRecord:
     retries: int
     worker: str
     custom_headers: dict[str, str]
-    element_id: str
-    element_instance_key: int
-    process_instance_key: int
-    root_process_instance_key: int
-    process_definition_key: int
-    process_definition_id: str
     tenant_id: str
     creation_time: str
     last_update_time: str
@@ -186,7 +192,7 @@ class JobRecord:
 
 
 @dataclass(slots=True)
-class ActivatedJob:
+class ActivatedJob(_ElementPlace):
     """A job handed to a worker (`ActivatedJobResult`); `deadline` in epoch milliseconds."""
 
     job_key: int
@@ -196,12 +202,6 @@ class ActivatedJob:
     deadline: int
     variables: dict[str, Any]
     custom_headers: dict[str, str]
-    element_id: str
-    element_instance_key: int
-    process_instance_key: int
-    root_process_instance_key: int
-    process_definition_key: int
-    process_definition_id: str
     process_definition_version: int
     tenant_id: str
     kind: str = "BPMN_ELEMENT"
@@ -213,18 +213,12 @@ class ActivatedJob:
 
 
 @dataclass(slots=True)
-class IncidentRecord:
+class IncidentRecord(_ElementPlace):
     """An incident (`IncidentResult`); state ACTIVE until resolved, then RESOLVED."""
 
     incident_key: int
     error_type: str
     error_message: str
-    element_id: str
-    element_instance_key: int
-    process_instance_key: int
-    root_process_instance_key: int
-    process_definition_key: int
-    process_definition_id: str
     tenant_id: str
     creation_time: str
     state: str = "ACTIVE"
@@ -232,18 +226,12 @@ class IncidentRecord:
 
 
 @dataclass(slots=True)
-class UserTaskRecord:
+class UserTaskRecord(_ElementPlace):
     """A user task (`UserTaskResult`); state CREATED, then COMPLETED or CANCELED."""
 
     user_task_key: int
     name: str | None
     state: str
-    element_id: str
-    element_instance_key: int
-    process_instance_key: int
-    root_process_instance_key: int
-    process_definition_key: int
-    process_definition_id: str
     process_definition_version: int
     process_name: str | None
     tenant_id: str
